@@ -1,0 +1,5 @@
+"""Allow ``python -m acct_tool``."""
+
+from acct_tool.cli import main
+
+main()

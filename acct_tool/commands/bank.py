@@ -1,0 +1,1 @@
+"""``acct-tool reconcile bank``: statement lines against ledger postings."""

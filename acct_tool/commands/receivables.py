@@ -1,0 +1,132 @@
+"""``aging``, ``open``, ``reconcile ar|ap`` and ``statement``: receivables and payables."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+
+import click
+
+from acct_tool.aging import age
+from acct_tool.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, reconcile, warn_if_broken
+from acct_tool.diagnostics import has_errors
+from acct_tool.party_statement import default_start, party_statement
+from acct_tool.receivables import Side, open_items
+from acct_tool.views import diagnostics as diagnostics_view
+from acct_tool.views import receivables as view
+
+SIDE = click.Choice(["ar", "ap"])
+
+
+@cli.command()
+@click.argument("side", type=SIDE)
+@click.option("--by", type=click.Choice(["party", "document"]), default="party", show_default=True, help="One line per party or per open document.")
+@click.option("--basis", type=click.Choice(["due", "date"]), default="due", show_default=True, help="Age by days past the due date, or since the document date.")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def aging(obj: Context, side: str, by: str, basis: str, fmt: str) -> None:
+    """Open invoices (ar) or bills (ap) bucketed by age, per currency.
+
+    Buckets follow `aging_limits` in acct-tool.yaml (default current, 1-30,
+    31-60, 61-90, 90+). Unapplied credits are shown apart. Amounts in
+    different currencies are never added up.
+
+    Example: acct-tool --as-of 2026-11-30 aging ar --by document
+    """
+    books = obj.books()
+    warn_if_broken(books)
+    items = open_items(books, Side(side))
+    result = age(items, books.settings.aging_limits, basis=basis, by=by)
+    as_of = items.as_of.isoformat()
+    emit(view.aging_json(result, as_of) if fmt == "json" else view.aging_csv(result) if fmt == "csv" else view.aging_table(result, as_of))
+
+
+@cli.command(name="open")
+@click.argument("side", type=SIDE)
+@click.option("--party", metavar="ID", help="Only this party.")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
+    """Every open invoice (ar) or bill (ap): number, party, date, due, original, paid, open, days past due.
+
+    Example: acct-tool open ar --party acme
+    """
+    books = obj.books()
+    if party is not None and party not in books.parties:
+        raise UsageError(f"no party with id '{party}'")
+    warn_if_broken(books)
+    items = open_items(books, Side(side))
+    emit(view.open_json(items, party) if fmt == "json" else view.open_csv(items, party) if fmt == "csv" else view.open_table(items, party))
+
+
+def _reconcile_side(obj: Context, side: Side, fmt: str) -> None:
+    books = obj.books()
+    warn_if_broken(books)
+    items = open_items(books, side)
+    if fmt == "json":
+        emit(view.reconcile_json(items))
+    elif fmt == "github":
+        emit(diagnostics_view.to_github(list(items.diagnostics), books.root))
+    else:
+        emit(view.reconcile_text(items))
+    sys.exit(EXIT_FINDINGS if has_errors(items.diagnostics) else EXIT_OK)
+
+
+@reconcile.command(name="ar")
+@format_option("text", "json", "github")
+@click.pass_obj
+def reconcile_ar(obj: Context, fmt: str) -> None:
+    """Tie out receivables: per client and currency, open invoices minus unapplied
+    credits must equal the ledger balance; lists every exception. Exit 1 on any error.
+
+    Example: acct-tool reconcile ar --format github
+    """
+    _reconcile_side(obj, Side.AR, fmt)
+
+
+@reconcile.command(name="ap")
+@format_option("text", "json", "github")
+@click.pass_obj
+def reconcile_ap(obj: Context, fmt: str) -> None:
+    """Tie out payables: per vendor and currency, open bills minus unapplied
+    credits must equal the ledger balance; lists every exception. Exit 1 on any error.
+
+    Example: acct-tool reconcile ap
+    """
+    _reconcile_side(obj, Side.AP, fmt)
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from None
+
+
+@cli.command()
+@click.argument("party")
+@click.option("--from", "start", metavar="YYYY-MM-DD", callback=_date, help="First day (default: the first of the month two months before --to).")
+@click.option("--to", "end", metavar="YYYY-MM-DD", callback=_date, help="Last day (default: the as-of date).")
+@click.option("--side", type=SIDE, help="ar or ap (default: ar for clients, ap for vendors).")
+@format_option("text", "md", "json")
+@click.pass_obj
+def statement(obj: Context, party: str, start: datetime.date | None, end: datetime.date | None, side: str | None, fmt: str) -> None:
+    """A party's statement of account: balance brought forward, every document and
+    payment in the period with a running balance, open items and an aging footer.
+
+    Example: acct-tool statement acme --from 2026-07-01 --to 2026-09-30 --format md
+    """
+    books = obj.books()
+    if party not in books.parties:
+        raise UsageError(f"no party with id '{party}'")
+    who = books.parties[party]
+    chosen = Side(side) if side else (Side.AP if who.kind == "vendor" else Side.AR)
+    end = end or books.as_of
+    start = start or default_start(end)
+    if start > end:
+        raise UsageError(f"--from {start} is after --to {end}")
+    warn_if_broken(books)
+    result = party_statement(books, party, chosen, start, end)
+    emit(view.statement_json(result) if fmt == "json" else view.statement_text(result, markdown=fmt == "md"))

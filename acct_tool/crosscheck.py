@@ -1,0 +1,96 @@
+"""Profiles checked against the ledger: accounts opened, claimed once, currencies allowed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from acct_tool.diagnostics import Diagnostic, Location, diag
+from acct_tool.ledger import Open, display_path
+from acct_tool.parties import Party
+from acct_tool.schema import dotted
+
+if TYPE_CHECKING:
+    from acct_tool.books import Books
+
+
+def cross_check(books: Books) -> list[Diagnostic]:
+    ledger = books.ledger
+    if not ledger.entries:
+        return []  # the ledger did not load; its own diagnostics say why
+    opens = ledger.opens()
+    out: list[Diagnostic] = []
+    claims: dict[str, str] = {}  # account -> file of the first party claiming it
+    roots = {"receivable": books.settings.receivable_root, "payable": books.settings.payable_root}
+
+    for party in books.parties.values():
+        # An account that is present but invalid is reported by the schema already.
+        if party.is_client and party.status != "prospect" and not party.receivable and not _declared(party, "accounts", "receivable"):
+            out.append(diag("missing-receivable", f"client '{party.id}' has no accounts.receivable", party.where("kind"), hint=f"add accounts: {{receivable: {roots['receivable']}:...}}"))
+        if party.is_vendor and party.status != "prospect" and not party.payable and not _declared(party, "accounts", "payable"):
+            out.append(diag("missing-payable", f"vendor '{party.id}' has no accounts.payable", party.where("kind"), hint=f"add accounts: {{payable: {roots['payable']}:...}}"))
+        named = [("receivable", party.receivable), ("payable", party.payable)]
+        named += [("income", a) for a in party.income_accounts]
+        for role, account in named:
+            if not account:
+                continue
+            path: tuple[str | int, ...] = ("accounts", role) if role != "income" else _item_path(party, ("accounts", "income"), account)
+            where = party.where(*path)
+            if account not in opens:
+                out.append(diag("account-not-opened", f"{account} is never opened in the ledger", where, hint=f"add `YYYY-MM-DD open {account}` to the ledger"))
+            if role in roots and not (account == roots[role] or account.startswith(roots[role] + ":")):
+                out.append(diag("account-outside-root", f"accounts.{role} {account} is not under {roots[role]}", where))
+            if role != "income":
+                if account in claims:
+                    out.append(diag("account-two-profiles", f"{account} is also claimed by {claims[account]}", where, hint="each account belongs to exactly one profile"))
+                else:
+                    claims[account] = party.file
+        out += _currency_checks(party, opens)
+
+    first_use: dict[str, Location] = {}
+    for txn in ledger.transactions():
+        for posting in txn.postings:
+            if posting.account not in first_use:
+                meta = posting.meta or txn.meta or {}
+                first_use[posting.account] = Location(display_path(meta.get("filename"), books.root) or "", meta.get("lineno"))
+    for account, where in sorted(first_use.items()):
+        for role, root in roots.items():
+            if (account == root or account.startswith(root + ":")) and account not in claims:
+                out.append(diag("account-no-profile", f"{account} has postings but no profile claims it as its {role} account", where, hint=f"add a profile with accounts.{role}: {account}"))
+    return out
+
+
+def _currency_checks(party: Party, opens: dict[str, Open]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    account = party.receivable or party.payable
+    open_entry = opens.get(account) if account else None
+    allowed = tuple(getattr(open_entry, "currencies", None) or ())
+    if not allowed:
+        return out
+    checks: list[tuple[str, tuple[str | int, ...]]] = []
+    if party.terms.credit_limit:
+        checks.append((party.terms.credit_limit.currency, ("terms", "credit_limit")))
+    if party.contract.value:
+        checks.append((party.contract.value.currency, ("contract", "value")))
+    checks += [(cur, _item_path(party, ("currencies",), cur)) for cur in party.currencies]
+    for currency, path in checks:
+        if currency not in allowed:
+            out.append(diag("currency-mismatch", f"{dotted(path)} is in {currency}, but {account} only allows {', '.join(allowed)}", party.where(*path)))
+    return out
+
+
+def _raw(party: Party, *path: str) -> object:
+    node = party.source.data if party.source is not None else None
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _declared(party: Party, *path: str) -> bool:
+    """True when the profile has a value at ``path`` (valid or not)."""
+    return _raw(party, *path) is not None
+
+
+def _item_path(party: Party, path: tuple[str, ...], value: str) -> tuple[str | int, ...]:
+    """The path of ``value`` in the list at ``path`` as written (invalid entries shift the parsed indexes)."""
+    raw = _raw(party, *path)
+    return path + (raw.index(value),) if isinstance(raw, list) and value in raw else path

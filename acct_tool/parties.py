@@ -1,0 +1,390 @@
+"""Client and vendor profiles: one YAML file per party, validated and turned into records.
+
+Loading never raises for bad user data. A profile with problems still yields a
+:class:`Party` built from the fields that are valid (so cross-checks against
+the ledger keep working), and every problem becomes a diagnostic pointing at
+the exact key or value.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, TypeVar
+
+from acct_tool.diagnostics import Diagnostic, Location, diag
+from acct_tool.money import Money, parse_money
+from acct_tool.schema import is_bad, validate
+from acct_tool.yamlsource import PathT, YamlDoc, load_yaml, parse_date
+
+PROFILE_SUFFIXES = (".yaml", ".yml")
+MAX_PROFILE_BYTES = 20_000_000
+
+Date = datetime.date
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    decision_maker: bool = False
+    primary: bool = False
+    billing: bool = False
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class NextStep:
+    action: str
+    due: Date
+    owner: str | None = None
+    done: bool = False
+    done_on: Date | None = None
+
+
+@dataclass(frozen=True)
+class Interaction:
+    date: Date
+    channel: str
+    summary: str
+    with_: tuple[str, ...] = ()
+    by: str | None = None
+    sentiment: str | None = None
+    next_step: NextStep | None = None
+    where: Location | None = None
+
+
+@dataclass(frozen=True)
+class Survey:
+    date: Date
+    nps: int | None = None
+    csat: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Risk:
+    opened: Date
+    summary: str
+    severity: str = "medium"
+    plan: str | None = None
+    owner: str | None = None
+    status: str = "open"
+    closed: Date | None = None
+    where: Location | None = None
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    name: str
+    value: Money | None = None
+    stage: str = "lead"
+    close: Date | None = None
+    type: str = "new"
+    probability: int | None = None
+    owner: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Terms:
+    payment_days: int | None = None
+    credit_limit: Money | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    start: Date | None = None
+    end: Date | None = None
+    renewal: Date | None = None
+    value: Money | None = None
+    auto_renew: bool = False
+    notice_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Party:
+    """One client or vendor, as its profile describes it."""
+
+    id: str
+    name: str
+    kind: str
+    file: str
+    status: str = "active"
+    tier: str = "standard"
+    manager: str | None = None
+    since: Date | None = None
+    website: str | None = None
+    industry: str | None = None
+    currencies: tuple[str, ...] = ()
+    receivable: str | None = None
+    payable: str | None = None
+    income_accounts: tuple[str, ...] = ()
+    terms: Terms = Terms()
+    contract: Contract = Contract()
+    contacts: tuple[Contact, ...] = ()
+    goals: tuple[str, ...] = ()
+    interactions: tuple[Interaction, ...] = ()
+    satisfaction: tuple[Survey, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    opportunities: tuple[Opportunity, ...] = ()
+    revenue_targets: Mapping[int, Money] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+    #: The parsed file, for locating any field: ``party.source.where(("accounts", "receivable"))``.
+    source: YamlDoc | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_client(self) -> bool:
+        return self.kind in ("client", "both")
+
+    @property
+    def is_vendor(self) -> bool:
+        return self.kind in ("vendor", "both")
+
+    def where(self, *path: str | int, key: bool = False) -> Location:
+        if self.source is None:
+            return Location(self.file)
+        return self.source.where(tuple(path), key=key)
+
+
+def load_parties(root: Path, folder: str) -> tuple[dict[str, Party], list[Diagnostic]]:
+    """Load every profile under ``root/folder``; parties by id, sorted by id."""
+    base = root / folder
+    problems: list[Diagnostic] = []
+    if not base.exists():
+        return {}, [diag("profiles-missing", f"profiles folder {folder}/ does not exist", Location(folder), hint="create it or set `profiles:` in acct-tool.yaml")]
+    if not base.is_dir():
+        return {}, [diag("file-unreadable", f"profiles folder {folder} is not a folder", Location(folder))]
+    try:
+        paths = sorted(
+            p
+            for p in base.rglob("*")
+            if p.suffix in PROFILE_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(base).parts)
+        )
+    except OSError as exc:
+        return {}, [diag("file-unreadable", f"cannot list {folder}/: {exc.strerror or exc}", Location(folder))]
+    parties: dict[str, Party] = {}
+    for path in paths:
+        display = path.relative_to(root).as_posix()
+        party, found = load_party(path, display)
+        problems += found
+        if party is None:
+            continue
+        if party.id in parties:
+            first = parties[party.id]
+            problems.append(diag("duplicate-id", f"id '{party.id}' is also used by {first.file}", party.where("id"), hint="ids must be unique; rename one of the files"))
+            continue
+        parties[party.id] = party
+    return dict(sorted(parties.items())), problems
+
+
+def load_party(path: Path, display: str) -> tuple[Party | None, list[Diagnostic]]:
+    """Load and validate one profile file."""
+    doc, problems = load_yaml(path, display, max_bytes=MAX_PROFILE_BYTES)
+    if doc is None:
+        return None, problems
+    if doc.data is None:
+        return None, problems + [diag("file-empty", "the profile is empty", Location(display, 1, 1), hint="a profile needs at least id, name and kind")]
+    if not isinstance(doc.data, dict):
+        shape = "a list" if isinstance(doc.data, list) else "a single value"
+        return None, problems + [diag("not-a-mapping", f"a profile must be a mapping of keys to values, not {shape}", doc.where(()))]
+    schema_problems, bad = validate(doc, "party")
+    problems += schema_problems
+    stem = path.stem
+    party = _build(doc, bad, stem)
+    if "id" in doc.data and not is_bad(("id",), bad) and party.id != stem:
+        problems.append(diag("id-mismatch", f"id '{party.id}' differs from the file name '{path.name}'", doc.where(("id",)), hint=f"rename the file to {party.id}{path.suffix} or set `id: {stem}`"))
+    problems += _semantic_checks(party)
+    return party, problems
+
+
+T = TypeVar("T")
+
+
+class _Reader:
+    """Reads valid values out of a validated document, skipping the invalid ones."""
+
+    def __init__(self, doc: YamlDoc, bad: set[PathT]) -> None:
+        self.doc, self.bad = doc, bad
+
+    def get(self, path: PathT, default: Any = None) -> Any:
+        """The value at ``path``, unless it or anything inside it is invalid."""
+        if is_bad(path, self.bad):
+            return default
+        return self.container(path, default)
+
+    def container(self, path: PathT, default: Any = None) -> Any:
+        """The list or mapping at ``path`` unless it is itself invalid; its entries are checked one by one."""
+        if any(path[:k] in self.bad for k in range(len(path) + 1)):
+            return default
+        node: Any = self.doc.data
+        for part in path:
+            if isinstance(node, dict) and isinstance(part, str) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node = node[part]
+            else:
+                return default
+        return default if node is None else node
+
+    def date(self, path: PathT) -> Date | None:
+        return parse_date(self.get(path))
+
+    def money(self, path: PathT) -> Money | None:
+        return parse_money(self.get(path))
+
+    def strings(self, path: PathT) -> tuple[str, ...]:
+        """The valid strings of the list at ``path``."""
+        value = self.container(path, [])
+        if not isinstance(value, list):
+            return ()
+        return tuple(v for i, v in enumerate(value) if isinstance(v, str) and not is_bad(path + (i,), self.bad))
+
+    def items(self, path: PathT, build: Callable[[PathT], T | None]) -> tuple[T, ...]:
+        value = self.container(path, [])
+        if not isinstance(value, list):
+            return ()
+        out = []
+        for i in range(len(value)):
+            item = build(path + (i,))
+            if item is not None:
+                out.append(item)
+        return tuple(out)
+
+
+def _build(doc: YamlDoc, bad: set[PathT], stem: str) -> Party:
+    r = _Reader(doc, bad)
+
+    def contact(p: PathT) -> Contact | None:
+        name = r.get(p + ("name",))
+        if not isinstance(name, str):
+            return None
+        return Contact(
+            name=name,
+            role=r.get(p + ("role",)),
+            email=r.get(p + ("email",)),
+            phone=r.get(p + ("phone",)),
+            decision_maker=r.get(p + ("decision_maker",), False) is True,
+            primary=r.get(p + ("primary",), False) is True,
+            billing=r.get(p + ("billing",), False) is True,
+            notes=r.get(p + ("notes",)),
+        )
+
+    def next_step(p: PathT) -> NextStep | None:
+        action, due = r.get(p + ("action",)), r.date(p + ("due",))
+        if not isinstance(action, str) or due is None:
+            return None
+        return NextStep(action, due, r.get(p + ("owner",)), r.get(p + ("done",), False) is True, r.date(p + ("done_on",)))
+
+    def interaction(p: PathT) -> Interaction | None:
+        when, channel, summary = r.date(p + ("date",)), r.get(p + ("channel",)), r.get(p + ("summary",))
+        if when is None or not isinstance(channel, str) or not isinstance(summary, str):
+            return None
+        who = r.get(p + ("with",), ())
+        return Interaction(
+            date=when,
+            channel=channel,
+            summary=summary,
+            with_=(who,) if isinstance(who, str) else tuple(str(w) for w in who),
+            by=r.get(p + ("by",)),
+            sentiment=r.get(p + ("sentiment",)),
+            next_step=next_step(p + ("next_step",)) if r.get(p + ("next_step",)) else None,
+            where=doc.where(p),
+        )
+
+    def survey(p: PathT) -> Survey | None:
+        when = r.date(p + ("date",))
+        if when is None or is_bad(p, bad):
+            return None
+        return Survey(when, r.get(p + ("nps",)), r.get(p + ("csat",)), r.get(p + ("comment",)))
+
+    def risk(p: PathT) -> Risk | None:
+        opened, summary = r.date(p + ("opened",)), r.get(p + ("summary",))
+        if opened is None or not isinstance(summary, str):
+            return None
+        return Risk(
+            opened,
+            summary,
+            r.get(p + ("severity",), "medium"),
+            r.get(p + ("plan",)),
+            r.get(p + ("owner",)),
+            r.get(p + ("status",), "open"),
+            r.date(p + ("closed",)),
+            where=doc.where(p),
+        )
+
+    def opportunity(p: PathT) -> Opportunity | None:
+        name = r.get(p + ("name",))
+        if not isinstance(name, str):
+            return None
+        return Opportunity(
+            name,
+            r.money(p + ("value",)),
+            r.get(p + ("stage",), "lead"),
+            r.date(p + ("close",)),
+            r.get(p + ("type",), "new"),
+            r.get(p + ("probability",)),
+            r.get(p + ("owner",)),
+            r.get(p + ("notes",)),
+        )
+
+    targets: dict[int, Money] = {}
+    revenue = r.container(("targets", "revenue"), {})
+    for year in revenue if isinstance(revenue, dict) else {}:
+        money = r.money(("targets", "revenue", year))
+        if money is not None and str(year).isdigit():
+            targets[int(year)] = money
+
+    ident = r.get(("id",))
+    name = r.get(("name",))
+    return Party(
+        id=ident if isinstance(ident, str) else stem,
+        name=name if isinstance(name, str) else stem,
+        kind=r.get(("kind",), ""),
+        file=doc.file,
+        status=r.get(("status",), "active"),
+        tier=r.get(("tier",), "standard"),
+        manager=r.get(("manager",)),
+        since=r.date(("since",)),
+        website=r.get(("website",)),
+        industry=r.get(("industry",)),
+        currencies=r.strings(("currencies",)),
+        receivable=r.get(("accounts", "receivable")),
+        payable=r.get(("accounts", "payable")),
+        income_accounts=r.strings(("accounts", "income")),
+        terms=Terms(r.get(("terms", "payment_days")), r.money(("terms", "credit_limit"))),
+        contract=Contract(
+            r.date(("contract", "start")),
+            r.date(("contract", "end")),
+            r.date(("contract", "renewal")),
+            r.money(("contract", "value")),
+            r.get(("contract", "auto_renew"), False) is True,
+            r.get(("contract", "notice_days")),
+        ),
+        contacts=r.items(("contacts",), contact),
+        goals=r.strings(("goals",)),
+        interactions=r.items(("interactions",), interaction),
+        satisfaction=r.items(("satisfaction",), survey),
+        risks=r.items(("risks",), risk),
+        opportunities=r.items(("opportunities",), opportunity),
+        revenue_targets=targets,
+        tags=r.strings(("tags",)),
+        notes=r.get(("notes",)),
+        source=doc,
+    )
+
+
+def _semantic_checks(party: Party) -> list[Diagnostic]:
+    """Checks a JSON Schema cannot express: dates in order, references to contacts."""
+    out = []
+    c = party.contract
+    if c.start and c.end and c.end < c.start:
+        out.append(diag("invalid-value", f"contract.end {c.end} is before contract.start {c.start}", party.where("contract", "end")))
+    for i, risk in enumerate(party.risks):
+        if risk.closed and risk.closed < risk.opened:
+            out.append(diag("invalid-value", f"risks[{i}].closed {risk.closed} is before opened {risk.opened}", party.where("risks", i, "closed")))
+    return out

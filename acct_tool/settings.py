@@ -1,0 +1,192 @@
+"""Settings of a books repository (``acct-tool.yaml``), every key with a default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from acct_tool.diagnostics import Diagnostic, diag
+from acct_tool.schema import did_you_mean, is_bad, validate
+from acct_tool.yamlsource import PathT, load_yaml
+
+SETTINGS_FILE = "acct-tool.yaml"
+
+DEFAULT_CADENCE: Mapping[str, int] = MappingProxyType({"key": 14, "strategic": 30, "standard": 90})
+
+
+@dataclass(frozen=True)
+class StatementFormat:
+    """How to read one bank's CSV statement: column names, number and date conventions."""
+
+    name: str
+    date: str
+    date_format: str = "%Y-%m-%d"
+    amount: str | None = None
+    debit: str | None = None
+    credit: str | None = None
+    description: str | None = None
+    reference: str | None = None
+    balance: str | None = None
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    skip_rows: int = 0
+    decimal_mark: str = "."
+    thousands_separator: str = ""
+    sign: str = "as-is"
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class StatementFile:
+    """Which statement files (a glob relative to the books root) use which format and account."""
+
+    match: str
+    format: str
+    account: str | None = None
+
+
+@dataclass(frozen=True)
+class StatementSettings:
+    window_days: int = 3
+    counter_account: str = "Expenses:Uncategorized"
+    formats: Mapping[str, StatementFormat] = field(default_factory=dict)
+    files: tuple[StatementFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about a books repository. Paths are relative to the books root."""
+
+    ledger: str = "ledger/main.beancount"
+    profiles: str = "clients"
+    templates: str = "templates"
+    receivable_root: str = "Assets:Receivable"
+    payable_root: str = "Liabilities:Payable"
+    payment_days: int = 30
+    aging_limits: tuple[int, ...] = (30, 60, 90)
+    collection_levels: tuple[int, ...] = (7, 30, 60)
+    #: ``None`` until the ledger is loaded; then the ledger's operating currency, else USD.
+    operating_currency: str | None = None
+    cadence: Mapping[str, int] = field(default_factory=lambda: DEFAULT_CADENCE)
+    health: Mapping[str, Any] = field(default_factory=dict)
+    statements: StatementSettings = field(default_factory=StatementSettings)
+    #: The settings file, or ``None`` when the books have none.
+    source: str | None = None
+
+
+_KNOWN = frozenset(Settings.__dataclass_fields__) - {"source"}
+_PATHS = ("ledger", "profiles", "templates")
+
+
+def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
+    """Read ``acct-tool.yaml`` under ``root``; a missing file means all defaults."""
+    path = root / SETTINGS_FILE
+    if not path.exists():
+        return Settings(), []
+    doc, problems = load_yaml(path, SETTINGS_FILE, max_bytes=1_000_000)
+    if doc is None:
+        return Settings(source=SETTINGS_FILE), problems
+    if doc.data is None:
+        return Settings(source=SETTINGS_FILE), problems
+    if not isinstance(doc.data, dict):
+        shape = "a list" if isinstance(doc.data, list) else "a single value"
+        problems.append(diag("not-a-mapping", f"the settings must be a mapping of keys to values, not {shape}", doc.where(())))
+        return Settings(source=SETTINGS_FILE), problems
+    schema_problems, bad_paths = validate(doc, "settings")
+    problems += schema_problems
+    data = doc.data
+    values = {k: v for k, v in data.items() if k in _KNOWN and not is_bad((k,), bad_paths)}
+    for key in _PATHS:
+        path = values.get(key)
+        if isinstance(path, str) and (PurePath(path).is_absolute() or ".." in PurePath(path).parts):
+            problems.append(
+                diag(
+                    "invalid-value",
+                    f"{key}: '{path}' is outside the books folder",
+                    doc.where((key,)),
+                    hint="paths in acct-tool.yaml are relative to the books folder and stay inside it",
+                )
+            )
+            values.pop(key)
+
+    limits = values.get("aging_limits")
+    if isinstance(limits, list) and any(b <= a for a, b in zip(limits, limits[1:])):
+        problems.append(diag("out-of-range", "aging_limits must increase, e.g. [30, 60, 90]", doc.where(("aging_limits",))))
+        values.pop("aging_limits")
+    levels = values.get("collection_levels")
+    if isinstance(levels, list) and any(b <= a for a, b in zip(levels, levels[1:])):
+        problems.append(diag("out-of-range", "collection_levels must increase, e.g. [7, 30, 60]", doc.where(("collection_levels",))))
+        values.pop("collection_levels")
+    # One bad entry must not hide the valid rest (or the checks on it): filter per entry.
+    values.pop("statements", None)
+    raw_statements = data.get("statements")
+    statements = _statements(raw_statements if isinstance(raw_statements, dict) else {}, bad_paths)
+    values.pop("cadence", None)
+    raw_cadence = data.get("cadence")
+    cadence = dict(DEFAULT_CADENCE)
+    if isinstance(raw_cadence, dict):
+        cadence.update({k: v for k, v in raw_cadence.items() if k in DEFAULT_CADENCE and not is_bad(("cadence", k), bad_paths)})
+    for key in ("aging_limits", "collection_levels"):
+        if key in values:
+            values[key] = tuple(values[key])
+    settings = Settings(
+        **{k: v for k, v in values.items() if k in Settings.__dataclass_fields__},
+        cadence=MappingProxyType(cadence),
+        statements=statements,
+        source=SETTINGS_FILE,
+    )
+    declared = raw_statements.get("formats") if isinstance(raw_statements, dict) else None
+    for problem in _format_references(settings, doc, set(declared) if isinstance(declared, dict) else set()):
+        problems.append(problem)
+    return settings, problems
+
+
+def _statements(raw: dict[str, Any], bad: set[PathT]) -> StatementSettings:
+    """Statement settings from the valid entries of ``raw``; invalid ones are left out."""
+    base: PathT = ("statements",)
+    # ``in bad``, not ``is_bad``: a bad entry inside must not discard its valid siblings.
+    raw_formats = raw.get("formats") if base + ("formats",) not in bad else None
+    raw_files = raw.get("files") if base + ("files",) not in bad else None
+    formats = {
+        name: StatementFormat(name=name, **{k: v for k, v in spec.items() if k in StatementFormat.__dataclass_fields__})
+        for name, spec in (raw_formats if isinstance(raw_formats, dict) else {}).items()
+        if isinstance(spec, dict) and "date" in spec and not is_bad(base + ("formats", name), bad)
+    }
+    files = tuple(
+        StatementFile(match=f["match"], format=f["format"], account=f.get("account"))
+        for i, f in enumerate(raw_files if isinstance(raw_files, list) else [])
+        if isinstance(f, dict) and "match" in f and "format" in f and not is_bad(base + ("files", i), bad)
+    )
+    defaults = StatementSettings()
+    return StatementSettings(
+        window_days=raw.get("window_days", defaults.window_days) if not is_bad(base + ("window_days",), bad) else defaults.window_days,
+        counter_account=raw.get("counter_account", defaults.counter_account) if not is_bad(base + ("counter_account",), bad) else defaults.counter_account,
+        formats=MappingProxyType(formats),
+        files=files,
+    )
+
+
+def _format_references(settings: Settings, doc: Any, declared: set[str]) -> list[Diagnostic]:
+    """Checks the schema cannot express; ``declared`` holds every format name, valid or not."""
+    out = []
+    for name, fmt in settings.statements.formats.items():
+        where = doc.where(("statements", "formats", name))
+        if fmt.amount is None and (fmt.debit is None or fmt.credit is None):
+            out.append(diag("missing-key", f"statement format '{name}' needs `amount` or both `debit` and `credit`", where))
+        if fmt.amount is not None and (fmt.debit or fmt.credit):
+            out.append(diag("invalid-value", f"statement format '{name}' has both `amount` and `debit`/`credit`; use one", where))
+        if fmt.decimal_mark == fmt.thousands_separator:
+            out.append(diag("invalid-value", f"statement format '{name}': decimal_mark and thousands_separator are the same", where))
+    for i, f in enumerate(settings.statements.files):
+        if f.format not in declared:
+            out.append(
+                diag(
+                    "bad-value",
+                    f"statements.files[{i}].format: no statement format named '{f.format}'",
+                    doc.where(("statements", "files", i, "format")),
+                    hint=did_you_mean(f.format, declared),
+                )
+            )
+    return out

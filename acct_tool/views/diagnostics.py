@@ -1,0 +1,74 @@
+"""Diagnostics as text (``file:line:col: error CODE message``), JSON or GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+from acct_tool.diagnostics import Diagnostic, Severity
+
+
+def _position(d: Diagnostic) -> str:
+    parts = [d.file or "<books>"]
+    if d.line:
+        parts.append(str(d.line))
+        if d.column:
+            parts.append(str(d.column))
+    return ":".join(parts)
+
+
+def summary(diagnostics: Sequence[Diagnostic]) -> str:
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if not diagnostics:
+        return "no problems found"
+    files = len({d.file for d in diagnostics})
+    plural = lambda n, w: f"{n} {w}{'' if n == 1 else 's'}"  # noqa: E731
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(files, 'file')}"
+
+
+def to_text(diagnostics: Sequence[Diagnostic]) -> str:
+    lines = []
+    for d in diagnostics:
+        lines.append(f"{_position(d)}: {d.severity.value} {d.code} {d.message}")
+        if d.hint:
+            lines.append(f"    hint: {d.hint}")
+    lines.append(summary(diagnostics))
+    return "\n".join(lines) + "\n"
+
+
+def to_json(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps([d.to_dict() for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def to_github(diagnostics: Sequence[Diagnostic], root: Path, cwd: Path | None = None) -> str:
+    """GitHub Actions workflow commands; file paths relative to the working directory (the checkout)."""
+    here = (cwd or Path.cwd()).resolve()
+    lines = []
+    for d in diagnostics:
+        props = []
+        if d.file:
+            full = (root / d.file).resolve()
+            try:
+                shown = full.relative_to(here).as_posix()
+            except ValueError:
+                shown = os.path.relpath(full, here) if full.anchor == here.anchor else full.as_posix()
+            props.append(f"file={_escape_property(shown)}")
+            if d.line:
+                props.append(f"line={d.line}")
+                if d.column:
+                    props.append(f"col={d.column}")
+        props.append(f"title={_escape_property(d.code)}")
+        message = d.message + (f" ({d.hint})" if d.hint else "")
+        lines.append(f"::{d.severity.value} {','.join(props)}::{_escape_data(message)}")
+    return "".join(line + "\n" for line in lines)

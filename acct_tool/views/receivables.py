@@ -1,0 +1,215 @@
+"""Views of open items, aging, tie-out and party statements: tables, CSV, JSON, Markdown."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from acct_tool.aging import Aging
+from acct_tool.party_statement import PartyStatement
+from acct_tool.receivables import Document, OpenItems
+from acct_tool.views import diagnostics as diagnostics_view
+from acct_tool.views.table import cell, render, to_csv, to_json
+
+SIDE_TITLE = {"ar": "Receivables", "ap": "Payables"}
+
+
+# --- aging --------------------------------------------------------------------
+
+
+def _amount(value: Decimal) -> str:
+    return "-" if value == 0 else cell(value)
+
+
+def _short(text: str, width: int = 18) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def aging_table(aging: Aging, as_of: str) -> str:
+    basis = "days past due" if aging.basis == "due" else "days since the document date"
+    out = [f"{SIDE_TITLE[aging.side]} aging as of {as_of} (by {basis})\n"]
+    if not aging.tables:
+        return out[0] + "nothing open\n"
+    for currency, rows in aging.tables.items():
+        totals = aging.totals(currency)
+        out.append(f"\n{currency}\n")
+        if aging.by == "party":
+            headers = ["party"] + aging.labels + ["total"]
+            body = [[_short(r.party)] + [_amount(r.buckets[b]) for b in aging.labels] + [cell(r.total)] for r in rows if r.total]
+            footer = ["total"] + [_amount(totals.buckets[b]) for b in aging.labels] + [cell(totals.total)]
+            out.append(render(headers, body, right=list(range(1, len(headers))), footer=footer))
+        else:
+            headers = ["document", "due" if aging.basis == "due" else "date", "days", "bucket", "open"]
+            body: list[list[Any]] = []
+            for party in sorted({r.party for r in rows if r.document is not None}):
+                body.append([party, "", "", "", ""])
+                for r in rows:
+                    if r.party == party and r.document is not None:
+                        d = r.document
+                        bucket = next(b for b in aging.labels if r.buckets[b])
+                        body.append(["  " + d.ref, d.due if aging.basis == "due" else d.date, r.days, bucket, cell(d.open)])
+            out.append(render(headers, body, right=[2, 4]))
+            out.append("  ".join(f"{b} {_amount(totals.buckets[b])}" for b in aging.labels) + f"  total {cell(totals.total)}\n")
+        credits = [r for r in rows if r.credits]
+        if credits:
+            listed = ", ".join(f"{r.party} {cell(r.credits)}" for r in credits)
+            out.append(f"unapplied credits: {listed}; net open {cell(totals.net)} {currency}\n")
+    return "".join(out)
+
+
+def aging_rows(aging: Aging) -> tuple[list[str], list[list[Any]]]:
+    headers = ["currency", "party"] + (["document", "date", "due", "days"] if aging.by == "document" else []) + aging.labels + ["credits", "total"]
+    rows = []
+    for currency, table in aging.tables.items():
+        for r in table:
+            extra: list[Any] = []
+            if aging.by == "document":
+                d = r.document
+                extra = [d.ref, d.date, d.due, r.days] if d else ["", "", "", ""]
+            rows.append([currency, r.party] + extra + [r.buckets[label] for label in aging.labels] + [-r.credits if r.credits else Decimal(0), r.net])
+    return headers, rows
+
+
+def aging_csv(aging: Aging) -> str:
+    headers, rows = aging_rows(aging)
+    return to_csv(headers, rows)
+
+
+def aging_json(aging: Aging, as_of: str) -> str:
+    tables = {}
+    for currency, rows in aging.tables.items():
+        items = []
+        for r in rows:
+            item: dict[str, Any] = {"party": r.party, "buckets": r.buckets, "credits": r.credits, "total": r.total, "net": r.net}
+            if r.document is not None:
+                item.update(document=r.document.ref, date=r.document.date, due=r.document.due, days=r.days)
+            items.append(item)
+        t = aging.totals(currency)
+        tables[currency] = {"rows": items, "totals": {"buckets": t.buckets, "credits": t.credits, "total": t.total, "net": t.net}}
+    return to_json({"side": aging.side, "as_of": as_of, "basis": aging.basis, "by": aging.by, "buckets": aging.labels, "currencies": tables})
+
+
+# --- open items ---------------------------------------------------------------
+
+OPEN_HEADERS = ["number", "party", "date", "due", "currency", "original", "paid", "open", "days_past_due"]
+
+
+def _open_values(d: Document, as_of: Any) -> list[Any]:
+    return [d.ref, d.party, d.date, d.due, d.currency, d.amount, d.paid, d.open, d.days_past_due(as_of)]
+
+
+def open_table(items: OpenItems, party: str | None) -> str:
+    docs = items.open_documents(party)
+    title = f"Open {'invoices' if items.side.value == 'ar' else 'bills'} as of {items.as_of}"
+    credits = items.unapplied_credits(party)
+    if not docs and not credits:
+        return f"{title}\nnothing open\n"
+    out = [f"{title}\n"]
+    headers = ["number", "date", "due", "original", "paid", "open", "days"]
+    for currency in sorted({d.currency for d in docs} | {c.currency for c in credits}):
+        body: list[list[Any]] = []
+        current = None
+        for d in sorted((d for d in docs if d.currency == currency), key=lambda d: (d.party, d.due, d.ref)):
+            if d.party != current:
+                current = d.party
+                body.append([d.party, "", "", "", "", "", ""])
+            body.append(["  " + d.ref, d.date, d.due, d.amount, d.paid, d.open, d.days_past_due(items.as_of)])
+        total = sum((d.open for d in docs if d.currency == currency), Decimal(0))
+        out.append(f"\n{currency}\n" + render(headers, body, right=[3, 4, 5, 6], footer=["total", "", "", "", "", total, ""]))
+        for c in (c for c in credits if c.currency == currency):
+            out.append(f"unapplied credit: {c.party} {cell(c.unapplied)} {currency} ({c.kind} of {c.date}, {c.where.file}:{c.where.line})\n")
+    return "".join(out)
+
+
+def open_csv(items: OpenItems, party: str | None) -> str:
+    return to_csv(OPEN_HEADERS, [_open_values(d, items.as_of) for d in items.open_documents(party)])
+
+
+def open_json(items: OpenItems, party: str | None) -> str:
+    docs = [dict(zip(OPEN_HEADERS, _open_values(d, items.as_of))) | {"file": d.where.file, "line": d.where.line} for d in items.open_documents(party)]
+    credits = [
+        {"party": c.party, "date": c.date, "kind": c.kind, "currency": c.currency, "amount": c.amount, "unapplied": c.unapplied, "file": c.where.file, "line": c.where.line}
+        for c in items.unapplied_credits(party)
+    ]
+    return to_json({"side": items.side.value, "as_of": items.as_of, "documents": docs, "unapplied_credits": credits})
+
+
+# --- reconcile ----------------------------------------------------------------
+
+
+def reconcile_text(items: OpenItems) -> str:
+    side = items.side.value
+    headers = ["party", "cur", "open", "credits", "ledger", "difference"]
+    rows = [[t.party, t.currency, t.open_documents, t.unapplied_credits, t.ledger_balance, "ok" if t.ok else cell(t.difference)] for t in items.ties]
+    out = [f"{SIDE_TITLE[side]} tie-out as of {items.as_of}: open documents - unapplied credits = ledger balance\n"]
+    out.append(render(headers, rows, right=[2, 3, 4, 5]) if rows else "no party accounts\n")
+    broken = [t for t in items.ties if not t.ok]
+    out.append(f"tie-out {'holds' if not broken else 'FAILS'} for {len(items.ties) - len(broken)} of {len(items.ties)} party balances\n")
+    if items.diagnostics:
+        out.append("\n" + diagnostics_view.to_text(list(items.diagnostics)))
+    return "".join(out)
+
+
+def reconcile_json(items: OpenItems) -> str:
+    ties = [
+        {"party": t.party, "account": t.account, "currency": t.currency, "open_documents": t.open_documents, "unapplied_credits": t.unapplied_credits, "ledger_balance": t.ledger_balance, "difference": t.difference, "ok": t.ok}
+        for t in items.ties
+    ]
+    return to_json({"side": items.side.value, "as_of": items.as_of, "ties": ties, "diagnostics": [d.to_dict() for d in items.diagnostics]})
+
+
+# --- party statement ----------------------------------------------------------
+
+
+def statement_text(s: PartyStatement, markdown: bool = False) -> str:
+    who = "Statement of account" if s.side.value == "ar" else "Vendor statement"
+    out = [f"{'# ' if markdown else ''}{who}: {s.name} ({s.party})\n", f"{'' if not markdown else chr(10)}Period {s.start} to {s.end}\n"]
+    if not s.sections:
+        out.append("\nNo activity.\n")
+    for sec in s.sections:
+        headers = ["date", "kind", "reference", "charges", "credits", "balance"]
+        rows: list[list[Any]] = [["", "brought forward", "", "", "", sec.brought_forward]]
+        rows += [[ln.date, ln.kind, ln.ref, ln.charge or "", ln.credit or "", ln.balance] for ln in sec.lines]
+        footer = ["", "closing balance", "", "", "", sec.closing]
+        out.append(f"\n{'## ' if markdown else ''}{sec.currency}\n\n" if markdown else f"\n{sec.currency}\n")
+        out.append(_md_table(headers, rows + [footer], right=[3, 4, 5]) if markdown else render(headers, rows, right=[3, 4, 5], footer=footer))
+    if s.open_documents or s.unapplied:
+        out.append(f"\n{'## ' if markdown else ''}Open items at {s.end}\n" + ("\n" if markdown else ""))
+        headers = ["number", "date", "due", "currency", "open", "days"]
+        rows = [[d.ref, d.date, d.due, d.currency, d.open, d.days_past_due(s.end)] for d in s.open_documents]
+        rows += [[f"{c.kind} (unapplied)", c.date, "", c.currency, -c.unapplied, ""] for c in s.unapplied]
+        out.append(_md_table(headers, rows, right=[4, 5]) if markdown else render(headers, rows, right=[4, 5]))
+        for currency, table in s.aging.tables.items():
+            totals = s.aging.totals(currency)
+            parts = [f"{label} {cell(totals.buckets[label])}" for label in s.aging.labels]
+            out.append(f"\nAging ({currency}): " + " | ".join(parts) + "\n")
+    return "".join(out)
+
+
+def _md_table(headers: list[str], rows: list[list[Any]], right: list[int]) -> str:
+    align = ["---:" if i in right else "---" for i in range(len(headers))]
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(cell(v).replace("|", "\\|") for v in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def statement_json(s: PartyStatement) -> str:
+    return to_json(
+        {
+            "party": s.party,
+            "name": s.name,
+            "side": s.side.value,
+            "from": s.start,
+            "to": s.end,
+            "currencies": {
+                sec.currency: {
+                    "brought_forward": sec.brought_forward,
+                    "lines": [{"date": ln.date, "kind": ln.kind, "reference": ln.ref, "description": ln.description, "charge": ln.charge, "credit": ln.credit, "balance": ln.balance} for ln in sec.lines],
+                    "closing": sec.closing,
+                }
+                for sec in s.sections
+            },
+            "open_documents": [{"number": d.ref, "date": d.date, "due": d.due, "currency": d.currency, "open": d.open, "days_past_due": d.days_past_due(s.end)} for d in s.open_documents],
+            "aging": {cur: s.aging.totals(cur).buckets for cur in s.aging.tables},
+        }
+    )

@@ -1,0 +1,287 @@
+"""Read a YAML file into plain data that remembers where every value came from.
+
+PyYAML's composer gives nodes with marks; we convert them ourselves so that we
+can (a) report duplicate keys, which PyYAML silently drops, (b) keep the line
+and column of every key and value, (c) refuse alias bombs and absurd nesting
+before expanding anything, and (d) never construct anything but plain data.
+Dates stay ISO strings here; the schema checks them and the party builder
+parses them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+
+from acct_tool.diagnostics import Diagnostic, Location, diag
+
+try:  # the C composer is several times faster; marks and errors are the same
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - libyaml missing
+    _Loader = yaml.SafeLoader
+
+#: A path into a document: mapping keys (str) and sequence indexes (int).
+PathT = tuple[Union[str, int], ...]
+
+MAX_NODES = 2_000_000
+MAX_DEPTH = 64
+
+_T = "tag:yaml.org,2002:"
+_constructor = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class YamlDoc:
+    """Plain data (dict/list/str/int/float/bool/None) plus the marks of every node."""
+
+    file: str
+    data: Any
+    value_marks: dict[PathT, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[PathT, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: PathT, *, key: bool = False) -> Location:
+        """Location of the value at ``path`` (or of its key), falling back to the nearest parent."""
+        marks = self.key_marks if key else self.value_marks
+        p = tuple(path)
+        while p:
+            if p in marks:
+                line, col = marks[p]
+                return Location(self.file, line, col)
+            if key and p in self.value_marks:
+                line, col = self.value_marks[p]
+                return Location(self.file, line, col)
+            p = p[:-1]
+        line, col = self.value_marks.get((), (1, 1))
+        return Location(self.file, line, col)
+
+
+class _Refused(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
+def read_text(path: Path, display: str, max_bytes: int) -> tuple[str | None, list[Diagnostic]]:
+    """Read a UTF-8 text file, turning every failure into a diagnostic."""
+    here = Location(display)
+    try:
+        if path.is_dir():
+            return None, [diag("file-unreadable", f"{display} is a folder, not a file", here)]
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, [
+                diag(
+                    "file-too-large",
+                    f"{display} is {size:,} bytes; the limit is {max_bytes:,}",
+                    here,
+                    hint="split the file or trim old entries",
+                )
+            ]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [diag("file-unreadable", f"cannot read {display}: {exc.strerror or exc}", here)]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [
+            diag(
+                "file-encoding",
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                Location(display, line, col),
+                hint="save the file as UTF-8",
+            )
+        ]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, [diag("file-encoding", "binary content (NUL byte) in a text file", Location(display, line, 1))]
+    return text, []
+
+
+def load_yaml(path: Path, display: str, *, max_bytes: int = 20_000_000) -> tuple[YamlDoc | None, list[Diagnostic]]:
+    """Load one YAML document from ``path``; ``display`` is the path shown in diagnostics.
+
+    Returns ``(None, diagnostics)`` when the file cannot be turned into data.
+    An empty document gives ``YamlDoc`` with ``data=None``; callers decide whether that is wrong.
+    """
+    text, problems = read_text(path, display, max_bytes)
+    if text is None:
+        return None, problems
+    return parse_yaml(text, display)
+
+
+def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Diagnostic]]:
+    doc = YamlDoc(display, None)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
+        problem = exc.problem or str(exc)
+        if "maximum nesting depth" in problem:  # libyaml refuses more than 1000 levels
+            return None, [diag("yaml-too-complex", f"refused: more than {MAX_DEPTH} levels of nesting", where)]
+        # PyYAML's own order reads best: "while parsing a block mapping, expected <block end>, but found ..."
+        message = f"{exc.context}, {problem}" if exc.context else problem
+        hint = None
+        if mark is not None and "\t" in (text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""):
+            hint = "YAML does not allow tabs for indentation; indent with spaces"
+        return None, [diag("yaml-syntax", message.strip(), where, hint=hint)]
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow (control characters). libyaml reports a byte
+        # offset, PyYAML a character offset; the character itself locates it either way.
+        bad = chr(exc.character) if isinstance(exc.character, int) else ""
+        index = text.find(bad) if bad else -1
+        where = Location(display)
+        if index >= 0:
+            line = text.count("\n", 0, index) + 1
+            where = Location(display, line, index - (text.rfind("\n", 0, index) + 1) + 1)
+        shown = f" (found U+{exc.character:04X})" if isinstance(exc.character, int) else ""
+        return None, [diag("yaml-syntax", f"{exc.reason}{shown}", where, hint="remove the character")]
+    except yaml.YAMLError as exc:
+        return None, [diag("yaml-syntax", str(exc), Location(display))]
+    except RecursionError:
+        return None, [diag("yaml-too-complex", "the document nests too deeply", Location(display))]
+    if root is None:
+        return doc, []
+    try:
+        _check_size(root, display)
+        diagnostics: list[Diagnostic] = []
+        doc.data = _convert(root, (), 0, doc, diagnostics)
+    except _Refused as refused:
+        return None, [refused.diagnostic]
+    except RecursionError:
+        return None, [diag("yaml-too-complex", "the document nests too deeply", Location(display))]
+    return doc, diagnostics
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _check_size(root: yaml.Node, display: str) -> None:
+    """Count nodes as they would be after alias expansion, without expanding."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    limit = sys.getrecursionlimit() - 50
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active or depth > min(MAX_DEPTH, limit):
+            line, col = _mark(node)
+            reason = "a recursive alias" if key in active else f"more than {MAX_DEPTH} levels of nesting"
+            raise _Refused(diag("yaml-too-complex", f"refused: {reason}", Location(display, line, col)))
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k, depth + 1) + size(v, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item, depth + 1)
+        active.discard(key)
+        sizes[key] = total
+        if total > MAX_NODES:
+            line, col = _mark(node)
+            raise _Refused(
+                diag(
+                    "yaml-too-complex",
+                    f"refused: the document expands to more than {MAX_NODES:,} values (aliases?)",
+                    Location(display, line, col),
+                )
+            )
+        return total
+
+    size(root, 0)
+
+
+def _convert(node: yaml.Node, path: PathT, depth: int, doc: YamlDoc, out: list[Diagnostic]) -> Any:
+    doc.value_marks.setdefault(path, _mark(node))
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node, doc.file, out)
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag not in (_T + "seq",):
+            out.append(_tag_problem(node, doc.file))
+        return [_convert(item, path + (i,), depth + 1, doc, out) for i, item in enumerate(node.value)]
+    assert isinstance(node, yaml.MappingNode)
+    if node.tag not in (_T + "map",):
+        out.append(_tag_problem(node, doc.file))
+    result: dict[str, Any] = {}
+    merged: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == _T + "merge":
+            for source in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
+                value = _convert(source, path, depth + 1, doc, out)
+                if isinstance(value, dict):
+                    for k, v in value.items():
+                        merged.setdefault(k, v)
+            continue
+        if not isinstance(key_node, yaml.ScalarNode):
+            line, col = _mark(key_node)
+            out.append(diag("wrong-type", "a mapping key must be a plain value", Location(doc.file, line, col)))
+            continue
+        key = str(key_node.value)
+        if key in result:
+            line, col = _mark(key_node)
+            first_line, _ = doc.key_marks[path + (key,)]
+            out.append(
+                diag(
+                    "yaml-duplicate-key",
+                    f"duplicate key '{key}' (first at line {first_line})",
+                    Location(doc.file, line, col),
+                    hint="YAML keeps only the last value; remove one of them",
+                )
+            )
+            continue
+        doc.key_marks[path + (key,)] = _mark(key_node)
+        result[key] = _convert(value_node, path + (key,), depth + 1, doc, out)
+    for k, v in merged.items():
+        result.setdefault(k, v)
+    return result
+
+
+def _tag_problem(node: yaml.Node, file: str) -> Diagnostic:
+    line, col = _mark(node)
+    return diag("yaml-tag", f"unsupported YAML tag {node.tag}", Location(file, line, col))
+
+
+def _scalar(node: yaml.ScalarNode, file: str, out: list[Diagnostic]) -> Any:
+    tag = node.tag
+    try:
+        if tag == _T + "str":
+            return node.value
+        if tag == _T + "int":
+            return _constructor.construct_yaml_int(node)
+        if tag == _T + "float":
+            return _constructor.construct_yaml_float(node)
+        if tag == _T + "bool":
+            return _constructor.construct_yaml_bool(node)
+        if tag == _T + "null":
+            return None
+        if tag == _T + "timestamp":
+            # Keep the text; the schema's date format check validates it.
+            return node.value
+    except (ValueError, TypeError, OverflowError, yaml.constructor.ConstructorError):
+        return node.value
+    out.append(_tag_problem(node, file))
+    return node.value
+
+
+def parse_date(text: object) -> datetime.date | None:
+    """Parse an ISO date string as stored in :class:`YamlDoc`; ``None`` when it is not one."""
+    if isinstance(text, datetime.date):
+        return text
+    if not isinstance(text, str) or len(text) != 10:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None

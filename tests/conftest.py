@@ -1,0 +1,89 @@
+"""Shared fixtures: write small books inline, run the real CLI on them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from click.testing import CliRunner
+
+from acct_tool.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+EXAMPLES_AS_OF = "2026-11-30"
+
+LEDGER_HEAD = """\
+option "operating_currency" "USD"
+2025-01-01 open Assets:Bank:Operating USD
+2025-01-01 open Income:Services
+2025-01-01 open Expenses:Hosting
+2025-01-01 open Equity:Opening-Balances
+"""
+
+
+@dataclass
+class Result:
+    exit_code: int
+    output: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.output)
+
+
+def run_cli(*args: str, books: Path | None = None, as_of: str | None = None) -> Result:
+    """Run ``acct-tool`` in-process with ``--books`` and ``--as-of`` in front of ``args``."""
+    argv: list[str] = []
+    if books is not None:
+        argv += ["--books", str(books)]
+    if as_of is not None:
+        argv += ["--as-of", as_of]
+    runner = CliRunner()
+    result = runner.invoke(cli, argv + list(args), catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def make_books(
+    root: Path,
+    *,
+    ledger: str = "",
+    profiles: dict[str, str] | None = None,
+    settings: str | None = None,
+    head: str = LEDGER_HEAD,
+) -> Path:
+    """Write a books folder: settings, ``ledger/main.beancount`` (head + ledger), ``clients/*``."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "acct-tool.yaml").write_text(textwrap.dedent(settings or "payment_days: 30\n"))
+    (root / "ledger").mkdir(exist_ok=True)
+    (root / "ledger" / "main.beancount").write_text(head + textwrap.dedent(ledger))
+    (root / "clients").mkdir(exist_ok=True)
+    for name, text in (profiles or {}).items():
+        filename = name if "." in name else f"{name}.yaml"
+        (root / "clients" / filename).write_text(textwrap.dedent(text))
+    return root
+
+
+@pytest.fixture
+def books(tmp_path: Path) -> Callable[..., Path]:
+    """``books(ledger=..., profiles={...}, settings=...)`` -> path of a fresh books folder."""
+
+    def factory(**kwargs: Any) -> Path:
+        return make_books(tmp_path / "books", **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def examples_copy(tmp_path: Path) -> Path:
+    """A private copy of ``examples/`` that a test may change."""
+    target = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, target)
+    return target
