@@ -77,6 +77,12 @@ CODES: dict[str, Code] = {
     "document-currency": Code(E, "A document is in a currency the party does not use, or a payment's currency differs from its document's.", "a EUR invoice for a client with `currencies: [USD]`"),
     "credit-limit": Code(W, "A client owes more than its credit limit.", "12,000 USD open with `credit_limit: 10000 USD`"),
     "tie-out": Code(E, "Open documents minus unapplied credits differ from the ledger balance of the party's account.", "(an internal inconsistency; should never happen)"),
+    # Report templates
+    "template-syntax": Code(E, "A report template has a Jinja syntax error.", "`{% if %}` with no condition in templates/review.md.j2"),
+    "template-undefined": Code(E, "A report template uses a name the context does not define.", "`{{ client.nmae }}`"),
+    "template-unsafe": Code(E, "A report template tried to reach outside its sandbox.", "`{{ ''.__class__.__mro__ }}`"),
+    "template-missing": Code(E, "A report template cannot be found.", "`{% include 'nope.md.j2' %}`"),
+    "template-error": Code(E, "A report template failed while rendering.", "`{{ 1 / 0 }}`"),
     # Profiles against the ledger
     "account-not-opened": Code(E, "A profile names an account the ledger never opens.", "`receivable: Assets:Receivable:Acme` with no open directive"),
     "account-no-profile": Code(W, "An account under the receivable or payable root has postings but no profile claims it.", "postings to Assets:Receivable:Zeta, no profile"),

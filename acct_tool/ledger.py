@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import gc
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -119,7 +120,8 @@ def load_ledger(path: Path, root: Path) -> Ledger:
     return ledger
 
 
-_MISSING = re.compile(r'^File "(?P<file>.*)" does not exist')
+_MISSING = re.compile(r'^(?:File "(?P<file>.*)" does not exist|File glob "(?P<glob>.*)" does not match any files|Duplicate filename parsed: "(?P<dup>.*)")')
+_INCLUDE = re.compile(r'^\s*include\s+"(?P<target>[^"]+)"')
 _PLUGIN = re.compile(r'^Error (?:importing|applying plugin) "(?P<name>[^"]+)"')
 
 
@@ -139,10 +141,10 @@ def _to_diagnostic(error: Any, root: Path, ledger: Ledger) -> Diagnostic:
             file, line = display_path(where[0], root), where[1]
     missing = _MISSING.match(message)
     if missing and file is None:
-        target = Path(missing.group("file")).name
-        where = _find_line(ledger.files, re.compile(r'^\s*include\s+"[^"]*' + re.escape(target) + '"'))
-        if where:
-            file, line = display_path(where[0], root), where[1]
+        target = missing.group("file") or missing.group("glob") or missing.group("dup")
+        found = _find_include((str(ledger.path), *ledger.files), target)
+        if found:
+            file, line = display_path(found[0], root), found[1]
     if file is None:
         file = display_path(str(ledger.path), root)
     return diag(code, message, Location(file or "", line, None))
@@ -155,6 +157,23 @@ def _without_traceback(message: str) -> str:
         return message
     head = lines[0].rstrip(": ").removesuffix("Traceback (most recent call last)").rstrip(": ")
     return f"{head}: {lines[-1]}"
+
+
+def _find_include(files: Iterable[str], target: str) -> tuple[str, int] | None:
+    """The ``include`` line (file, number) whose target resolves to ``target``."""
+    wanted = os.path.normpath(target)
+    for filename in dict.fromkeys(files):
+        try:
+            with open(filename, encoding="utf-8", errors="replace") as handle:
+                for number, text in enumerate(handle, 1):
+                    match = _INCLUDE.match(text)
+                    if match:
+                        resolved = os.path.normpath(os.path.join(os.path.dirname(filename), os.path.expanduser(match.group("target"))))
+                        if resolved == wanted or match.group("target") == target:
+                            return filename, number
+        except OSError:
+            continue
+    return None
 
 
 def _find_line(files: Iterable[str], pattern: re.Pattern[str]) -> tuple[str, int] | None:

@@ -1,1 +1,146 @@
 """``acct-tool reconcile bank``: statement lines against ledger postings."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from acct_tool.bank import account_currency, reconcile_bank, render_drafts
+from acct_tool.books import Books
+from acct_tool.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, reconcile
+from acct_tool.diagnostics import has_errors
+from acct_tool.files import WriteError, write_atomic
+from acct_tool.ledger import display_path
+from acct_tool.schema import did_you_mean
+from acct_tool.settings import SETTINGS_FILE, StatementFormat
+from acct_tool.statements import StatementLine, glob_matches, read_statement
+from acct_tool.views import bank as view
+from acct_tool.views import diagnostics as diagnostics_view
+
+
+@reconcile.command("bank")
+@click.argument("statement", type=click.Path(path_type=Path))
+@click.option("--account", metavar="ACCOUNT", help="Ledger account of the statement (default: from `statements.files`).")
+@click.option("--format", "format_name", metavar="NAME", help="Statement format from `statements.formats` (default: from `statements.files`).")
+@click.option("--window", type=click.IntRange(0, 60), metavar="DAYS", help="Days a ledger date may differ from the bank's (default: `statements.window_days`, 3).")
+@click.option("--output", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True, help="Output format.")
+@click.option("--draft", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE", help="Write Beancount drafts (flag !) for lines missing from the ledger to FILE.")
+@click.option("--force", is_flag=True, help="Let --draft overwrite an existing FILE.")
+@click.pass_obj
+def bank(
+    obj: Context,
+    statement: Path,
+    account: str | None,
+    format_name: str | None,
+    window: int | None,
+    output: str,
+    draft: Path | None,
+    force: bool,
+) -> None:
+    """Reconcile a bank statement (CSV) with the ledger postings on its account.
+
+    Matches statement lines to postings one-to-one: same amount, dates at most
+    --window days apart, a reference found in the entry first, then the closest
+    date. Reports matched lines, lines missing from the ledger, postings in the
+    statement period missing from the statement, and the closing balance
+    against the ledger's. The format and account come from the settings'
+    `statements.files` unless --format and --account are given. Exit 0 when
+    everything matches and the balances agree, 1 otherwise, 2 when the
+    statement cannot be read. The ledger is never edited: --draft writes the
+    missing lines to a new file to review and include.
+
+    Example: acct-tool reconcile bank oct.csv --draft drafts.beancount
+    """
+    books = obj.books()
+    if not statement.is_file():
+        raise UsageError(f"statement {statement} {'is a folder' if statement.is_dir() else 'does not exist'}")
+    shown = display_path(str(statement), books.root) or str(statement)
+    fmt, account = _resolve(books, statement, shown, format_name, account)
+    ledger_errors = [d for d in books.ledger.diagnostics if has_errors([d])]
+    if account not in books.ledger.opens():
+        hint = did_you_mean(account, books.ledger.opens())
+        broken = f" (the ledger has {len(ledger_errors)} error(s); run `acct-tool check`)" if ledger_errors else ""
+        raise UsageError(f"account {account} is not opened in the ledger{broken}" + (f"; {hint}" if hint else ""))
+    currency = account_currency(books.ledger, account, fmt.currency, books.settings.operating_currency)
+    if currency is None:
+        raise UsageError(f"{account} holds several currencies; set `currency:` in statement format '{fmt.name}'")
+    if draft is not None:
+        _check_draft_target(books, draft, statement, force)
+
+    lines, problems = read_statement(statement, shown, fmt)
+    if any(d.code == "file-unreadable" for d in problems):
+        raise UsageError(problems[0].message)
+    window_days = books.settings.statements.window_days if window is None else window
+    result = reconcile_bank(books.ledger.entries, account, currency, lines, window_days, books.as_of)
+
+    if output == "json":
+        emit(view.to_json(result, shown, books.root, problems))
+    elif output == "csv":
+        emit(view.to_csv(result, books.root))
+    else:
+        emit(view.to_text(result, shown, books.root))
+    if problems:
+        click.echo(diagnostics_view.to_text(problems), err=True, nl=False)
+    if ledger_errors:
+        click.echo(f"note: the ledger has {len(ledger_errors)} error(s), so this reconciliation may be off; run `acct-tool check`", err=True)
+    if draft is not None:
+        _write_draft(books, draft, force, result.missing_in_ledger, account, currency, shown)
+    sys.exit(EXIT_FINDINGS if not result.reconciled or has_errors(problems) else EXIT_OK)
+
+
+def _resolve(books: Books, statement: Path, shown: str, format_name: str | None, account: str | None) -> tuple[StatementFormat, str]:
+    """The statement's format and account: options first, then the first matching `statements.files` entry."""
+    settings = books.settings.statements
+    try:
+        relative: str | None = statement.resolve().relative_to(books.root.resolve()).as_posix()
+    except ValueError:
+        relative = None
+    entry = next((f for f in settings.files if relative is not None and glob_matches(f.match, relative)), None)
+    name = format_name or (entry.format if entry else None)
+    account = account or (entry.account if entry else None)
+    known = ", ".join(sorted(settings.formats)) or f"none; declare them under statements.formats in {SETTINGS_FILE}"
+    if name is None or account is None:
+        missing = " and ".join(opt for opt, value in (("--format NAME", name), ("--account ACCOUNT", account)) if value is None)
+        raise UsageError(
+            f"no entry of statements.files in {SETTINGS_FILE} says which format and account {shown} has; "
+            f"pass {missing} or add a `statements.files` entry matching it (formats: {known})"
+        )
+    if name not in settings.formats:
+        hint = did_you_mean(name, settings.formats)
+        raise UsageError(f"no statement format named '{name}' (formats: {known})" + (f"; {hint}" if hint else ""))
+    fmt = settings.formats[name]
+    if fmt.amount is None and (fmt.debit is None or fmt.credit is None):
+        raise UsageError(f"statement format '{name}' needs `amount`, or both `debit` and `credit`; run `acct-tool check`")
+    return fmt, account
+
+
+def _check_draft_target(books: Books, draft: Path, statement: Path, force: bool) -> None:
+    target = draft.resolve()
+    protected = {Path(f).resolve() for f in books.ledger.files} | {books.ledger.path.resolve(), statement.resolve()}
+    protected.add((books.root / SETTINGS_FILE).resolve())
+    if target in protected:
+        raise UsageError(f"refusing to write drafts over {draft}: it is part of the books; choose a new file")
+    if draft.exists() and not force:
+        raise UsageError(f"{draft} already exists; pass --force to overwrite it")
+    if not draft.parent.is_dir():
+        raise UsageError(f"cannot write {draft}: folder {draft.parent} does not exist")
+
+
+def _write_draft(
+    books: Books, draft: Path, force: bool, lines: Sequence[StatementLine], account: str, currency: str, shown: str
+) -> None:
+    if not lines:
+        click.echo("no draft written: no statement line is missing from the ledger", err=True)
+        return
+    counter = books.settings.statements.counter_account
+    text = render_drafts(
+        lines, account=account, counter_account=counter, currency=currency, statement=shown, open_counter=counter not in books.ledger.opens()
+    )
+    try:
+        write_atomic(draft, text, force)
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
+    click.echo(f"wrote {len(lines)} draft entr{'y' if len(lines) == 1 else 'ies'} to {draft}; review them, then include the file from the ledger", err=True)

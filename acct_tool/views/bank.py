@@ -1,0 +1,227 @@
+"""A bank reconciliation as text (80 columns), JSON (amounts as decimal strings) or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Sequence
+
+from acct_tool.bank import BankReconciliation
+from acct_tool.diagnostics import Diagnostic
+from acct_tool.ledger import AccountPosting, display_path
+from acct_tool.statements import StatementLine
+
+WIDTH = 80
+
+
+def amount_text(number: Decimal) -> str:
+    """``-4400.00`` -> ``-4,400.00``: thousands separated, at least two places, never rounded."""
+    exponent = number.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{number:,.{places}f}"
+
+
+def _days(days: int) -> str:
+    return f"{days:+d}" if days else "0"
+
+
+def _fit(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _where(posting: AccountPosting, root: Path) -> str:
+    shown = display_path(posting.file, root)
+    return f"{shown}:{posting.line}" if shown and posting.line else (shown or "(generated)")
+
+
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def verdict(result: BankReconciliation) -> str:
+    """One sentence: reconciled, or what is off."""
+    problems = []
+    if result.missing_in_ledger:
+        problems.append(f"{_plural(len(result.missing_in_ledger), 'statement line')} missing from the ledger")
+    if result.missing_in_statement:
+        problems.append(f"{_plural(len(result.missing_in_statement), 'ledger posting')} missing from the statement")
+    if result.balance is not None and not result.balance.agrees:
+        problems.append(f"closing balance differs by {amount_text(result.balance.difference)} {result.currency}")
+    if problems:
+        return "Not reconciled: " + "; ".join(problems) + "."
+    balance = ", closing balance agrees" if result.balance is not None else " (the statement has no balances)"
+    return f"Reconciled: every line matched{balance}."
+
+
+def to_text(result: BankReconciliation, statement: str, root: Path) -> str:
+    out = [
+        f"Bank reconciliation of {result.account} ({result.currency})",
+        f"Statement {statement}",
+    ]
+    if result.start is None or result.end is None:
+        out.append("The statement has no lines.")
+    else:
+        out.append(
+            f"{_plural(result.lines, 'line')} from {result.start} to {result.end}, "
+            f"dates matched within {result.window_days} day(s)"
+        )
+    amounts = [amount_text(m.line.amount) for m in result.matched]
+    amounts += [amount_text(line.amount) for line in result.missing_in_ledger]
+    amounts += [amount_text(p.number) for p in result.missing_in_statement]
+    aw = max([len("Amount"), *map(len, amounts)])
+
+    out += ["", f"Matched: {len(result.matched)}"]
+    if result.matched:
+        rest = WIDTH - (2 + 5 + 2 + 10 + 2 + 10 + 2 + 4 + 2 + aw + 2)
+        out.append(f"  {'Row':>5}  {'Statement':<10}  {'Ledger':<10}  {'Days':>4}  {'Amount':>{aw}}  Reference")
+        for m in result.matched:
+            label = m.line.reference or m.line.description
+            out.append(
+                f"  {m.line.row:>5}  {m.line.date}  {m.posting.date}  {_days(m.days):>4}  "
+                f"{amount_text(m.line.amount):>{aw}}  {_fit(label, rest)}".rstrip()
+            )
+
+    out += ["", f"Missing from the ledger: {len(result.missing_in_ledger)}"]
+    if result.missing_in_ledger:
+        rest = WIDTH - (2 + 5 + 2 + 10 + 2 + aw + 2)
+        out.append(f"  {'Row':>5}  {'Date':<10}  {'Amount':>{aw}}  Reference / description")
+        for line in result.missing_in_ledger:
+            label = " ".join(x for x in (line.reference, line.description) if x)
+            out.append(f"  {line.row:>5}  {line.date}  {amount_text(line.amount):>{aw}}  {_fit(label, rest)}".rstrip())
+
+    out += ["", f"Missing from the statement: {len(result.missing_in_statement)}"]
+    if result.missing_in_statement:
+        rest = WIDTH - (2 + 10 + 2 + aw + 2)
+        out.append(f"  {'Date':<10}  {'Amount':>{aw}}  Where / narration")
+        for p in result.missing_in_statement:
+            label = f"{_where(p, root)} {p.payee} {p.narration}"
+            out.append(f"  {p.date}  {amount_text(p.number):>{aw}}  {_fit(label, rest)}".rstrip())
+
+    if result.balance is not None:
+        b = result.balance
+        figures = [amount_text(x) for x in (b.statement, b.ledger, b.difference)]
+        fw = max(map(len, figures))
+        out += [
+            "",
+            f"Closing balance on {b.date} (statement row {b.row})",
+            f"  Statement   {figures[0]:>{fw}} {b.currency}",
+            f"  Ledger      {figures[1]:>{fw}} {b.currency}",
+            f"  Difference  {figures[2]:>{fw}} {b.currency}  {'agrees' if b.agrees else 'DIFFERS'}",
+        ]
+    out += ["", textwrap.fill(verdict(result), WIDTH)]
+    return "\n".join(out) + "\n"
+
+
+def _line_dict(line: StatementLine) -> dict[str, Any]:
+    return {
+        "row": line.row,
+        "date": line.date.isoformat(),
+        "amount": str(line.amount),
+        "description": line.description,
+        "reference": line.reference,
+        "balance": None if line.balance is None else str(line.balance),
+    }
+
+
+def _posting_dict(posting: AccountPosting, root: Path) -> dict[str, Any]:
+    return {
+        "date": posting.date.isoformat(),
+        "amount": str(posting.number),
+        "currency": posting.currency,
+        "flag": posting.flag,
+        "payee": posting.payee,
+        "narration": posting.narration,
+        "links": sorted(posting.links),
+        "file": display_path(posting.file, root),
+        "line": posting.line,
+    }
+
+
+def to_json(result: BankReconciliation, statement: str, root: Path, diagnostics: Sequence[Diagnostic] = ()) -> str:
+    b = result.balance
+    doc = {
+        "statement": statement,
+        "account": result.account,
+        "currency": result.currency,
+        "window_days": result.window_days,
+        "period": {
+            "start": result.start.isoformat() if result.start else None,
+            "end": result.end.isoformat() if result.end else None,
+        },
+        "reconciled": result.reconciled,
+        "summary": {
+            "lines": result.lines,
+            "matched": len(result.matched),
+            "missing_in_ledger": len(result.missing_in_ledger),
+            "missing_in_statement": len(result.missing_in_statement),
+        },
+        "matched": [
+            {"days": m.days, "by_reference": m.by_reference, "statement": _line_dict(m.line), "ledger": _posting_dict(m.posting, root)}
+            for m in result.matched
+        ],
+        "missing_in_ledger": [_line_dict(line) for line in result.missing_in_ledger],
+        "missing_in_statement": [_posting_dict(p, root) for p in result.missing_in_statement],
+        "closing_balance": None
+        if b is None
+        else {
+            "date": b.date.isoformat(),
+            "row": b.row,
+            "currency": b.currency,
+            "statement": str(b.statement),
+            "ledger": str(b.ledger),
+            "difference": str(b.difference),
+            "agrees": b.agrees,
+        },
+        "diagnostics": [d.to_dict() for d in diagnostics],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+CSV_COLUMNS = (
+    "kind",
+    "statement_row",
+    "statement_date",
+    "statement_amount",
+    "ledger_date",
+    "ledger_amount",
+    "days",
+    "currency",
+    "reference",
+    "description",
+    "ledger_file",
+    "ledger_line",
+    "narration",
+)
+
+
+def to_csv(result: BankReconciliation, root: Path) -> str:
+    """One row per matched pair, missing line, missing posting, and the closing balance."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    cur = result.currency
+
+    def posting_cells(p: AccountPosting) -> list[Any]:
+        return [p.date.isoformat(), str(p.number)]
+
+    def where(p: AccountPosting) -> list[Any]:
+        return [display_path(p.file, root) or "", p.line or "", " ".join(x for x in (p.payee, p.narration) if x)]
+
+    for m in result.matched:
+        line = m.line
+        writer.writerow(
+            ["matched", line.row, line.date.isoformat(), str(line.amount), *posting_cells(m.posting), m.days, cur, line.reference, line.description, *where(m.posting)]
+        )
+    for line in result.missing_in_ledger:
+        writer.writerow(["missing-in-ledger", line.row, line.date.isoformat(), str(line.amount), "", "", "", cur, line.reference, line.description, "", "", ""])
+    for p in result.missing_in_statement:
+        writer.writerow(["missing-in-statement", "", "", "", *posting_cells(p), "", cur, "", "", *where(p)])
+    if result.balance is not None:
+        b = result.balance
+        writer.writerow(["closing-balance", b.row, b.date.isoformat(), str(b.statement), b.date.isoformat(), str(b.ledger), "", cur, "", "", "", "", ""])
+    return buffer.getvalue()
