@@ -335,3 +335,12 @@ def test_statement_balance_forward_and_running_balance(books):
     assert [line["balance"] for line in usd["lines"]] == ["150.00", "50.00"]
     assert usd["closing"] == "50.00"
     assert [d["number"] for d in data["open_documents"]] == ["INV-2"]
+
+
+def test_dso_command_by_party_and_manager(books):
+    ledger = invoice("2026-05-01", "INV-1", "900.00") + invoice("2026-06-01", "INV-2", "900.00") + payment("2026-06-10", "900.00", "INV-1")
+    root = books(ledger=HEAD + ledger, profiles={"acme": ACME})
+    rows = run_cli("dso", "ar", "--format", "json", books=root, as_of="2026-06-29").json()
+    assert rows[0]["party"] == "acme" and rows[0]["dso_days"] == "45.0" and rows[0]["avg_days_late"] == "10.0"
+    managers = run_cli("dso", "ar", "--by", "manager", "--format", "csv", books=root, as_of="2026-06-29").output.splitlines()
+    assert managers[1].startswith("lan,USD,45.0,900.00,1800.00,1,")

@@ -130,3 +130,35 @@ def statement(obj: Context, party: str, start: datetime.date | None, end: dateti
     warn_if_broken(books)
     result = party_statement(books, party, chosen, start, end)
     emit(view.statement_json(result) if fmt == "json" else view.statement_text(result, markdown=fmt == "md"))
+
+
+@cli.command()
+@click.argument("side", type=SIDE, default="ar")
+@click.option("--by", type=click.Choice(["party", "manager"]), default="party", show_default=True, help="Per party or per account manager.")
+@click.option("--window", type=click.IntRange(1, 3650), default=90, show_default=True, help="Days of invoicing DSO is measured against.")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def dso(obj: Context, side: str, by: str, window: int, fmt: str) -> None:
+    """Days sales outstanding and payment behaviour: how long each party takes to pay.
+
+    DSO = open documents / amount invoiced in the last WINDOW days x WINDOW, per
+    currency. Days late and days to pay are averages over fully paid documents;
+    the trend compares the recent half of them with the older half.
+
+    Example: acct-tool dso ar --by manager
+    """
+    from acct_tool.payments import behaviour, dso as compute_dso
+    from acct_tool.views.table import to_csv as table_csv, to_json as table_json
+
+    books = obj.books()
+    warn_if_broken(books)
+    items = open_items(books, Side(side))
+    groups = {p.id: p.manager or "(none)" for p in books.parties.values()}
+    result = compute_dso(items, groups if by == "manager" else None, window)
+    headers, rows = view.dso_rows(behaviour(items), result, by, groups)
+    if fmt == "json":
+        emit(table_json([dict(zip(headers, r)) for r in rows]))
+    elif fmt == "csv":
+        emit(table_csv(headers, rows))
+    else:
+        emit(view.dso_table(headers, rows, items.as_of.isoformat()))

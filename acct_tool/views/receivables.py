@@ -213,3 +213,37 @@ def statement_json(s: PartyStatement) -> str:
             "aging": {cur: s.aging.totals(cur).buckets for cur in s.aging.tables},
         }
     )
+
+
+# --- payment behaviour and DSO -----------------------------------------------
+
+
+def dso_rows(behaviours: dict[str, Any], dsos: dict[str, dict[str, Any]], by: str, groups: dict[str, str]) -> tuple[list[str], list[list[Any]]]:
+    headers = [by, "currency", "dso_days", "open", "invoiced_90d", "paid_documents", "avg_days_late", "avg_days_to_pay", "trend"]
+    rows: list[list[Any]] = []
+    for name in sorted(k for k in dsos if k != "*"):
+        members = [p for p, g in groups.items() if g == name] if by == "manager" else [name]
+        paid = [pd for m in members if m in behaviours for pd in behaviours[m].paid]
+        late = _avg([pd.days_late for pd in paid])
+        to_pay = _avg([pd.days_to_pay for pd in paid])
+        trend = behaviours[name].trend if by == "party" and name in behaviours else None
+        for currency, d in dsos[name].items():
+            rows.append([name, currency, d.days, d.open, d.invoiced, len(paid), late, to_pay, trend])
+    for currency, d in dsos.get("*", {}).items():
+        rows.append(["(all)", currency, d.days, d.open, d.invoiced, None, None, None, None])
+    return headers, rows
+
+
+def _avg(values: list[int]) -> Decimal | None:
+    return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1")) if values else None
+
+
+def dso_table(headers: list[str], rows: list[list[Any]], as_of: str) -> str:
+    short = ["", "cur", "DSO", "open", "invoiced 90d", "paid", "late", "to pay", "trend"]
+    short[0] = headers[0]
+    def days(value: Any, empty: str = "") -> str:
+        return empty if value is None else str(value)
+
+    body = [[_short(str(r[0]), 16), r[1], days(r[2], "-"), r[3], r[4], days(r[5]), days(r[6]), days(r[7]), r[8] or ""] for r in rows]
+    note = "DSO = open / invoiced in the last 90 days x 90; late and to pay are average days over fully paid documents\n"
+    return f"Payment behaviour as of {as_of}\n" + render(short, body, right=[2, 3, 4, 5, 6, 7]) + note
