@@ -86,8 +86,9 @@ def _raw(party: Party, *path: str) -> object:
 
 
 def _declared(party: Party, *path: str) -> bool:
-    """True when the profile has a value at ``path`` (valid or not)."""
-    return _raw(party, *path) is not None
+    """True when the profile has the key at ``path``, whatever its value (the schema reports bad ones)."""
+    parent = _raw(party, *path[:-1])
+    return isinstance(parent, dict) and path[-1] in parent
 
 
 def _item_path(party: Party, path: tuple[str, ...], value: str) -> tuple[str | int, ...]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 from acct_tool.diagnostics import Diagnostic, diag
 from acct_tool.schema import did_you_mean, is_bad, validate
 from acct_tool.yamlsource import PathT, load_yaml
 
 SETTINGS_FILE = "acct-tool.yaml"
+
+T = TypeVar("T")
 
 DEFAULT_CADENCE: Mapping[str, int] = MappingProxyType({"key": 14, "strategic": 30, "standard": 90})
 
@@ -55,6 +57,33 @@ class StatementSettings:
     files: tuple[StatementFile, ...] = ()
 
 
+#: Health score components and their default weights (relative; see docs/health.md).
+DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType(
+    {"payment": 25, "freshness": 15, "satisfaction": 15, "sentiment": 10, "risks": 15, "renewal": 10, "revenue": 10}
+)
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    """Weights of the health score's components, band thresholds and red flag switches."""
+
+    weights: Mapping[str, int] = field(default_factory=lambda: DEFAULT_WEIGHTS)
+    #: A score at or above ``green`` is green, at or above ``amber`` amber, else red.
+    green: int = 75
+    amber: int = 50
+    #: Red flag: an invoice more than ``overdue_days`` days past due.
+    flag_overdue: bool = True
+    overdue_days: int = 90
+    #: Red flag: an open risk with no remediation plan.
+    flag_risk_without_plan: bool = True
+    #: Red flag: the renewal is within the last renewal window and no renewal opportunity is open.
+    flag_renewal_unprepared: bool = True
+    #: Days before a contract's renewal at which it needs attention, widest first.
+    renewal_windows: tuple[int, ...] = (90, 60, 30)
+    #: How many of the latest interactions with a sentiment make up "recent sentiment".
+    recent_interactions: int = 3
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a books repository. Paths are relative to the books root."""
@@ -70,7 +99,7 @@ class Settings:
     #: ``None`` until the ledger is loaded; then the ledger's operating currency, else USD.
     operating_currency: str | None = None
     cadence: Mapping[str, int] = field(default_factory=lambda: DEFAULT_CADENCE)
-    health: Mapping[str, Any] = field(default_factory=dict)
+    health: HealthSettings = field(default_factory=HealthSettings)
     statements: StatementSettings = field(default_factory=StatementSettings)
     #: The settings file, or ``None`` when the books have none.
     source: str | None = None
@@ -99,12 +128,12 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
     data = doc.data
     values = {k: v for k, v in data.items() if k in _KNOWN and not is_bad((k,), bad_paths)}
     for key in _PATHS:
-        path = values.get(key)
-        if isinstance(path, str) and (PurePath(path).is_absolute() or ".." in PurePath(path).parts):
+        given = values.get(key)
+        if isinstance(given, str) and (PurePath(given).is_absolute() or ".." in PurePath(given).parts):
             problems.append(
                 diag(
                     "invalid-value",
-                    f"{key}: '{path}' is outside the books folder",
+                    f"{key}: '{given}' is outside the books folder",
                     doc.where((key,)),
                     hint="paths in acct-tool.yaml are relative to the books folder and stay inside it",
                 )
@@ -131,9 +160,13 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
     for key in ("aging_limits", "collection_levels"):
         if key in values:
             values[key] = tuple(values[key])
+    values.pop("health", None)
+    raw_health = data.get("health")
+    health = _health(raw_health if isinstance(raw_health, dict) and ("health",) not in bad_paths else {}, bad_paths, doc, problems)
     settings = Settings(
         **{k: v for k, v in values.items() if k in Settings.__dataclass_fields__},
         cadence=MappingProxyType(cadence),
+        health=health,
         statements=statements,
         source=SETTINGS_FILE,
     )
@@ -165,6 +198,46 @@ def _statements(raw: dict[str, Any], bad: set[PathT]) -> StatementSettings:
         counter_account=raw.get("counter_account", defaults.counter_account) if not is_bad(base + ("counter_account",), bad) else defaults.counter_account,
         formats=MappingProxyType(formats),
         files=files,
+    )
+
+
+def _health(raw: dict[str, Any], bad: set[PathT], doc: Any, problems: list[Diagnostic]) -> HealthSettings:
+    """Health settings from the valid entries of ``raw``; invalid ones keep their defaults."""
+    base: PathT = ("health",)
+    defaults = HealthSettings()
+
+    def section(name: str) -> dict[str, Any]:
+        value = raw.get(name)
+        return value if isinstance(value, dict) and base + (name,) not in bad else {}
+
+    def pick(path: PathT, value: Any, default: T) -> T:
+        """``value`` when present, valid and of the default's type (bool is not an int here)."""
+        ok = value is not None and not is_bad(base + path, bad) and type(value) is type(default)
+        return value if ok else default
+
+    weights = dict(defaults.weights)
+    raw_weights = section("weights")
+    weights.update({k: v for k, v in raw_weights.items() if k in weights and pick(("weights", k), v, -1) >= 0})
+    if not any(weights.values()):
+        problems.append(diag("out-of-range", "health.weights: at least one weight must be above 0", doc.where(base + ("weights",))))
+        weights = dict(defaults.weights)
+    bands, flags = section("bands"), section("red_flags")
+    green = pick(("bands", "green"), bands.get("green"), defaults.green)
+    amber = pick(("bands", "amber"), bands.get("amber"), defaults.amber)
+    if amber > green:
+        problems.append(diag("out-of-range", f"health.bands: amber ({amber}) must not be above green ({green})", doc.where(base + ("bands",))))
+        green, amber = defaults.green, defaults.amber
+    windows = raw.get("renewal_windows")
+    return HealthSettings(
+        weights=MappingProxyType(weights),
+        green=green,
+        amber=amber,
+        flag_overdue=pick(("red_flags", "overdue"), flags.get("overdue"), defaults.flag_overdue),
+        overdue_days=pick(("red_flags", "overdue_days"), flags.get("overdue_days"), defaults.overdue_days),
+        flag_risk_without_plan=pick(("red_flags", "risk_without_plan"), flags.get("risk_without_plan"), defaults.flag_risk_without_plan),
+        flag_renewal_unprepared=pick(("red_flags", "renewal_unprepared"), flags.get("renewal_unprepared"), defaults.flag_renewal_unprepared),
+        renewal_windows=tuple(sorted(set(windows), reverse=True)) if isinstance(windows, list) and windows and not is_bad(base + ("renewal_windows",), bad) else defaults.renewal_windows,
+        recent_interactions=pick(("recent_interactions",), raw.get("recent_interactions"), defaults.recent_interactions),
     )
 
 

@@ -11,6 +11,7 @@ parses them.
 from __future__ import annotations
 
 import datetime
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,10 @@ def read_text(path: Path, display: str, max_bytes: int) -> tuple[str | None, lis
     try:
         if path.is_dir():
             return None, [diag("file-unreadable", f"{display} is a folder, not a file", here)]
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            return None, [diag("file-unreadable", f"{display} is not a regular file", here)]
+        size = info.st_size
         if size > max_bytes:
             return None, [
                 diag(
@@ -123,6 +127,8 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Diagnostic
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and mark is not None and _at_end(mark, text):
+            mark = exc.context_mark  # an unclosed quote or bracket: point at where it opened
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
         problem = exc.problem or str(exc)
         if "maximum nesting depth" in problem:  # libyaml refuses more than 1000 levels
@@ -159,6 +165,14 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Diagnostic
     except RecursionError:
         return None, [diag("yaml-too-complex", "the document nests too deeply", Location(display))]
     return doc, diagnostics
+
+
+def _at_end(mark: yaml.Mark, text: str) -> bool:
+    """True when ``mark`` is past the last non-blank character of ``text``."""
+    body = text.rstrip()
+    last_line = body.count("\n")
+    last_column = len(body) - (body.rfind("\n") + 1)
+    return (mark.line, mark.column) >= (last_line, last_column)
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -269,7 +283,7 @@ def _scalar(node: yaml.ScalarNode, file: str, out: list[Diagnostic]) -> Any:
         if tag == _T + "timestamp":
             # Keep the text; the schema's date format check validates it.
             return node.value
-    except (ValueError, TypeError, OverflowError, yaml.constructor.ConstructorError):
+    except (ValueError, TypeError, KeyError, OverflowError, yaml.constructor.ConstructorError):  # `!!bool maybe`, `!!int x`
         return node.value
     out.append(_tag_problem(node, file))
     return node.value

@@ -19,20 +19,25 @@ def _position(d: Diagnostic) -> str:
     return ":".join(parts)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def summary(diagnostics: Sequence[Diagnostic]) -> str:
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     warnings = len(diagnostics) - errors
     if not diagnostics:
         return "no problems found"
     files = len({d.file for d in diagnostics})
-    plural = lambda n, w: f"{n} {w}{'' if n == 1 else 's'}"  # noqa: E731
-    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(files, 'file')}"
+    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(files, 'file')}"
 
 
 def to_text(diagnostics: Sequence[Diagnostic]) -> str:
     lines = []
     for d in diagnostics:
-        lines.append(f"{_position(d)}: {d.severity.value} {d.code} {d.message}")
+        # One `path:line:col:` line per diagnostic: a multi-line message (a plugin's) continues indented.
+        message = "\n    ".join(d.message.splitlines() or [""])
+        lines.append(f"{_position(d)}: {d.severity.value} {d.code} {message}")
         if d.hint:
             lines.append(f"    hint: {d.hint}")
     lines.append(summary(diagnostics))
