@@ -10,11 +10,13 @@ import datetime
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from acct_tool.crosscheck import cross_check
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.ledger import Ledger, load_ledger
 from acct_tool.parties import Party, load_parties
+from acct_tool.receivables import PartyPosting, extract_party_postings
 from acct_tool.settings import SETTINGS_FILE, Settings, load_settings
 
 ENV_BOOKS = "ACCT_TOOL_BOOKS"
@@ -32,6 +34,15 @@ class Books:
     parties: dict[str, Party]
     as_of: datetime.date
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def party_postings(self) -> list[PartyPosting]:
+        """Postings to every party's receivable and payable account, extracted once."""
+        if "party_postings" not in self._memo:
+            accounts = {a for p in self.parties.values() for a in (p.receivable, p.payable) if a}
+            self._memo["party_postings"] = extract_party_postings(self.ledger.transactions(), accounts, self.root)
+        result: list[PartyPosting] = self._memo["party_postings"]
+        return result
 
     def party_for_account(self) -> dict[str, Party]:
         """Receivable and payable accounts -> the party that claims them (first by id)."""

@@ -49,13 +49,18 @@ class Context:
         return self._books
 
 
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date:
+def optional_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:
+    """Click callback for a YYYY-MM-DD option that may be left out."""
     if value is None:
-        return datetime.date.today()
+        return None
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from None
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date:
+    return optional_date(ctx, param, value) or datetime.date.today()
 
 
 def receivable_exceptions(books: Books) -> list[Diagnostic]:
@@ -171,3 +176,5 @@ def main() -> None:
 # Command modules attach themselves to the groups above.
 from acct_tool.commands import bank as _bank  # noqa: E402,F401
 from acct_tool.commands import receivables as _receivables  # noqa: E402,F401
+from acct_tool.commands import review as _review  # noqa: E402,F401
+from acct_tool.commands import clients as _clients  # noqa: E402,F401

@@ -83,6 +83,8 @@ CODES: dict[str, Code] = {
     "template-unsafe": Code(E, "A report template tried to reach outside its sandbox.", "`{{ ''.__class__.__mro__ }}`"),
     "template-missing": Code(E, "A report template cannot be found.", "`{% include 'nope.md.j2' %}`"),
     "template-error": Code(E, "A report template failed while rendering.", "`{{ 1 / 0 }}`"),
+    # Relationship
+    "account-shared-income": Code(W, "An income posting that touches no receivable goes to an account several profiles list under `accounts.income`, so it counts as nobody's revenue.", "a cash sale to Income:Services:Retainer, listed by acme.yaml and harbor.yaml"),
     # Profiles against the ledger
     "account-not-opened": Code(E, "A profile names an account the ledger never opens.", "`receivable: Assets:Receivable:Acme` with no open directive"),
     "account-no-profile": Code(W, "An account under the receivable or payable root has postings but no profile claims it.", "postings to Assets:Receivable:Zeta, no profile"),

@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
@@ -229,10 +230,83 @@ def _meta_text(meta: Mapping[str, object] | None, *keys: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class PartyPosting:
+    """A posting to a party's account, with what the allocation needs to know about its
+    transaction. Extracted once from the ledger (and cacheable); amounts keep the
+    ledger's sign."""
+
+    account: str  # the party's account (postings to sub-accounts map to it)
+    date: Date
+    number: Decimal
+    currency: str
+    txn: int  # index of the transaction, to tell postings of one transaction apart
+    links: tuple[str, ...]
+    refs: Mapping[str, tuple[str | None, str | None]]  # "invoice"/"bill" -> (posting meta, transaction meta)
+    due: object  # the transaction's `due:` metadata, as written
+    refund: bool
+    credit_note: bool
+    cash_leg: bool
+    narration: str
+    file: str
+    line: int | None
+
+
+def extract_party_postings(transactions: Iterable[Transaction], accounts: Iterable[str], root: Path) -> list[PartyPosting]:
+    """Every posting to one of ``accounts`` (or a sub-account), in ledger order."""
+    wanted = set(accounts)
+    paths: dict[str, str] = {}
+    resolved: dict[str, str | None] = {}
+
+    def party_account(account: str) -> str | None:
+        if account not in resolved:
+            found = None
+            parent = account
+            while True:
+                if parent in wanted:
+                    found = parent
+                    break
+                if ":" not in parent:
+                    break
+                parent = parent.rsplit(":", 1)[0]
+            resolved[account] = found
+        return resolved[account]
+
+    out: list[PartyPosting] = []
+    for index, txn in enumerate(transactions):
+        for posting in txn.postings:
+            account = party_account(posting.account)
+            if account is None or posting.units is None or posting.units.number is None:
+                continue
+            meta = posting.meta if posting.meta and "filename" in posting.meta else txn.meta
+            filename = str(meta.get("filename", ""))
+            if filename not in paths:
+                paths[filename] = display_path(filename, root) or filename
+            line = meta.get("lineno")
+            out.append(
+                PartyPosting(
+                    account=account,
+                    date=txn.date,
+                    number=posting.units.number,
+                    currency=posting.units.currency,
+                    txn=index,
+                    links=tuple(sorted(txn.links or ())),
+                    refs={key: (_meta_text(posting.meta, key), _meta_text(txn.meta, key)) for key in ("invoice", "bill")},
+                    due=(txn.meta or {}).get("due"),
+                    refund=_meta_text(posting.meta, "refund") is not None or _meta_text(txn.meta, "refund") is not None,
+                    credit_note=_meta_text(posting.meta, "credit_note") is not None or _meta_text(txn.meta, "credit_note") is not None,
+                    cash_leg=_has_cash_leg(txn, posting.account),
+                    narration=txn.narration or txn.payee or "",
+                    file=paths[filename],
+                    line=line if isinstance(line, int) else None,
+                )
+            )
+    return out
+
+
 def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems:
     """Documents, credits, their allocation and the tie-out for one side at ``as_of``."""
     as_of = as_of or books.as_of
-    root = books.root
     key = side.document  # "invoice" or "bill"
     accounts: dict[str, Party] = {}
     for party in books.parties.values():
@@ -241,15 +315,6 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
             accounts.setdefault(account, party)
     default_days = books.settings.payment_days
     problems: list[Diagnostic] = []
-    paths: dict[str, str] = {}
-
-    def where(meta: Mapping[str, object] | None, fallback: Mapping[str, object]) -> Location:
-        m = meta if meta and "filename" in meta else fallback
-        filename = str(m.get("filename", ""))
-        if filename not in paths:
-            paths[filename] = display_path(filename, root) or filename
-        line = m.get("lineno")
-        return Location(paths[filename], line if isinstance(line, int) else None)
 
     docs: list[_Doc] = []
     credits: list[_Credit] = []
@@ -257,44 +322,29 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
     all_numbers: dict[str, Date] = {}  # documents anywhere in the ledger, for "unknown" checks
     balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
 
-    def party_account(account: str) -> str | None:
-        if account in accounts:
-            return account
-        parent = account
-        while ":" in parent:
-            parent = parent.rsplit(":", 1)[0]
-            if parent in accounts:
-                return parent
-        return None
-
-    for txn in books.ledger.transactions():
-        for posting in txn.postings:
-            account = party_account(posting.account)
-            if account is None or posting.units is None or posting.units.number is None:
-                continue
-            number = posting.units.number * side.sign
-            if number > ZERO:
-                ident = _meta_text(posting.meta, key) or _meta_text(txn.meta, key) or (sorted(txn.links)[0] if txn.links else None)
-                if ident and ident not in all_numbers:
-                    all_numbers[ident] = txn.date
-            if txn.date > as_of:
-                continue
-            party = accounts[account]
-            currency = posting.units.currency
-            balances[(party.id, currency)] += number
-            loc = where(posting.meta, txn.meta)
-            narration = txn.narration or txn.payee or ""
-            if number > ZERO and _meta_text(posting.meta, "refund") is None and _meta_text(txn.meta, "refund") is None:
-                ident = _meta_text(posting.meta, key) or _meta_text(txn.meta, key) or (sorted(txn.links)[0] if txn.links else None)
-                due = _due(txn, party, default_days, loc, problems)
-                docs.append(_Doc(ident, party, account, txn.date, due, currency, number, narration, loc, id(txn)))
-            elif number > ZERO:
-                refunds.append(_Credit("refund", party, account, txn.date, currency, number, [], False, narration, loc))
-            else:
-                explicit = _meta_text(posting.meta, key)
-                refs = [explicit] if explicit else sorted(txn.links | _txn_refs(txn, key))
-                kind = "credit note" if _meta_text(posting.meta, "credit_note") or _meta_text(txn.meta, "credit_note") or not _has_cash_leg(txn, account) else "payment"
-                credits.append(_Credit(kind, party, account, txn.date, currency, -number, refs, bool(explicit), narration, loc))
+    for pp in books.party_postings():
+        party = accounts.get(pp.account)
+        if party is None:
+            continue
+        number = pp.number * side.sign
+        posting_ref, txn_ref = pp.refs[key]
+        ident = posting_ref or txn_ref or (pp.links[0] if pp.links else None)
+        if number > ZERO and ident and ident not in all_numbers:
+            all_numbers[ident] = pp.date
+        if pp.date > as_of:
+            continue
+        currency = pp.currency
+        balances[(party.id, currency)] += number
+        loc = Location(pp.file, pp.line)
+        if number > ZERO and not pp.refund:
+            due = _due(pp, party, default_days, loc, problems)
+            docs.append(_Doc(ident, party, pp.account, pp.date, due, currency, number, pp.narration, loc, pp.txn))
+        elif number > ZERO:
+            refunds.append(_Credit("refund", party, pp.account, pp.date, currency, number, [], False, pp.narration, loc))
+        else:
+            refs = [posting_ref] if posting_ref else sorted(set(pp.links) | ({txn_ref} if txn_ref else set()))
+            kind = "credit note" if pp.credit_note or not pp.cash_leg else "payment"
+            credits.append(_Credit(kind, party, pp.account, pp.date, currency, -number, refs, bool(posting_ref), pp.narration, loc))
 
     by_number: dict[str, _Doc] = {}
     merged: list[_Doc] = []
@@ -416,18 +466,13 @@ def _apply(credit: _Credit, doc: _Doc, how: str) -> None:
     credit.applied += take
 
 
-def _txn_refs(txn: Transaction, key: str) -> set[str]:
-    value = _meta_text(txn.meta, key)
-    return {value} if value else set()
-
-
 def _has_cash_leg(txn: Transaction, account: str) -> bool:
     """True when money moved: some other posting is an asset or liability (a bank, say)."""
     return any(p.account != account and p.account.split(":", 1)[0] in ("Assets", "Liabilities") for p in txn.postings)
 
 
-def _due(txn: Transaction, party: Party, default_days: int, where: Location, problems: list[Diagnostic]) -> Date:
-    raw = (txn.meta or {}).get("due")
+def _due(pp: PartyPosting, party: Party, default_days: int, where: Location, problems: list[Diagnostic]) -> Date:
+    raw = pp.due
     if isinstance(raw, datetime.date):
         return raw
     if raw is not None:
@@ -436,7 +481,7 @@ def _due(txn: Transaction, party: Party, default_days: int, where: Location, pro
         except ValueError:
             problems.append(diag("invalid-date", f"due: {raw!r} is not a date; using the payment terms", where))
     days = party.terms.payment_days if party.terms.payment_days is not None else default_days
-    return txn.date + datetime.timedelta(days=days)
+    return pp.date + datetime.timedelta(days=days)
 
 
 def _tie_out(

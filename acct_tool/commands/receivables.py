@@ -8,7 +8,7 @@ import sys
 import click
 
 from acct_tool.aging import age
-from acct_tool.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, reconcile, warn_if_broken
+from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, reconcile, warn_if_broken
 from acct_tool.diagnostics import has_errors
 from acct_tool.party_statement import default_start, party_statement
 from acct_tool.receivables import Side, open_items
@@ -96,19 +96,11 @@ def reconcile_ap(obj: Context, fmt: str) -> None:
     _reconcile_side(obj, Side.AP, fmt)
 
 
-def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from None
-
 
 @cli.command()
 @click.argument("party")
-@click.option("--from", "start", metavar="YYYY-MM-DD", callback=_date, help="First day (default: the first of the month two months before --to).")
-@click.option("--to", "end", metavar="YYYY-MM-DD", callback=_date, help="Last day (default: the as-of date).")
+@click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day (default: the first of the month two months before --to).")
+@click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day (default: the as-of date).")
 @click.option("--side", type=SIDE, help="ar or ap (default: ar for clients, ap for vendors).")
 @format_option("text", "md", "json")
 @click.pass_obj

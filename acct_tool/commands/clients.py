@@ -1,0 +1,241 @@
+"""``clients list|show``, ``followups``, ``portfolio`` and ``log``: the relationship."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import sys
+
+import click
+
+from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, warn_if_broken
+from acct_tool.diagnostics import Diagnostic, sort_diagnostics
+from acct_tool.followups import followups as find_followups
+from acct_tool.parties import PROFILE_SUFFIXES, load_parties, load_party
+from acct_tool.portfolio import context, detail, portfolio as build_portfolio, summaries
+from acct_tool.profile_edit import EditError, NewInteraction, append_interaction, unknown_contacts
+from acct_tool.schema import load_schema
+from acct_tool.settings import load_settings
+from acct_tool.views import clients as view
+from acct_tool.views import diagnostics as diagnostics_view
+from acct_tool.views import followups as followups_view
+
+
+def _enum(*path: str) -> list[str]:
+    node = load_schema("party")
+    for part in path:
+        node = node[part]
+    return [str(v) for v in node["enum"]]
+
+
+_INTERACTION = ("properties", "interactions", "items", "properties")
+CHANNELS = _enum(*_INTERACTION, "channel")
+SENTIMENTS = _enum(*_INTERACTION, "sentiment")
+TIERS = _enum("properties", "tier")
+KINDS = _enum("properties", "kind")
+STATUSES = _enum("properties", "status")
+SLUG = re.compile(load_schema("party")["$defs"]["slug"]["pattern"])
+
+
+
+def _warn(diagnostics: list[Diagnostic]) -> None:
+    for d in diagnostics:
+        click.echo(f"{d.file or '<books>'}:{d.line or 0}: {d.severity.value} {d.code} {d.message}", err=True)
+
+
+@cli.group()
+def clients() -> None:
+    """Clients and vendors: the list with health at a glance, or one in full.
+
+    Example: acct-tool clients list --manager tom
+    """
+
+
+@clients.command(name="list")
+@click.option("--manager", metavar="M", help="Only the parties this account manager owns.")
+@click.option("--tier", type=click.Choice(TIERS), help="Only this tier.")
+@click.option("--kind", type=click.Choice(KINDS), help="client (clients and 'both'), vendor (vendors and 'both') or both.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only this status.")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None, status: str | None, fmt: str) -> None:
+    """Every party: tier, manager, status, open and overdue receivables, days
+    since the last contact, the next step's due date, and the health score and
+    band (clients only; `!` marks a red flag).
+
+    Example: acct-tool --as-of 2026-11-30 clients list --tier strategic
+    """
+    books = obj.books()
+    warn_if_broken(books)
+    ctx = context(books)
+    rows = [
+        r
+        for r in summaries(ctx)
+        if (manager is None or r.manager == manager)
+        and (tier is None or (r.tier == tier and r.kind != "vendor"))
+        and (status is None or r.status == status)
+        and (kind is None or r.kind == kind or (kind in ("client", "vendor") and r.kind == "both"))
+    ]
+    _warn(list(ctx.diagnostics))
+    as_of = books.as_of.isoformat()
+    emit(view.list_json(rows, as_of) if fmt == "json" else view.list_csv(rows) if fmt == "csv" else view.list_table(rows, as_of))
+
+
+@clients.command()
+@click.argument("party_id", metavar="ID")
+@format_option("text", "json")
+@click.pass_obj
+def show(obj: Context, party_id: str, fmt: str) -> None:
+    """One party in full: profile essentials, contacts and decision makers,
+    recent interactions, open risks and their plans, opportunities, renewal,
+    money (revenue this year and last, open and overdue, days to pay) and the
+    health score with its reasons.
+
+    Example: acct-tool --as-of 2026-11-30 clients show harbor-logistics
+    """
+    books = obj.books()
+    if party_id not in books.parties:
+        raise UsageError(f"no party with id '{party_id}'")
+    warn_if_broken(books)
+    ctx = context(books)
+    _warn(list(ctx.diagnostics))
+    result = detail(ctx, party_id)
+    emit(view.show_json(result) if fmt == "json" else view.show_text(result))
+
+
+@cli.command()
+@click.option("--manager", metavar="M", help="Only what this person owns or the parties they manage.")
+@click.option("--within", metavar="DAYS", type=click.IntRange(0, 3650), default=0, show_default=True, help="Also list what falls due in the next DAYS days.")
+@format_option("table", "json", "csv")
+@click.option("--fail-on", type=click.Choice(["overdue"]), help="Exit 1 when anything is overdue (for CI).")
+@click.pass_obj
+def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on: str | None) -> None:
+    """Everything that needs someone to act as of the as-of date, most urgent
+    first: next steps due or overdue, check-ins overdue for the tier's cadence,
+    renewals within 90/60/30 days with no renewal opportunity, open risks with
+    no plan, key and strategic accounts with no decision maker, and invoices
+    past the collection levels with the contact to chase.
+
+    Example: acct-tool --as-of 2026-11-30 followups --manager tom --fail-on overdue
+    """
+    books = obj.books()
+    warn_if_broken(books)
+    result = find_followups(books, within=within, manager=manager)
+    emit(followups_view.json(result) if fmt == "json" else followups_view.csv(result) if fmt == "csv" else followups_view.table(result))
+    sys.exit(EXIT_FINDINGS if fail_on == "overdue" and result.overdue else EXIT_OK)
+
+
+@cli.command()
+@click.option("--manager", metavar="M", help="Only this account manager.")
+@click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day of the period (default: 1 January of --to's year).")
+@click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day (default: the as-of date); open items and health are at this date.")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def portfolio(obj: Context, manager: str | None, start: datetime.date | None, end: datetime.date | None, fmt: str) -> None:
+    """Each account manager's portfolio: accounts, revenue per client in the
+    period, open and overdue receivables, average days to pay, average NPS and
+    health, and the accounts at risk; totals per currency.
+
+    Example: acct-tool --as-of 2026-11-30 portfolio --from 2026-07-01
+    """
+    books = obj.books()
+    end = end or books.as_of
+    if end > books.as_of:
+        raise UsageError(f"--to {end} is after the as-of date {books.as_of}; pass --as-of {end}")
+    start = start or datetime.date(end.year, 1, 1)
+    if start > end:
+        raise UsageError(f"--from {start} is after --to {end}")
+    warn_if_broken(books)
+    ctx = context(books, end)
+    result = build_portfolio(ctx, start, manager)
+    _warn(list(result.diagnostics))
+    emit(view.portfolio_json(result) if fmt == "json" else view.portfolio_csv(result) if fmt == "csv" else view.portfolio_table(result))
+
+
+@cli.command()
+@click.argument("party_id", metavar="ID")
+@click.option("--channel", type=click.Choice(CHANNELS), required=True, help="How the contact happened.")
+@click.option("--summary", required=True, help="What was said or agreed, in one line.")
+@click.option("--with", "with_", metavar="NAME", multiple=True, help="Who took part (repeat for several); checked against the contacts.")
+@click.option("--sentiment", type=click.Choice(SENTIMENTS), help="How it went.")
+@click.option("--next", "next_action", metavar="ACTION", help="The agreed next step (needs --due).")
+@click.option("--due", metavar="YYYY-MM-DD", callback=optional_date, help="When the next step is due (needs --next).")
+@click.option("--date", "when", metavar="YYYY-MM-DD", callback=optional_date, help="Date of the interaction (default: the as-of date).")
+@click.option("--by", metavar="NAME", help="Who from the firm (default: the party's manager); also owns the next step.")
+@click.pass_obj
+def log(
+    obj: Context,
+    party_id: str,
+    channel: str,
+    summary: str,
+    with_: tuple[str, ...],
+    sentiment: str | None,
+    next_action: str | None,
+    due: datetime.date | None,
+    when: datetime.date | None,
+    by: str | None,
+) -> None:
+    """Append an interaction to a party's profile. Nothing else in the file
+    changes: comments, key order and formatting stay, so `git diff` shows only
+    the added lines. The write is atomic; a profile with errors is refused, and
+    the file is put back if the result would not validate. A --with name that is
+    not among the contacts is allowed, with a warning.
+
+    Example: acct-tool log acme --channel call --with "Mai Tran" --summary "Renewal terms agreed" --sentiment positive --next "Send contract" --due 2026-12-10
+    """
+    if (next_action is None) != (due is None):
+        raise UsageError("--next and --due go together: give both or neither")
+    if not summary.strip():
+        raise UsageError("--summary must not be empty")
+    if next_action is not None and not next_action.strip():
+        raise UsageError("--next must not be empty")
+    root = obj.root()
+    settings, _ = load_settings(root)
+    parties, _ = load_parties(root, settings.profiles)
+    party = parties.get(party_id)
+    if party is None:
+        if not SLUG.match(party_id):
+            raise UsageError(f"no party with id '{party_id}'")
+        path = next((p for p in sorted((root / settings.profiles).rglob(f"{party_id}.*")) if p.suffix in PROFILE_SUFFIXES), None)
+        if path is None:
+            raise UsageError(f"no party with id '{party_id}'")
+        _, problems = load_party(path, path.relative_to(root).as_posix())
+        _refuse(problems, path.relative_to(root).as_posix())
+        return
+    display = party.file
+    path = root / display
+    for warning in unknown_contacts(party, with_):
+        click.echo(f"warning: {warning}", err=True)
+    entry = NewInteraction(
+        date=when or obj.as_of,
+        channel=channel,
+        summary=summary.strip(),
+        with_=tuple(w.strip() for w in with_ if w.strip()),
+        by=by or party.manager,
+        sentiment=sentiment,
+        next_action=next_action.strip() if next_action else None,
+        next_due=due,
+    )
+    try:
+        result = append_interaction(path, display, entry)
+    except EditError as exc:
+        raise UsageError(f"cannot edit {display}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {display}: {exc.strerror or exc}") from None
+    if result.restored:
+        click.echo(diagnostics_view.to_text(sort_diagnostics(result.errors)), err=True, nl=False)
+        click.echo(f"error: the new interaction would make {display} invalid; the file is unchanged", err=True)
+        sys.exit(EXIT_FINDINGS)
+    if not result.written:
+        _refuse(list(result.errors), display)
+        return
+    added = len(result.after.splitlines()) - len(result.before.splitlines())
+    people = f" with {', '.join(entry.with_)}" if entry.with_ else ""
+    click.echo(f"logged {entry.date} {entry.channel}{people} in {display} (+{added} lines)")
+
+
+def _refuse(problems: list[Diagnostic], display: str) -> None:
+    errors = sort_diagnostics(d for d in problems if d.severity.value == "error")
+    click.echo(diagnostics_view.to_text(errors), err=True, nl=False)
+    click.echo(f"error: {display} has errors; fix them (acct-tool check) before logging to it", err=True)
+    sys.exit(EXIT_FINDINGS)

@@ -1,0 +1,85 @@
+"""Reporting periods: quarters, months, years and explicit ranges."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date  # inclusive
+    label: str
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def months(self) -> list[str]:
+        """``YYYY-MM`` for every month the period touches."""
+        out, year, month = [], self.start.year, self.start.month
+        while (year, month) <= (self.end.year, self.end.month):
+            out.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
+
+    def previous(self) -> Period:
+        """The period of the same kind just before this one."""
+        q = _QUARTER.match(self.label)
+        if q:
+            year, quarter = int(q.group(1)), int(q.group(2)) - 1
+            if quarter == 0:
+                year, quarter = year - 1, 4
+            return quarter_period(year, quarter)
+        if _MONTH.match(self.label):
+            last = self.start - datetime.timedelta(days=1)
+            return month_period(last.year, last.month)
+        if _YEAR.match(self.label):
+            return Period(datetime.date(self.start.year - 1, 1, 1), datetime.date(self.start.year - 1, 12, 31), str(self.start.year - 1))
+        end = self.start - datetime.timedelta(days=1)
+        start = end - datetime.timedelta(days=self.days - 1)
+        return Period(start, end, f"{start} to {end}")
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    start = datetime.date(year, 3 * quarter - 2, 1)
+    end_month = 3 * quarter
+    end = (datetime.date(year + 1, 1, 1) if end_month == 12 else datetime.date(year, end_month + 1, 1)) - datetime.timedelta(days=1)
+    return Period(start, end, f"{year}-Q{quarter}")
+
+
+def month_period(year: int, month: int) -> Period:
+    start = datetime.date(year, month, 1)
+    end = (datetime.date(year + 1, 1, 1) if month == 12 else datetime.date(year, month + 1, 1)) - datetime.timedelta(days=1)
+    return Period(start, end, f"{year:04d}-{month:02d}")
+
+
+def quarter_of(day: datetime.date) -> Period:
+    return quarter_period(day.year, (day.month - 1) // 3 + 1)
+
+
+def parse_period(text: str) -> Period:
+    """``2026-Q3``, ``2026-09`` or ``2026``; raises ValueError with a helpful message."""
+    text = text.strip()
+    if m := _QUARTER.match(text):
+        return quarter_period(int(m.group(1)), int(m.group(2)))
+    if m := _MONTH.match(text):
+        month = int(m.group(2))
+        if 1 <= month <= 12:
+            return month_period(int(m.group(1)), month)
+    if m := _YEAR.match(text):
+        year = int(m.group(1))
+        return Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31), str(year))
+    raise ValueError(f"'{text}' is not a period; use a quarter (2026-Q3), a month (2026-09) or a year (2026)")
+
+
+def range_period(start: datetime.date, end: datetime.date) -> Period:
+    if end < start:
+        raise ValueError(f"--from {start} is after --to {end}")
+    return Period(start, end, f"{start} to {end}")

@@ -1,0 +1,352 @@
+"""Append an interaction to a profile, changing nothing else in the file.
+
+``acct-tool log`` writes through here. The profile is a file people edit by
+hand and review in git, so the edit must show in ``git diff`` as added lines
+only: comments, key order, quoting, blank lines and line endings stay as they
+are. ruamel.yaml (a round-trip YAML library) reads the file to find the
+interactions list, the column of its items and their style (block or flow),
+and writes the new item in that style; the item's lines are then inserted
+after the last line of the list. The result is parsed again and must equal
+the old document plus the new item, else the whole document is re-emitted by
+ruamel.yaml as a fallback.
+
+The write is atomic (a temporary file in the same folder, then ``os.replace``)
+and keeps the file's permissions. A profile that has errors is refused, and a
+profile that would not validate after the edit is restored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml as pyyaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from acct_tool.diagnostics import Diagnostic, Severity
+from acct_tool.parties import Party, load_party
+from acct_tool.schema import did_you_mean
+
+Date = datetime.date
+
+KEY = "interactions"
+#: Safe to write unquoted: starts with a letter or digit and has no YAML indicator that matters.
+_PLAIN = re.compile(r"^[A-Za-z0-9][^\n\r\t#:{}\[\],&*!|>'\"%@`]*$")
+_EMPTY_KEY = re.compile(r"^interactions[ \t]*:[ \t]*(?:~|null|Null|NULL|\[[ \t]*\])?[ \t]*(?:#.*)?$")
+_EMPTY_VALUE = re.compile(r"^(?P<key>interactions[ \t]*:)[ \t]*(?:~|null|Null|NULL|\[[ \t]*\])")
+
+
+class EditError(Exception):
+    """The file cannot be edited as asked (not the kind of YAML this module can change)."""
+
+
+@dataclass(frozen=True)
+class NewInteraction:
+    """An interaction to append, as ``acct-tool log`` collects it."""
+
+    date: Date
+    channel: str
+    summary: str
+    with_: tuple[str, ...] = ()
+    by: str | None = None
+    sentiment: str | None = None
+    next_action: str | None = None
+    next_due: Date | None = None
+    next_owner: str | None = None
+
+    def as_data(self) -> dict[str, Any]:
+        """The item as plain data, keys in the order the examples use."""
+        item: dict[str, Any] = {"date": self.date, "channel": self.channel}
+        if self.with_:
+            item["with"] = self.with_[0] if len(self.with_) == 1 else list(self.with_)
+        if self.by:
+            item["by"] = self.by
+        item["summary"] = self.summary
+        if self.sentiment:
+            item["sentiment"] = self.sentiment
+        if self.next_action is not None and self.next_due is not None:
+            step: dict[str, Any] = {"action": self.next_action, "due": self.next_due}
+            if self.next_owner or self.by:
+                step["owner"] = self.next_owner or self.by
+            step["done"] = False
+            item["next_step"] = step
+        return item
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What happened to the file: written or not, its text before and after (empty when refused), and why not."""
+
+    path: Path
+    written: bool
+    before: str
+    after: str
+    #: Errors that refused the edit (the profile's own), or made it roll back.
+    errors: tuple[Diagnostic, ...] = ()
+    #: True when the edited file did not validate and the original was put back.
+    restored: bool = False
+
+
+def unknown_contacts(party: Party, names: Sequence[str]) -> list[str]:
+    """A warning for every name that is not one of the party's contacts (case is ignored).
+
+    Not an error: people outside the contact list (a new hire, an assistant) do
+    take part in meetings; the warning catches typos.
+    """
+    known = {c.name.casefold(): c.name for c in party.contacts}
+    out = []
+    for name in names:
+        if name.casefold() not in known:
+            hint = did_you_mean(name, list(known.values()))
+            out.append(f"'{name}' is not among the contacts of {party.id}" + (f"; {hint}" if hint else "; add them to `contacts` in " + party.file))
+    return out
+
+
+def _errors(path: Path, display: str) -> tuple[Party | None, list[Diagnostic]]:
+    party, found = load_party(path, display)
+    return party, [d for d in found if d.severity is Severity.ERROR]
+
+
+def append_interaction(path: Path, display: str, entry: NewInteraction) -> EditResult:
+    """Append ``entry`` to the profile at ``path`` (shown as ``display``), atomically.
+
+    Refused (nothing written) when the profile has errors now; rolled back when
+    it would have errors afterwards. Raises :class:`OSError` when the file
+    cannot be read or written, :class:`EditError` when it cannot be edited.
+    """
+    _, errors = _errors(path, display)
+    if errors:  # unreadable, not YAML, not UTF-8, or invalid: leave it alone
+        return EditResult(path, False, "", "", tuple(errors))
+    target = path.resolve()  # write through a symlink, not over it
+    before = target.read_bytes().decode("utf-8")
+    after = insert_interaction(before, entry)
+    mode = stat.S_IMODE(target.stat().st_mode)
+    write_atomic(target, after, mode)
+    _, errors = _errors(path, display)
+    if errors:
+        write_atomic(target, before, mode)
+        return EditResult(path, False, before, after, tuple(errors), restored=True)
+    return EditResult(path, True, before, after)
+
+
+def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
+    """Replace ``path`` with ``text`` in one step: a temporary file in the same folder, then a rename."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(text.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+# --- the edit itself (pure) ---------------------------------------------------
+
+
+def _yaml() -> YAML:
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.width = 4096  # never fold a long line
+    return rt
+
+
+def _scalar(value: Any) -> Any:
+    """Strings that would not read back as the same string (YAML 1.1 or 1.2, block or flow) get double quotes."""
+    if not isinstance(value, str):
+        return value
+    if _PLAIN.match(value) and value == value.strip():
+        try:
+            if pyyaml.safe_load(f"k: {value}") == {"k": value} and pyyaml.safe_load(f"{{k: {value}}}") == {"k": value}:
+                return value
+        except pyyaml.YAMLError:
+            pass
+    return DoubleQuotedScalarString(value)
+
+
+def _node(data: dict[str, Any], flow: bool, nested_flow: bool) -> CommentedMap:
+    item = CommentedMap()
+    for key, value in data.items():
+        if isinstance(value, dict):
+            inner = CommentedMap((k, _scalar(v)) for k, v in value.items())
+            if flow or nested_flow:
+                inner.fa.set_flow_style()
+            item[key] = inner
+        elif isinstance(value, list):
+            seq = CommentedSeq(_scalar(v) for v in value)
+            if flow or nested_flow:
+                seq.fa.set_flow_style()
+            item[key] = seq
+        else:
+            item[key] = _scalar(value)
+    if flow:
+        item.fa.set_flow_style()
+    return item
+
+
+def _render(item: CommentedMap, dash: int, content: int, mapping: int, newline: str) -> list[str]:
+    """The lines of ``- item`` with the dash at column ``dash`` and the content at column ``content``."""
+    out = io.StringIO()
+    rt = _yaml()
+    rt.indent(mapping=mapping, sequence=max(2, content - dash), offset=0)
+    rt.dump([item], out)
+    return [" " * dash + line + newline for line in out.getvalue().splitlines()]
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's round-trip containers as plain dicts and lists, for comparison."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _dash_column(lines: Sequence[str], line: int, column: int) -> int | None:
+    """The column of the ``-`` that introduces the item whose content starts at ``line``, ``column``."""
+    text = lines[line] if line < len(lines) else ""
+    i = min(column, len(text)) - 1
+    while i >= 0 and text[i] == " ":
+        i -= 1
+    return i if i >= 0 and text[i] == "-" else None
+
+
+def _style(doc: CommentedMap, lines: Sequence[str]) -> tuple[int, int, int, bool, bool]:
+    """How to write the new item: dash column, content column, nested mapping indent,
+    flow style of the item, flow style of its ``with`` list and ``next_step``.
+
+    Taken from the last interaction, else from another block list in the file
+    (contacts, say), else the examples' layout.
+    """
+    dash, content, mapping, flow, nested = 2, 4, 2, False, True
+    seq = doc.get(KEY)
+    logged = isinstance(seq, CommentedSeq) and len(seq) > 0 and not seq.fa.flow_style()
+    others = [v for k, v in doc.items() if k != KEY and isinstance(v, CommentedSeq) and len(v) and not v.fa.flow_style()]
+    if logged or others:
+        sample = seq if logged else others[0]
+        line, col = sample.lc.data[len(sample) - 1]
+        found = _dash_column(lines, line, col)
+        if found is not None:
+            dash, content = found, col
+    if not logged:
+        return dash, content, mapping, flow, nested
+    items = [i for i in seq if isinstance(i, CommentedMap)]
+    if items:
+        flow = bool(items[-1].fa.flow_style())
+    for item in reversed(items):
+        inner = [(k, item[k]) for k in ("next_step", "with") if isinstance(item.get(k), (CommentedMap, CommentedSeq))]
+        if not inner:
+            continue
+        key, value = inner[0]
+        nested = bool(value.fa.flow_style())
+        if isinstance(value, CommentedMap) and not nested and value.lc.data and key in item.lc.data:
+            first = next(iter(value.lc.data.values()))
+            mapping = max(2, first[1] - item.lc.data[key][1])
+        break
+    return dash, content, mapping, flow, nested
+
+
+def _end_of_list(lines: Sequence[str], start: int, dash: int) -> int:
+    """The last line of the block list whose last item starts at line ``start``."""
+    end = start
+    for number in range(start + 1, len(lines)):
+        text = lines[number].rstrip("\r\n")
+        if not text.strip():
+            continue
+        indent = len(text) - len(text.lstrip(" "))
+        if indent <= dash:
+            break
+        end = number
+    return end
+
+
+def insert_interaction(text: str, entry: NewInteraction) -> str:
+    """``text`` with ``entry`` appended to its interactions list, everything else unchanged."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom):]
+    newline = "\r\n" if "\r\n" in body else "\n"
+    try:
+        doc = _yaml().load(body)
+    except YAMLError as exc:
+        raise EditError(f"cannot read the profile: {exc}") from None
+    if not isinstance(doc, CommentedMap) or doc.fa.flow_style():
+        raise EditError("the profile is not a block mapping of keys to values")
+    data = entry.as_data()
+    lines = body.splitlines(keepends=True)
+    dash, content, mapping, flow, nested = _style(doc, lines)
+    item = _node(data, flow, nested)
+    seq = doc.get(KEY)
+    if seq is not None and not isinstance(seq, CommentedSeq):
+        raise EditError(f"`{KEY}` is not a list")
+    new_lines: list[str] | None = None
+    if KEY not in doc:
+        head = lines[:]
+        if head and not head[-1].endswith(("\n", "\r")):
+            head[-1] += newline
+        new_lines = head + [KEY + ":" + newline] + _render(item, dash, content, mapping, newline)
+    elif seq is None or (isinstance(seq, CommentedSeq) and len(seq) == 0):
+        line = doc.lc.key(KEY)[0]
+        text_line = lines[line].rstrip("\r\n")
+        if _EMPTY_KEY.match(text_line):
+            ending = lines[line][len(text_line):] or newline
+            key_line = _EMPTY_VALUE.sub(r"\g<key>", text_line, count=1) + ending
+            new_lines = lines[:line] + [key_line] + _render(item, dash, content, mapping, newline) + lines[line + 1 :]
+    elif isinstance(seq, CommentedSeq) and not seq.fa.flow_style():
+        start, col = seq.lc.data[len(seq) - 1]
+        found = _dash_column(lines, start, col)
+        if found is not None:
+            end = _end_of_list(lines, start, found)
+            head = lines[: end + 1]
+            if not head[-1].endswith(("\n", "\r")):
+                head[-1] += newline
+            new_lines = head + _render(item, found, col, mapping, newline) + lines[end + 1 :]
+    expected = _plain(doc)
+    expected[KEY] = list(expected.get(KEY) or []) + [_plain(item)]
+    if new_lines is not None:
+        spliced = "".join(new_lines)
+        if _reads_as(spliced, expected):
+            return bom + spliced
+    # Fallback: let ruamel.yaml emit the whole document.
+    if isinstance(seq, CommentedSeq):
+        seq.append(item)
+    else:
+        doc[KEY] = CommentedSeq([item])
+    out = io.StringIO()
+    rt = _yaml()
+    rt.indent(mapping=mapping, sequence=max(content, dash + 2), offset=dash)
+    rt.dump(doc, out)
+    emitted = out.getvalue().replace("\n", newline) if newline != "\n" else out.getvalue()
+    if not _reads_as(emitted, expected):
+        raise EditError("could not append the interaction without changing other values")
+    return bom + emitted
+
+
+def _reads_as(text: str, expected: dict[str, Any]) -> bool:
+    """True when both ruamel.yaml and PyYAML (which the loader uses) read ``text`` as ``expected``."""
+    try:
+        ours = _plain(_yaml().load(text))
+        theirs = _plain(pyyaml.safe_load(text))
+    except (YAMLError, pyyaml.YAMLError):
+        return False
+    if not isinstance(theirs, dict) or not isinstance(theirs.get(KEY), list) or not theirs[KEY]:
+        return False
+    return bool(ours == expected and theirs[KEY][-1] == expected[KEY][-1])

@@ -1,0 +1,241 @@
+"""Report templates: a sandboxed Jinja environment, user overrides, and safe output.
+
+Built-in templates ship inside the package (``acct_tool.templates``, the
+repository's top-level ``templates/`` folder). A books repository's own
+``templates/`` folder overrides any of them by name. Every template renders
+in Jinja's sandbox with undefined names as errors; HTML templates (any name
+containing ``.html``) are autoescaped. A template error is a diagnostic naming
+the template file and line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import sys
+import traceback
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from acct_tool import charts
+from acct_tool.diagnostics import Diagnostic, Location, diag
+from acct_tool.files import WriteError, write_atomic
+
+MANIFEST = ".acct-tool-manifest.json"
+BUILTIN = "<built-in>"
+
+
+def builtin_dir() -> Path:
+    return Path(str(resources.files("acct_tool.templates")))
+
+
+# --- filters: small pure functions, registered explicitly ---------------------
+
+
+def f_money(value: Any, currency: str | None = None, places: int = 2) -> str:
+    if value is None or value == "":
+        return "–"
+    number = Decimal(str(value))
+    text = f"{number.quantize(Decimal(1).scaleb(-places)):,}"
+    return f"{text} {currency}" if currency else text
+
+
+def f_number(value: Any, places: int = 0) -> str:
+    if value is None:
+        return "–"
+    return f"{Decimal(str(value)).quantize(Decimal(1).scaleb(-places)):,}"
+
+
+def f_pct(value: Any, places: int = 0) -> str:
+    if value is None:
+        return "–"
+    return f"{Decimal(str(value)).quantize(Decimal(1).scaleb(-places))}%"
+
+
+def f_signed(value: Any, places: int = 0) -> str:
+    if value is None:
+        return "–"
+    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    return f"+{number}" if number > 0 else str(number)
+
+
+def f_date(value: Any, fmt: str = "%Y-%m-%d") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.strftime(fmt)
+    return str(value)
+
+
+def f_days(value: Any) -> str:
+    if value is None:
+        return "–"
+    n = int(value)
+    return f"{n} day{'s' if abs(n) != 1 else ''}"
+
+
+def f_md(value: Any) -> str:
+    """Escape text for a Markdown table cell or line."""
+    text = "" if value is None else str(value)
+    for ch in "\\`*_[]<>|":
+        text = text.replace(ch, "\\" + ch)
+    return " ".join(text.split())
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "money": f_money,
+    "number": f_number,
+    "pct": f_pct,
+    "signed": f_signed,
+    "date": f_date,
+    "days": f_days,
+    "md": f_md,
+}
+
+GLOBALS: dict[str, Any] = {
+    "bar_chart": charts.bar_chart,
+    "stacked_bar": charts.stacked_bar,
+    "line_chart": charts.line_chart,
+}
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is not None and ".html" in name
+
+
+class Templates:
+    """The environment for one books repository, with its overrides folder."""
+
+    def __init__(self, overrides: Path | None) -> None:
+        self.overrides = overrides if overrides is not None and overrides.is_dir() else None
+        loaders: list[jinja2.BaseLoader] = []
+        if self.overrides is not None:
+            loaders.append(jinja2.FileSystemLoader(str(self.overrides)))
+        loaders.append(jinja2.FileSystemLoader(str(builtin_dir())))
+        self.env = SandboxedEnvironment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=_autoescape,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        self.env.filters.update(FILTERS)
+        self.env.globals.update(GLOBALS)
+
+    def display_name(self, name: str, books_root: Path | None = None) -> str:
+        """Where a template comes from, as shown in diagnostics."""
+        if self.overrides is not None and (self.overrides / name).is_file():
+            path = self.overrides / name
+            if books_root is not None:
+                try:
+                    return path.resolve().relative_to(books_root.resolve()).as_posix()
+                except ValueError:
+                    pass
+            return path.as_posix()
+        return f"{BUILTIN}/{name}"
+
+    def render(self, name: str, context: Mapping[str, Any], books_root: Path | None = None) -> tuple[str | None, list[Diagnostic]]:
+        """Render template ``name``; a failure is a diagnostic with the template's file and line."""
+        try:
+            template = self.env.get_template(name)
+            return template.render(**context), []
+        except jinja2.TemplateSyntaxError as exc:
+            where = self._where(exc.filename or name, exc.lineno, books_root)
+            return None, [diag("template-syntax", f"{exc.message}", where)]
+        except jinja2.TemplateNotFound as exc:
+            return None, [diag("template-missing", f"template {exc.name} not found", Location(self.display_name(name, books_root)))]
+        except SecurityError as exc:
+            return None, [diag("template-unsafe", f"refused: {exc}", self._from_traceback(name, books_root))]
+        except jinja2.UndefinedError as exc:
+            return None, [diag("template-undefined", f"{exc.message}", self._from_traceback(name, books_root), hint="see docs/templates.md for the names a template can use")]
+        except RecursionError:
+            return None, [diag("template-error", "the template recurses too deeply", self._from_traceback(name, books_root))]
+        except Exception as exc:  # noqa: BLE001 - any failure of user template code is a diagnostic
+            return None, [diag("template-error", f"{type(exc).__name__}: {exc}", self._from_traceback(name, books_root))]
+
+    def _where(self, filename: str, line: int | None, books_root: Path | None) -> Location:
+        path = Path(filename)
+        if path.is_absolute():
+            if self.overrides is not None and books_root is not None:
+                try:
+                    return Location(path.resolve().relative_to(books_root.resolve()).as_posix(), line)
+                except ValueError:
+                    pass
+            return Location(f"{BUILTIN}/{path.name}", line)
+        return Location(self.display_name(filename, books_root), line)
+
+    def _from_traceback(self, name: str, books_root: Path | None) -> Location:
+        """The innermost traceback frame that is template code gives file and line."""
+        tb = sys.exc_info()[2]
+        found: Location | None = None
+        for frame in traceback.extract_tb(tb):
+            filename = frame.filename
+            if filename.endswith(".j2") or (self.overrides is not None and filename.startswith(str(self.overrides))) or filename.startswith(str(builtin_dir())):
+                found = self._where(filename, frame.lineno, books_root)
+        return found or Location(self.display_name(name, books_root))
+
+
+# --- writing ------------------------------------------------------------------
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_out_dir(out: Path, forbidden: Mapping[str, Path]) -> str | None:
+    """Why ``out`` may not receive reports (inside the ledger or profiles folder), or None."""
+    target = out.resolve()
+    for what, folder in forbidden.items():
+        base = folder.resolve()
+        if target == base or base in target.parents:
+            return f"refusing to write reports into the {what} folder {folder}; choose another --out"
+    return None
+
+
+def write_reports(out: Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
+    """Write ``files`` (name -> text) into ``out`` atomically.
+
+    A file that exists is replaced only when this tool wrote it (its content still
+    matches the manifest kept in ``out``) or with ``force``. Nothing is written when
+    any file would be refused. Returns the paths written.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / MANIFEST
+    try:
+        manifest: dict[str, str] = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
+        if not isinstance(manifest, dict):
+            manifest = {}
+    except (OSError, ValueError):
+        manifest = {}
+    refused = []
+    for name, text in files.items():
+        path = out / name
+        if path.exists() and not force:
+            try:
+                current = path.read_text("utf-8")
+            except (OSError, UnicodeDecodeError):
+                current = None
+            if current is None or (manifest.get(name) != _digest(current) and current != text):
+                refused.append(name)
+    if refused:
+        raise WriteError(
+            f"{len(refused)} file(s) in {out} were not written by acct-tool or were changed since "
+            f"({', '.join(sorted(refused)[:5])}{'…' if len(refused) > 5 else ''}); pass --force to overwrite them"
+        )
+    written = []
+    for name, text in files.items():
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text, force=True)
+        manifest[name] = _digest(text)
+        written.append(path)
+    write_atomic(manifest_path, json.dumps(dict(sorted(manifest.items())), indent=2) + "\n", force=True)
+    return written
