@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from acct_tool.ledger import AccountPosting, Directive, Ledger, account_postings, balance_of
+from acct_tool.ledger import AccountPosting, Ledger, balance_of
 from acct_tool.statements import StatementLine
 
 
@@ -110,21 +110,23 @@ def chronological(lines: Sequence[StatementLine]) -> list[StatementLine]:
 
 
 def reconcile_bank(
-    entries: Sequence[Directive],
+    all_postings: Sequence[AccountPosting],
     account: str,
     currency: str,
     lines: Sequence[StatementLine],
     window_days: int,
     as_of: datetime.date | None = None,
 ) -> BankReconciliation:
-    """Match ``lines`` against the postings to ``account`` and check the closing balance."""
+    """Match ``lines`` against ``all_postings`` (every posting to ``account``, in ledger
+    order) and check the closing balance."""
     ordered = chronological(lines)
     if not ordered:
         return BankReconciliation(account, currency, window_days, None, None, 0, (), (), (), None)
     start, end = ordered[0].date, ordered[-1].date
     window = datetime.timedelta(days=window_days)
     last = end + window if as_of is None else min(end + window, as_of)
-    postings = [p for p in account_postings(entries, account, start - window, last) if p.currency == currency]
+    first = start - window
+    postings = [p for p in all_postings if p.currency == currency and first <= p.date <= last]
     matches, left_lines, left_postings = match_lines(ordered, postings, window_days)
     missing_in_statement = tuple(p for p in left_postings if start <= p.date <= end)
     return BankReconciliation(
@@ -137,18 +139,18 @@ def reconcile_bank(
         matched=tuple(matches),
         missing_in_ledger=tuple(left_lines),
         missing_in_statement=missing_in_statement,
-        balance=_closing_balance(entries, account, currency, ordered, as_of),
+        balance=_closing_balance(all_postings, currency, ordered, as_of),
     )
 
 
 def _closing_balance(
-    entries: Iterable[Directive], account: str, currency: str, ordered: Sequence[StatementLine], as_of: datetime.date | None
+    postings: Iterable[AccountPosting], currency: str, ordered: Sequence[StatementLine], as_of: datetime.date | None
 ) -> BalanceCheck | None:
     closing = next((line for line in reversed(ordered) if line.balance is not None), None)
     if closing is None or closing.balance is None:
         return None
     until = closing.date if as_of is None else min(closing.date, as_of)
-    ledger = balance_of(entries, account, until).get(currency, Decimal(0))
+    ledger = balance_of(postings, until).get(currency, Decimal(0))
     return BalanceCheck(closing.date, currency, closing.balance, ledger, closing.row)
 
 

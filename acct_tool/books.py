@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from acct_tool import cache
 from acct_tool.crosscheck import cross_check
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
-from acct_tool.ledger import Ledger, load_ledger
+from acct_tool.ledger import AccountPosting, Ledger, account_postings
 from acct_tool.parties import Party, load_parties
 from acct_tool.receivables import PartyPosting, extract_party_postings
+from acct_tool.revenue import Attribution, attribute_transactions, attribution_key
 from acct_tool.settings import SETTINGS_FILE, Settings, load_settings
 
 ENV_BOOKS = "ACCT_TOOL_BOOKS"
@@ -34,15 +37,55 @@ class Books:
     parties: dict[str, Party]
     as_of: datetime.date
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    use_cache: bool = False
+
+    def _derived(self, kind: str, key: Any, compute: Callable[[], Any]) -> Any:
+        """A fact drawn from the ledger that depends on profiles or settings.
+
+        Stored in the ledger's facts under ``key`` (exactly what it depends on) so
+        that the cache can serve it; computed from the entries -- loading the
+        ledger if it came from the cache -- when missing.
+        """
+        store = self.ledger.facts.derived.setdefault(kind, {})
+        if key in store:
+            value = cache.derived_value(store[key])
+            store[key] = value
+            return value
+        value = compute()
+        store = self.ledger.facts.derived.setdefault(kind, {})  # the load may have replaced the facts
+        store.clear()  # one variant per kind: the current profiles' and settings'
+        store[key] = value
+        if self.use_cache:
+            cache.save_facts(self.ledger.path, self.ledger.facts)
+        return value
 
     def party_postings(self) -> list[PartyPosting]:
-        """Postings to every party's receivable and payable account, extracted once."""
-        if "party_postings" not in self._memo:
-            accounts = {a for p in self.parties.values() for a in (p.receivable, p.payable) if a}
-            self._memo["party_postings"] = extract_party_postings(self.ledger.transactions(), accounts, self.root)
-        result: list[PartyPosting] = self._memo["party_postings"]
+        """Postings to every party's receivable and payable account."""
+        accounts = tuple(sorted({a for p in self.parties.values() for a in (p.receivable, p.payable) if a}))
+        result: list[PartyPosting] = self._derived(
+            "party_postings", accounts, lambda: extract_party_postings(self.ledger.transactions(), accounts, self.root)
+        )
         return result
+
+    def attribution(self) -> Attribution:
+        """Income postings attributed to clients (see :mod:`acct_tool.revenue`)."""
+        key = attribution_key(self.parties.values())
+        income_root = str(self.ledger.options.get("name_income") or "Income")
+        result: Attribution = self._derived(
+            "attribution", (income_root, key), lambda: attribute_transactions(self.ledger.transactions(), self.parties.values(), income_root, self.root)
+        )
+        return result
+
+    def account_postings(self, account: str) -> list[AccountPosting]:
+        """Every posting to exactly ``account``, in ledger order (for bank reconciliation)."""
+        store = self.ledger.facts.derived.setdefault("account_postings", {})
+        if account not in store:
+            store[account] = account_postings(self.ledger.entries, account)
+            if self.use_cache:
+                cache.save_facts(self.ledger.path, self.ledger.facts)
+        value: list[AccountPosting] = cache.derived_value(store[account])
+        store[account] = value
+        return value
 
     def party_for_account(self) -> dict[str, Party]:
         """Receivable and payable accounts -> the party that claims them (first by id)."""
@@ -76,16 +119,86 @@ def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
     )
 
 
-def load_books(root: Path, as_of: datetime.date) -> Books:
-    """Load settings, ledger and profiles, then cross-check them."""
-    settings, problems = load_settings(root)
-    ledger = load_ledger(root / settings.ledger, root)
-    problems += ledger.diagnostics
+class _Pending:
+    def __init__(self, future: Any, memo_out: dict[str, Any]) -> None:
+        self.future, self.memo_out = future, memo_out
+
+
+#: Below this many profiles a second process costs more than it saves.
+PARALLEL_PROFILES = 40
+
+
+def _profiles_in_background(root: Path, folder: str, memo: dict[str, Any] | None) -> _Pending | None:
+    if not sys.platform.startswith("linux") or os.environ.get("ACCT_TOOL_NO_PARALLEL"):
+        return None
+    try:
+        count = sum(1 for p in (root / folder).rglob("*.y*ml")) if (root / folder).is_dir() else 0
+        if count < PARALLEL_PROFILES:
+            return None
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        future = executor.submit(_load_parties_child, root, folder, memo)
+        executor.shutdown(wait=False)
+        return _Pending(future, {})
+    except Exception:  # noqa: BLE001 - no second process: parse in this one
+        return None
+
+
+def _load_parties_child(root: Path, folder: str, memo: dict[str, Any] | None) -> tuple[dict[str, Party], list[Diagnostic], dict[str, Any]]:
+    memo = dict(memo) if memo is not None else None
+    parties, problems = load_parties(root, folder, memo)
+    return parties, problems, memo or {}
+
+
+def _collect(pending: _Pending) -> tuple[dict[str, Party] | None, list[Diagnostic]]:
+    try:
+        parties, problems, memo_out = pending.future.result()
+    except Exception:  # noqa: BLE001 - the child failed (killed, unpicklable): parse here instead
+        return None, []
+    pending.memo_out = memo_out
+    return parties, problems
+
+
+def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = None) -> Books:
+    """Load settings, ledger and profiles, then cross-check them.
+
+    With the cache (the default unless it is turned off), unchanged files are not
+    read again and an unchanged ledger is not loaded at all (see :mod:`acct_tool.cache`).
+    """
+    use = cache.enabled() if use_cache is None else use_cache
+    memo = cache.load_parsed(root) if use else None
+    before = dict(memo) if memo is not None else None
+    settings, problems = load_settings(root, memo)
+    ledger_path = root / settings.ledger
+    ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path) if use else None)
+    # When the ledger must really be loaded, parse the profiles meanwhile in a second
+    # process (Beancount's loader uses one core; the profiles are independent of it).
+    pending = _profiles_in_background(root, settings.profiles, memo) if not ledger.loaded and ledger._facts is None else None
+    problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
     if settings.operating_currency is None:
         settings = replace(settings, operating_currency=(ledger.operating_currencies or ["USD"])[0])
-    parties, party_problems = load_parties(root, settings.profiles)
+    parties, party_problems = _collect(pending) if pending is not None else (None, [])
+    if parties is None:
+        parties, party_problems = load_parties(root, settings.profiles, memo)
+    elif memo is not None and pending is not None:
+        memo.update(pending.memo_out)
     problems += party_problems
-    books = Books(root=root, settings=settings, ledger=ledger, parties=parties, as_of=as_of)
+    books = Books(root=root, settings=settings, ledger=ledger, parties=parties, as_of=as_of, use_cache=use)
     problems += cross_check(books)
     books.diagnostics = sort_diagnostics(problems)
+    if use and memo is not None:
+        current = {settings_key for settings_key in memo if (root / settings_key).exists()}
+        pruned = {k: v for k, v in memo.items() if k in current}
+        if pruned != before:
+            cache.save_parsed(root, pruned)
+    if use and ledger.loaded:
+        # The ledger had to be loaded: draw the facts the next command will want, then cache them.
+        books.party_postings()
+        books.attribution()
+        for statement in settings.statements.files:
+            if statement.account:
+                books.account_postings(statement.account)
+        cache.save_facts(ledger_path, ledger.facts)
     return books

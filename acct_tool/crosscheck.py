@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
-from acct_tool.ledger import Open, display_path
+from acct_tool.ledger import OpenFact as Open
 from acct_tool.parties import Party
 from acct_tool.schema import dotted
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def cross_check(books: Books) -> list[Diagnostic]:
     ledger = books.ledger
-    if not ledger.entries:
+    if ledger.empty:
         return []  # the ledger did not load; its own diagnostics say why
     opens = ledger.opens()
     out: list[Diagnostic] = []
@@ -33,26 +33,24 @@ def cross_check(books: Books) -> list[Diagnostic]:
         for role, account in named:
             if not account:
                 continue
-            path: tuple[str | int, ...] = ("accounts", role) if role != "income" else _item_path(party, ("accounts", "income"), account)
-            where = party.where(*path)
+
+            def where(party: Party = party, role: str = role, account: str = account) -> Location:
+                # only when reporting: a profile served from the cache is parsed again for its marks
+                path: tuple[str | int, ...] = ("accounts", role) if role != "income" else _item_path(party, ("accounts", "income"), account)
+                return party.where(*path)
+
             if account not in opens:
-                out.append(diag("account-not-opened", f"{account} is never opened in the ledger", where, hint=f"add `YYYY-MM-DD open {account}` to the ledger"))
+                out.append(diag("account-not-opened", f"{account} is never opened in the ledger", where(), hint=f"add `YYYY-MM-DD open {account}` to the ledger"))
             if role in roots and not (account == roots[role] or account.startswith(roots[role] + ":")):
-                out.append(diag("account-outside-root", f"accounts.{role} {account} is not under {roots[role]}", where))
+                out.append(diag("account-outside-root", f"accounts.{role} {account} is not under {roots[role]}", where()))
             if role != "income":
                 if account in claims:
-                    out.append(diag("account-two-profiles", f"{account} is also claimed by {claims[account]}", where, hint="each account belongs to exactly one profile"))
+                    out.append(diag("account-two-profiles", f"{account} is also claimed by {claims[account]}", where(), hint="each account belongs to exactly one profile"))
                 else:
                     claims[account] = party.file
         out += _currency_checks(party, opens)
 
-    first_use: dict[str, Location] = {}
-    for txn in ledger.transactions():
-        for posting in txn.postings:
-            if posting.account not in first_use:
-                meta = posting.meta or txn.meta or {}
-                first_use[posting.account] = Location(display_path(meta.get("filename"), books.root) or "", meta.get("lineno"))
-    for account, where in sorted(first_use.items()):
+    for account, where in sorted(ledger.facts.first_use.items()):
         for role, root in roots.items():
             if (account == root or account.startswith(root + ":")) and account not in claims:
                 out.append(diag("account-no-profile", f"{account} has postings but no profile claims it as its {role} account", where, hint=f"add a profile with accounts.{role}: {account}"))
@@ -79,7 +77,8 @@ def _currency_checks(party: Party, opens: dict[str, Open]) -> list[Diagnostic]:
 
 
 def _raw(party: Party, *path: str) -> object:
-    node = party.source.data if party.source is not None else None
+    document = party.document()
+    node = document.data if document is not None else None
     for part in path:
         node = node.get(part) if isinstance(node, dict) else None
     return node

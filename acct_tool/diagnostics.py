@@ -80,7 +80,7 @@ CODES: dict[str, Code] = {
     # Report templates
     "template-syntax": Code(E, "A report template has a Jinja syntax error.", "`{% if %}` with no condition in templates/review.md.j2"),
     "template-undefined": Code(E, "A report template uses a name the context does not define.", "`{{ client.nmae }}`"),
-    "template-unsafe": Code(E, "A report template tried to reach outside its sandbox.", "`{{ ''.__class__.__mro__ }}`"),
+    "template-unsafe": Code(E, "A report template tried to reach outside its sandbox, or to build a huge value, or ran out of its time or memory.", "`{{ ''.__class__.__mro__ }}`, `{{ 'x' * 10**10 }}`"),
     "template-missing": Code(E, "A report template cannot be found.", "`{% include 'nope.md.j2' %}`"),
     "template-error": Code(E, "A report template failed while rendering.", "`{{ 1 / 0 }}`"),
     # Relationship
@@ -94,7 +94,7 @@ CODES: dict[str, Code] = {
     "missing-payable": Code(E, "A vendor has no payable account.", "`kind: vendor` with no `accounts.payable`"),
     "currency-mismatch": Code(E, "A currency in the profile is not allowed by the party's account in the ledger.", "`credit_limit: 5000 EUR` on an account opened for USD"),
     # Bank statements
-    "statement-too-large": Code(E, "A statement file is larger than the tool accepts.", "a 300 MB CSV export"),
+    "statement-too-large": Code(E, "A statement file has more bytes (200 MB) or lines (250,000) than the tool accepts.", "a 300 MB CSV export, or a million lines"),
     "statement-encoding": Code(E, "A statement cannot be decoded with the encoding its format declares (or the encoding is unknown).", "a cp1252 statement read with `encoding: utf-8`"),
     "statement-csv": Code(E, "A statement row cannot be split into fields (the CSV itself is broken).", "a field longer than the CSV reader's limit"),
     "statement-no-header": Code(E, "A statement has no header row after the rows its format skips.", "an empty file, or `skip_rows: 5` on a 3-line file"),
@@ -107,8 +107,7 @@ CODES: dict[str, Code] = {
 del E, W
 
 
-@dataclass(frozen=True, order=True)
-class Location:
+class Location(NamedTuple):
     """Where something came from: a file and, where known, a 1-based line and column."""
 
     file: str

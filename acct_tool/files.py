@@ -17,8 +17,12 @@ class WriteError(Exception):
     """The file cannot be written; the message says why and what to do."""
 
 
-def write_atomic(path: Path, text: str, force: bool = False, *, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path``; an existing file is replaced only with ``force``."""
+def write_atomic(path: Path, text: str, force: bool = False, *, encoding: str = "utf-8", durable: bool = True) -> None:
+    """Write ``text`` to ``path``; an existing file is replaced only with ``force``.
+
+    ``durable=False`` skips the flush to disk before the rename: the write stays
+    atomic for readers, but a power cut may lose it -- fine for files that are
+    regenerated from the books anyway (reports), and much faster for hundreds."""
     folder = path.parent
     if path.is_dir():
         raise WriteError(f"{path} is a folder")
@@ -35,7 +39,8 @@ def write_atomic(path: Path, text: str, force: bool = False, *, encoding: str = 
         with os.fdopen(handle, "w", encoding=encoding, newline="\n") as out:
             out.write(text)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.chmod(temp, 0o666 & ~_umask())
         if force:
             os.replace(temp, path)

@@ -2,8 +2,11 @@
 
 Loads the ledger exactly as ``bean-check`` does (same loader, plugins, booking
 and validations) and turns every Beancount error into a diagnostic with its
-file and line. Engines use the directive types re-exported here and never
-import Beancount themselves.
+file and line. Engines never import Beancount: they read the directives
+through the attributes Beancount gives them, or -- on the warm path, when the
+ledger files have not changed -- the :class:`LedgerFacts` kept in the cache,
+so that nothing is loaded at all. Beancount itself is imported only when a
+ledger must really be loaded.
 """
 
 from __future__ import annotations
@@ -15,19 +18,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Iterator
-
-from beancount import loader
-from beancount.core import data
-from beancount.ops import validation
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 
-Transaction = data.Transaction
-Posting = data.Posting
-Open = data.Open
-Close = data.Close
-Balance = data.Balance
+if TYPE_CHECKING:
+    from beancount.core.data import Transaction as Transaction
+else:
+    Transaction = Any
 Directive = Any
 
 #: Beancount error class name -> our stable code.
@@ -49,37 +47,110 @@ _CODES = {
     "DeprecatedError": "ledger-deprecated",
 }
 
+#: Options the rest of the tool reads (the full options map holds unpicklable things).
+KEPT_OPTIONS = ("title", "operating_currency", "name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
+
+
+class OpenFact(NamedTuple):
+    """An ``open`` directive, as plain data."""
+
+    account: str
+    date: datetime.date
+    currencies: tuple[str, ...]
+
 
 @dataclass
-class Ledger:
-    """A loaded ledger: Beancount's entries and options, and its errors as diagnostics."""
+class LedgerFacts:
+    """What the tool needs from a loaded ledger that does not depend on profiles or settings.
 
-    path: Path
-    entries: list[Directive] = field(default_factory=list)
-    options: dict[str, Any] = field(default_factory=dict)
+    Small enough to cache; computed in one pass over the entries.
+    """
+
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    opens: dict[str, OpenFact] = field(default_factory=dict)
+    #: Every account with postings -> where it is first posted to.
+    first_use: dict[str, Location] = field(default_factory=dict)
     #: Absolute paths of every file Beancount read (the main file and its includes).
     files: tuple[str, ...] = ()
+    transactions: int = 0
+    #: Facts that depend on profiles or settings, by kind and key (see books.py).
+    derived: dict[str, dict[Any, Any]] = field(default_factory=dict)
+
+
+class Ledger:
+    """A ledger: its facts always, its Beancount entries only when something needs them.
+
+    ``entries`` loads the ledger on first use (unless it was loaded already), so a
+    command served from cached facts never pays for loading.
+    """
+
+    def __init__(self, path: Path, root: Path, facts: LedgerFacts | None = None) -> None:
+        self.path, self.root = path, root
+        self._entries: list[Directive] | None = None
+        self._facts = facts
+        #: Called with the fresh facts whenever the ledger had to be loaded.
+        self.on_load: Callable[[Ledger], None] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._entries is not None
+
+    @property
+    def facts(self) -> LedgerFacts:
+        if self._facts is None:
+            self._load()
+        assert self._facts is not None
+        return self._facts
+
+    @property
+    def entries(self) -> list[Directive]:
+        if self._entries is None:
+            self._load()
+        assert self._entries is not None
+        return self._entries
+
+    def _load(self) -> None:
+        entries, facts = load_entries(self.path, self.root)
+        if self._facts is not None:
+            facts.derived = self._facts.derived  # keep what was drawn already; callers refresh what they need
+        self._entries, self._facts = entries, facts
+        if self.on_load is not None:
+            self.on_load(self)
+
+    def release(self) -> None:
+        """Let go of the entries (the facts stay); they are loaded again if asked for."""
+        self._entries = None
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.facts.diagnostics
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.facts.options
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.facts.files
+
+    @property
+    def empty(self) -> bool:
+        """True when the ledger did not load or holds no directives worth checking."""
+        return not self.facts.opens and not self.facts.transactions
 
     @property
     def operating_currencies(self) -> list[str]:
         return list(self.options.get("operating_currency") or [])
 
-    def opens(self) -> dict[str, data.Open]:
+    def opens(self) -> dict[str, OpenFact]:
         """Every opened account, by name (the first ``open`` wins, as in Beancount)."""
-        out: dict[str, data.Open] = {}
-        for entry in self.entries:
-            if isinstance(entry, data.Open):
-                out.setdefault(entry.account, entry)
-        return out
+        return self.facts.opens
 
-    def transactions(self) -> Iterator[data.Transaction]:
+    def transactions(self) -> Iterator[Transaction]:
         for entry in self.entries:
-            if isinstance(entry, data.Transaction):
+            if type(entry).__name__ == "Transaction":
                 yield entry
-
-    def posted_accounts(self) -> set[str]:
-        return {p.account for t in self.transactions() for p in t.postings}
 
 
 def display_path(filename: str | None, root: Path) -> str | None:
@@ -94,14 +165,24 @@ def display_path(filename: str | None, root: Path) -> str | None:
 
 
 def load_ledger(path: Path, root: Path) -> Ledger:
-    """Load ``path`` like bean-check (no pickle cache, hardcore validations)."""
-    ledger = Ledger(path)
+    """Load ``path`` now, like bean-check (no pickle cache, hardcore validations)."""
+    ledger = Ledger(path, root)
+    ledger._load()
+    return ledger
+
+
+def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
+    """Run Beancount's loader on ``path``; return the entries and the facts drawn from them."""
+    facts = LedgerFacts()
     main = display_path(str(path), root) or str(path)
     if not path.is_file():
         what = "is a folder" if path.is_dir() else "does not exist"
-        ledger.diagnostics.append(diag("ledger-missing", f"ledger file {main} {what}", Location(main), hint="set `ledger:` in acct-tool.yaml"))
-        return ledger
-    loader.initialize(use_cache=False)
+        facts.diagnostics.append(diag("ledger-missing", f"ledger file {main} {what}", Location(main), hint="set `ledger:` in acct-tool.yaml"))
+        return [], facts
+    from beancount import loader
+    from beancount.ops import validation
+
+    loader.initialize(use_cache=False)  # Beancount's pickle cache would land next to the ledger
     # The loader allocates millions of small objects and creates no cycles worth
     # collecting; pausing the cyclic collector makes it markedly faster.
     enabled = gc.isenabled()
@@ -109,15 +190,38 @@ def load_ledger(path: Path, root: Path) -> Ledger:
     try:
         entries, errors, options = loader.load_file(str(path), extra_validations=validation.HARDCORE_VALIDATIONS)
     except (Exception, SystemExit) as exc:  # a plugin that raises at import time, or exits
-        ledger.diagnostics.append(diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main)))
-        return ledger
+        facts.diagnostics.append(diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main)))
+        return [], facts
     finally:
         if enabled:
             gc.enable()
-    ledger.entries, ledger.options = entries, options
-    ledger.files = tuple(options.get("include") or ())
-    ledger.diagnostics = [_to_diagnostic(e, root, ledger) for e in errors]
-    return ledger
+    facts.options = {k: options.get(k) for k in KEPT_OPTIONS}
+    facts.files = tuple(options.get("include") or ())
+    facts.diagnostics = [_to_diagnostic(e, root, path, facts.files) for e in errors]
+    _scan(entries, facts, root)
+    return entries, facts
+
+
+def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:
+    """Opened accounts, and where each account is first posted to."""
+    paths: dict[str, str] = {}
+    first = facts.first_use
+    count = 0
+    for entry in entries:
+        kind = type(entry).__name__
+        if kind == "Transaction":
+            count += 1
+            for posting in entry.postings:
+                if posting.account not in first:
+                    meta = posting.meta or entry.meta or {}
+                    filename = meta.get("filename") or ""
+                    if filename not in paths:
+                        paths[filename] = display_path(filename, root) or ""
+                    line = meta.get("lineno")
+                    first[posting.account] = Location(paths[filename], line if isinstance(line, int) else None)
+        elif kind == "Open" and entry.account not in facts.opens:
+            facts.opens[entry.account] = OpenFact(entry.account, entry.date, tuple(entry.currencies or ()))
+    facts.transactions = count
 
 
 _MISSING = re.compile(r'^(?:File "(?P<file>.*)" does not exist|File glob "(?P<glob>.*)" does not match any files|Duplicate filename parsed: "(?P<dup>.*)")')
@@ -125,7 +229,7 @@ _INCLUDE = re.compile(r'^\s*include\s+"(?P<target>[^"]+)"')
 _PLUGIN = re.compile(r'^Error (?:importing|applying plugin) "(?P<name>[^"]+)"')
 
 
-def _to_diagnostic(error: Any, root: Path, ledger: Ledger) -> Diagnostic:
+def _to_diagnostic(error: Any, root: Path, main_path: Path, files: tuple[str, ...]) -> Diagnostic:
     source = error.source or {}
     filename, lineno = source.get("filename"), source.get("lineno")
     message = str(error.message)
@@ -136,17 +240,17 @@ def _to_diagnostic(error: Any, root: Path, ledger: Ledger) -> Diagnostic:
     if plugin:
         code = "ledger-plugin"
         message = _without_traceback(message)
-        where = _find_line(ledger.files, re.compile(r'^\s*plugin\s+"' + re.escape(plugin.group("name")) + '"'))
+        where = _find_line(files, re.compile(r'^\s*plugin\s+"' + re.escape(plugin.group("name")) + '"'))
         if where and file is None:
             file, line = display_path(where[0], root), where[1]
     missing = _MISSING.match(message)
     if missing and file is None:
         target = missing.group("file") or missing.group("glob") or missing.group("dup")
-        found = _find_include((str(ledger.path), *ledger.files), target)
+        found = _find_include((str(main_path), *files), target)
         if found:
             file, line = display_path(found[0], root), found[1]
     if file is None:
-        file = display_path(str(ledger.path), root)
+        file = display_path(str(main_path), root)
     return diag(code, message, Location(file or "", line, None))
 
 
@@ -188,20 +292,16 @@ def _find_line(files: Iterable[str], pattern: re.Pattern[str]) -> tuple[str, int
     return None
 
 
-def balance_of(entries: Iterable[Directive], account: str, until: Any) -> dict[str, Decimal]:
-    """Units per currency posted to ``account`` on or before ``until``."""
+def balance_of(postings: Iterable[AccountPosting], until: datetime.date) -> dict[str, Decimal]:
+    """Units per currency of ``postings`` (one account's) dated on or before ``until``."""
     out: dict[str, Decimal] = {}
-    for entry in entries:
-        if isinstance(entry, data.Transaction) and entry.date <= until:
-            for posting in entry.postings:
-                if posting.account == account and posting.units is not None:
-                    cur = posting.units.currency
-                    out[cur] = out.get(cur, Decimal(0)) + posting.units.number
+    for posting in postings:
+        if posting.date <= until:
+            out[posting.currency] = out.get(posting.currency, Decimal(0)) + posting.number
     return out
 
 
-@dataclass(frozen=True)
-class AccountPosting:
+class AccountPosting(NamedTuple):
     """One posting to one account, as plain data, with where its transaction is written."""
 
     date: datetime.date
@@ -229,7 +329,7 @@ def account_postings(
     """Postings to exactly ``account`` dated ``start`` to ``end`` (both included), in ledger order."""
     out: list[AccountPosting] = []
     for index, entry in enumerate(entries):
-        if not isinstance(entry, data.Transaction):
+        if type(entry).__name__ != "Transaction":
             continue
         if (start is not None and entry.date < start) or (end is not None and entry.date > end):
             continue

@@ -8,7 +8,9 @@ the exact key or value.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
@@ -136,6 +138,11 @@ class Party:
     notes: str | None = None
     #: The parsed file, for locating any field: ``party.source.where(("accounts", "receivable"))``.
     source: YamlDoc | None = field(default=None, compare=False, repr=False)
+    #: The profile's path on disk, to parse it again for locations when ``source`` was
+    #: dropped (profiles served from the cache).
+    path: str = field(default="", compare=False, repr=False)
+    #: Locations engines ask for on every run, kept so the file need not be parsed again.
+    anchors: Mapping[tuple[tuple[str | int, ...], bool], Location] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_client(self) -> bool:
@@ -145,14 +152,38 @@ class Party:
     def is_vendor(self) -> bool:
         return self.kind in ("vendor", "both")
 
+    def document(self) -> YamlDoc | None:
+        """The parsed profile with its marks (parsed again when it was dropped)."""
+        return self.source if self.source is not None else _reparse(self.path, self.file)
+
     def where(self, *path: str | int, key: bool = False) -> Location:
-        if self.source is None:
+        anchored = self.anchors.get((path, key))
+        if anchored is not None:
+            return anchored
+        source = self.document()
+        if source is None:
             return Location(self.file)
-        return self.source.where(tuple(path), key=key)
+        return source.where(tuple(path), key=key)
 
 
-def load_parties(root: Path, folder: str) -> tuple[dict[str, Party], list[Diagnostic]]:
-    """Load every profile under ``root/folder``; parties by id, sorted by id."""
+_REPARSED: dict[str, YamlDoc | None] = {}
+
+
+def _reparse(path: str, display: str) -> YamlDoc | None:
+    """The marks of a cached profile, read again only when a location is asked for."""
+    if not path:
+        return None
+    if path not in _REPARSED:
+        doc, _ = load_yaml(Path(path), display, max_bytes=MAX_PROFILE_BYTES)
+        _REPARSED[path] = doc
+    return _REPARSED[path]
+
+
+def load_parties(root: Path, folder: str, memo: ParseMemo | None = None) -> tuple[dict[str, Party], list[Diagnostic]]:
+    """Load every profile under ``root/folder``; parties by id, sorted by id.
+
+    With ``memo`` (display path -> (content digest, (party, diagnostics))), a file whose
+    content is unchanged is not parsed again; the memo is updated in place."""
     base = root / folder
     problems: list[Diagnostic] = []
     if not base.exists():
@@ -170,7 +201,7 @@ def load_parties(root: Path, folder: str) -> tuple[dict[str, Party], list[Diagno
     parties: dict[str, Party] = {}
     for path in paths:
         display = path.relative_to(root).as_posix()
-        party, found = load_party(path, display)
+        party, found = _load_party_memo(path, display, memo)
         problems += found
         if party is None:
             continue
@@ -180,6 +211,26 @@ def load_parties(root: Path, folder: str) -> tuple[dict[str, Party], list[Diagno
             continue
         parties[party.id] = party
     return dict(sorted(parties.items())), problems
+
+
+ParseMemo = dict[str, tuple[str, Any]]
+
+
+def _load_party_memo(path: Path, display: str, memo: ParseMemo | None) -> tuple[Party | None, list[Diagnostic]]:
+    if memo is None:
+        return load_party(path, display)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    except OSError:
+        digest = None
+    cached = memo.get(display)
+    if digest is not None and cached is not None and cached[0] == digest:
+        party, found = cached[1]
+        return party, list(found)
+    party, found = load_party(path, display)
+    if digest is not None:
+        memo[display] = (digest, (party, tuple(found)))
+    return party, found
 
 
 def load_party(path: Path, display: str) -> tuple[Party | None, list[Diagnostic]]:
@@ -199,7 +250,9 @@ def load_party(path: Path, display: str) -> tuple[Party | None, list[Diagnostic]
     if "id" in doc.data and not is_bad(("id",), bad) and party.id != stem:
         problems.append(diag("id-mismatch", f"id '{party.id}' differs from the file name '{path.name}'", doc.where(("id",)), hint=f"rename the file to {party.id}{path.suffix} or set `id: {stem}`"))
     problems += _semantic_checks(party)
-    return party, problems
+    # The marks of every node take more memory than the party itself; drop them and
+    # parse the file again only if a location is asked for later (see Party.where).
+    return dataclasses.replace(party, source=None, path=str(path)), problems
 
 
 T = TypeVar("T")
@@ -213,13 +266,13 @@ class _Reader:
 
     def get(self, path: PathT, default: Any = None) -> Any:
         """The value at ``path``, unless it or anything inside it is invalid."""
-        if is_bad(path, self.bad):
+        if self.bad and is_bad(path, self.bad):
             return default
         return self.container(path, default)
 
     def container(self, path: PathT, default: Any = None) -> Any:
         """The list or mapping at ``path`` unless it is itself invalid; its entries are checked one by one."""
-        if any(path[:k] in self.bad for k in range(len(path) + 1)):
+        if self.bad and any(path[:k] in self.bad for k in range(len(path) + 1)):
             return default
         node: Any = self.doc.data
         for part in path:
@@ -254,6 +307,15 @@ class _Reader:
             if item is not None:
                 out.append(item)
         return tuple(out)
+
+
+_ANCHORS: tuple[tuple[tuple[str | int, ...], bool], ...] = (
+    (("contract", "renewal"), False),
+    (("interactions",), True),
+    (("contacts",), True),
+    (("kind",), False),
+    (("id",), False),
+)
 
 
 def _build(doc: YamlDoc, bad: set[PathT], stem: str) -> Party:
@@ -375,6 +437,7 @@ def _build(doc: YamlDoc, bad: set[PathT], stem: str) -> Party:
         tags=r.strings(("tags",)),
         notes=r.get(("notes",)),
         source=doc,
+        anchors={(p, k): doc.where(p, key=k) for p, k in _ANCHORS},
     )
 
 

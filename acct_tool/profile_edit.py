@@ -3,12 +3,12 @@
 ``acct-tool log`` writes through here. The profile is a file people edit by
 hand and review in git, so the edit must show in ``git diff`` as added lines
 only: comments, key order, quoting, blank lines and line endings stay as they
-are. ruamel.yaml (a round-trip YAML library) reads the file to find the
-interactions list, the column of its items and their style (block or flow),
-and writes the new item in that style; the item's lines are then inserted
-after the last line of the list. The result is parsed again and must equal
-the old document plus the new item, else the whole document is re-emitted by
-ruamel.yaml as a fallback.
+are. PyYAML's nodes (the C parser the loader uses, linear and fast on long
+profiles) give the interactions list, the column of its items and their style
+(block or flow); ruamel.yaml (a round-trip YAML library) writes the new item in
+that style, and the item's lines are inserted after the last line of the list.
+The result is parsed again and must read as the old document plus the new
+item, else the whole document is re-emitted by ruamel.yaml as a fallback.
 
 The write is atomic (a temporary file in the same folder, then ``os.replace``)
 and keeps the file's permissions. A profile that has errors is refused, and a
@@ -18,6 +18,7 @@ profile that would not validate after the edit is restored.
 from __future__ import annotations
 
 import datetime
+import gc
 import io
 import os
 import re
@@ -230,7 +231,14 @@ def _dash_column(lines: Sequence[str], line: int, column: int) -> int | None:
     return i if i >= 0 and text[i] == "-" else None
 
 
-def _style(doc: CommentedMap, lines: Sequence[str]) -> tuple[int, int, int, bool, bool]:
+def _fields(node: pyyaml.Node) -> dict[str, tuple[pyyaml.Node, pyyaml.Node]]:
+    """A mapping node's entries by key text: key node and value node."""
+    if not isinstance(node, pyyaml.MappingNode):
+        return {}
+    return {k.value: (k, v) for k, v in node.value if isinstance(k, pyyaml.ScalarNode)}
+
+
+def _style(root: pyyaml.MappingNode, lines: Sequence[str]) -> tuple[int, int, int, bool, bool]:
     """How to write the new item: dash column, content column, nested mapping indent,
     flow style of the item, flow style of its ``with`` list and ``next_step``.
 
@@ -238,29 +246,33 @@ def _style(doc: CommentedMap, lines: Sequence[str]) -> tuple[int, int, int, bool
     (contacts, say), else the examples' layout.
     """
     dash, content, mapping, flow, nested = 2, 4, 2, False, True
-    seq = doc.get(KEY)
-    logged = isinstance(seq, CommentedSeq) and len(seq) > 0 and not seq.fa.flow_style()
-    others = [v for k, v in doc.items() if k != KEY and isinstance(v, CommentedSeq) and len(v) and not v.fa.flow_style()]
+    fields = _fields(root)
+    seq = fields[KEY][1] if KEY in fields else None
+    logged = isinstance(seq, pyyaml.SequenceNode) and bool(seq.value) and not seq.flow_style
+    others = [v for k, (_, v) in fields.items() if k != KEY and isinstance(v, pyyaml.SequenceNode) and v.value and not v.flow_style]
     if logged or others:
         sample = seq if logged else others[0]
-        line, col = sample.lc.data[len(sample) - 1]
-        found = _dash_column(lines, line, col)
+        assert isinstance(sample, pyyaml.SequenceNode)
+        start = sample.value[-1].start_mark
+        found = _dash_column(lines, start.line, start.column)
         if found is not None:
-            dash, content = found, col
+            dash, content = found, start.column
     if not logged:
         return dash, content, mapping, flow, nested
-    items = [i for i in seq if isinstance(i, CommentedMap)]
+    assert isinstance(seq, pyyaml.SequenceNode)
+    items = [i for i in seq.value if isinstance(i, pyyaml.MappingNode)]
     if items:
-        flow = bool(items[-1].fa.flow_style())
+        flow = bool(items[-1].flow_style)
     for item in reversed(items):
-        inner = [(k, item[k]) for k in ("next_step", "with") if isinstance(item.get(k), (CommentedMap, CommentedSeq))]
+        entries = _fields(item)
+        inner = [entries[k] for k in ("next_step", "with") if k in entries and isinstance(entries[k][1], (pyyaml.MappingNode, pyyaml.SequenceNode))]
         if not inner:
             continue
         key, value = inner[0]
-        nested = bool(value.fa.flow_style())
-        if isinstance(value, CommentedMap) and not nested and value.lc.data and key in item.lc.data:
-            first = next(iter(value.lc.data.values()))
-            mapping = max(2, first[1] - item.lc.data[key][1])
+        assert isinstance(value, (pyyaml.MappingNode, pyyaml.SequenceNode))
+        nested = bool(value.flow_style)
+        if isinstance(value, pyyaml.MappingNode) and not nested and value.value:
+            mapping = max(2, value.value[0][0].start_mark.column - key.start_mark.column)
         break
     return dash, content, mapping, flow, nested
 
@@ -280,38 +292,46 @@ def _end_of_list(lines: Sequence[str], start: int, dash: int) -> int:
 
 
 def insert_interaction(text: str, entry: NewInteraction) -> str:
-    """``text`` with ``entry`` appended to its interactions list, everything else unchanged."""
+    """``text`` with ``entry`` appended to its interactions list, everything else unchanged.
+
+    The layout is read from PyYAML's nodes (C parser: marks and flow styles, fast on
+    long profiles); ruamel.yaml only renders the new item, and re-emits the whole
+    document in the rare layouts a line insertion cannot extend.
+    """
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom):]
     newline = "\r\n" if "\r\n" in body else "\n"
     try:
-        doc = _yaml().load(body)
-    except YAMLError as exc:
+        root, old = _parse(body)
+    except pyyaml.YAMLError as exc:
         raise EditError(f"cannot read the profile: {exc}") from None
-    if not isinstance(doc, CommentedMap) or doc.fa.flow_style():
+    if not isinstance(root, pyyaml.MappingNode) or root.flow_style or not isinstance(old, dict):
         raise EditError("the profile is not a block mapping of keys to values")
     data = entry.as_data()
     lines = body.splitlines(keepends=True)
-    dash, content, mapping, flow, nested = _style(doc, lines)
+    dash, content, mapping, flow, nested = _style(root, lines)
     item = _node(data, flow, nested)
-    seq = doc.get(KEY)
-    if seq is not None and not isinstance(seq, CommentedSeq):
+    fields = _fields(root)
+    key, seq = fields.get(KEY, (None, None))
+    empty = seq is None or (isinstance(seq, pyyaml.ScalarNode) and seq.tag == _NULL)
+    if not empty and not isinstance(seq, pyyaml.SequenceNode):
         raise EditError(f"`{KEY}` is not a list")
     new_lines: list[str] | None = None
-    if KEY not in doc:
+    if key is None:
         head = lines[:]
         if head and not head[-1].endswith(("\n", "\r")):
             head[-1] += newline
         new_lines = head + [KEY + ":" + newline] + _render(item, dash, content, mapping, newline)
-    elif seq is None or (isinstance(seq, CommentedSeq) and len(seq) == 0):
-        line = doc.lc.key(KEY)[0]
+    elif empty or (isinstance(seq, pyyaml.SequenceNode) and not seq.value):
+        line = key.start_mark.line
         text_line = lines[line].rstrip("\r\n")
         if _EMPTY_KEY.match(text_line):
             ending = lines[line][len(text_line):] or newline
             key_line = _EMPTY_VALUE.sub(r"\g<key>", text_line, count=1) + ending
             new_lines = lines[:line] + [key_line] + _render(item, dash, content, mapping, newline) + lines[line + 1 :]
-    elif isinstance(seq, CommentedSeq) and not seq.fa.flow_style():
-        start, col = seq.lc.data[len(seq) - 1]
+    elif isinstance(seq, pyyaml.SequenceNode) and not seq.flow_style:
+        last = seq.value[-1].start_mark
+        start, col = last.line, last.column
         found = _dash_column(lines, start, col)
         if found is not None:
             end = _end_of_list(lines, start, found)
@@ -319,13 +339,25 @@ def insert_interaction(text: str, entry: NewInteraction) -> str:
             if not head[-1].endswith(("\n", "\r")):
                 head[-1] += newline
             new_lines = head + _render(item, found, col, mapping, newline) + lines[end + 1 :]
-    expected = _plain(doc)
-    expected[KEY] = list(expected.get(KEY) or []) + [_plain(item)]
+    expected = dict(old)
+    expected[KEY] = list(old.get(KEY) or []) + [_plain(item)]
     if new_lines is not None:
         spliced = "".join(new_lines)
         if _reads_as(spliced, expected):
             return bom + spliced
-    # Fallback: let ruamel.yaml emit the whole document.
+    return bom + _reemit(body, item, (dash, content, mapping), newline, expected)
+
+
+def _reemit(body: str, item: CommentedMap, style: tuple[int, int, int], newline: str, expected: dict[str, Any]) -> str:
+    """Fallback: let ruamel.yaml emit the whole document with the item appended."""
+    dash, content, mapping = style
+    try:
+        doc = _yaml().load(body)
+    except YAMLError as exc:
+        raise EditError(f"cannot read the profile: {exc}") from None
+    if not isinstance(doc, CommentedMap):
+        raise EditError("the profile is not a block mapping of keys to values")
+    seq = doc.get(KEY)
     if isinstance(seq, CommentedSeq):
         seq.append(item)
     else:
@@ -337,16 +369,31 @@ def insert_interaction(text: str, entry: NewInteraction) -> str:
     emitted = out.getvalue().replace("\n", newline) if newline != "\n" else out.getvalue()
     if not _reads_as(emitted, expected):
         raise EditError("could not append the interaction without changing other values")
-    return bom + emitted
+    return emitted
+
+
+_NULL = "tag:yaml.org,2002:null"
+_FastLoader: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+
+
+def _parse(text: str) -> tuple[pyyaml.Node | None, Any]:
+    """The document's root node and its plain data, as the profile loader reads them (one pass)."""
+    enabled = gc.isenabled()
+    gc.disable()  # one object per node and no cycles: the collector only slows long profiles down
+    loader = _FastLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+        if enabled:
+            gc.enable()
 
 
 def _reads_as(text: str, expected: dict[str, Any]) -> bool:
-    """True when both ruamel.yaml and PyYAML (which the loader uses) read ``text`` as ``expected``."""
+    """True when PyYAML (which the profile loader uses) reads ``text`` as exactly ``expected``."""
     try:
-        ours = _plain(_yaml().load(text))
-        theirs = _plain(pyyaml.safe_load(text))
-    except (YAMLError, pyyaml.YAMLError):
+        _, data = _parse(text)
+    except pyyaml.YAMLError:
         return False
-    if not isinstance(theirs, dict) or not isinstance(theirs.get(KEY), list) or not theirs[KEY]:
-        return False
-    return bool(ours == expected and theirs[KEY][-1] == expected[KEY][-1])
+    return bool(data == expected)

@@ -21,12 +21,13 @@ are positive and payments negative inside this module.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.ledger import Transaction, display_path
@@ -53,8 +54,7 @@ class Side(str, Enum):
         return Decimal(1) if self is Side.AR else Decimal(-1)
 
 
-@dataclass(frozen=True)
-class Application:
+class Application(NamedTuple):
     """Part of a credit applied to a document."""
 
     date: Date
@@ -63,9 +63,10 @@ class Application:
     how: str  # "linked", "metadata" or "fifo"
 
 
-@dataclass(frozen=True)
-class Document:
-    """An invoice (AR) or a bill (AP), with what was applied to it up to the as-of date."""
+class Document(NamedTuple):
+    """An invoice (AR) or a bill (AP), with what was applied to it up to the as-of date.
+
+    (Named tuples rather than dataclasses: a large ledger has tens of thousands.)"""
 
     side: Side
     ref: str  # the number, or file:line when it has none
@@ -79,10 +80,7 @@ class Document:
     applications: tuple[Application, ...]
     narration: str
     where: Location
-
-    @property
-    def paid(self) -> Decimal:
-        return sum((a.amount for a in self.applications), ZERO)
+    paid: Decimal
 
     @property
     def open(self) -> Decimal:
@@ -91,7 +89,7 @@ class Document:
     @property
     def settled_on(self) -> Date | None:
         """The date of the last application when the document is fully paid."""
-        if self.open != ZERO or not self.applications:
+        if self.amount != self.paid or not self.applications:
             return None
         return max(a.date for a in self.applications)
 
@@ -99,8 +97,7 @@ class Document:
         return (as_of - self.due).days
 
 
-@dataclass(frozen=True)
-class Credit:
+class Credit(NamedTuple):
     """A payment, credit note or refund posted to a party's account."""
 
     side: Side
@@ -155,11 +152,26 @@ class OpenItems:
     #: Money paid back to a party out of its unapplied credits (AR) or received back (AP).
     refunds: tuple[Credit, ...] = ()
 
+    @functools.cached_property
+    def _by_party(self) -> tuple[dict[str, list[Document]], dict[str, list[Credit]]]:
+        docs: dict[str, list[Document]] = defaultdict(list)
+        credits: dict[str, list[Credit]] = defaultdict(list)
+        for d in self.documents:
+            docs[d.party].append(d)
+        for c in self.credits:
+            credits[c.party].append(c)
+        return docs, credits
+
+    def documents_of(self, party: str) -> list[Document]:
+        return self._by_party[0].get(party, [])
+
     def open_documents(self, party: str | None = None) -> list[Document]:
-        return [d for d in self.documents if d.open != ZERO and (party is None or d.party == party)]
+        docs = self.documents if party is None else self._by_party[0].get(party, [])
+        return [d for d in docs if d.amount != d.paid]
 
     def unapplied_credits(self, party: str | None = None) -> list[Credit]:
-        return [c for c in self.credits if c.unapplied != ZERO and (party is None or c.party == party)]
+        credits = self.credits if party is None else self._by_party[1].get(party, [])
+        return [c for c in credits if c.amount != c.applied]
 
     def balance(self, party: str) -> dict[str, Decimal]:
         """Open documents minus unapplied credits per currency for one party."""
@@ -174,46 +186,43 @@ class OpenItems:
 # --- building ---------------------------------------------------------------
 
 
-@dataclass
 class _Doc:
-    number: str | None
-    party: Party
-    account: str
-    date: Date
-    due: Date
-    currency: str
-    amount: Decimal
-    narration: str
-    where: Location
-    txn: int = 0
-    apps: list[Application] = field(default_factory=list)
+    __slots__ = ("number", "party", "account", "date", "due", "currency", "amount", "narration", "file", "line", "txn", "apps", "paid")
+
+    def __init__(self, number: str | None, party: Party, account: str, date: Date, due: Date, currency: str, amount: Decimal, narration: str, file: str, line: int | None, txn: int) -> None:
+        self.number, self.party, self.account, self.date, self.due = number, party, account, date, due
+        self.currency, self.amount, self.narration, self.file, self.line, self.txn = currency, amount, narration, file, line, txn
+        self.apps: list[Application] = []
+        self.paid = ZERO
+
+    @property
+    def where(self) -> Location:
+        return Location(self.file, self.line)
 
     @property
     def ref(self) -> str:
-        return self.number or f"{self.where.file}:{self.where.line}"
+        return self.number or f"{self.file}:{self.line}"
 
     @property
     def open(self) -> Decimal:
-        return self.amount - sum((a.amount for a in self.apps), ZERO)
+        return self.amount - self.paid
 
 
-@dataclass
 class _Credit:
-    kind: str
-    party: Party
-    account: str
-    date: Date
-    currency: str
-    amount: Decimal
-    refs: list[str]
-    by_metadata: bool
-    narration: str
-    where: Location
-    applied: Decimal = ZERO
+    __slots__ = ("kind", "party", "account", "date", "currency", "amount", "refs", "by_metadata", "narration", "file", "line", "applied")
+
+    def __init__(self, kind: str, party: Party, account: str, date: Date, currency: str, amount: Decimal, refs: list[str], by_metadata: bool, narration: str, file: str, line: int | None) -> None:
+        self.kind, self.party, self.account, self.date, self.currency, self.amount = kind, party, account, date, currency, amount
+        self.refs, self.by_metadata, self.narration, self.file, self.line = refs, by_metadata, narration, file, line
+        self.applied = ZERO
+
+    @property
+    def where(self) -> Location:
+        return Location(self.file, self.line)
 
     @property
     def ref(self) -> str:
-        return f"{self.where.file}:{self.where.line}"
+        return f"{self.file}:{self.line}"
 
     @property
     def left(self) -> Decimal:
@@ -230,8 +239,7 @@ def _meta_text(meta: Mapping[str, object] | None, *keys: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class PartyPosting:
+class PartyPosting(NamedTuple):
     """A posting to a party's account, with what the allocation needs to know about its
     transaction. Extracted once from the ledger (and cacheable); amounts keep the
     ledger's sign."""
@@ -242,7 +250,10 @@ class PartyPosting:
     currency: str
     txn: int  # index of the transaction, to tell postings of one transaction apart
     links: tuple[str, ...]
-    refs: Mapping[str, tuple[str | None, str | None]]  # "invoice"/"bill" -> (posting meta, transaction meta)
+    posting_invoice: str | None  # `invoice:` metadata on the posting
+    txn_invoice: str | None  # ... on the transaction
+    posting_bill: str | None
+    txn_bill: str | None
     due: object  # the transaction's `due:` metadata, as written
     refund: bool
     credit_note: bool
@@ -250,6 +261,12 @@ class PartyPosting:
     narration: str
     file: str
     line: int | None
+
+    def refs(self, key: str) -> tuple[str | None, str | None]:
+        """(posting, transaction) metadata for ``invoice`` or ``bill``."""
+        if key == "invoice":
+            return self.posting_invoice, self.txn_invoice
+        return self.posting_bill, self.txn_bill
 
 
 def extract_party_postings(transactions: Iterable[Transaction], accounts: Iterable[str], root: Path) -> list[PartyPosting]:
@@ -278,27 +295,32 @@ def extract_party_postings(transactions: Iterable[Transaction], accounts: Iterab
             account = party_account(posting.account)
             if account is None or posting.units is None or posting.units.number is None:
                 continue
+            pmeta = posting.meta if posting.meta and len(posting.meta) > 2 else None  # beyond filename and lineno
+            tmeta = txn.meta if txn.meta and len(txn.meta) > 2 else None
             meta = posting.meta if posting.meta and "filename" in posting.meta else txn.meta
-            filename = str(meta.get("filename", ""))
+            filename = meta.get("filename", "")
             if filename not in paths:
                 paths[filename] = display_path(filename, root) or filename
             line = meta.get("lineno")
             out.append(
                 PartyPosting(
-                    account=account,
-                    date=txn.date,
-                    number=posting.units.number,
-                    currency=posting.units.currency,
-                    txn=index,
-                    links=tuple(sorted(txn.links or ())),
-                    refs={key: (_meta_text(posting.meta, key), _meta_text(txn.meta, key)) for key in ("invoice", "bill")},
-                    due=(txn.meta or {}).get("due"),
-                    refund=_meta_text(posting.meta, "refund") is not None or _meta_text(txn.meta, "refund") is not None,
-                    credit_note=_meta_text(posting.meta, "credit_note") is not None or _meta_text(txn.meta, "credit_note") is not None,
-                    cash_leg=_has_cash_leg(txn, posting.account),
-                    narration=txn.narration or txn.payee or "",
-                    file=paths[filename],
-                    line=line if isinstance(line, int) else None,
+                    account,
+                    txn.date,
+                    posting.units.number,
+                    posting.units.currency,
+                    index,
+                    tuple(sorted(txn.links)) if txn.links else (),
+                    _meta_text(pmeta, "invoice") if pmeta else None,
+                    _meta_text(tmeta, "invoice") if tmeta else None,
+                    _meta_text(pmeta, "bill") if pmeta else None,
+                    _meta_text(tmeta, "bill") if tmeta else None,
+                    tmeta.get("due") if tmeta else None,
+                    bool((pmeta and _meta_text(pmeta, "refund")) or (tmeta and _meta_text(tmeta, "refund"))),
+                    bool((pmeta and _meta_text(pmeta, "credit_note")) or (tmeta and _meta_text(tmeta, "credit_note"))),
+                    _has_cash_leg(txn, posting.account),
+                    txn.narration or txn.payee or "",
+                    paths[filename],
+                    line if isinstance(line, int) else None,
                 )
             )
     return out
@@ -322,29 +344,31 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
     all_numbers: dict[str, Date] = {}  # documents anywhere in the ledger, for "unknown" checks
     balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
 
+    sign = side.sign
+    is_ar = side is Side.AR
     for pp in books.party_postings():
-        party = accounts.get(pp.account)
+        (account, date, raw, currency, txn, links, p_inv, t_inv, p_bill, t_bill, _, refund, credit_note, cash_leg, narration, file, line) = pp
+        party = accounts.get(account)
         if party is None:
             continue
-        number = pp.number * side.sign
-        posting_ref, txn_ref = pp.refs[key]
-        ident = posting_ref or txn_ref or (pp.links[0] if pp.links else None)
-        if number > ZERO and ident and ident not in all_numbers:
-            all_numbers[ident] = pp.date
-        if pp.date > as_of:
+        number = raw if is_ar else -raw
+        posting_ref, txn_ref = (p_inv, t_inv) if is_ar else (p_bill, t_bill)
+        if number > ZERO:
+            ident = posting_ref or txn_ref or (links[0] if links else None)
+            if ident and ident not in all_numbers:
+                all_numbers[ident] = date
+        if date > as_of:
             continue
-        currency = pp.currency
         balances[(party.id, currency)] += number
-        loc = Location(pp.file, pp.line)
-        if number > ZERO and not pp.refund:
-            due = _due(pp, party, default_days, loc, problems)
-            docs.append(_Doc(ident, party, pp.account, pp.date, due, currency, number, pp.narration, loc, pp.txn))
+        if number > ZERO and not refund:
+            due = _due(pp, party, default_days, problems)
+            docs.append(_Doc(ident, party, account, date, due, currency, number, narration, file, line, txn))
         elif number > ZERO:
-            refunds.append(_Credit("refund", party, pp.account, pp.date, currency, number, [], False, pp.narration, loc))
+            refunds.append(_Credit("refund", party, account, date, currency, number, [], False, narration, file, line))
         else:
-            refs = [posting_ref] if posting_ref else sorted(set(pp.links) | ({txn_ref} if txn_ref else set()))
-            kind = "credit note" if pp.credit_note or not pp.cash_leg else "payment"
-            credits.append(_Credit(kind, party, pp.account, pp.date, currency, -number, refs, bool(posting_ref), pp.narration, loc))
+            refs = [posting_ref] if posting_ref else (sorted(set(links) | {txn_ref}) if txn_ref else list(links))
+            kind = "credit note" if credit_note or not cash_leg else "payment"
+            credits.append(_Credit(kind, party, account, date, currency, -number, refs, bool(posting_ref), narration, file, line))
 
     by_number: dict[str, _Doc] = {}
     merged: list[_Doc] = []
@@ -358,6 +382,7 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
             by_number[doc.number] = doc
     docs = merged
     by_number = {}
+    currencies_of: dict[str, tuple[str, ...]] = {}
     for doc in docs:
         if doc.number is None:
             problems.append(diag("unnumbered-document", f"{key} of {format_number(doc.amount)} {doc.currency} to {doc.account} has no number", doc.where, hint=f"add a link like ^INV-2026-001 or `{key}:` metadata"))
@@ -367,18 +392,28 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
             problems.append(diag("duplicate-document", f"{key} number {doc.number} is used twice (first at {first.where.file}:{first.where.line})", doc.where))
             continue
         by_number[doc.number] = doc
-        allowed = party_currencies(doc.party, books.settings.operating_currency or "USD")
+        allowed = currencies_of.get(doc.party.id)
+        if allowed is None:
+            allowed = currencies_of[doc.party.id] = party_currencies(doc.party, books.settings.operating_currency or "USD")
         if doc.currency not in allowed:
             problems.append(diag("document-currency", f"{key} {doc.number} is in {doc.currency}, but {doc.party.id} uses {', '.join(allowed)}", doc.where, hint="add the currency to the profile's `currencies`"))
 
-    # Explicit references first (metadata, then links), then FIFO for the rest.
-    credits.sort(key=lambda c: (c.date, c.where.file, c.where.line or 0))
+    # Explicit references first (metadata, then links), then FIFO for the rest; in
+    # ledger order (Beancount sorts entries by date).
     fifo: list[_Credit] = []
     for credit in credits:
-        targets = [by_number[r] for r in credit.refs if r in by_number and by_number[r].party is credit.party]
-        unknown = [r for r in credit.refs if r not in by_number and r not in all_numbers]
-        later = [r for r in credit.refs if r not in by_number and r in all_numbers]
-        foreign = [r for r in credit.refs if r in by_number and by_number[r].party is not credit.party]
+        targets: list[_Doc] = []
+        unknown: list[str] = []
+        later: list[str] = []
+        foreign: list[str] = []
+        for r in credit.refs:
+            doc_for = by_number.get(r)
+            if doc_for is None:
+                (later if r in all_numbers else unknown).append(r)
+            elif doc_for.party is credit.party:
+                targets.append(doc_for)
+            else:
+                foreign.append(r)
         for r in foreign:
             problems.append(diag("unknown-document", f"{credit.kind} of {credit.party.id} is linked to {key} {r}, which belongs to {by_number[r].party.id}", credit.where))
         if credit.by_metadata and unknown:
@@ -389,7 +424,7 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
             if not later:  # a credit for a document after the as-of date waits for it
                 fifo.append(credit)
             continue
-        for doc in sorted(targets, key=lambda d: (d.date, d.due, d.ref)):
+        for doc in sorted(targets, key=lambda d: (d.date, d.due, d.ref)) if len(targets) > 1 else targets:
             if doc.currency != credit.currency:
                 problems.append(diag("document-currency", f"{credit.kind} in {credit.currency} is linked to {key} {doc.ref} in {doc.currency}", credit.where))
                 continue
@@ -402,18 +437,31 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
                 names = ", ".join(d.ref for d in overpaid)
                 problems.append(diag("overpaid-document", f"{names} overpaid by {format_number(credit.left)} {credit.currency}; the surplus is an unapplied credit", credit.where))
 
+    # FIFO: one queue of documents per party and currency, oldest due first; a
+    # pointer skips documents once they are paid, so this stays linear.
+    needed = {(id(c.party), c.currency) for c in fifo}
+    queues: dict[tuple[int, str], list[_Doc]] = defaultdict(list)
+    for doc in docs:
+        queue_key = (id(doc.party), doc.currency)
+        if queue_key in needed and doc.paid < doc.amount:
+            queues[queue_key].append(doc)
+    for queue in queues.values():
+        queue.sort(key=lambda d: (d.due, d.date, d.number or "", d.file, d.line or 0))
+    position: dict[tuple[int, str], int] = defaultdict(int)
     for credit in fifo:
-        open_docs = sorted(
-            (d for d in docs if d.party is credit.party and d.currency == credit.currency and d.open > ZERO),
-            key=lambda d: (d.due, d.date, d.ref),
-        )
-        for doc in open_docs:
-            if credit.left <= ZERO:
-                break
-            _apply(credit, doc, "fifo")
+        queue_key = (id(credit.party), credit.currency)
+        queue, i = queues.get(queue_key, []), position[queue_key]
+        while i < len(queue) and credit.left > ZERO:
+            _apply(credit, queue[i], "fifo")
+            if queue[i].open <= ZERO:
+                i += 1
+        position[queue_key] = i
 
+    by_party: dict[int, list[_Credit]] = defaultdict(list)
+    for credit in credits:
+        by_party[id(credit.party)].append(credit)
     for refund in refunds:  # a refund pays back unapplied credits, oldest first
-        for credit in credits:
+        for credit in by_party.get(id(refund.party), []):
             if refund.left <= ZERO:
                 break
             if credit.party is refund.party and credit.currency == refund.currency and credit.left > ZERO:
@@ -421,21 +469,18 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
                 credit.applied += take
                 refund.applied += take
         if refund.left > ZERO:
-            docs.append(_Doc(None, refund.party, refund.account, refund.date, refund.date, refund.currency, refund.left, refund.narration, refund.where))
+            docs.append(_Doc(None, refund.party, refund.account, refund.date, refund.date, refund.currency, refund.left, refund.narration, refund.file, refund.line, -1))
             problems.append(diag("unnumbered-document", f"refund of {format_number(refund.left)} {refund.currency} exceeds the unapplied credits of {refund.party.id}", refund.where))
 
+    docs.sort(key=lambda d: (d.party.id, d.date, d.number or "", d.file, d.line or 0))
     documents = tuple(
-        sorted(
-            (
-                Document(side, d.ref, d.number, d.party.id, d.account, d.date, d.due, d.currency, d.amount, tuple(d.apps), d.narration, d.where)
-                for d in docs
-            ),
-            key=lambda d: (d.party, d.date, d.ref),
-        )
+        Document(side, d.number or f"{d.file}:{d.line}", d.number, d.party.id, d.account, d.date, d.due, d.currency, d.amount, tuple(d.apps), d.narration, Location(d.file, d.line), d.paid)
+        for d in docs
     )
+    credits.sort(key=lambda c: (c.party.id, c.date, c.file, c.line or 0))
     credit_records = tuple(
-        Credit(side, c.ref, c.kind, c.party.id, c.account, c.date, c.currency, c.amount, c.applied, tuple(c.refs), c.narration, c.where)
-        for c in sorted(credits, key=lambda c: (c.party.id, c.date, c.ref))
+        Credit(side, f"{c.file}:{c.line}", c.kind, c.party.id, c.account, c.date, c.currency, c.amount, c.applied, tuple(c.refs), c.narration, Location(c.file, c.line))
+        for c in credits
     )
     refund_records = tuple(
         Credit(side, r.ref, r.kind, r.party.id, r.account, r.date, r.currency, r.amount, r.applied, (), r.narration, r.where)
@@ -463,6 +508,7 @@ def _apply(credit: _Credit, doc: _Doc, how: str) -> None:
     if take <= ZERO:
         return
     doc.apps.append(Application(credit.date, take, credit.ref, how))
+    doc.paid += take
     credit.applied += take
 
 
@@ -471,15 +517,17 @@ def _has_cash_leg(txn: Transaction, account: str) -> bool:
     return any(p.account != account and p.account.split(":", 1)[0] in ("Assets", "Liabilities") for p in txn.postings)
 
 
-def _due(pp: PartyPosting, party: Party, default_days: int, where: Location, problems: list[Diagnostic]) -> Date:
+def _due(pp: PartyPosting, party: Party, default_days: int, problems: list[Diagnostic]) -> Date:
     raw = pp.due
+    if raw.__class__ is datetime.date:
+        return raw  # type: ignore[return-value]
     if isinstance(raw, datetime.date):
         return raw
     if raw is not None:
         try:
             return datetime.date.fromisoformat(str(raw).strip())
         except ValueError:
-            problems.append(diag("invalid-date", f"due: {raw!r} is not a date; using the payment terms", where))
+            problems.append(diag("invalid-date", f"due: {raw!r} is not a date; using the payment terms", Location(pp.file, pp.line)))
     days = party.terms.payment_days if party.terms.payment_days is not None else default_days
     return pp.date + datetime.timedelta(days=days)
 

@@ -23,7 +23,8 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.ledger import display_path
@@ -37,8 +38,7 @@ Date = datetime.date
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
-class RevenuePosting:
+class RevenuePosting(NamedTuple):
     """One income posting counted as a client's revenue (positive is revenue)."""
 
     party: str
@@ -86,10 +86,19 @@ class Attribution:
 
 def attribute(books: Books) -> Attribution:
     """Attribute the ledger's income postings to clients (the rule is in the module docstring)."""
-    income_root = str(books.ledger.options.get("name_income") or "Income")
+    return books.attribution()
+
+
+def attribution_key(parties: Iterable[Party]) -> tuple[tuple[str, str | None, tuple[str, ...]], ...]:
+    """What attribution depends on in the profiles: ids, receivables, listed income accounts."""
+    return tuple(sorted((p.id, p.receivable, tuple(p.income_accounts)) for p in parties))
+
+
+def attribute_transactions(transactions: Iterable[Any], parties: Iterable[Party], income_root: str, root: Path) -> Attribution:
+    """Attribute the income postings of ``transactions`` to ``parties``."""
     receivables: dict[str, Party] = {}
     listed: dict[str, list[Party]] = defaultdict(list)
-    for party in books.parties.values():
+    for party in parties:
         if party.receivable:
             receivables.setdefault(party.receivable, party)
         for account in party.income_accounts:
@@ -109,11 +118,11 @@ def attribute(books: Books) -> Attribution:
     out: dict[str, list[RevenuePosting]] = defaultdict(list)
     problems: list[Diagnostic] = []
     paths: dict[str, str] = {}
-    for txn in books.ledger.transactions():
+    for txn in transactions:
         meta = txn.meta or {}
         filename = str(meta.get("filename", ""))
         if filename not in paths:
-            paths[filename] = display_path(filename, books.root) or filename
+            paths[filename] = display_path(filename, root) or filename
         line = meta.get("lineno")
         where = Location(paths[filename], line if isinstance(line, int) else None)
         narration = txn.narration or txn.payee or ""

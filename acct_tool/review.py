@@ -83,11 +83,14 @@ def build(books: Books, period: Period, party_ids: Sequence[str] | None = None, 
     if manager is not None:
         chosen = [p for p in chosen if p.manager == manager]
 
+    actions_of: dict[str, list[Followup]] = defaultdict(list)
+    for f in actions.items:
+        actions_of[f.party].append(f)
     clients: dict[str, Context] = {}
     for party in chosen:
         clients[party.id] = client_context(
             books, party, period, previous, items, before_items, attribution, scores.get(party.id), before_scores.get(party.id),
-            [f for f in actions.items if f.party == party.id], paying.get(party.id), dsos.get(party.id, {}),
+            actions_of.get(party.id, []), paying.get(party.id), dsos.get(party.id, {}),
         )
     portfolios: dict[str, Context] = {}
     for name in sorted({c["client"]["manager"] or "unassigned" for c in clients.values()}):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
+import hashlib
+
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import MappingProxyType
@@ -109,11 +112,29 @@ _KNOWN = frozenset(Settings.__dataclass_fields__) - {"source"}
 _PATHS = ("ledger", "profiles", "templates")
 
 
-def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
-    """Read ``acct-tool.yaml`` under ``root``; a missing file means all defaults."""
+def load_settings(root: Path, memo: dict[str, tuple[str, Any]] | None = None) -> tuple[Settings, list[Diagnostic]]:
+    """Read ``acct-tool.yaml`` under ``root``; a missing file means all defaults.
+
+    With ``memo`` (see :func:`acct_tool.parties.load_parties`), unchanged settings are not parsed again."""
     path = root / SETTINGS_FILE
     if not path.exists():
         return Settings(), []
+    if memo is None:
+        return _load_settings(root, path)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return _load_settings(root, path)
+    cached = memo.get(SETTINGS_FILE)
+    if cached is not None and cached[0] == digest:
+        settings, found = cached[1]
+        return settings, list(found)
+    settings, found = _load_settings(root, path)
+    memo[SETTINGS_FILE] = (digest, (settings, tuple(found)))
+    return settings, found
+
+
+def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
     doc, problems = load_yaml(path, SETTINGS_FILE, max_bytes=1_000_000)
     if doc is None:
         return Settings(source=SETTINGS_FILE), problems
@@ -252,6 +273,15 @@ def _format_references(settings: Settings, doc: Any, declared: set[str]) -> list
             out.append(diag("invalid-value", f"statement format '{name}' has both `amount` and `debit`/`credit`; use one", where))
         if fmt.decimal_mark == fmt.thousands_separator:
             out.append(diag("invalid-value", f"statement format '{name}': decimal_mark and thousands_separator are the same", where))
+        if not _is_text_encoding(fmt.encoding):  # else only `reconcile bank` would find out
+            out.append(
+                diag(
+                    "bad-value",
+                    f"statements.formats.{name}.encoding: '{fmt.encoding}' is not a text encoding Python knows",
+                    doc.where(("statements", "formats", name, "encoding")),
+                    hint="use e.g. utf-8, cp1252, latin-1",
+                )
+            )
     for i, f in enumerate(settings.statements.files):
         if f.format not in declared:
             out.append(
@@ -263,3 +293,10 @@ def _format_references(settings: Settings, doc: Any, declared: set[str]) -> list
                 )
             )
     return out
+
+
+def _is_text_encoding(name: str) -> bool:
+    try:
+        return bool(getattr(codecs.lookup(name), "_is_text_encoding", True))  # rot13, base64: not text
+    except LookupError:
+        return False

@@ -15,6 +15,15 @@ from click.testing import CliRunner
 from acct_tool.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the tests' caches out of the user's cache folder (and start each run empty)."""
+    import os
+    import tempfile
+
+    os.environ["ACCT_TOOL_CACHE_DIR"] = tempfile.mkdtemp(prefix="acct-tool-test-cache-")
+
 EXAMPLES = REPO / "examples"
 EXAMPLES_AS_OF = "2026-11-30"
 

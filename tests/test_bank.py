@@ -18,7 +18,7 @@ import pytest
 
 from acct_tool.bank import match_lines, reconcile_bank, render_drafts
 from acct_tool.files import WriteError, write_atomic
-from acct_tool.ledger import AccountPosting, load_ledger
+from acct_tool.ledger import AccountPosting, account_postings, load_ledger
 from acct_tool.statements import StatementLine
 from codes_seen import record
 from conftest import EXAMPLES, EXAMPLES_AS_OF, LEDGER_HEAD, run_cli
@@ -415,7 +415,7 @@ def test_reconcile_bank_engine_closing_balance_reads_newest_first_statements() -
         StatementLine(3, D(2026, 3, 5), Decimal("-120.00"), "", "", Decimal("1380.00")),
         StatementLine(4, D(2026, 3, 2), Decimal("500.00"), "", "", Decimal("1500.00")),
     ]
-    result = reconcile_bank(entries, BANK, "USD", lines, 3)
+    result = reconcile_bank(account_postings(entries, BANK), BANK, "USD", lines, 3)
     assert result.reconciled and result.balance is not None
     assert (result.balance.row, result.balance.statement, result.balance.ledger) == (2, Decimal("3380.00"), Decimal("3380.00"))
 

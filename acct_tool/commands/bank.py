@@ -54,7 +54,7 @@ def bank(
 
     Example: acct-tool reconcile bank oct.csv --draft drafts.beancount
     """
-    books = obj.books()
+    books = obj.books(needs=None)
     if not statement.is_file():
         raise UsageError(f"statement {statement} {'is a folder' if statement.is_dir() else 'does not exist'}")
     shown = display_path(str(statement), books.root) or str(statement)
@@ -74,7 +74,7 @@ def bank(
     if any(d.code == "file-unreadable" for d in problems):
         raise UsageError(problems[0].message)
     window_days = books.settings.statements.window_days if window is None else window
-    result = reconcile_bank(books.ledger.entries, account, currency, lines, window_days, books.as_of)
+    result = reconcile_bank(books.account_postings(account), account, currency, lines, window_days, books.as_of)
 
     if output == "json":
         emit(view.to_json(result, shown, books.root, problems))

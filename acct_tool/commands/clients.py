@@ -1,4 +1,4 @@
-"""``clients list|show``, ``followups``, ``portfolio`` and ``log``: the relationship."""
+"""``clients list|show|new``, ``followups``, ``portfolio`` and ``log``: the relationship."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.followups import followups as find_followups
 from acct_tool.parties import PROFILE_SUFFIXES, load_parties, load_party
 from acct_tool.portfolio import context, detail, portfolio as build_portfolio, summaries
-from acct_tool.profile_edit import EditError, NewInteraction, append_interaction, unknown_contacts
 from acct_tool.schema import load_schema
 from acct_tool.settings import load_settings
 from acct_tool.views import clients as view
@@ -45,7 +44,7 @@ def _warn(diagnostics: list[Diagnostic]) -> None:
 
 @cli.group()
 def clients() -> None:
-    """Clients and vendors: the list with health at a glance, or one in full.
+    """Clients and vendors: the list with health at a glance, one in full, or a new profile.
 
     Example: acct-tool clients list --manager tom
     """
@@ -65,7 +64,7 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
 
     Example: acct-tool --as-of 2026-11-30 clients list --tier strategic
     """
-    books = obj.books()
+    books = obj.books(needs=("party_postings", "attribution"))
     warn_if_broken(books)
     ctx = context(books)
     rows = [
@@ -93,7 +92,7 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
 
     Example: acct-tool --as-of 2026-11-30 clients show harbor-logistics
     """
-    books = obj.books()
+    books = obj.books(needs=("party_postings", "attribution"))
     if party_id not in books.parties:
         raise UsageError(f"no party with id '{party_id}'")
     warn_if_broken(books)
@@ -118,7 +117,7 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
 
     Example: acct-tool --as-of 2026-11-30 followups --manager tom --fail-on overdue
     """
-    books = obj.books()
+    books = obj.books(needs=("party_postings", "attribution"))
     warn_if_broken(books)
     result = find_followups(books, within=within, manager=manager)
     emit(followups_view.json(result) if fmt == "json" else followups_view.csv(result) if fmt == "csv" else followups_view.table(result))
@@ -138,7 +137,7 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
 
     Example: acct-tool --as-of 2026-11-30 portfolio --from 2026-07-01
     """
-    books = obj.books()
+    books = obj.books(needs=("party_postings", "attribution"))
     end = end or books.as_of
     if end > books.as_of:
         raise UsageError(f"--to {end} is after the as-of date {books.as_of}; pass --as-of {end}")
@@ -181,8 +180,12 @@ def log(
     the file is put back if the result would not validate. A --with name that is
     not among the contacts is allowed, with a warning.
 
-    Example: acct-tool log acme --channel call --with "Mai Tran" --summary "Renewal terms agreed" --sentiment positive --next "Send contract" --due 2026-12-10
+    \b
+    Example: acct-tool log acme --channel call --with "Mai Tran" --sentiment positive \\
+      --summary "Renewal terms agreed" --next "Send contract" --due 2026-12-10
     """
+    from acct_tool.profile_edit import EditError, NewInteraction, append_interaction, unknown_contacts  # ruamel.yaml only here
+
     if (next_action is None) != (due is None):
         raise UsageError("--next and --due go together: give both or neither")
     if not summary.strip():
@@ -239,3 +242,125 @@ def _refuse(problems: list[Diagnostic], display: str) -> None:
     click.echo(diagnostics_view.to_text(errors), err=True, nl=False)
     click.echo(f"error: {display} has errors; fix them (acct-tool check) before logging to it", err=True)
     sys.exit(EXIT_FINDINGS)
+
+
+# --- clients new --------------------------------------------------------------
+
+#: Where `acct-tool init` puts the party schema, relative to the books root.
+PARTY_SCHEMA = ".schema/party.schema.json"
+
+
+def _account_part(party_id: str) -> str:
+    """``harbor-logistics`` -> ``HarborLogistics``: an id as one Beancount account component."""
+    return "".join(word[:1].upper() + word[1:] for word in re.split(r"[-_]+", party_id) if word)
+
+
+def new_profile(party_id: str, name: str, kind: str, status: str, manager: str | None, since: datetime.date, accounts: dict[str, str], schema_ref: str, schema_missing: bool) -> str:
+    """The text of a new profile: a schema header for editors, then the essentials."""
+    import json
+
+    import yaml
+
+    def scalar(value: str) -> str:
+        plain = re.fullmatch(r"[^\W\d_][\w .,&'()/+-]*", value) and ": " not in value and " #" not in value
+        return value if plain and yaml.safe_load(value) == value else json.dumps(value, ensure_ascii=False)
+
+    lines = [f"# yaml-language-server: $schema={schema_ref}"]
+    if schema_missing:
+        lines.append(f"# (for editor validation, write the schema once: acct-tool schema party > {PARTY_SCHEMA})")
+    lines += [
+        "# Reference: `acct-tool schema party`, or docs/profiles.md of acct-tool.",
+        f"id: {party_id}",
+        f"name: {scalar(name)}",
+        f"kind: {kind}",
+        f"status: {status}",
+    ]
+    if kind != "vendor":
+        lines.append("tier: standard                # key | strategic | standard: sets the check-in cadence")
+    if manager:
+        lines.append(f"manager: {manager}")
+    lines.append(f"since: {since.isoformat()}")
+    if accounts:
+        lines.append("accounts:")
+        lines += [f"  {role}: {account}" for role, account in accounts.items()]
+    lines += [
+        "# contacts:",
+        "#   - {name: Jane Doe, role: CFO, email: jane@example.com, decision_maker: true, billing: true}",
+        "# terms: {payment_days: 30}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@clients.command(name="new")
+@click.argument("party_id", metavar="ID")
+@click.option("--name", required=True, help="The party's display name.")
+@click.option("--kind", type=click.Choice(KINDS), default="client", show_default=True, help="client, vendor or both.")
+@click.option("--manager", metavar="M", help="The account manager who owns the relationship.")
+@click.option("--status", type=click.Choice(STATUSES), default="active", show_default=True, help="A prospect gets no ledger account yet.")
+@click.pass_obj
+def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, status: str) -> None:
+    """Write a new profile, clients/ID.yaml, that validates against the schema.
+
+    Clients get a receivable account under `receivable_root`, vendors a payable
+    account under `payable_root`, named after the id (acme-corp ->
+    Assets:Receivable:AcmeCorp); open it in the ledger if it is not (the
+    command says so). The first line points editors at the schema in
+    .schema/party.schema.json (written by `acct-tool init`) so that they
+    validate and autocomplete the file. An id that a profile already has, or
+    that is not a lowercase slug, is refused; no other file is touched.
+
+    Example: acct-tool clients new acme --name "ACME Manufacturing" --manager lan
+    """
+    import os
+    from pathlib import Path
+
+    from acct_tool.files import WriteError, write_atomic
+    from acct_tool.schema import validate
+    from acct_tool.yamlsource import parse_yaml
+
+    root = obj.root()
+    settings, _ = load_settings(root)
+    folder = root / settings.profiles
+    if not folder.is_dir():
+        raise UsageError(f"profiles folder {settings.profiles}/ does not exist; create it first (or set `profiles:` in acct-tool.yaml)")
+    if not SLUG.match(party_id):
+        raise UsageError(f"'{party_id}' is not a valid id: use a lowercase slug like 'acme-corp' (a-z, 0-9, '-', '_'; at most 64 characters)")
+    existing = sorted(p for p in folder.rglob("*") if p.suffix in PROFILE_SUFFIXES and p.stem == party_id)
+    parties, _ = load_parties(root, settings.profiles)
+    if existing or party_id in parties:
+        where = existing[0].relative_to(root).as_posix() if existing else parties[party_id].file
+        raise UsageError(f"a profile with id '{party_id}' already exists: {where}")
+    if manager is not None and not SLUG.match(manager):
+        raise UsageError(f"--manager '{manager}' is not a lowercase slug like 'lan'")
+    if not name.strip():
+        raise UsageError("--name must not be empty")
+
+    accounts: dict[str, str] = {}
+    if status != "prospect":
+        if kind in ("client", "both"):
+            accounts["receivable"] = f"{settings.receivable_root}:{_account_part(party_id)}"
+        if kind in ("vendor", "both"):
+            accounts["payable"] = f"{settings.payable_root}:{_account_part(party_id)}"
+    path = folder / f"{party_id}.yaml"
+    display = path.relative_to(root).as_posix()
+    schema_file = root / PARTY_SCHEMA
+    schema_ref = Path(os.path.relpath(schema_file, folder)).as_posix()
+    text = new_profile(party_id, name.strip(), kind, status, manager, obj.as_of, accounts, schema_ref, not schema_file.is_file())
+
+    doc, problems = parse_yaml(text, display)
+    if doc is not None:
+        problems += validate(doc, "party")[0]
+    if problems:
+        raise UsageError(f"the new profile would not be valid: {problems[0].message}")
+    try:
+        write_atomic(path, text)
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
+    click.echo(f"wrote {display}")
+    if not schema_file.is_file():
+        click.echo(f"note: {PARTY_SCHEMA} does not exist; write it with `acct-tool schema party > {PARTY_SCHEMA}` so editors validate profiles", err=True)
+    books = obj.books(needs=("party_postings", "attribution"))
+    for account in accounts.values():
+        if account not in books.ledger.opens():
+            currency = books.settings.operating_currency or "USD"
+            click.echo(f"next: open {account} in the ledger, e.g. `{obj.as_of} open {account} {currency}`; `acct-tool check` reports it until then", err=True)

@@ -67,13 +67,20 @@ def _reconcile_side(obj: Context, side: Side, fmt: str) -> None:
         emit(view.reconcile_json(items))
     elif fmt == "github":
         emit(diagnostics_view.to_github(list(items.diagnostics), books.root))
+    elif fmt == "csv":
+        from acct_tool.views.table import to_csv
+
+        headers = ["party", "account", "currency", "open_documents", "unapplied_credits", "ledger_balance", "difference", "ok"]
+        emit(to_csv(headers, [[t.party, t.account, t.currency, t.open_documents, t.unapplied_credits, t.ledger_balance, t.difference, str(t.ok).lower()] for t in items.ties]))
+        if items.diagnostics:
+            click.echo(diagnostics_view.to_text(list(items.diagnostics)), err=True, nl=False)
     else:
         emit(view.reconcile_text(items))
     sys.exit(EXIT_FINDINGS if has_errors(items.diagnostics) else EXIT_OK)
 
 
 @reconcile.command(name="ar")
-@format_option("text", "json", "github")
+@format_option("text", "json", "csv", "github")
 @click.pass_obj
 def reconcile_ar(obj: Context, fmt: str) -> None:
     """Tie out receivables: per client and currency, open invoices minus unapplied
@@ -85,7 +92,7 @@ def reconcile_ar(obj: Context, fmt: str) -> None:
 
 
 @reconcile.command(name="ap")
-@format_option("text", "json", "github")
+@format_option("text", "json", "csv", "github")
 @click.pass_obj
 def reconcile_ap(obj: Context, fmt: str) -> None:
     """Tie out payables: per vendor and currency, open bills minus unapplied
@@ -102,7 +109,7 @@ def reconcile_ap(obj: Context, fmt: str) -> None:
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day (default: the first of the month two months before --to).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day (default: the as-of date).")
 @click.option("--side", type=SIDE, help="ar or ap (default: ar for clients, ap for vendors).")
-@format_option("text", "md", "json")
+@format_option("text", "md", "json", "csv")
 @click.pass_obj
 def statement(obj: Context, party: str, start: datetime.date | None, end: datetime.date | None, side: str | None, fmt: str) -> None:
     """A party's statement of account: balance brought forward, every document and
@@ -121,6 +128,16 @@ def statement(obj: Context, party: str, start: datetime.date | None, end: dateti
         raise UsageError(f"--from {start} is after --to {end}")
     warn_if_broken(books)
     result = party_statement(books, party, chosen, start, end)
+    if fmt == "csv":
+        from acct_tool.views.table import to_csv
+
+        rows = []
+        for sec in result.sections:
+            rows.append([sec.currency, start, "brought forward", "", "", None, None, sec.brought_forward])
+            rows += [[sec.currency, ln.date, ln.kind, ln.ref, ln.description, ln.charge, ln.credit, ln.balance] for ln in sec.lines]
+            rows.append([sec.currency, end, "closing balance", "", "", None, None, sec.closing])
+        emit(to_csv(["currency", "date", "kind", "reference", "description", "charge", "credit", "balance"], rows))
+        return
     emit(view.statement_json(result) if fmt == "json" else view.statement_text(result, markdown=fmt == "md"))
 
 

@@ -12,8 +12,6 @@ from acct_tool.cli import optional_date, EXIT_FINDINGS, Context, UsageError, cli
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.files import WriteError
 from acct_tool.periods import Period, parse_period, quarter_of, range_period
-from acct_tool.reports import Templates, check_out_dir, write_reports
-from acct_tool.review import build
 from acct_tool.views import diagnostics as diagnostics_view
 
 
@@ -69,7 +67,10 @@ def review(
 
     Example: acct-tool --as-of 2026-11-30 review --format html --out reviews/
     """
-    books = obj.books()
+    from acct_tool.reports import Templates, check_out_dir, write_reports  # Jinja only when rendering
+    from acct_tool.review import build
+
+    books = obj.books(needs=("party_postings", "attribution"))
     unknown = [p for p in parties if p not in books.parties]
     if unknown:
         raise UsageError(f"no party with id {', '.join(repr(u) for u in unknown)}")

@@ -1,0 +1,392 @@
+"""The cache: ledger facts and parsed profiles, kept outside the books.
+
+When none of the files Beancount read has changed, no command loads the ledger:
+the facts drawn from it last time (diagnostics, opened accounts, postings to
+party and bank accounts, revenue postings) come from here. Profiles and the
+settings are cached per file content, so editing one profile re-reads only it.
+
+Where: ``$ACCT_TOOL_CACHE_DIR``, else ``$XDG_CACHE_HOME/acct-tool``, else
+``~/.cache/acct-tool``; never inside the books. ``ACCT_TOOL_NO_CACHE=1`` (or
+``--no-cache``) turns it off.
+
+Never stale, never trusted:
+
+* ledger facts are keyed by the content (SHA-256) of every file Beancount read,
+  the listing of the folders holding them (a new file may match an include
+  glob), the tool, Beancount and Python versions;
+* facts that depend on profiles or settings are stored under a key made of
+  exactly what they depend on, and recomputed (loading the ledger) on a miss;
+* every cache file carries a checksum of its payload; a corrupt, truncated or
+  foreign file is ignored and rewritten. Ledger facts are plain data (``marshal``
+  of tuples, strings and numbers); parsed profiles are pickled and read back
+  with an unpickler that only builds this tool's own record types.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import functools
+import datetime
+import hashlib
+import io
+import json
+import marshal
+import os
+import pickle
+import sys
+import tempfile
+import types
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from acct_tool import __version__
+from acct_tool.diagnostics import Diagnostic, Location, Severity
+from acct_tool.ledger import AccountPosting, LedgerFacts, OpenFact
+
+FORMAT = 1
+MAGIC = "acct-tool-cache"
+ENV_DIR = "ACCT_TOOL_CACHE_DIR"
+ENV_OFF = "ACCT_TOOL_NO_CACHE"
+
+def _mappingproxy(items: dict[Any, Any]) -> types.MappingProxyType[Any, Any]:
+    """Rebuilds the read-only mappings the settings use (the type itself cannot be pickled)."""
+    return types.MappingProxyType(items)
+
+
+copyreg.pickle(types.MappingProxyType, lambda m: (_mappingproxy, (dict(m),)))
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV_OFF, "").lower() not in ("1", "true", "yes", "on")
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get(ENV_DIR)
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "acct-tool"
+
+
+def _code_fingerprint() -> str:
+    """Changes whenever the tool's code does (an upgrade, an edited checkout), so that
+    records pickled by other code are never read back."""
+    package = Path(__file__).resolve().parent
+    parts = []
+    for path in sorted(package.rglob("*.py")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return _digest("\n".join(parts).encode())[:16]
+
+
+@functools.cache
+def _versions() -> dict[str, str]:
+    try:
+        from importlib.metadata import version
+
+        beancount = version("beancount")
+    except Exception:  # noqa: BLE001 - not installed as a distribution
+        beancount = "?"
+    return {"tool": __version__, "code": _code_fingerprint(), "beancount": beancount, "python": f"{sys.version_info[0]}.{sys.version_info[1]}"}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return _digest(handle.read())
+    except OSError:
+        return None
+
+
+def _listing(folder: str) -> str:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return ""
+    return _digest("\n".join(names).encode("utf-8", "surrogateescape"))
+
+
+def _write(path: Path, header: dict[str, Any], payload: bytes) -> None:
+    """Atomically write a cache file; a cache that cannot be written is simply not written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        header = {**header, "magic": MAGIC, "format": FORMAT, **_versions(), "sha256": _digest(payload)}
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
+        os.replace(temp, path)
+    except OSError:
+        try:
+            os.unlink(temp)
+        except (OSError, UnboundLocalError):
+            pass
+
+
+def _read(path: Path) -> tuple[dict[str, Any], bytes] | None:
+    """Header and payload of a cache file written by this version, or None."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    head, _, payload = raw.partition(b"\n")
+    try:
+        header = json.loads(head)
+    except ValueError:
+        return None
+    if not isinstance(header, dict) or header.get("magic") != MAGIC or header.get("format") != FORMAT:
+        return None
+    if any(header.get(k) != v for k, v in _versions().items()):
+        return None
+    if header.get("sha256") != _digest(payload):
+        return None
+    return header, payload
+
+
+# --- ledger facts ---------------------------------------------------------------
+
+
+def ledger_cache_file(ledger: Path) -> Path:
+    return cache_dir() / f"ledger-{_digest(str(ledger.resolve()).encode())[:24]}.bin"
+
+
+def _inputs(ledger: Path, files: Iterable[str]) -> dict[str, Any]:
+    paths = sorted({str(ledger.resolve()), *files})
+    folders = sorted({os.path.dirname(p) for p in paths})
+    return {"files": [[p, _file_digest(p)] for p in paths], "folders": [[f, _listing(f)] for f in folders]}
+
+
+def load_facts(ledger: Path) -> LedgerFacts | None:
+    """Cached facts for ``ledger`` when every input is unchanged, else None."""
+    if not enabled():
+        return None
+    found = _read(ledger_cache_file(ledger))
+    if found is None:
+        return None
+    header, payload = found
+    inputs = header.get("inputs")
+    if not isinstance(inputs, dict):
+        return None
+    for path, digest in inputs.get("files", []):
+        if digest is None or _file_digest(path) != digest:
+            return None
+    for folder, listing in inputs.get("folders", []):
+        if _listing(folder) != listing:
+            return None
+    try:
+        return decode_facts(marshal.loads(payload))
+    except Exception:  # noqa: BLE001 - a cache we cannot read is a cache we rebuild
+        return None
+
+
+def save_facts(ledger: Path, facts: LedgerFacts) -> None:
+    if not enabled():
+        return
+    try:
+        payload = marshal.dumps(encode_facts(facts))
+    except ValueError:  # something not plain data slipped in: do not cache
+        return
+    _write(ledger_cache_file(ledger), {"inputs": _inputs(ledger, facts.files), "ledger": str(ledger.resolve())}, payload)
+
+
+def _d(value: datetime.date) -> int:
+    return value.toordinal()
+
+
+def _encode_due(value: object) -> object:
+    if isinstance(value, datetime.date):
+        return ("date", value.toordinal())
+    return None if value is None else ("text", str(value))
+
+
+def _decode_due(value: Any) -> object:
+    if value is None:
+        return None
+    kind, raw = value
+    return datetime.date.fromordinal(raw) if kind == "date" else raw
+
+
+def _encode_diagnostic(d: Diagnostic) -> tuple[Any, ...]:
+    return (d.severity.value, d.code, d.message, d.file, d.line, d.column, d.hint)
+
+
+def _decode_diagnostic(t: Any) -> Diagnostic:
+    return Diagnostic(Severity(t[0]), t[1], t[2], t[3], t[4], t[5], t[6])
+
+
+ENCODERS: dict[str, Callable[[Any], Any]] = {}
+DECODERS: dict[str, Callable[[Any], Any]] = {}
+
+
+def _party_postings_encode(rows: list[Any]) -> list[tuple[Any, ...]]:
+    return [
+        (r[0], _d(r[1]), str(r[2]), r[3], r[4], tuple(r[5]), r[6], r[7], r[8], r[9], _encode_due(r[10]), r[11], r[12], r[13], r[14], r[15], r[16])
+        for r in rows
+    ]
+
+
+def _party_postings_decode(rows: list[Any]) -> list[Any]:
+    from acct_tool.receivables import PartyPosting
+
+    fromordinal = datetime.date.fromordinal
+    return [
+        PartyPosting(r[0], fromordinal(r[1]), Decimal(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], _decode_due(r[10]), r[11], r[12], r[13], r[14], r[15], r[16])
+        for r in rows
+    ]
+
+
+def _attribution_encode(value: Any) -> tuple[Any, ...]:
+    rows = [(p.party, _d(p.date), p.account, p.currency, str(p.amount), p.narration, p.where.file, p.where.line) for ps in value.postings.values() for p in ps]
+    return (rows, [_encode_diagnostic(d) for d in value.diagnostics])
+
+
+def _attribution_decode(value: Any) -> Any:
+    from acct_tool.revenue import Attribution, RevenuePosting
+
+    rows, diagnostics = value
+    fromordinal = datetime.date.fromordinal
+    out: dict[str, list[RevenuePosting]] = {}
+    for r in rows:
+        out.setdefault(r[0], []).append(RevenuePosting(r[0], fromordinal(r[1]), r[2], r[3], Decimal(r[4]), r[5], Location(r[6], r[7])))
+    return Attribution({k: tuple(v) for k, v in out.items()}, tuple(_decode_diagnostic(d) for d in diagnostics))
+
+
+def _account_postings_encode(rows: list[AccountPosting]) -> list[tuple[Any, ...]]:
+    return [(_d(p.date), str(p.number), p.currency, p.flag, p.payee, p.narration, tuple(sorted(p.links)), tuple(p.meta), p.file, p.line, tuple(p.order)) for p in rows]
+
+
+def _account_postings_decode(rows: list[Any]) -> list[AccountPosting]:
+    fromordinal = datetime.date.fromordinal
+    return [AccountPosting(fromordinal(r[0]), Decimal(r[1]), r[2], r[3], r[4], r[5], frozenset(r[6]), tuple(r[7]), r[8], r[9], tuple(r[10])) for r in rows]
+
+
+ENCODERS.update(party_postings=_party_postings_encode, attribution=_attribution_encode, account_postings=_account_postings_encode)
+DECODERS.update(party_postings=_party_postings_decode, attribution=_attribution_decode, account_postings=_account_postings_decode)
+
+
+def encode_facts(facts: LedgerFacts) -> dict[str, Any]:
+    derived = {
+        kind: [(key, value.raw if isinstance(value, _Lazy) else ENCODERS[kind](value)) for key, value in entries.items()]
+        for kind, entries in facts.derived.items()
+        if kind in ENCODERS
+    }
+    options = {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in facts.options.items() if isinstance(v, (str, list, tuple, type(None)))}
+    return {
+        "diagnostics": [_encode_diagnostic(d) for d in facts.diagnostics],
+        "options": options,
+        "opens": [(o.account, _d(o.date), tuple(o.currencies)) for o in facts.opens.values()],
+        "first_use": [(a, w.file, w.line) for a, w in facts.first_use.items()],
+        "files": tuple(facts.files),
+        "transactions": facts.transactions,
+        "derived": derived,
+    }
+
+
+def decode_facts(raw: dict[str, Any]) -> LedgerFacts:
+    fromordinal = datetime.date.fromordinal
+    facts = LedgerFacts(
+        diagnostics=[_decode_diagnostic(d) for d in raw["diagnostics"]],
+        options=dict(raw["options"]),
+        opens={a: OpenFact(a, fromordinal(d), tuple(c)) for a, d, c in raw["opens"]},
+        first_use={a: Location(f, ln) for a, f, ln in raw["first_use"]},
+        files=tuple(raw["files"]),
+        transactions=int(raw["transactions"]),
+    )
+    # derived facts stay encoded until asked for: most commands need only some of them
+    facts.derived = {kind: {_freeze(key): _Lazy(kind, value) for key, value in entries} for kind, entries in raw["derived"].items() if kind in DECODERS}
+    return facts
+
+
+def _freeze(key: Any) -> Any:
+    if isinstance(key, list):
+        return tuple(_freeze(k) for k in key)
+    return key
+
+
+class _Lazy:
+    """An encoded derived fact, decoded on first use."""
+
+    __slots__ = ("kind", "raw")
+
+    def __init__(self, kind: str, raw: Any) -> None:
+        self.kind, self.raw = kind, raw
+
+    def value(self) -> Any:
+        return DECODERS[self.kind](self.raw)
+
+
+def derived_value(stored: Any) -> Any:
+    """A derived fact as stored in :class:`LedgerFacts`, decoded if it came from the cache."""
+    return stored.value() if isinstance(stored, _Lazy) else stored
+
+
+# --- parsed profiles and settings -----------------------------------------------
+
+_ALLOWED = {
+    ("acct_tool.parties", name)
+    for name in ("Party", "Contact", "NextStep", "Interaction", "Survey", "Risk", "Opportunity", "Terms", "Contract")
+} | {
+    ("acct_tool.settings", name)
+    for name in ("Settings", "StatementFormat", "StatementFile", "StatementSettings", "HealthSettings")
+} | {
+    ("acct_tool.money", "Money"),
+    ("acct_tool.diagnostics", "Diagnostic"),
+    ("acct_tool.diagnostics", "Location"),
+    ("acct_tool.diagnostics", "Severity"),
+    ("decimal", "Decimal"),
+    ("datetime", "date"),
+    ("acct_tool.cache", "_mappingproxy"),
+    ("builtins", "frozenset"),
+    ("builtins", "set"),
+    ("copyreg", "_reconstructor"),
+    ("builtins", "object"),
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds only this tool's records and a few standard value types."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"refusing {module}.{name}")
+        return super().find_class(module, name)
+
+
+def files_cache_file(root: Path) -> Path:
+    return cache_dir() / f"files-{_digest(str(root.resolve()).encode())[:24]}.pickle"
+
+
+def load_parsed(root: Path) -> dict[str, tuple[str, Any]]:
+    """Parsed files of the books by display path: (content digest, parsed value)."""
+    if not enabled():
+        return {}
+    found = _read(files_cache_file(root))
+    if found is None:
+        return {}
+    try:
+        value = _Unpickler(io.BytesIO(found[1])).load()
+    except Exception:  # noqa: BLE001 - a cache we cannot read is a cache we rebuild
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def save_parsed(root: Path, parsed: dict[str, tuple[str, Any]]) -> None:
+    if not enabled():
+        return
+    try:
+        payload = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return
+    _write(files_cache_file(root), {"root": str(root.resolve())}, payload)
+
+
+def content_digest(data: bytes) -> str:
+    return _digest(data)

@@ -1,0 +1,230 @@
+"""The cache: an unchanged ledger is not loaded again, and a cache is never stale.
+
+Each test changes one input -- an included ledger file, a new file matching an
+include glob, a profile, the settings, the as-of date -- and checks that the
+answer is the fresh one; a corrupt or foreign cache file is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from acct_tool import cache, ledger
+from acct_tool.books import load_books
+from acct_tool.receivables import Side, open_items
+from conftest import LEDGER_HEAD, make_books, run_cli
+
+ACME = """\
+id: acme
+name: ACME
+kind: client
+manager: lan
+accounts: {receivable: Assets:Receivable:Acme}
+"""
+
+LEDGER = LEDGER_HEAD + """\
+2025-01-01 open Assets:Receivable:Acme USD
+include "2026.beancount"
+"""
+
+Y2026 = """\
+2026-01-10 * "ACME" "Invoice" ^INV-1
+  due: 2026-02-09
+  Assets:Receivable:Acme  100.00 USD
+  Income:Services
+"""
+
+AS_OF = datetime.date(2026, 3, 1)
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache.ENV_DIR, str(folder))
+    monkeypatch.delenv(cache.ENV_OFF, raising=False)
+    return folder
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    books = make_books(tmp_path / "books", ledger="", profiles={"acme": ACME}, head=LEDGER)
+    (books / "ledger" / "2026.beancount").write_text(Y2026)
+    return books
+
+
+class Loads:
+    def __init__(self) -> None:
+        self.count = 0
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Loads]:
+    """Counts real ledger loads."""
+    counter = Loads()
+    real = ledger.load_entries
+
+    def counting(path: Path, root: Path) -> Any:
+        counter.count += 1
+        return real(path, root)
+
+    monkeypatch.setattr(ledger, "load_entries", counting)
+    yield counter
+
+
+def open_total(root: Path, as_of: datetime.date = AS_OF) -> Any:
+    books = load_books(root, as_of, use_cache=True)
+    return sum((d.open for d in open_items(books, Side.AR).open_documents()), start=0)
+
+
+def test_unchanged_ledger_is_not_loaded_again(root: Path, cache_dir: Path, loads: Loads) -> None:
+    assert open_total(root) == 100
+    assert loads.count == 1
+    assert open_total(root) == 100
+    assert loads.count == 1  # served from the cache
+    files = sorted(p.name for p in cache_dir.iterdir())
+    assert any(f.startswith("ledger-") for f in files) and any(f.startswith("files-") for f in files)
+    assert not list(root.rglob("*cache*"))  # nothing lands in the books
+
+
+def test_change_in_an_included_file_is_seen(root: Path, cache_dir: Path, loads: Loads) -> None:
+    assert open_total(root) == 100
+    (root / "ledger" / "2026.beancount").write_text(Y2026.replace("100.00", "250.00"))
+    assert open_total(root) == 250
+    assert loads.count == 2
+
+
+def test_same_size_same_mtime_edit_is_seen(root: Path, cache_dir: Path, loads: Loads) -> None:
+    """Content, not modification times, keys the cache (Beancount's own cache uses times and sizes)."""
+    target = root / "ledger" / "2026.beancount"
+    assert open_total(root) == 100
+    stat = target.stat()
+    target.write_text(Y2026.replace("100.00", "900.00"))  # same length
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert open_total(root) == 900
+
+
+def test_new_file_matching_an_include_glob_is_seen(tmp_path: Path, cache_dir: Path, loads: Loads) -> None:
+    root = make_books(tmp_path / "globbed", ledger="", profiles={"acme": ACME}, head=LEDGER.replace('include "2026.beancount"', 'include "years/*.beancount"'))
+    (root / "ledger" / "years").mkdir()
+    (root / "ledger" / "years" / "2026.beancount").write_text(Y2026)
+    assert open_total(root) == 100
+    (root / "ledger" / "years" / "2027.beancount").write_text(Y2026.replace("INV-1", "INV-2").replace("2026-01-10", "2026-02-10"))
+    assert open_total(root) == 200
+    assert loads.count == 2
+
+
+def test_profile_edit_recomputes_what_depends_on_profiles(root: Path, cache_dir: Path, loads: Loads) -> None:
+    assert open_total(root) == 100
+    # a new interaction changes nothing the ledger facts depend on: no reload
+    (root / "clients" / "acme.yaml").write_text(ACME + "interactions:\n  - {date: 2026-02-01, channel: call, summary: Hello}\n")
+    books = load_books(root, AS_OF, use_cache=True)
+    assert [i.summary for i in books.parties["acme"].interactions] == ["Hello"]
+    assert open_items(books, Side.AR).open_documents()[0].open == 100
+    assert loads.count == 1
+    # pointing the profile at another account changes the party postings: recomputed
+    (root / "clients" / "acme.yaml").write_text(ACME.replace("Assets:Receivable:Acme", "Assets:Receivable:Other"))
+    books = load_books(root, AS_OF, use_cache=True)
+    assert open_items(books, Side.AR).open_documents() == []
+    assert "account-not-opened" in {d.code for d in books.diagnostics}
+
+
+def test_settings_change_is_seen(root: Path, cache_dir: Path) -> None:
+    assert open_total(root) == 100
+    (root / "acct-tool.yaml").write_text("payment_days: 45\n")
+    books = load_books(root, AS_OF, use_cache=True)
+    assert books.settings.payment_days == 45
+    (root / "acct-tool.yaml").write_text("payment_days: 45\nbogus: 1\n")
+    books = load_books(root, AS_OF, use_cache=True)
+    assert "unknown-key" in {d.code for d in books.diagnostics}
+
+
+def test_as_of_date_is_never_cached(root: Path, cache_dir: Path) -> None:
+    assert open_total(root, datetime.date(2026, 3, 1)) == 100
+    assert open_total(root, datetime.date(2026, 1, 1)) == 0  # before the invoice
+
+
+def test_ledger_errors_come_back_from_the_cache_with_their_location(root: Path, cache_dir: Path, loads: Loads) -> None:
+    (root / "ledger" / "2026.beancount").write_text(Y2026 + "2026-01-11 * \"x\"\n  Assets:Bank:Operating  1 USD\n  Income:Services  -2 USD\n")
+    first = [(d.code, d.file, d.line) for d in load_books(root, AS_OF, use_cache=True).diagnostics]
+    second = [(d.code, d.file, d.line) for d in load_books(root, AS_OF, use_cache=True).diagnostics]
+    assert first == second and ("ledger-validation", "ledger/2026.beancount", 5) in first
+    assert loads.count == 1
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: b"",
+        lambda raw: raw[: len(raw) // 2],
+        lambda raw: raw.replace(b'"format": 1', b'"format": 99'),
+        lambda raw: raw[:-10] + b"0123456789",
+        lambda raw: b'{"magic": "acct-tool-cache"}\n' + os.urandom(64),
+        lambda raw: raw.split(b"\n", 1)[0] + b"\n\x80\x04\x95cos\nsystem\n.",
+    ],
+    ids=["empty", "truncated", "foreign-format", "corrupt-payload", "junk", "hostile-pickle"],
+)
+def test_damaged_cache_files_are_ignored_and_rebuilt(root: Path, cache_dir: Path, loads: Loads, damage: Any) -> None:
+    assert open_total(root) == 100
+    for path in cache_dir.iterdir():
+        path.write_bytes(damage(path.read_bytes()))
+    assert open_total(root) == 100
+    assert loads.count == 2
+    assert open_total(root) == 100
+    assert loads.count == 2  # rebuilt, and trusted again
+
+
+def test_no_cache_flag_and_environment(root: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run_cli("--no-cache", "check", books=root, as_of="2026-03-01")
+    assert result.exit_code == 0
+    assert not cache_dir.exists() or not list(cache_dir.iterdir())
+    monkeypatch.setenv(cache.ENV_OFF, "1")
+    assert run_cli("check", books=root, as_of="2026-03-01").exit_code == 0
+    assert not cache_dir.exists() or not list(cache_dir.iterdir())
+    monkeypatch.delenv(cache.ENV_OFF)
+    assert run_cli("check", books=root, as_of="2026-03-01").exit_code == 0
+    assert list(cache_dir.iterdir())
+
+
+def test_cached_profile_diagnostics_keep_their_locations(root: Path, cache_dir: Path) -> None:
+    (root / "clients" / "acme.yaml").write_text(ACME + "tier: gold\n")
+    first = run_cli("check", "--format", "json", books=root, as_of="2026-03-01").json()
+    second = run_cli("check", "--format", "json", books=root, as_of="2026-03-01").json()
+    assert first == second
+    assert {(d["code"], d["file"], d["line"]) for d in second} >= {("bad-value", "clients/acme.yaml", 6)}
+
+
+def test_bank_postings_come_from_the_cache(tmp_path: Path, cache_dir: Path, loads: Loads) -> None:
+    root = make_books(
+        tmp_path / "bank",
+        ledger='2026-01-05 * "Rent"\n  Assets:Bank:Operating  -50.00 USD\n  Expenses:Hosting\n',
+        settings="statements:\n  formats:\n    b: {date: Date, amount: Amount}\n  files:\n    - {match: '*.csv', format: b, account: Assets:Bank:Operating}\n",
+    )
+    (root / "s.csv").write_text("Date,Amount\n2026-01-05,-50.00\n")
+    first = run_cli("reconcile", "bank", str(root / "s.csv"), books=root, as_of="2026-03-01")
+    second = run_cli("reconcile", "bank", str(root / "s.csv"), books=root, as_of="2026-03-01")
+    assert first.exit_code == second.exit_code == 0
+    assert first.output == second.output
+    assert loads.count == 1
+
+
+def test_a_well_formed_but_hostile_profile_cache_is_refused(root: Path, cache_dir: Path, tmp_path: Path) -> None:
+    """Even with a valid checksum, unpickling builds only the tool's own records."""
+    marker = tmp_path / "pwned"
+    payload = b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."
+    cache._write(cache.files_cache_file(root), {"root": str(root)}, payload)
+    assert cache.load_parsed(root) == {}
+    assert not marker.exists()
+    assert open_total(root) == 100
+
+
+def test_a_cache_written_by_other_code_is_ignored(root: Path, cache_dir: Path, loads: Loads, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert open_total(root) == 100
+    real = cache._versions()
+    monkeypatch.setattr(cache, "_versions", lambda: {**real, "code": "something-else"})
+    assert open_total(root) == 100
+    assert loads.count == 2
