@@ -65,14 +65,22 @@ class Context:
         return self._books
 
 
+#: Dates the tool accepts on the command line: wide enough for any books, and far
+#: enough from the ends of the calendar that periods and windows around them exist.
+FIRST_DATE, LAST_DATE = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+
+
 def optional_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:
     """Click callback for a YYYY-MM-DD option that may be left out."""
     if value is None:
         return None
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise click.BadParameter(f"'{value}' is outside the dates acct-tool handles ({FIRST_DATE} to {LAST_DATE})")
+    return day
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date:
