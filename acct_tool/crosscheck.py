@@ -50,10 +50,10 @@ def cross_check(books: Books) -> list[Diagnostic]:
                     claims[account] = party.file
         out += _currency_checks(party, opens)
 
-    for account, where in sorted(ledger.facts.first_use.items()):
+    for account, first in sorted(ledger.facts.first_use.items()):
         for role, root in roots.items():
             if (account == root or account.startswith(root + ":")) and account not in claims:
-                out.append(diag("account-no-profile", f"{account} has postings but no profile claims it as its {role} account", where, hint=f"add a profile with accounts.{role}: {account}"))
+                out.append(diag("account-no-profile", f"{account} has postings but no profile claims it as its {role} account", first, hint=f"add a profile with accounts.{role}: {account}"))
     return out
 
 

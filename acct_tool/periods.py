@@ -67,8 +67,8 @@ def quarter_of(day: datetime.date) -> Period:
 def parse_period(text: str) -> Period:
     """``2026-Q3``, ``2026-09`` or ``2026``; raises ValueError with a helpful message."""
     text = text.strip()
-    year = re.match(r"^(\d{4})", text)
-    if year and not 1900 <= int(year.group(1)) <= 2999:
+    leading = re.match(r"^(\d{4})", text)
+    if leading and not 1900 <= int(leading.group(1)) <= 2999:
         raise ValueError(f"'{text}' is outside the years acct-tool handles (1900 to 2999)")
     if m := _QUARTER.match(text):
         return quarter_period(int(m.group(1)), int(m.group(2)))

@@ -348,9 +348,10 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
     is_ar = side is Side.AR
     for pp in books.party_postings():
         (account, date, raw, currency, txn, links, p_inv, t_inv, p_bill, t_bill, _, refund, credit_note, cash_leg, narration, file, line) = pp
-        party = accounts.get(account)
-        if party is None:
+        owner = accounts.get(account)
+        if owner is None:
             continue
+        party = owner
         number = raw if is_ar else -raw
         posting_ref, txn_ref = (p_inv, t_inv) if is_ar else (p_bill, t_bill)
         if number > ZERO:
@@ -460,17 +461,17 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
     by_party: dict[int, list[_Credit]] = defaultdict(list)
     for credit in credits:
         by_party[id(credit.party)].append(credit)
-    for refund in refunds:  # a refund pays back unapplied credits, oldest first
-        for credit in by_party.get(id(refund.party), []):
-            if refund.left <= ZERO:
+    for back in refunds:  # a refund pays back unapplied credits, oldest first
+        for credit in by_party.get(id(back.party), []):
+            if back.left <= ZERO:
                 break
-            if credit.party is refund.party and credit.currency == refund.currency and credit.left > ZERO:
-                take = min(credit.left, refund.left)
+            if credit.party is back.party and credit.currency == back.currency and credit.left > ZERO:
+                take = min(credit.left, back.left)
                 credit.applied += take
-                refund.applied += take
-        if refund.left > ZERO:
-            docs.append(_Doc(None, refund.party, refund.account, refund.date, refund.date, refund.currency, refund.left, refund.narration, refund.file, refund.line, -1))
-            problems.append(diag("unnumbered-document", f"refund of {format_number(refund.left)} {refund.currency} exceeds the unapplied credits of {refund.party.id}", refund.where))
+                back.applied += take
+        if back.left > ZERO:
+            docs.append(_Doc(None, back.party, back.account, back.date, back.date, back.currency, back.left, back.narration, back.file, back.line, -1))
+            problems.append(diag("unnumbered-document", f"refund of {format_number(back.left)} {back.currency} exceeds the unapplied credits of {back.party.id}", back.where))
 
     docs.sort(key=lambda d: (d.party.id, d.date, d.number or "", d.file, d.line or 0))
     documents = tuple(
@@ -519,8 +520,6 @@ def _has_cash_leg(txn: Transaction, account: str) -> bool:
 
 def _due(pp: PartyPosting, party: Party, default_days: int, problems: list[Diagnostic]) -> Date:
     raw = pp.due
-    if raw.__class__ is datetime.date:
-        return raw  # type: ignore[return-value]
     if isinstance(raw, datetime.date):
         return raw
     if raw is not None:

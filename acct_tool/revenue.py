@@ -127,19 +127,19 @@ def attribute_transactions(transactions: Iterable[Any], parties: Iterable[Party]
         where = Location(paths[filename], line if isinstance(line, int) else None)
         narration = txn.narration or txn.payee or ""
         shares: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        parties: dict[str, Party] = {}
+        involved: dict[str, Party] = {}
         for posting in txn.postings:
             client = owner(posting.account)
             if client is not None and posting.units is not None and posting.units.number is not None:
                 shares[client.id] += posting.units.number
-                parties[client.id] = client
-        if parties:
+                involved[client.id] = client
+        if involved:
             weights = {pid: abs(v) for pid, v in shares.items()}
             total_weight = sum(weights.values(), ZERO)
             for posting in txn.postings:
                 if posting.units is None or posting.units.number is None:
                     continue
-                takers = [p for p in parties.values() if is_income(posting.account, p)]
+                takers = [p for p in involved.values() if is_income(posting.account, p)]
                 if not takers:
                     continue
                 amount = -posting.units.number

@@ -164,8 +164,8 @@ def client_context(
         overdue = sum((d.open for d in docs if d.currency == cur and d.days_past_due(as_of) > 0), ZERO)
         credits = sum((c.unapplied for c in party_items.credits if c.currency == cur), ZERO)
         buckets = aging.totals(cur).buckets if cur in aging.tables else {b: ZERO for b in aging.labels}
-        in_period = set(period.months())
-        months = [{"month": m.month, "amount": m.amount, "in_period": m.month in in_period} for m in trailing.months if m.currency == cur]
+        period_months = set(period.months())
+        months = [{"month": m.month, "amount": m.amount, "in_period": m.month in period_months} for m in trailing.months if m.currency == cur]
         ytd_amount = ytd.total(cur)
         limit_amount = limit.number if limit is not None and limit.currency == cur else None
         d = party_dso.get(cur)
@@ -189,8 +189,8 @@ def client_context(
             }
         )
     fresh = rel.freshness(party, as_of, books.settings.cadence)
-    in_period = [i for i in party.interactions if period.start <= i.date <= end]
-    sentiments = {s: sum(1 for i in in_period if i.sentiment == s) for s in ("positive", "neutral", "negative")}
+    talks = [i for i in party.interactions if period.start <= i.date <= end]
+    sentiments = {s: sum(1 for i in talks if i.sentiment == s) for s in ("positive", "neutral", "negative")}
     makers = rel.decision_makers(party)
     sat = rel.satisfaction_trend(party, as_of)
     surveys = [s for s in party.satisfaction if s.date <= as_of]
@@ -229,7 +229,7 @@ def client_context(
             "checkin_overdue": (fresh.days_overdue or 0) > 0,
             "interactions": [
                 {"date": i.date, "channel": i.channel, "with": list(i.with_), "by": i.by, "summary": i.summary, "sentiment": i.sentiment}
-                for i in sorted(in_period, key=lambda i: i.date, reverse=True)
+                for i in sorted(talks, key=lambda i: i.date, reverse=True)
             ],
             "sentiment": sentiments,
         },

@@ -15,7 +15,7 @@ import difflib
 import functools
 import json
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, cast
 
 import fastjsonschema
 
@@ -185,11 +185,11 @@ def _to_diagnostics(error: jsonschema.ValidationError, doc: YamlDoc) -> list[Dia
             out.append(diag("unknown-key", f"unknown key '{key}'{where}", doc.where(path + (key,), key=True), hint=hint or f"known keys: {', '.join(known)}"))
         return out
     if kind == "required":
-        missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
+        missing = [k for k in cast(Any, error.validator_value) if isinstance(value, dict) and k not in value]
         where = "" if not path else f" in {field}"
         return [diag("missing-key", f"missing required key '{k}'{where}", doc.where(path)) for k in missing]
     if kind == "type":
-        expected = error.validator_value
+        expected = cast(Any, error.validator_value)
         names = [expected] if isinstance(expected, str) else list(expected)
         want = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
         scalar = not isinstance(value, (dict, list)) and value is not None
@@ -198,7 +198,7 @@ def _to_diagnostics(error: jsonschema.ValidationError, doc: YamlDoc) -> list[Dia
         msg = f"{field}: expected {expect or want}, got {_describe(value)}"
         return [diag(code, msg, doc.where(path))]
     if kind == "enum":
-        choices = [str(c) for c in error.validator_value]
+        choices = [str(c) for c in cast(Any, error.validator_value)]
         hint = did_you_mean(str(value), choices) if isinstance(value, str) else None
         shown = repr(value) if isinstance(value, str) else _describe(value)
         return [diag("bad-value", f"{field}: {shown} is not one of {', '.join(choices)}", doc.where(path), hint=hint)]

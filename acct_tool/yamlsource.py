@@ -36,7 +36,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _MAYBE_TYPED = frozenset("-+.0123456789~<=yYnNtTfFoO")
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+class _Loader(_Base):  # type: ignore[misc]
     """SafeLoader resolution, minus the regex scan for scalars that can only be text."""
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:

@@ -35,9 +35,9 @@ def aging_table(aging: Aging, as_of: str) -> str:
         out.append(f"\n{currency}\n")
         if aging.by == "party":
             headers = ["party"] + aging.labels + ["total"]
-            body = [[_short(r.party)] + [_amount(r.buckets[b]) for b in aging.labels] + [cell(r.total)] for r in rows if r.total]
+            table = [[_short(r.party)] + [_amount(r.buckets[b]) for b in aging.labels] + [cell(r.total)] for r in rows if r.total]
             footer = ["total"] + [_amount(totals.buckets[b]) for b in aging.labels] + [cell(totals.total)]
-            out.append(render(headers, body, right=list(range(1, len(headers))), footer=footer))
+            out.append(render(headers, table, right=list(range(1, len(headers))), footer=footer))
         else:
             headers = ["document", "due" if aging.basis == "due" else "date", "days", "bucket", "open"]
             body: list[list[Any]] = []
