@@ -64,14 +64,16 @@ def _currency_checks(party: Party, opens: dict[str, Open]) -> list[Diagnostic]:
     allowed = tuple(getattr(open_entry, "currencies", None) or ())
     if not allowed:
         return out
-    checks: list[tuple[str, tuple[str | int, ...]]] = []
+    checks: list[tuple[str, tuple[str | int, ...] | None]] = []
     if party.terms.credit_limit:
         checks.append((party.terms.credit_limit.currency, ("terms", "credit_limit")))
     if party.contract.value:
         checks.append((party.contract.value.currency, ("contract", "value")))
-    checks += [(cur, _item_path(party, ("currencies",), cur)) for cur in party.currencies]
-    for currency, path in checks:
+    checks += [(cur, None) for cur in party.currencies]
+    for currency, known in checks:
         if currency not in allowed:
+            # the position of a list item is looked up only when it is reported
+            path = known if known is not None else _item_path(party, ("currencies",), currency)
             out.append(diag("currency-mismatch", f"{dotted(path)} is in {currency}, but {account} only allows {', '.join(allowed)}", party.where(*path)))
     return out
 

@@ -228,3 +228,17 @@ def test_a_cache_written_by_other_code_is_ignored(root: Path, cache_dir: Path, l
     monkeypatch.setattr(cache, "_versions", lambda: {**real, "code": "something-else"})
     assert open_total(root) == 100
     assert loads.count == 2
+
+
+def test_clean_profiles_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Marks are dropped after loading; a clean run must not parse any profile again."""
+    from acct_tool import parties
+    from conftest import EXAMPLES
+
+    calls: list[str] = []
+    real = parties._reparse
+    monkeypatch.setattr(parties, "_reparse", lambda path, display: calls.append(display) or real(path, display))
+    books = load_books(EXAMPLES, datetime.date(2026, 11, 30), use_cache=False)
+    for side in Side:
+        open_items(books, side)
+    assert calls == []

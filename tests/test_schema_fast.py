@@ -86,3 +86,13 @@ def test_mutated_settings_get_the_same_verdict(data: st.DataObject, replacement:
         node = node[part]
     node[path[-1]] = replacement
     agree("settings", doc)
+
+
+def test_shipped_validators_match_the_schemas() -> None:
+    """Regenerate with `python -m acct_tool.schema` after changing a schema."""
+    import importlib
+
+    from acct_tool.schema import GENERATED, schema_digest
+
+    for name, module in GENERATED.items():
+        assert importlib.import_module(module).SCHEMA_SHA256 == schema_digest(name), f"{module} is stale: run python -m acct_tool.schema"
