@@ -311,6 +311,8 @@ class _Reader:
 
 _ANCHORS: tuple[tuple[tuple[str | int, ...], bool], ...] = (
     (("contract", "renewal"), False),
+    (("terms", "credit_limit"), False),
+    (("accounts",), False),
     (("interactions",), True),
     (("contacts",), True),
     (("kind",), False),
