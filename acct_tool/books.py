@@ -56,7 +56,7 @@ class Books:
         store.clear()  # one variant per kind: the current profiles' and settings'
         store[key] = value
         if self.use_cache:
-            cache.save_facts(self.ledger.path, self.ledger.facts)
+            cache.save_facts(self.ledger.path, self.root, self.ledger.facts)
         return value
 
     def party_postings(self) -> list[PartyPosting]:
@@ -82,7 +82,7 @@ class Books:
         if account not in store:
             store[account] = account_postings(self.ledger.entries, account)
             if self.use_cache:
-                cache.save_facts(self.ledger.path, self.ledger.facts)
+                cache.save_facts(self.ledger.path, self.root, self.ledger.facts)
         value: list[AccountPosting] = cache.derived_value(store[account])
         store[account] = value
         return value
@@ -172,7 +172,7 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     before = dict(memo) if memo is not None else None
     settings, problems = load_settings(root, memo)
     ledger_path = root / settings.ledger
-    ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path) if use else None)
+    ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path, root) if use else None)
     # When the ledger must really be loaded, parse the profiles meanwhile in a second
     # process (Beancount's loader uses one core; the profiles are independent of it).
     pending = _profiles_in_background(root, settings.profiles, memo) if not ledger.loaded and ledger._facts is None else None
@@ -200,5 +200,5 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
         for statement in settings.statements.files:
             if statement.account:
                 books.account_postings(statement.account)
-        cache.save_facts(ledger_path, ledger.facts)
+        cache.save_facts(ledger_path, root, ledger.facts)
     return books

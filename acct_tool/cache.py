@@ -16,6 +16,8 @@ Never stale, never trusted:
   glob), the tool, Beancount and Python versions;
 * facts that depend on profiles or settings are stored under a key made of
   exactly what they depend on, and recomputed (loading the ledger) on a miss;
+* files a plugin reads on its own (not through ``include``) are not tracked;
+  ``--no-cache`` after changing only those;
 * every cache file carries a checksum of its payload; a corrupt, truncated or
   foreign file is ignored and rewritten. Ledger facts are plain data (``marshal``
   of tuples, strings and numbers); parsed profiles are pickled and read back
@@ -154,8 +156,10 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes] | None:
 # --- ledger facts ---------------------------------------------------------------
 
 
-def ledger_cache_file(ledger: Path) -> Path:
-    return cache_dir() / f"ledger-{_digest(str(ledger.resolve()).encode())[:24]}.bin"
+def ledger_cache_file(ledger: Path, root: Path) -> Path:
+    """One cache file per ledger and books root (locations are shown relative to the root)."""
+    key = f"{ledger.resolve()}\0{root.resolve()}"
+    return cache_dir() / f"ledger-{_digest(key.encode())[:24]}.bin"
 
 
 def _inputs(ledger: Path, files: Iterable[str]) -> dict[str, Any]:
@@ -164,11 +168,11 @@ def _inputs(ledger: Path, files: Iterable[str]) -> dict[str, Any]:
     return {"files": [[p, _file_digest(p)] for p in paths], "folders": [[f, _listing(f)] for f in folders]}
 
 
-def load_facts(ledger: Path) -> LedgerFacts | None:
+def load_facts(ledger: Path, root: Path) -> LedgerFacts | None:
     """Cached facts for ``ledger`` when every input is unchanged, else None."""
     if not enabled():
         return None
-    found = _read(ledger_cache_file(ledger))
+    found = _read(ledger_cache_file(ledger, root))
     if found is None:
         return None
     header, payload = found
@@ -187,14 +191,14 @@ def load_facts(ledger: Path) -> LedgerFacts | None:
         return None
 
 
-def save_facts(ledger: Path, facts: LedgerFacts) -> None:
+def save_facts(ledger: Path, root: Path, facts: LedgerFacts) -> None:
     if not enabled():
         return
     try:
         payload = marshal.dumps(encode_facts(facts))
     except ValueError:  # something not plain data slipped in: do not cache
         return
-    _write(ledger_cache_file(ledger), {"inputs": _inputs(ledger, facts.files), "ledger": str(ledger.resolve())}, payload)
+    _write(ledger_cache_file(ledger, root), {"inputs": _inputs(ledger, facts.files), "ledger": str(ledger.resolve())}, payload)
 
 
 def _d(value: datetime.date) -> int:
