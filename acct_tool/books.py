@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -119,48 +118,6 @@ def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
     )
 
 
-class _Pending:
-    def __init__(self, future: Any, memo_out: dict[str, Any]) -> None:
-        self.future, self.memo_out = future, memo_out
-
-
-#: Below this many profiles a second process costs more than it saves.
-PARALLEL_PROFILES = 40
-
-
-def _profiles_in_background(root: Path, folder: str, memo: dict[str, Any] | None) -> _Pending | None:
-    if not sys.platform.startswith("linux") or os.environ.get("ACCT_TOOL_NO_PARALLEL"):
-        return None
-    try:
-        count = sum(1 for p in (root / folder).rglob("*.y*ml")) if (root / folder).is_dir() else 0
-        if count < PARALLEL_PROFILES:
-            return None
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        future = executor.submit(_load_parties_child, root, folder, memo)
-        executor.shutdown(wait=False)
-        return _Pending(future, {})
-    except Exception:  # noqa: BLE001 - no second process: parse in this one
-        return None
-
-
-def _load_parties_child(root: Path, folder: str, memo: dict[str, Any] | None) -> tuple[dict[str, Party], list[Diagnostic], dict[str, Any]]:
-    memo = dict(memo) if memo is not None else None
-    parties, problems = load_parties(root, folder, memo)
-    return parties, problems, memo or {}
-
-
-def _collect(pending: _Pending) -> tuple[dict[str, Party] | None, list[Diagnostic]]:
-    try:
-        parties, problems, memo_out = pending.future.result()
-    except Exception:  # noqa: BLE001 - the child failed (killed, unpicklable): parse here instead
-        return None, []
-    pending.memo_out = memo_out
-    return parties, problems
-
-
 def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = None) -> Books:
     """Load settings, ledger and profiles, then cross-check them.
 
@@ -173,17 +130,10 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     settings, problems = load_settings(root, memo)
     ledger_path = root / settings.ledger
     ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path, root) if use else None)
-    # When the ledger must really be loaded, parse the profiles meanwhile in a second
-    # process (Beancount's loader uses one core; the profiles are independent of it).
-    pending = _profiles_in_background(root, settings.profiles, memo) if not ledger.loaded and ledger._facts is None else None
     problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
     if settings.operating_currency is None:
         settings = replace(settings, operating_currency=(ledger.operating_currencies or ["USD"])[0])
-    parties, party_problems = _collect(pending) if pending is not None else (None, [])
-    if parties is None:
-        parties, party_problems = load_parties(root, settings.profiles, memo)
-    elif memo is not None and pending is not None:
-        memo.update(pending.memo_out)
+    parties, party_problems = load_parties(root, settings.profiles, memo)
     problems += party_problems
     books = Books(root=root, settings=settings, ledger=ledger, parties=parties, as_of=as_of, use_cache=use)
     problems += cross_check(books)

@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterable
 
 from acct_tool import __version__
 from acct_tool.diagnostics import Diagnostic, Location, Severity
-from acct_tool.ledger import AccountPosting, LedgerFacts, OpenFact
+from acct_tool.ledger import AccountPosting, LedgerFacts, OpenFact, inputs_unchanged
 
 FORMAT = 1
 MAGIC = "acct-tool-cache"
@@ -101,22 +101,6 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_digest(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return _digest(handle.read())
-    except OSError:
-        return None
-
-
-def _listing(folder: str) -> str:
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return ""
-    return _digest("\n".join(names).encode("utf-8", "surrogateescape"))
-
-
 def _write(path: Path, header: dict[str, Any], payload: bytes) -> None:
     """Atomically write a cache file; a cache that cannot be written is simply not written."""
     try:
@@ -162,12 +146,6 @@ def ledger_cache_file(ledger: Path, root: Path) -> Path:
     return cache_dir() / f"ledger-{_digest(key.encode())[:24]}.bin"
 
 
-def _inputs(ledger: Path, files: Iterable[str]) -> dict[str, Any]:
-    paths = sorted({str(ledger.resolve()), *files})
-    folders = sorted({os.path.dirname(p) for p in paths})
-    return {"files": [[p, _file_digest(p)] for p in paths], "folders": [[f, _listing(f)] for f in folders]}
-
-
 def load_facts(ledger: Path, root: Path) -> LedgerFacts | None:
     """Cached facts for ``ledger`` when every input is unchanged, else None."""
     if not enabled():
@@ -176,29 +154,25 @@ def load_facts(ledger: Path, root: Path) -> LedgerFacts | None:
     if found is None:
         return None
     header, payload = found
-    inputs = header.get("inputs")
-    if not isinstance(inputs, dict):
-        return None
-    for path, digest in inputs.get("files", []):
-        if digest is None or _file_digest(path) != digest:
-            return None
-    for folder, listing in inputs.get("folders", []):
-        if _listing(folder) != listing:
-            return None
     try:
-        return decode_facts(marshal.loads(payload))
+        inputs = header.get("inputs")
+        if not inputs_unchanged(inputs):
+            return None
+        facts = decode_facts(marshal.loads(payload))
     except Exception:  # noqa: BLE001 - a cache we cannot read is a cache we rebuild
         return None
+    facts.inputs = inputs  # checked just now; saved again as they are with new derived facts
+    return facts
 
 
 def save_facts(ledger: Path, root: Path, facts: LedgerFacts) -> None:
-    if not enabled():
+    if not enabled() or facts.inputs is None:
         return
     try:
         payload = marshal.dumps(encode_facts(facts))
     except ValueError:  # something not plain data slipped in: do not cache
         return
-    _write(ledger_cache_file(ledger, root), {"inputs": _inputs(ledger, facts.files), "ledger": str(ledger.resolve())}, payload)
+    _write(ledger_cache_file(ledger, root), {"inputs": facts.inputs, "ledger": str(ledger.resolve())}, payload)
 
 
 def _d(value: datetime.date) -> int:

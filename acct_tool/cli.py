@@ -208,35 +208,64 @@ def main() -> None:
     object graph, which takes seconds on a large ledger.
     """
     gc.disable()
-    try:
-        code = cli.main(prog_name="acct-tool", standalone_mode=False)
-        code = code if isinstance(code, int) else 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if exc.code is not None and not isinstance(exc.code, int):
-            print(exc.code, file=sys.stderr)
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted!", err=True)
-        code = 1
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        code = 130
-    except BrokenPipeError:
-        code = 0  # `acct-tool ... | head`
-        _quiet_stdout()
+    code = _run()
     try:
         sys.stdout.flush()
-        sys.stderr.flush()
     except BrokenPipeError:
         _quiet_stdout()
+    except OSError as exc:
+        code = _write_failed(exc)
+    try:
+        sys.stderr.flush()
+    except OSError:
+        pass
     if os.environ.get("ACCT_TOOL_NO_FAST_EXIT"):  # for profilers, which report at exit
         sys.exit(code)
     os._exit(code)
+
+
+def _run() -> int:
+    """Run the command line; every way it can end becomes an exit code."""
+    try:
+        code = cli.main(prog_name="acct-tool", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except SystemExit as exc:
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            return 0  # Click's answer to a closed pipe (`acct-tool ... | head`): not a failure
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            return 130
+        click.echo("Aborted!", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except OSError as exc:
+        if exc.filename is not None:  # a file that vanished or became unreadable mid-run
+            print(f"Error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+            return EXIT_USAGE
+        return _write_failed(exc)
+
+
+def _write_failed(exc: OSError) -> int:
+    _quiet_stdout()
+    try:
+        print(f"Error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+    except OSError:
+        pass
+    return EXIT_USAGE
 
 
 def _quiet_stdout() -> None:

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import datetime
 import gc
+import glob
+import hashlib
 import os
 import re
+import sys
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -76,6 +80,9 @@ class LedgerFacts:
     transactions: int = 0
     #: Facts that depend on profiles or settings, by kind and key (see books.py).
     derived: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    #: What these facts were drawn from (see :func:`track_inputs`); ``None`` when an
+    #: input changed while it was being loaded, so the facts must not be cached.
+    inputs: dict[str, Any] | None = None
 
 
 class Ledger:
@@ -183,6 +190,7 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
     from beancount.ops import validation
 
     loader.initialize(use_cache=False)  # Beancount's pickle cache would land next to the ledger
+    started = time.time_ns()
     # The loader allocates millions of small objects and creates no cycles worth
     # collecting; pausing the cyclic collector makes it markedly faster.
     enabled = gc.isenabled()
@@ -199,7 +207,90 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
     facts.files = tuple(options.get("include") or ())
     facts.diagnostics = [_to_diagnostic(e, root, path, facts.files) for e in errors]
     _scan(entries, facts, root)
+    plugins = [name for name, _ in options.get("plugin") or () if isinstance(name, str)]
+    facts.inputs = track_inputs(path, facts.files, plugins, root, started)
     return entries, facts
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return _digest(handle.read())
+    except OSError:
+        return None
+
+
+def _listing(folder: str) -> str:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return ""
+    return _digest("\n".join(names).encode("utf-8", "surrogateescape"))
+
+
+def _include_patterns(files: Iterable[str]) -> list[str]:
+    """Every ``include`` of the read files, as an absolute glob pattern."""
+    out = []
+    for filename in files:
+        try:
+            with open(filename, encoding="utf-8", errors="replace") as handle:
+                for text in handle:
+                    match = _INCLUDE.match(text)
+                    if match:
+                        out.append(os.path.normpath(os.path.join(os.path.dirname(filename), os.path.expanduser(match.group("target")))))
+        except OSError:
+            continue
+    return sorted(set(out))
+
+
+def _matches(pattern: str) -> list[str]:
+    return sorted(glob.glob(pattern, recursive=True))
+
+
+def track_inputs(path: Path, files: Iterable[str], plugins: Iterable[str], root: Path, started_ns: int) -> dict[str, Any] | None:
+    """The content of every file the facts were drawn from: the ledger files, the
+    books' own plugin modules, the folders holding them, and what every include
+    pattern matches. ``None`` when one of them changed after the load began."""
+    tracked = {str(path.resolve()), *files}
+    books = str(root.resolve())
+    for name in plugins:
+        module_file = getattr(sys.modules.get(name), "__file__", None)
+        if isinstance(module_file, str) and os.path.abspath(module_file).startswith(books + os.sep):
+            tracked.add(os.path.abspath(module_file))
+    paths = sorted(tracked)
+    for p in paths:
+        try:
+            if os.stat(p).st_mtime_ns >= started_ns:
+                return None  # edited while it was loading: these facts may already be stale
+        except OSError:
+            pass
+    folders = sorted({os.path.dirname(p) for p in paths})
+    patterns = _include_patterns(paths)
+    return {
+        "files": [[p, _file_digest(p)] for p in paths],
+        "folders": [[f, _listing(f)] for f in folders],
+        "globs": [[g, _matches(g)] for g in patterns],
+    }
+
+
+def inputs_unchanged(inputs: Any) -> bool:
+    """True when every input recorded by :func:`track_inputs` is as it was."""
+    if not isinstance(inputs, dict):
+        return False
+    for path, digest in inputs["files"]:
+        if digest is None or _file_digest(path) != digest:
+            return False
+    for folder, listing in inputs["folders"]:
+        if _listing(folder) != listing:
+            return False
+    for pattern, matches in inputs["globs"]:
+        if _matches(pattern) != matches:
+            return False
+    return True
 
 
 def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:

@@ -375,7 +375,7 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
     merged: list[_Doc] = []
     for doc in docs:
         first = by_number.get(doc.number) if doc.number else None
-        if first is not None and first.txn == doc.txn and first.currency == doc.currency:
+        if first is not None and first.txn == doc.txn and first.currency == doc.currency and first.party is doc.party and first.account == doc.account:
             first.amount += doc.amount  # one invoice written as several receivable postings
             continue
         merged.append(doc)
@@ -526,7 +526,7 @@ def _due(pp: PartyPosting, party: Party, default_days: int, problems: list[Diagn
         try:
             return datetime.date.fromisoformat(str(raw).strip())
         except ValueError:
-            problems.append(diag("invalid-date", f"due: {raw!r} is not a date; using the payment terms", Location(pp.file, pp.line)))
+            problems.append(diag("invalid-date", f"due: '{raw}' is not a date; using the payment terms", Location(pp.file, pp.line)))
     days = party.terms.payment_days if party.terms.payment_days is not None else default_days
     return pp.date + datetime.timedelta(days=days)
 

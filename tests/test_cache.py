@@ -242,3 +242,45 @@ def test_clean_profiles_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None
     for side in Side:
         open_items(books, side)
     assert calls == []
+
+
+def test_new_folder_matching_a_nested_include_glob_is_seen(tmp_path: Path, cache_dir: Path, loads: Loads) -> None:
+    root = make_books(tmp_path / "nested", ledger="", profiles={"acme": ACME}, head=LEDGER.replace('include "2026.beancount"', 'include "years/*/*.beancount"\ninclude "imports/*.beancount"'))
+    (root / "ledger" / "years" / "2026").mkdir(parents=True)
+    (root / "ledger" / "imports").mkdir()
+    (root / "ledger" / "years" / "2026" / "a.beancount").write_text(Y2026)
+    assert open_total(root) == 100
+    (root / "ledger" / "years" / "2027").mkdir()
+    (root / "ledger" / "years" / "2027" / "b.beancount").write_text(Y2026.replace("INV-1", "INV-2"))
+    assert open_total(root) == 200
+    (root / "ledger" / "imports" / "c.beancount").write_text(Y2026.replace("INV-1", "INV-3"))
+    assert open_total(root) == 300
+    assert loads.count == 3
+
+
+def test_facts_are_not_cached_when_a_file_changed_during_the_load(root: Path, cache_dir: Path, loads: Loads, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ledger.time, "time_ns", lambda: 0)  # every file looks newer than the load's start
+    assert open_total(root) == 100
+    assert open_total(root) == 100
+    assert loads.count == 2  # nothing was cached
+
+
+def test_a_books_plugin_is_an_input(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_books(tmp_path / "plugged", ledger="", profiles={"acme": ACME}, head='option "insert_pythonpath" "TRUE"\nplugin "acct_cache_plug"\n' + LEDGER)
+    (root / "ledger" / "2026.beancount").write_text(Y2026)
+    plugin = root / "ledger" / "acct_cache_plug.py"
+    plugin.write_text("__plugins__ = ['run']\ndef run(entries, options):\n    return entries, []\n")
+    monkeypatch.syspath_prepend(str(root / "ledger"))
+    first = load_books(root, AS_OF, use_cache=True)
+    assert not [d for d in first.diagnostics if d.code.startswith("ledger-")]
+    import importlib
+    import sys
+
+    plugin.write_text(
+        "import collections\nE = collections.namedtuple('E', 'source message entry')\n__plugins__ = ['run']\n"
+        "def run(entries, options):\n    return entries, [E({'filename': '<plugin>', 'lineno': 0}, 'custom rule violated', None)]\n"
+    )
+    sys.modules.pop("acct_cache_plug", None)
+    importlib.invalidate_caches()
+    second = load_books(root, AS_OF, use_cache=True)
+    assert "custom rule violated" in {d.message for d in second.diagnostics}

@@ -1,0 +1,54 @@
+"""The real entry point: exit codes for every way a run can end, and no traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import EXAMPLES, EXAMPLES_AS_OF
+
+CMD = [sys.executable, "-m", "acct_tool", "--books", str(EXAMPLES), "--as-of", EXAMPLES_AS_OF]
+
+
+def run(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CMD, *args], capture_output=True, text=True, timeout=120, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+
+def test_clean_findings_and_usage_exit_codes() -> None:
+    assert run("check").returncode == 0
+    assert run("reconcile", "ar", "--format", "json").returncode == 0
+    usage = run("open", "ar", "--party", "nobody")
+    assert usage.returncode == 2 and usage.stderr.startswith("Error: ") and "Traceback" not in usage.stderr
+    assert subprocess.run([sys.executable, "-m", "acct_tool", "--version"], capture_output=True, text=True).returncode == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_is_an_error_message_not_a_traceback() -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*CMD, "check"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "cannot write the output" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_closed_pipe_is_not_a_failure() -> None:
+    proc = subprocess.Popen([*CMD, "aging", "ar", "--by", "document"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and b"Traceback" not in err
+
+
+def test_ctrl_c_exits_130() -> None:
+    proc = subprocess.Popen([*CMD, "--no-cache", "review", "--format", "html", "--out", os.devnull + "-not-a-dir"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode in (0, 2):  # it finished (or refused the folder) before the signal arrived
+        pytest.skip("the command ended before the interrupt")
+    assert proc.returncode == 130 and b"Interrupted." in err and b"Traceback" not in err
