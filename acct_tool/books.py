@@ -62,9 +62,13 @@ class Books:
         """Postings to every party's receivable and payable account."""
         accounts = tuple(sorted({a for p in self.parties.values() for a in (p.receivable, p.payable) if a}))
         result: list[PartyPosting] = self._derived(
-            "party_postings", accounts, lambda: extract_party_postings(self.ledger.transactions(), accounts, self.root)
+            "party_postings", accounts, lambda: extract_party_postings(self.ledger.transactions(), accounts, self.root, self._cash_roots())
         )
         return result
+
+    def _cash_roots(self) -> tuple[str, ...]:
+        options = self.ledger.options
+        return (str(options.get("name_assets") or "Assets"), str(options.get("name_liabilities") or "Liabilities"))
 
     def attribution(self) -> Attribution:
         """Income postings attributed to clients (see :mod:`acct_tool.revenue`)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
@@ -190,14 +191,18 @@ def load_parties(root: Path, folder: str, memo: ParseMemo | None = None) -> tupl
         return {}, [diag("profiles-missing", f"profiles folder {folder}/ does not exist", Location(folder), hint="create it or set `profiles:` in acct-tool.yaml")]
     if not base.is_dir():
         return {}, [diag("file-unreadable", f"profiles folder {folder} is not a folder", Location(folder))]
-    try:
-        paths = sorted(
-            p
-            for p in base.rglob("*")
-            if p.suffix in PROFILE_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(base).parts)
-        )
-    except OSError as exc:
-        return {}, [diag("file-unreadable", f"cannot list {folder}/: {exc.strerror or exc}", Location(folder))]
+    unreadable: list[OSError] = []
+    candidates: list[Path] = []
+    # os.walk reports folders it cannot read (Path.rglob silently skips them); a
+    # folder named like a profile is listed too, to be reported as not a file
+    for dirpath, dirnames, filenames in os.walk(base, onerror=unreadable.append):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        names = filenames + [d for d in dirnames if Path(d).suffix in PROFILE_SUFFIXES]
+        candidates += [Path(dirpath) / f for f in names if not f.startswith(".") and Path(f).suffix in PROFILE_SUFFIXES]
+    paths = sorted(candidates)
+    for exc in unreadable:
+        shown = Path(exc.filename).relative_to(root).as_posix() if exc.filename and Path(exc.filename).is_relative_to(root) else folder
+        problems.append(diag("file-unreadable", f"cannot list {shown}/: {exc.strerror or exc}", Location(shown)))
     parties: dict[str, Party] = {}
     for path in paths:
         display = path.relative_to(root).as_posix()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -269,8 +270,13 @@ class PartyPosting(NamedTuple):
         return self.posting_bill, self.txn_bill
 
 
-def extract_party_postings(transactions: Iterable[Transaction], accounts: Iterable[str], root: Path) -> list[PartyPosting]:
-    """Every posting to one of ``accounts`` (or a sub-account), in ledger order."""
+def extract_party_postings(
+    transactions: Iterable[Transaction], accounts: Iterable[str], root: Path, cash_roots: tuple[str, ...] = ("Assets", "Liabilities")
+) -> list[PartyPosting]:
+    """Every posting to one of ``accounts`` (or a sub-account), in ledger order.
+
+    ``cash_roots`` are the ledger's asset and liability roots (options
+    ``name_assets``/``name_liabilities``): a credit with a leg there moved money."""
     wanted = set(accounts)
     paths: dict[str, str] = {}
     resolved: dict[str, str | None] = {}
@@ -317,7 +323,7 @@ def extract_party_postings(transactions: Iterable[Transaction], accounts: Iterab
                     tmeta.get("due") if tmeta else None,
                     bool((pmeta and _meta_text(pmeta, "refund")) or (tmeta and _meta_text(tmeta, "refund"))),
                     bool((pmeta and _meta_text(pmeta, "credit_note")) or (tmeta and _meta_text(tmeta, "credit_note"))),
-                    _has_cash_leg(txn, posting.account),
+                    _has_cash_leg(txn, posting.account, cash_roots),
                     txn.narration or txn.payee or "",
                     paths[filename],
                     line if isinstance(line, int) else None,
@@ -438,40 +444,75 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
                 names = ", ".join(d.ref for d in overpaid)
                 problems.append(diag("overpaid-document", f"{names} overpaid by {format_number(credit.left)} {credit.currency}; the surplus is an unapplied credit", credit.where))
 
-    # FIFO: one queue of documents per party and currency, oldest due first; a
-    # pointer skips documents once they are paid, so this stays linear.
-    needed = {(id(c.party), c.currency) for c in fifo}
-    queues: dict[tuple[int, str], list[_Doc]] = defaultdict(list)
-    for doc in docs:
-        queue_key = (id(doc.party), doc.currency)
-        if queue_key in needed and doc.paid < doc.amount:
-            queues[queue_key].append(doc)
-    for queue in queues.values():
-        queue.sort(key=lambda d: (d.due, d.date, d.number or "", d.file, d.line or 0))
-    position: dict[tuple[int, str], int] = defaultdict(int)
-    for credit in fifo:
-        queue_key = (id(credit.party), credit.currency)
-        queue, i = queues.get(queue_key, []), position[queue_key]
-        while i < len(queue) and credit.left > ZERO:
-            _apply(credit, queue[i], "fifo")
-            if queue[i].open <= ZERO:
-                i += 1
-        position[queue_key] = i
-
-    by_party: dict[int, list[_Credit]] = defaultdict(list)
+    # FIFO and refunds, in date order. A document becomes payable on its date; an
+    # unlinked credit pays the open documents of its party and currency oldest due
+    # first, and what it cannot place yet waits for the next document. A refund
+    # pays back what is unapplied on its date (so a later invoice does not swallow
+    # a prepayment that was refunded before it existed).
+    fifo_keys = {(id(c.party), c.currency) for c in fifo} | {(id(r.party), r.currency) for r in refunds}
+    events: list[tuple[Date, int, int, object]] = []
+    for n, doc in enumerate(docs):
+        if (id(doc.party), doc.currency) in fifo_keys and doc.paid < doc.amount:
+            events.append((doc.date, 0, n, doc))
+    for n, credit in enumerate(fifo):
+        events.append((credit.date, 1, n, credit))
+    for n, back in enumerate(refunds):
+        events.append((back.date, 2, n, back))
+    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    waiting: dict[tuple[int, str], list[tuple[Date, Date, str, str, int, _Doc]]] = defaultdict(list)
+    pending: dict[tuple[int, str], list[_Credit]] = defaultdict(list)
+    seen_credits: dict[tuple[int, str], list[_Credit]] = defaultdict(list)
+    linked_by_key: dict[tuple[int, str], list[_Credit]] = defaultdict(list)
+    fifo_ids = {id(c) for c in fifo}
     for credit in credits:
-        by_party[id(credit.party)].append(credit)
-    for back in refunds:  # a refund pays back unapplied credits, oldest first
-        for credit in by_party.get(id(back.party), []):
-            if back.left <= ZERO:
-                break
-            if credit.party is back.party and credit.currency == back.currency and credit.left > ZERO:
+        if id(credit) not in fifo_ids:
+            linked_by_key[(id(credit.party), credit.currency)].append(credit)
+
+    def settle(slot: tuple[int, str]) -> None:
+        queue, payers = waiting[slot], pending[slot]
+        while queue and payers:
+            doc = queue[0][-1]
+            if doc.open <= ZERO:
+                heapq.heappop(queue)
+                continue
+            payer = payers[0]
+            if payer.left <= ZERO:
+                payers.pop(0)
+                continue
+            _apply(payer, doc, "fifo")
+
+    for _, event, _, item in events:
+        if event == 0:
+            assert isinstance(item, _Doc)
+            doc = item
+            slot = (id(doc.party), doc.currency)
+            heapq.heappush(waiting[slot], (doc.due, doc.date, doc.number or "", doc.file, doc.line or 0, doc))
+            settle(slot)
+        elif event == 1:
+            assert isinstance(item, _Credit)
+            credit = item
+            slot = (id(credit.party), credit.currency)
+            pending[slot].append(credit)
+            seen_credits[slot].append(credit)
+            settle(slot)
+        else:
+            assert isinstance(item, _Credit)
+            back = item
+            slot = (id(back.party), back.currency)
+            sources = sorted(
+                [c for c in linked_by_key.get(slot, []) if c.date <= back.date] + seen_credits[slot],
+                key=lambda c: (c.date, c.file, c.line or 0),
+            )
+            for credit in sources:
+                if back.left <= ZERO:
+                    break
                 take = min(credit.left, back.left)
-                credit.applied += take
-                back.applied += take
-        if back.left > ZERO:
-            docs.append(_Doc(None, back.party, back.account, back.date, back.date, back.currency, back.left, back.narration, back.file, back.line, -1))
-            problems.append(diag("unnumbered-document", f"refund of {format_number(back.left)} {back.currency} exceeds the unapplied credits of {back.party.id}", back.where))
+                if take > ZERO:
+                    credit.applied += take
+                    back.applied += take
+            if back.left > ZERO:
+                docs.append(_Doc(None, back.party, back.account, back.date, back.date, back.currency, back.left, back.narration, back.file, back.line, -1))
+                problems.append(diag("unnumbered-document", f"refund of {format_number(back.left)} {back.currency} exceeds the unapplied credits of {back.party.id}", back.where))
 
     docs.sort(key=lambda d: (d.party.id, d.date, d.number or "", d.file, d.line or 0))
     documents = tuple(
@@ -513,9 +554,9 @@ def _apply(credit: _Credit, doc: _Doc, how: str) -> None:
     credit.applied += take
 
 
-def _has_cash_leg(txn: Transaction, account: str) -> bool:
+def _has_cash_leg(txn: Transaction, account: str, cash_roots: tuple[str, ...] = ("Assets", "Liabilities")) -> bool:
     """True when money moved: some other posting is an asset or liability (a bank, say)."""
-    return any(p.account != account and p.account.split(":", 1)[0] in ("Assets", "Liabilities") for p in txn.postings)
+    return any(p.account != account and p.account.split(":", 1)[0] in cash_roots for p in txn.postings)
 
 
 def _due(pp: PartyPosting, party: Party, default_days: int, problems: list[Diagnostic]) -> Date:

@@ -284,3 +284,22 @@ def test_a_books_plugin_is_an_input(tmp_path: Path, cache_dir: Path, monkeypatch
     importlib.invalidate_caches()
     second = load_books(root, AS_OF, use_cache=True)
     assert "custom rule violated" in {d.message for d in second.diagnostics}
+
+
+def test_an_unreadable_profiles_subfolder_is_reported(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Path.rglob skips folders it cannot read without a word; the loader must say so."""
+    hidden = root / "clients" / "archive"
+    hidden.mkdir()
+    (hidden / "old.yaml").write_text(ACME.replace("acme", "old"))
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path) == hidden:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    books = load_books(root, AS_OF, use_cache=False)
+    problems = [(d.code, d.file) for d in books.diagnostics if d.code == "file-unreadable"]
+    assert problems == [("file-unreadable", "clients/archive")]
+    assert "old" not in books.parties

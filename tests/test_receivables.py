@@ -344,3 +344,43 @@ def test_dso_command_by_party_and_manager(books):
     assert rows[0]["party"] == "acme" and rows[0]["dso_days"] == "45.0" and rows[0]["avg_days_late"] == "10.0"
     managers = run_cli("dso", "ar", "--by", "manager", "--format", "csv", books=root, as_of="2026-06-29").output.splitlines()
     assert managers[1].startswith("lan,USD,45.0,900.00,1800.00,1,")
+
+
+def test_a_refunded_prepayment_is_not_swallowed_by_a_later_invoice(books):
+    ledger = (
+        invoice("2026-01-05", "INV-1", "100.00")
+        + payment("2026-01-20", "200.00")
+        + """
+2026-02-10 * "ACME" "Refund of the overpayment"
+  refund: TRUE
+  Assets:Receivable:Acme  100.00 USD
+  Assets:Bank:Operating
+"""
+        + invoice("2026-03-01", "INV-2", "100.00")
+    )
+    items = open_items(load(books, ledger, as_of="2026-03-31"), Side.AR)
+    docs = docs_by_ref(items)
+    assert docs["INV-1"].open == D("0")
+    assert docs["INV-2"].open == D("100.00")  # the prepayment went back to the client in February
+    assert items.diagnostics == ()
+    assert items.unapplied_credits() == []
+    assert all(t.ok for t in items.ties)
+
+
+def test_an_unlinked_prepayment_waits_for_the_next_invoice(books):
+    ledger = payment("2026-01-10", "150.00") + invoice("2026-02-01", "INV-1", "100.00") + invoice("2026-03-01", "INV-2", "100.00")
+    docs = docs_by_ref(open_items(load(books, ledger, as_of="2026-03-31"), Side.AR))
+    assert (docs["INV-1"].open, docs["INV-2"].open) == (D("0"), D("50.00"))
+
+
+def test_an_invoice_split_over_two_clients_stays_two_documents(books):
+    zeta = ACME.replace("acme", "zeta").replace("Acme", "Zeta")
+    ledger = """
+2026-01-10 * "Shared project" ^INV-1
+  Assets:Receivable:Acme  100.00 USD
+  Assets:Receivable:Zeta   50.00 USD
+  Income:Services
+"""
+    items = open_items(load(books, ledger, head=HEAD + "2025-01-01 open Assets:Receivable:Zeta USD\n", profiles={"acme": ACME, "zeta": zeta}), Side.AR)
+    assert sorted((d.party, d.amount) for d in items.documents) == [("acme", D("100.00")), ("zeta", D("50.00"))]
+    assert all(t.ok for t in items.ties)
