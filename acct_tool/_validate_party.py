@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "f28a5ea3e310697e2a6fb76801a3a1d91cbc9e99a4b2db2fba54ce5bb7566fc1"
+SCHEMA_SHA256 = "f7594e43845054c675f1be9a6bf3e49babf85a0b5a0ff7b1b3f8f16276783fac"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -10,13 +10,13 @@ from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {
-    '^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$': re.compile('^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?\\Z'),
-    '^\\d{4}-\\d{2}-\\d{2}$': re.compile('^\\d{4}-\\d{2}-\\d{2}\\Z'),
-    "^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$": re.compile("^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]\\Z"),
-    '^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$': re.compile('^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+\\Z'),
-    "^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$": re.compile("^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]\\Z"),
-    '^[^@\\s]+@[^@\\s]+$': re.compile('^[^@\\s]+@[^@\\s]+\\Z'),
-    '^(19|20|21)\\d\\d$': re.compile('^(19|20|21)\\d\\d\\Z')
+    '^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$': re.compile('^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)\\Z'),
+    '^\\d{4}-\\d{2}-\\d{2}(?!\n)$': re.compile('^\\d{4}-\\d{2}-\\d{2}(?!\n)\\Z'),
+    "^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
+    '^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$': re.compile('^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)\\Z'),
+    "^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
+    '^[^@\\s]+@[^@\\s]+(?!\n)$': re.compile('^[^@\\s]+@[^@\\s]+(?!\n)\\Z'),
+    '^(19|20|21)\\d\\d(?!\n)$': re.compile('^(19|20|21)\\d\\d(?!\n)\\Z')
 }
 
 NoneType = type(None)
@@ -36,8 +36,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
             if not isinstance(data__id, (str)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be string")
             if isinstance(data__id, str):
-                if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$'].search(data__id):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
+                if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$'].search(data__id):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$")
             try:
                 if not (isinstance(data__id, str) and data__id == 'con' or isinstance(data__id, str) and data__id == 'prn' or isinstance(data__id, str) and data__id == 'aux' or isinstance(data__id, str) and data__id == 'nul' or isinstance(data__id, str) and data__id == 'com1' or isinstance(data__id, str) and data__id == 'com2' or isinstance(data__id, str) and data__id == 'com3' or isinstance(data__id, str) and data__id == 'com4' or isinstance(data__id, str) and data__id == 'com5' or isinstance(data__id, str) and data__id == 'com6' or isinstance(data__id, str) and data__id == 'com7' or isinstance(data__id, str) and data__id == 'com8' or isinstance(data__id, str) and data__id == 'com9' or isinstance(data__id, str) and data__id == 'lpt1' or isinstance(data__id, str) and data__id == 'lpt2' or isinstance(data__id, str) and data__id == 'lpt3' or isinstance(data__id, str) and data__id == 'lpt4' or isinstance(data__id, str) and data__id == 'lpt5' or isinstance(data__id, str) and data__id == 'lpt6' or isinstance(data__id, str) and data__id == 'lpt7' or isinstance(data__id, str) and data__id == 'lpt8' or isinstance(data__id, str) and data__id == 'lpt9'):
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be one of ['con', 'prn', 'aux', 'nul', 'com1', 'com2', 'com3', 'com4', 'com5', 'com6', 'com7', 'com8', 'com9', 'lpt1', 'lpt2', 'lpt3', 'lpt4', 'lpt5', 'lpt6', 'lpt7', 'lpt8', 'lpt9']")
@@ -76,16 +76,16 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
             if not isinstance(data__manager, (str)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".manager must be string")
             if isinstance(data__manager, str):
-                if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$'].search(data__manager):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".manager must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
+                if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$'].search(data__manager):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".manager must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$")
         if "since" in data_keys:
             data_keys.remove("since")
             data__since = data["since"]
             if not isinstance(data__since, (str)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".since must be string")
             if isinstance(data__since, str):
-                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}$'].search(data__since):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".since must match pattern ^\\d{4}-\\d{2}-\\d{2}$")
+                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__since):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".since must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
                 if not custom_formats["date"](data__since):
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".since must be date")
         if "website" in data_keys:
@@ -123,8 +123,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__currencies_item, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".currencies[{data__currencies_x}]".format(**locals()) + " must be string")
                     if isinstance(data__currencies_item, str):
-                        if not REGEX_PATTERNS["^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$"].search(data__currencies_item):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".currencies[{data__currencies_x}]".format(**locals()) + " must match pattern ^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$")
+                        if not REGEX_PATTERNS["^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__currencies_item):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".currencies[{data__currencies_x}]".format(**locals()) + " must match pattern ^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
         if "accounts" in data_keys:
             data_keys.remove("accounts")
             data__accounts = data["accounts"]
@@ -139,16 +139,16 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__accounts__receivable, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".accounts.receivable must be string")
                     if isinstance(data__accounts__receivable, str):
-                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$'].search(data__accounts__receivable):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".accounts.receivable must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$")
+                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__accounts__receivable):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".accounts.receivable must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
                 if "payable" in data__accounts_keys:
                     data__accounts_keys.remove("payable")
                     data__accounts__payable = data__accounts["payable"]
                     if not isinstance(data__accounts__payable, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".accounts.payable must be string")
                     if isinstance(data__accounts__payable, str):
-                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$'].search(data__accounts__payable):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".accounts.payable must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$")
+                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__accounts__payable):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".accounts.payable must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
                 if "income" in data__accounts_keys:
                     data__accounts_keys.remove("income")
                     data__accounts__income = data__accounts["income"]
@@ -164,8 +164,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__accounts__income_item, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".accounts.income[{data__accounts__income_x}]".format(**locals()) + " must be string")
                             if isinstance(data__accounts__income_item, str):
-                                if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$'].search(data__accounts__income_item):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".accounts.income[{data__accounts__income_x}]".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$")
+                                if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__accounts__income_item):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".accounts.income[{data__accounts__income_x}]".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
                 if data__accounts_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".accounts must not contain "+str(data__accounts_keys)+" properties")
         if "terms" in data_keys:
@@ -192,8 +192,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__terms__creditlimit, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms.credit_limit must be string")
                     if isinstance(data__terms__creditlimit, str):
-                        if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$"].search(data__terms__creditlimit):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms.credit_limit must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$")
+                        if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__terms__creditlimit):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms.credit_limit must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                 if data__terms_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms must not contain "+str(data__terms_keys)+" properties")
         if "contract" in data_keys:
@@ -210,8 +210,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__contract__start, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.start must be string")
                     if isinstance(data__contract__start, str):
-                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}$'].search(data__contract__start):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.start must match pattern ^\\d{4}-\\d{2}-\\d{2}$")
+                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__contract__start):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.start must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
                         if not custom_formats["date"](data__contract__start):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.start must be date")
                 if "end" in data__contract_keys:
@@ -220,8 +220,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__contract__end, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.end must be string")
                     if isinstance(data__contract__end, str):
-                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}$'].search(data__contract__end):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.end must match pattern ^\\d{4}-\\d{2}-\\d{2}$")
+                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__contract__end):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.end must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
                         if not custom_formats["date"](data__contract__end):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.end must be date")
                 if "renewal" in data__contract_keys:
@@ -230,8 +230,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__contract__renewal, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.renewal must be string")
                     if isinstance(data__contract__renewal, str):
-                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}$'].search(data__contract__renewal):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.renewal must match pattern ^\\d{4}-\\d{2}-\\d{2}$")
+                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__contract__renewal):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.renewal must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
                         if not custom_formats["date"](data__contract__renewal):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.renewal must be date")
                 if "value" in data__contract_keys:
@@ -240,8 +240,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__contract__value, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.value must be string")
                     if isinstance(data__contract__value, str):
-                        if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$"].search(data__contract__value):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.value must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$")
+                        if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__contract__value):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.value must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                 if "auto_renew" in data__contract_keys:
                     data__contract_keys.remove("auto_renew")
                     data__contract__autorenew = data__contract["auto_renew"]
@@ -300,8 +300,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__contacts_item__email, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".contacts[{data__contacts_x}].email".format(**locals()) + " must be string")
                             if isinstance(data__contacts_item__email, str):
-                                if not REGEX_PATTERNS['^[^@\\s]+@[^@\\s]+$'].search(data__contacts_item__email):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".contacts[{data__contacts_x}].email".format(**locals()) + " must match pattern ^[^@\\s]+@[^@\\s]+$")
+                                if not REGEX_PATTERNS['^[^@\\s]+@[^@\\s]+(?!\n)$'].search(data__contacts_item__email):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".contacts[{data__contacts_x}].email".format(**locals()) + " must match pattern ^[^@\\s]+@[^@\\s]+(?!\n)$")
                         if "phone" in data__contacts_item_keys:
                             data__contacts_item_keys.remove("phone")
                             data__contacts_item__phone = data__contacts_item["phone"]
@@ -374,8 +374,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__interactions_item__date, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].date".format(**locals()) + " must be string")
                             if isinstance(data__interactions_item__date, str):
-                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}$'].search(data__interactions_item__date):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].date".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}$")
+                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__interactions_item__date):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].date".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
                                 if not custom_formats["date"](data__interactions_item__date):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].date".format(**locals()) + " must be date")
                         if "channel" in data__interactions_item_keys:
@@ -408,8 +408,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__interactions_item__by, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].by".format(**locals()) + " must be string")
                             if isinstance(data__interactions_item__by, str):
-                                if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$'].search(data__interactions_item__by):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].by".format(**locals()) + " must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
+                                if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$'].search(data__interactions_item__by):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].by".format(**locals()) + " must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$")
                         if "summary" in data__interactions_item_keys:
                             data__interactions_item_keys.remove("summary")
                             data__interactions_item__summary = data__interactions_item["summary"]
@@ -450,8 +450,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                                     if not isinstance(data__interactions_item__nextstep__due, (str)):
                                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.due".format(**locals()) + " must be string")
                                     if isinstance(data__interactions_item__nextstep__due, str):
-                                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}$'].search(data__interactions_item__nextstep__due):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.due".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}$")
+                                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__interactions_item__nextstep__due):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.due".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
                                         if not custom_formats["date"](data__interactions_item__nextstep__due):
                                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.due".format(**locals()) + " must be date")
                                 if "owner" in data__interactions_item__nextstep_keys:
@@ -460,8 +460,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                                     if not isinstance(data__interactions_item__nextstep__owner, (str)):
                                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.owner".format(**locals()) + " must be string")
                                     if isinstance(data__interactions_item__nextstep__owner, str):
-                                        if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$'].search(data__interactions_item__nextstep__owner):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.owner".format(**locals()) + " must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
+                                        if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$'].search(data__interactions_item__nextstep__owner):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.owner".format(**locals()) + " must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$")
                                 if "done" in data__interactions_item__nextstep_keys:
                                     data__interactions_item__nextstep_keys.remove("done")
                                     data__interactions_item__nextstep__done = data__interactions_item__nextstep["done"]
@@ -474,8 +474,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                                     if not isinstance(data__interactions_item__nextstep__doneon, (str)):
                                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.done_on".format(**locals()) + " must be string")
                                     if isinstance(data__interactions_item__nextstep__doneon, str):
-                                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}$'].search(data__interactions_item__nextstep__doneon):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.done_on".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}$")
+                                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__interactions_item__nextstep__doneon):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.done_on".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
                                         if not custom_formats["date"](data__interactions_item__nextstep__doneon):
                                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.done_on".format(**locals()) + " must be date")
                                 if data__interactions_item__nextstep_keys:
@@ -526,8 +526,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__satisfaction_item__date, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".satisfaction[{data__satisfaction_x}].date".format(**locals()) + " must be string")
                             if isinstance(data__satisfaction_item__date, str):
-                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}$'].search(data__satisfaction_item__date):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".satisfaction[{data__satisfaction_x}].date".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}$")
+                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__satisfaction_item__date):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".satisfaction[{data__satisfaction_x}].date".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
                                 if not custom_formats["date"](data__satisfaction_item__date):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".satisfaction[{data__satisfaction_x}].date".format(**locals()) + " must be date")
                         if "nps" in data__satisfaction_item_keys:
@@ -580,8 +580,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__risks_item__opened, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].opened".format(**locals()) + " must be string")
                             if isinstance(data__risks_item__opened, str):
-                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}$'].search(data__risks_item__opened):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].opened".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}$")
+                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__risks_item__opened):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].opened".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
                                 if not custom_formats["date"](data__risks_item__opened):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].opened".format(**locals()) + " must be date")
                         if "summary" in data__risks_item_keys:
@@ -614,8 +614,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__risks_item__owner, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].owner".format(**locals()) + " must be string")
                             if isinstance(data__risks_item__owner, str):
-                                if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$'].search(data__risks_item__owner):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].owner".format(**locals()) + " must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
+                                if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$'].search(data__risks_item__owner):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].owner".format(**locals()) + " must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$")
                         if "status" in data__risks_item_keys:
                             data__risks_item_keys.remove("status")
                             data__risks_item__status = data__risks_item["status"]
@@ -628,8 +628,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__risks_item__closed, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].closed".format(**locals()) + " must be string")
                             if isinstance(data__risks_item__closed, str):
-                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}$'].search(data__risks_item__closed):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].closed".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}$")
+                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__risks_item__closed):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].closed".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
                                 if not custom_formats["date"](data__risks_item__closed):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].closed".format(**locals()) + " must be date")
                         if data__risks_item_keys:
@@ -666,8 +666,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__opportunities_item__value, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].value".format(**locals()) + " must be string")
                             if isinstance(data__opportunities_item__value, str):
-                                if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$"].search(data__opportunities_item__value):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].value".format(**locals()) + " must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$")
+                                if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__opportunities_item__value):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].value".format(**locals()) + " must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                         if "stage" in data__opportunities_item_keys:
                             data__opportunities_item_keys.remove("stage")
                             data__opportunities_item__stage = data__opportunities_item["stage"]
@@ -680,8 +680,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__opportunities_item__close, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].close".format(**locals()) + " must be string")
                             if isinstance(data__opportunities_item__close, str):
-                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}$'].search(data__opportunities_item__close):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].close".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}$")
+                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__opportunities_item__close):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].close".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
                                 if not custom_formats["date"](data__opportunities_item__close):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].close".format(**locals()) + " must be date")
                         if "type" in data__opportunities_item_keys:
@@ -706,8 +706,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__opportunities_item__owner, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].owner".format(**locals()) + " must be string")
                             if isinstance(data__opportunities_item__owner, str):
-                                if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$'].search(data__opportunities_item__owner):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].owner".format(**locals()) + " must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
+                                if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$'].search(data__opportunities_item__owner):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].owner".format(**locals()) + " must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$")
                         if "notes" in data__opportunities_item_keys:
                             data__opportunities_item_keys.remove("notes")
                             data__opportunities_item__notes = data__opportunities_item["notes"]
@@ -737,16 +737,16 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                                 if not isinstance(data__targets__revenue_value, (str)):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue.{data__targets__revenue_key}".format(**locals()) + " must be string")
                                 if isinstance(data__targets__revenue_value, str):
-                                    if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$"].search(data__targets__revenue_value):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue.{data__targets__revenue_key}".format(**locals()) + " must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$")
+                                    if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__targets__revenue_value):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue.{data__targets__revenue_key}".format(**locals()) + " must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                         data__targets__revenue_len = len(data__targets__revenue)
                         if data__targets__revenue_len != 0:
                             data__targets__revenue_property_names = True
                             for data__targets__revenue_key in data__targets__revenue:
                                 try:
                                     if isinstance(data__targets__revenue_key, str):
-                                        if not REGEX_PATTERNS['^(19|20|21)\\d\\d$'].search(data__targets__revenue_key):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue must match pattern ^(19|20|21)\\d\\d$")
+                                        if not REGEX_PATTERNS['^(19|20|21)\\d\\d(?!\n)$'].search(data__targets__revenue_key):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue must match pattern ^(19|20|21)\\d\\d(?!\n)$")
                                 except (JsonSchemaValueException, JsonSchemaValuesException):
                                     data__targets__revenue_property_names = False
                             if not data__targets__revenue_property_names:

@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "dfad03e57bcd3279b3a3223550bc39a223a90b51a5ecaa3c5ac28ef0cf733000"
+SCHEMA_SHA256 = "3efbce23cc126ad47040ba3d918224fcac7cb343f69f61e131a5ef7369985b0a"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -10,9 +10,9 @@ from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {
-    '^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$': re.compile('^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+\\Z'),
-    "^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$": re.compile("^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]\\Z"),
-    '^[A-Za-z0-9_-]+$': re.compile('^[A-Za-z0-9_-]+\\Z')
+    '^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$': re.compile('^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)\\Z'),
+    "^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
+    '^[A-Za-z0-9_-]+(?!\n)$': re.compile('^[A-Za-z0-9_-]+(?!\n)\\Z')
 }
 
 NoneType = type(None)
@@ -56,16 +56,16 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
             if not isinstance(data__receivableroot, (str)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".receivable_root must be string")
             if isinstance(data__receivableroot, str):
-                if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$'].search(data__receivableroot):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".receivable_root must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$")
+                if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__receivableroot):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".receivable_root must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
         if "payable_root" in data_keys:
             data_keys.remove("payable_root")
             data__payableroot = data["payable_root"]
             if not isinstance(data__payableroot, (str)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".payable_root must be string")
             if isinstance(data__payableroot, str):
-                if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$'].search(data__payableroot):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".payable_root must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$")
+                if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__payableroot):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".payable_root must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
         if "payment_days" in data_keys:
             data_keys.remove("payment_days")
             data__paymentdays = data["payment_days"]
@@ -121,8 +121,8 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
             if not isinstance(data__operatingcurrency, (str)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".operating_currency must be string")
             if isinstance(data__operatingcurrency, str):
-                if not REGEX_PATTERNS["^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$"].search(data__operatingcurrency):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".operating_currency must match pattern ^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$")
+                if not REGEX_PATTERNS["^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__operatingcurrency):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".operating_currency must match pattern ^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
         if "cadence" in data_keys:
             data_keys.remove("cadence")
             data__cadence = data["cadence"]
@@ -392,8 +392,8 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
                     if not isinstance(data__statements__counteraccount, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.counter_account must be string")
                     if isinstance(data__statements__counteraccount, str):
-                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$'].search(data__statements__counteraccount):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.counter_account must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$")
+                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__statements__counteraccount):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.counter_account must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
                 if "formats" in data__statements_keys:
                     data__statements_keys.remove("formats")
                     data__statements__formats = data__statements["formats"]
@@ -541,8 +541,8 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
                                         if not isinstance(data__statements__formats_value__currency, (str)):
                                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.formats.{data__statements__formats_key}.currency".format(**locals()) + " must be string")
                                         if isinstance(data__statements__formats_value__currency, str):
-                                            if not REGEX_PATTERNS["^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$"].search(data__statements__formats_value__currency):
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.formats.{data__statements__formats_key}.currency".format(**locals()) + " must match pattern ^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$")
+                                            if not REGEX_PATTERNS["^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__statements__formats_value__currency):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.formats.{data__statements__formats_key}.currency".format(**locals()) + " must match pattern ^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                                     if data__statements__formats_value_keys:
                                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.formats.{data__statements__formats_key}".format(**locals()) + " must not contain "+str(data__statements__formats_value_keys)+" properties")
                         data__statements__formats_len = len(data__statements__formats)
@@ -551,8 +551,8 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
                             for data__statements__formats_key in data__statements__formats:
                                 try:
                                     if isinstance(data__statements__formats_key, str):
-                                        if not REGEX_PATTERNS['^[A-Za-z0-9_-]+$'].search(data__statements__formats_key):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.formats must match pattern ^[A-Za-z0-9_-]+$")
+                                        if not REGEX_PATTERNS['^[A-Za-z0-9_-]+(?!\n)$'].search(data__statements__formats_key):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.formats must match pattern ^[A-Za-z0-9_-]+(?!\n)$")
                                 except (JsonSchemaValueException, JsonSchemaValuesException):
                                     data__statements__formats_property_names = False
                             if not data__statements__formats_property_names:
@@ -598,8 +598,8 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
                                     if not isinstance(data__statements__files_item__account, (str)):
                                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.files[{data__statements__files_x}].account".format(**locals()) + " must be string")
                                     if isinstance(data__statements__files_item__account, str):
-                                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$'].search(data__statements__files_item__account):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.files[{data__statements__files_x}].account".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+$")
+                                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__statements__files_item__account):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.files[{data__statements__files_x}].account".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
                                 if data__statements__files_item_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.files[{data__statements__files_x}]".format(**locals()) + " must not contain "+str(data__statements__files_item_keys)+" properties")
                 if data__statements_keys:

@@ -189,14 +189,13 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
     from beancount import loader
     from beancount.ops import validation
 
-    loader.initialize(use_cache=False)  # Beancount's pickle cache would land next to the ledger
     started = time.time_ns()
     # The loader allocates millions of small objects and creates no cycles worth
     # collecting; pausing the cyclic collector makes it markedly faster.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        entries, errors, options = loader.load_file(str(path), extra_validations=validation.HARDCORE_VALIDATIONS)
+        entries, errors, options = _beancount_load(loader, path, validation.HARDCORE_VALIDATIONS)
     except (Exception, SystemExit) as exc:  # a plugin that raises at import time, or exits
         facts.diagnostics.append(diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main)))
         return [], facts
@@ -225,8 +224,10 @@ def _file_digest(path: str) -> str | None:
 
 
 def _listing(folder: str) -> str:
+    """The names in ``folder``; hidden files (Beancount's own pickle cache, editor
+    swap files) do not count."""
     try:
-        names = sorted(os.listdir(folder))
+        names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
     except OSError:
         return ""
     return _digest("\n".join(names).encode("utf-8", "surrogateescape"))
@@ -291,6 +292,28 @@ def inputs_unchanged(inputs: Any) -> bool:
         if _matches(pattern) != matches:
             return False
     return True
+
+
+def _beancount_load(loader: Any, path: Path, validations: Any) -> tuple[Any, Any, Any]:
+    """Beancount's own load, minus its pickle cache.
+
+    ``load_file`` would write a cache next to the ledger, and
+    ``initialize(use_cache=False)`` deletes the one bean-check keeps there; both
+    change the user's books. The uncached loader underneath does neither.
+    """
+    from beancount.utils import encryption
+
+    filename = os.path.abspath(str(path))
+    uncached = getattr(loader, "_uncached_load_file", None)
+    result: tuple[Any, Any, Any]
+    if encryption.is_encrypted_file(filename):
+        result = loader.load_encrypted_file(filename, None, None, validations)  # never cached
+    elif uncached is None:  # a Beancount without it: at least do not write a cache
+        loader.initialize(use_cache=False)
+        result = loader.load_file(filename, extra_validations=validations)
+    else:
+        result = uncached(filename, None, validations, None)
+    return result
 
 
 def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:

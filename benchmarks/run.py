@@ -42,6 +42,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -225,8 +226,8 @@ def bench(
             sample, tail = run_once(expand(s.argv), acct_env if s.name != BEAN_CHECK else base_env, root)
             for leftover in outputs.iterdir():  # review output, removed outside the timed region
                 shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-            if sample.exit_code != 0 and not s.failure:
-                s.failure = tail.strip().splitlines()[-1] if tail.strip() else f"exit {sample.exit_code}"
+            if sample.exit_code != 0 and not s.failure and tail.strip():
+                s.failure = tail.strip().splitlines()[-1]
             return sample
 
         remove_pickle_caches(root)
@@ -280,6 +281,16 @@ def ensure_books(label: str, transactions: int, seed: int, years: int, cache: Pa
 # --- reporting ---------------------------------------------------------------------
 
 
+def _exit_text(code: int) -> str:
+    """``exit 1``, or ``killed by SIGTERM`` for a child ended by a signal."""
+    if code >= 0:
+        return f"exit {code}"
+    try:
+        return f"killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"killed by signal {-code}"
+
+
 def _ratio(a: float, b: float) -> float | None:
     return a / b if b > 0 else None
 
@@ -312,7 +323,8 @@ def table(books: Books, mode: str, series: Sequence[Series]) -> str:
             target = f"time ≤ {TIME_TARGETS[s.name]:.2f} {t_ok}, memory ≤ {MEMORY_TARGET:.2f} {m_ok}"
         codes = s.exit_codes
         if codes != [0]:
-            target = (target + "; " if target else "") + f"exit {','.join(map(str, codes))}" + (f": {s.failure[:80]}" if s.failure else "")
+            said = ", ".join(_exit_text(c) for c in codes)
+            target = (target + "; " if target else "") + said + (f": {s.failure[:80]}".replace("|", "\\|") if s.failure else "")
         rows.append(
             f"| {label} | {len(s.samples)} | {s.median:.2f} | {min(times):.2f}–{max(times):.2f} | {s.peak:.0f} | "
             f"{_fmt_ratio(t_ratio)} | {_fmt_ratio(m_ratio)} | {s.median * 1000 / kilo:.1f} | {target} |"

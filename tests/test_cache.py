@@ -303,3 +303,16 @@ def test_an_unreadable_profiles_subfolder_is_reported(root: Path, monkeypatch: p
     problems = [(d.code, d.file) for d in books.diagnostics if d.code == "file-unreadable"]
     assert problems == [("file-unreadable", "clients/archive")]
     assert "old" not in books.parties
+
+
+def test_bean_checks_own_cache_is_left_alone_and_ignored(root: Path, cache_dir: Path, loads: Loads) -> None:
+    """Loading must neither delete nor write Beancount's pickle cache in the books, and
+    bean-check writing one must not look like a change to the ledger."""
+    theirs = root / "ledger" / ".main.beancount.picklecache"
+    assert open_total(root) == 100
+    theirs.write_bytes(b"bean-check's")
+    assert open_total(root) == 100
+    assert loads.count == 1  # a hidden file appearing is not a ledger change
+    load_books(root, AS_OF, use_cache=False)  # a real load
+    assert theirs.read_bytes() == b"bean-check's"
+    assert sorted(p.name for p in (root / "ledger").iterdir()) == [".main.beancount.picklecache", "2026.beancount", "main.beancount"]
