@@ -130,7 +130,7 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     """
     use = cache.enabled() if use_cache is None else use_cache
     memo = cache.load_parsed(root) if use else None
-    before = dict(memo) if memo is not None else None
+    before = {k: v[0] for k, v in memo.items()} if memo is not None else None
     settings, problems = load_settings(root, memo)
     ledger_path = root / settings.ledger
     ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path, root) if use else None)
@@ -143,9 +143,8 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     problems += cross_check(books)
     books.diagnostics = sort_diagnostics(problems)
     if use and memo is not None:
-        current = {settings_key for settings_key in memo if (root / settings_key).exists()}
-        pruned = {k: v for k, v in memo.items() if k in current}
-        if pruned != before:
+        pruned = {k: v for k, v in memo.items() if (root / k).exists()}
+        if {k: v[0] for k, v in pruned.items()} != before:  # compare digests, not the records
             cache.save_parsed(root, pruned)
     if use and ledger.loaded:
         # The ledger had to be loaded: draw the facts the next command will want, then cache them.
