@@ -20,8 +20,6 @@ import re
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Callable, Iterable, cast
 
-import fastjsonschema
-
 if TYPE_CHECKING:
     import jsonschema
     from jsonschema import Draft202012Validator
@@ -83,6 +81,8 @@ def _fast(name: str) -> Callable[[Any], Any]:
             return lambda data: check(data, custom_formats=formats)
     except ImportError:
         pass
+    import fastjsonschema
+
     compiled: Callable[[Any], Any] = fastjsonschema.compile(_flat(name), formats={"date": _is_date}, detailed_exceptions=False)
     return compiled
 
@@ -97,6 +97,8 @@ def _flat(name: str) -> dict[str, Any]:
 
 def generate_validator(name: str) -> str:
     """Source of the module that validates ``name`` (``acct_tool/_validate_<name>.py``)."""
+    import fastjsonschema
+
     code = fastjsonschema.compile_to_code(_flat(name), formats={"date": _is_date}, detailed_exceptions=False)
     entry = re.search(r"^def (validate\w*)\(", code, re.M)
     assert entry is not None
@@ -178,10 +180,12 @@ def validate(doc: YamlDoc, schema_name: str) -> tuple[list[Diagnostic], set[Path
     """
     out: list[Diagnostic] = []
     bad: set[PathT] = BadPaths()
+    from fastjsonschema import JsonSchemaException
+
     try:
         _fast(schema_name)(doc.data)
         return out, bad
-    except fastjsonschema.JsonSchemaException:
+    except JsonSchemaException:
         pass
     for error in _validator(schema_name).iter_errors(doc.data):
         out.extend(_to_diagnostics(error, doc))

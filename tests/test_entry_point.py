@@ -58,3 +58,22 @@ def test_ctrl_c_exits_130(tmp_path: Path) -> None:
     if proc.returncode == -signal.SIGINT:  # a very slow start: Python was still importing
         pytest.skip("interrupted before the command started")
     assert proc.returncode == 130 and b"Interrupted." in err and b"Traceback" not in err
+
+
+@pytest.mark.parametrize("module", ["fastjsonschema", "beancount", "click"])
+def test_a_missing_dependency_is_a_clear_message(tmp_path: Path, module: str) -> None:
+    """An incomplete installation says what to install instead of printing a traceback."""
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text(
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {module!r} or name.startswith({module!r} + '.'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", "ACCT_TOOL_NO_CACHE": "1"}
+    result = subprocess.run([*CMD, "check"], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2, result.stderr
+    assert f"needs the Python package '{module}'" in result.stderr
+    assert "Traceback" not in result.stderr
