@@ -17,7 +17,7 @@ from acct_tool.crosscheck import cross_check
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.ledger import AccountPosting, Ledger, account_postings
 from acct_tool.parties import Party, load_parties
-from acct_tool.receivables import PartyPosting, extract_party_postings
+from acct_tool.party_postings import PartyPosting, extract_party_postings
 from acct_tool.revenue import Attribution, attribute_transactions, attribution_key
 from acct_tool.settings import SETTINGS_FILE, Settings, load_settings
 

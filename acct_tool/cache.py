@@ -40,11 +40,12 @@ import tempfile
 import types
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from acct_tool import __version__
 from acct_tool.diagnostics import Diagnostic, Location, Severity
-from acct_tool.ledger import AccountPosting, LedgerFacts, OpenFact, inputs_unchanged
+from acct_tool.inputs import inputs_unchanged
+from acct_tool.ledger import AccountPosting, LedgerFacts, OpenFact
 
 FORMAT = 1
 MAGIC = "acct-tool-cache"
@@ -212,7 +213,7 @@ def _party_postings_encode(rows: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def _party_postings_decode(rows: list[Any]) -> list[Any]:
-    from acct_tool.receivables import PartyPosting
+    from acct_tool.party_postings import PartyPosting
 
     fromordinal = datetime.date.fromordinal
     return [

@@ -27,11 +27,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
-from acct_tool.ledger import Transaction, display_path
+from acct_tool.party_postings import PartyPosting
 from acct_tool.money import format_number
 
 if TYPE_CHECKING:
@@ -230,108 +229,6 @@ class _Credit:
         return self.amount - self.applied
 
 
-def _meta_text(meta: Mapping[str, object] | None, *keys: str) -> str | None:
-    if not meta:
-        return None
-    for key in keys:
-        value = meta.get(key)
-        if value is not None and str(value).strip():
-            return str(value).strip()
-    return None
-
-
-class PartyPosting(NamedTuple):
-    """A posting to a party's account, with what the allocation needs to know about its
-    transaction. Extracted once from the ledger (and cacheable); amounts keep the
-    ledger's sign."""
-
-    account: str  # the party's account (postings to sub-accounts map to it)
-    date: Date
-    number: Decimal
-    currency: str
-    txn: int  # index of the transaction, to tell postings of one transaction apart
-    links: tuple[str, ...]
-    posting_invoice: str | None  # `invoice:` metadata on the posting
-    txn_invoice: str | None  # ... on the transaction
-    posting_bill: str | None
-    txn_bill: str | None
-    due: object  # the transaction's `due:` metadata, as written
-    refund: bool
-    credit_note: bool
-    cash_leg: bool
-    narration: str
-    file: str
-    line: int | None
-
-    def refs(self, key: str) -> tuple[str | None, str | None]:
-        """(posting, transaction) metadata for ``invoice`` or ``bill``."""
-        if key == "invoice":
-            return self.posting_invoice, self.txn_invoice
-        return self.posting_bill, self.txn_bill
-
-
-def extract_party_postings(
-    transactions: Iterable[Transaction], accounts: Iterable[str], root: Path, cash_roots: tuple[str, ...] = ("Assets", "Liabilities")
-) -> list[PartyPosting]:
-    """Every posting to one of ``accounts`` (or a sub-account), in ledger order.
-
-    ``cash_roots`` are the ledger's asset and liability roots (options
-    ``name_assets``/``name_liabilities``): a credit with a leg there moved money."""
-    wanted = set(accounts)
-    paths: dict[str, str] = {}
-    resolved: dict[str, str | None] = {}
-
-    def party_account(account: str) -> str | None:
-        if account not in resolved:
-            found = None
-            parent = account
-            while True:
-                if parent in wanted:
-                    found = parent
-                    break
-                if ":" not in parent:
-                    break
-                parent = parent.rsplit(":", 1)[0]
-            resolved[account] = found
-        return resolved[account]
-
-    out: list[PartyPosting] = []
-    for index, txn in enumerate(transactions):
-        for posting in txn.postings:
-            account = party_account(posting.account)
-            if account is None or posting.units is None or posting.units.number is None:
-                continue
-            pmeta = posting.meta if posting.meta and len(posting.meta) > 2 else None  # beyond filename and lineno
-            tmeta = txn.meta if txn.meta and len(txn.meta) > 2 else None
-            meta = posting.meta if posting.meta and "filename" in posting.meta else txn.meta
-            filename = meta.get("filename", "")
-            if filename not in paths:
-                paths[filename] = display_path(filename, root) or filename
-            line = meta.get("lineno")
-            out.append(
-                PartyPosting(
-                    account,
-                    txn.date,
-                    posting.units.number,
-                    posting.units.currency,
-                    index,
-                    tuple(sorted(txn.links)) if txn.links else (),
-                    _meta_text(pmeta, "invoice") if pmeta else None,
-                    _meta_text(tmeta, "invoice") if tmeta else None,
-                    _meta_text(pmeta, "bill") if pmeta else None,
-                    _meta_text(tmeta, "bill") if tmeta else None,
-                    tmeta.get("due") if tmeta else None,
-                    bool((pmeta and _meta_text(pmeta, "refund")) or (tmeta and _meta_text(tmeta, "refund"))),
-                    bool((pmeta and _meta_text(pmeta, "credit_note")) or (tmeta and _meta_text(tmeta, "credit_note"))),
-                    _has_cash_leg(txn, posting.account, cash_roots),
-                    txn.narration or txn.payee or "",
-                    paths[filename],
-                    line if isinstance(line, int) else None,
-                )
-            )
-    return out
-
-
 def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems:
     """Documents, credits, their allocation and the tie-out for one side at ``as_of``."""
     as_of = as_of or books.as_of
@@ -350,7 +247,6 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
     all_numbers: dict[str, Date] = {}  # documents anywhere in the ledger, for "unknown" checks
     balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
 
-    sign = side.sign
     is_ar = side is Side.AR
     for pp in books.party_postings():
         (account, date, raw, currency, txn, links, p_inv, t_inv, p_bill, t_bill, _, refund, credit_note, cash_leg, narration, file, line) = pp
@@ -552,11 +448,6 @@ def _apply(credit: _Credit, doc: _Doc, how: str) -> None:
     doc.apps.append(Application(credit.date, take, credit.ref, how))
     doc.paid += take
     credit.applied += take
-
-
-def _has_cash_leg(txn: Transaction, account: str, cash_roots: tuple[str, ...] = ("Assets", "Liabilities")) -> bool:
-    """True when money moved: some other posting is an asset or liability (a bank, say)."""
-    return any(p.account != account and p.account.split(":", 1)[0] in cash_roots for p in txn.postings)
 
 
 def _due(pp: PartyPosting, party: Party, default_days: int, problems: list[Diagnostic]) -> Date:

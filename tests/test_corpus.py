@@ -49,7 +49,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from acct_tool import reports
+from acct_tool import template_limits
 from acct_tool.cli import cli
 from acct_tool.diagnostics import CODES
 from codes_seen import record
@@ -364,8 +364,8 @@ def judge(case: Case, out: Outcome) -> None:
 @pytest.fixture(autouse=True)
 def _small_template_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hostile templates hit the render limits sooner here than in real use (60 s, 2 GB)."""
-    monkeypatch.setattr(reports, "MAX_SECONDS", 1.0)
-    monkeypatch.setattr(reports, "MAX_MEMORY", 400_000_000)
+    monkeypatch.setattr(template_limits, "MAX_SECONDS", 1.0)
+    monkeypatch.setattr(template_limits, "MAX_MEMORY", 400_000_000)
 
 
 @pytest.fixture

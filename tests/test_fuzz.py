@@ -35,7 +35,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acct_tool import reports
+from acct_tool import template_limits
 from acct_tool.bank import match_lines
 from acct_tool.diagnostics import CODES
 from acct_tool.ledger import AccountPosting
@@ -336,8 +336,8 @@ TEMPLATE_PARTS = st.sampled_from(
 
 @pytest.fixture
 def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reports, "MAX_SECONDS", 2.0)
-    monkeypatch.setattr(reports, "MAX_MEMORY", 300_000_000)
+    monkeypatch.setattr(template_limits, "MAX_SECONDS", 2.0)
+    monkeypatch.setattr(template_limits, "MAX_MEMORY", 300_000_000)
 
 
 @FUZZ

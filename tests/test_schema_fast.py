@@ -4,7 +4,6 @@ valid profiles skip the slow validator, so a disagreement would hide a problem."
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import yaml

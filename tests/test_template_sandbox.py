@@ -20,7 +20,7 @@ import pytest
 import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
-from acct_tool import reports
+from acct_tool import template_limits
 from acct_tool.reports import Templates
 from codes_seen import record
 from conftest import EXAMPLES_AS_OF, run_cli
@@ -202,10 +202,10 @@ BOMBS = [
 
 @pytest.fixture
 def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reports, "MAX_SIZE", 1_000_000)
-    monkeypatch.setattr(reports, "MAX_OUTPUT", 5_000_000)
-    monkeypatch.setattr(reports, "MAX_SECONDS", 1.0)
-    monkeypatch.setattr(reports, "MAX_MEMORY", 300_000_000)
+    monkeypatch.setattr(template_limits, "MAX_SIZE", 1_000_000)
+    monkeypatch.setattr(template_limits, "MAX_OUTPUT", 5_000_000)
+    monkeypatch.setattr(template_limits, "MAX_SECONDS", 1.0)
+    monkeypatch.setattr(template_limits, "MAX_MEMORY", 300_000_000)
 
 
 def render(source: str, context: dict[str, Any] | None = None) -> tuple[str | None, list[Any]]:
