@@ -90,15 +90,6 @@ class Books:
         store[account] = value
         return value
 
-    def party_for_account(self) -> dict[str, Party]:
-        """Receivable and payable accounts -> the party that claims them (first by id)."""
-        out: dict[str, Party] = {}
-        for party in self.parties.values():
-            for account in (party.receivable, party.payable):
-                if account:
-                    out.setdefault(account, party)
-        return out
-
 
 def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
     """``--books``, else ``$ACCT_TOOL_BOOKS``, else the nearest folder upwards holding acct-tool.yaml."""

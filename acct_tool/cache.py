@@ -365,7 +365,3 @@ def save_parsed(root: Path, parsed: dict[str, tuple[str, Any]]) -> None:
     except (pickle.PicklingError, TypeError, AttributeError):
         return
     _write(files_cache_file(root), {"root": str(root.resolve())}, payload)
-
-
-def content_digest(data: bytes) -> str:
-    return _digest(data)

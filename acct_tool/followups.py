@@ -106,10 +106,6 @@ class Followups:
     def overdue(self) -> tuple[Followup, ...]:
         return tuple(f for f in self.items if f.overdue)
 
-    def by_owner(self) -> dict[str, tuple[Followup, ...]]:
-        owners = sorted({f.owner or "" for f in self.items})
-        return {o: tuple(f for f in self.items if (f.owner or "") == o) for o in owners}
-
 
 def followups(
     books: Books,

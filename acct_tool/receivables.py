@@ -162,9 +162,6 @@ class OpenItems:
             credits[c.party].append(c)
         return docs, credits
 
-    def documents_of(self, party: str) -> list[Document]:
-        return self._by_party[0].get(party, [])
-
     def open_documents(self, party: str | None = None) -> list[Document]:
         docs = self.documents if party is None else self._by_party[0].get(party, [])
         return [d for d in docs if d.amount != d.paid]
