@@ -12,6 +12,7 @@ ledger must really be loaded.
 from __future__ import annotations
 
 import datetime
+import functools
 import gc
 import os
 import re
@@ -159,8 +160,11 @@ class Ledger:
                 yield entry
 
 
+@functools.lru_cache(maxsize=4096)
 def display_path(filename: str | None, root: Path) -> str | None:
-    """A file name as shown to the user: relative to the books root when inside it."""
+    """A file name as shown to the user: relative to the books root when inside it.
+
+    Cached: engines ask for the same few files once per posting."""
     if not filename or filename.startswith("<"):
         return None
     path = Path(filename)
@@ -234,7 +238,6 @@ def _beancount_load(loader: Any, path: Path, validations: Any) -> tuple[Any, Any
 
 def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:
     """Opened accounts, and where each account is first posted to."""
-    paths: dict[str, str] = {}
     first = facts.first_use
     count = 0
     for entry in entries:
@@ -245,10 +248,8 @@ def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:
                 if posting.account not in first:
                     meta = posting.meta or entry.meta or {}
                     filename = meta.get("filename") or ""
-                    if filename not in paths:
-                        paths[filename] = display_path(filename, root) or ""
                     line = meta.get("lineno")
-                    first[posting.account] = Location(paths[filename], line if isinstance(line, int) else None)
+                    first[posting.account] = Location(display_path(filename, root) or "", line if isinstance(line, int) else None)
         elif kind == "Open" and entry.account not in facts.opens:
             facts.opens[entry.account] = OpenFact(entry.account, entry.date, tuple(entry.currencies or ()))
     facts.transactions = count

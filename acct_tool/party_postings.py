@@ -68,7 +68,6 @@ def extract_party_postings(
     ``cash_roots`` are the ledger's asset and liability roots (options
     ``name_assets``/``name_liabilities``): a credit with a leg there moved money."""
     wanted = set(accounts)
-    paths: dict[str, str] = {}
     resolved: dict[str, str | None] = {}
 
     def party_account(account: str) -> str | None:
@@ -95,8 +94,6 @@ def extract_party_postings(
             tmeta = txn.meta if txn.meta and len(txn.meta) > 2 else None
             meta = posting.meta if posting.meta and "filename" in posting.meta else txn.meta
             filename = meta.get("filename", "")
-            if filename not in paths:
-                paths[filename] = display_path(filename, root) or filename
             line = meta.get("lineno")
             out.append(
                 PartyPosting(
@@ -115,7 +112,7 @@ def extract_party_postings(
                     bool((pmeta and _meta_text(pmeta, "credit_note")) or (tmeta and _meta_text(tmeta, "credit_note"))),
                     _has_cash_leg(txn, posting.account, cash_roots),
                     txn.narration or txn.payee or "",
-                    paths[filename],
+                    display_path(filename, root) or filename,
                     line if isinstance(line, int) else None,
                 )
             )

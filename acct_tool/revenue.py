@@ -117,14 +117,11 @@ def attribute_transactions(transactions: Iterable[Any], parties: Iterable[Party]
 
     out: dict[str, list[RevenuePosting]] = defaultdict(list)
     problems: list[Diagnostic] = []
-    paths: dict[str, str] = {}
     for txn in transactions:
         meta = txn.meta or {}
         filename = str(meta.get("filename", ""))
-        if filename not in paths:
-            paths[filename] = display_path(filename, root) or filename
         line = meta.get("lineno")
-        where = Location(paths[filename], line if isinstance(line, int) else None)
+        where = Location(display_path(filename, root) or filename, line if isinstance(line, int) else None)
         narration = txn.narration or txn.payee or ""
         shares: dict[str, Decimal] = defaultdict(lambda: ZERO)
         involved: dict[str, Party] = {}
