@@ -270,6 +270,36 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
             kind = "credit note" if credit_note or not cash_leg else "payment"
             credits.append(_Credit(kind, party, account, date, currency, -number, refs, bool(posting_ref), narration, file, line))
 
+    docs, by_number = _number_documents(docs, key, books.settings.operating_currency or "USD", problems)
+    fifo = _apply_linked(credits, by_number, all_numbers, key, problems)
+    _replay(docs, credits, fifo, refunds, problems)
+
+    docs.sort(key=lambda d: (d.party.id, d.date, d.number or "", d.file, d.line or 0))
+    documents = tuple(
+        Document(side, d.number or f"{d.file}:{d.line}", d.number, d.party.id, d.account, d.date, d.due, d.currency, d.amount, tuple(d.apps), d.narration, Location(d.file, d.line), d.paid)
+        for d in docs
+    )
+    credits.sort(key=lambda c: (c.party.id, c.date, c.file, c.line or 0))
+    credit_records = tuple(
+        Credit(side, f"{c.file}:{c.line}", c.kind, c.party.id, c.account, c.date, c.currency, c.amount, c.applied, tuple(c.refs), c.narration, Location(c.file, c.line))
+        for c in credits
+    )
+    refund_records = tuple(
+        Credit(side, r.ref, r.kind, r.party.id, r.account, r.date, r.currency, r.amount, r.applied, (), r.narration, r.where)
+        for r in sorted(refunds, key=lambda c: (c.party.id, c.date, c.ref))
+    )
+    ties = _tie_out(documents, credit_records, balances, accounts)
+    for tie in ties:
+        if not tie.ok:
+            party = books.parties[tie.party]
+            problems.append(diag("tie-out", f"{tie.party} {tie.currency}: open {key}s {format_number(tie.open_documents)} minus unapplied credits {format_number(tie.unapplied_credits)} differ from the ledger balance {format_number(tie.ledger_balance)} by {format_number(tie.difference)}", party.where("accounts")))
+    problems += _credit_limits(books, side, documents, credit_records)
+    return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(books.parties), refund_records)
+
+
+def _number_documents(docs: list[_Doc], key: str, operating: str, problems: list[Diagnostic]) -> tuple[list[_Doc], dict[str, _Doc]]:
+    """Merge an invoice written as several postings; index documents by number, and
+    report documents with no number, a number used twice, or a foreign currency."""
     by_number: dict[str, _Doc] = {}
     merged: list[_Doc] = []
     for doc in docs:
@@ -294,12 +324,15 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
         by_number[doc.number] = doc
         allowed = currencies_of.get(doc.party.id)
         if allowed is None:
-            allowed = currencies_of[doc.party.id] = party_currencies(doc.party, books.settings.operating_currency or "USD")
+            allowed = currencies_of[doc.party.id] = party_currencies(doc.party, operating)
         if doc.currency not in allowed:
             problems.append(diag("document-currency", f"{key} {doc.number} is in {doc.currency}, but {doc.party.id} uses {', '.join(allowed)}", doc.where, hint="add the currency to the profile's `currencies`"))
+    return docs, by_number
 
-    # Explicit references first (metadata, then links), then FIFO for the rest; in
-    # ledger order (Beancount sorts entries by date).
+
+def _apply_linked(credits: list[_Credit], by_number: dict[str, _Doc], all_numbers: dict[str, Date], key: str, problems: list[Diagnostic]) -> list[_Credit]:
+    """Apply credits to the documents they name (metadata, then links), in ledger
+    order; return the credits left for FIFO."""
     fifo: list[_Credit] = []
     for credit in credits:
         targets: list[_Doc] = []
@@ -336,12 +369,19 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
             if overpaid:
                 names = ", ".join(d.ref for d in overpaid)
                 problems.append(diag("overpaid-document", f"{names} overpaid by {format_number(credit.left)} {credit.currency}; the surplus is an unapplied credit", credit.where))
+    return fifo
 
-    # FIFO and refunds, in date order. A document becomes payable on its date; an
-    # unlinked credit pays the open documents of its party and currency oldest due
-    # first, and what it cannot place yet waits for the next document. A refund
-    # pays back what is unapplied on its date (so a later invoice does not swallow
-    # a prepayment that was refunded before it existed).
+
+def _replay(docs: list[_Doc], credits: list[_Credit], fifo: list[_Credit], refunds: list[_Credit], problems: list[Diagnostic]) -> None:
+    """Unlinked credits and refunds, in date order.
+
+    A document becomes payable on its date; an unlinked credit pays the open
+    documents of its party and currency oldest due first, and what it cannot
+    place yet waits for the next document. A refund pays back what is unapplied
+    on its date (so a later invoice does not swallow a prepayment that was
+    refunded before it existed); a refund beyond that becomes an unnumbered
+    document, added to ``docs``.
+    """
     fifo_keys = {(id(c.party), c.currency) for c in fifo} | {(id(r.party), r.currency) for r in refunds}
     events: list[tuple[Date, int, int, object]] = []
     for n, doc in enumerate(docs):
@@ -406,28 +446,6 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
             if back.left > ZERO:
                 docs.append(_Doc(None, back.party, back.account, back.date, back.date, back.currency, back.left, back.narration, back.file, back.line, -1))
                 problems.append(diag("unnumbered-document", f"refund of {format_number(back.left)} {back.currency} exceeds the unapplied credits of {back.party.id}", back.where))
-
-    docs.sort(key=lambda d: (d.party.id, d.date, d.number or "", d.file, d.line or 0))
-    documents = tuple(
-        Document(side, d.number or f"{d.file}:{d.line}", d.number, d.party.id, d.account, d.date, d.due, d.currency, d.amount, tuple(d.apps), d.narration, Location(d.file, d.line), d.paid)
-        for d in docs
-    )
-    credits.sort(key=lambda c: (c.party.id, c.date, c.file, c.line or 0))
-    credit_records = tuple(
-        Credit(side, f"{c.file}:{c.line}", c.kind, c.party.id, c.account, c.date, c.currency, c.amount, c.applied, tuple(c.refs), c.narration, Location(c.file, c.line))
-        for c in credits
-    )
-    refund_records = tuple(
-        Credit(side, r.ref, r.kind, r.party.id, r.account, r.date, r.currency, r.amount, r.applied, (), r.narration, r.where)
-        for r in sorted(refunds, key=lambda c: (c.party.id, c.date, c.ref))
-    )
-    ties = _tie_out(documents, credit_records, balances, accounts)
-    for tie in ties:
-        if not tie.ok:
-            party = books.parties[tie.party]
-            problems.append(diag("tie-out", f"{tie.party} {tie.currency}: open {key}s {format_number(tie.open_documents)} minus unapplied credits {format_number(tie.unapplied_credits)} differ from the ledger balance {format_number(tie.ledger_balance)} by {format_number(tie.difference)}", party.where("accounts")))
-    problems += _credit_limits(books, side, documents, credit_records)
-    return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(books.parties), refund_records)
 
 
 def party_currencies(party: Party, operating: str) -> tuple[str, ...]:
