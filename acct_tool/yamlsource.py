@@ -306,7 +306,11 @@ def _convert(node: yaml.Node, path: PathT, depth: int, doc: YamlDoc, out: list[D
     merged: dict[str, Any] = {}
     for key_node, value_node in node.value:
         if key_node.tag == _T + "merge":
-            for source in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
+            listed = isinstance(value_node, yaml.SequenceNode)
+            for source in value_node.value if listed else [value_node]:
+                if not isinstance(source, yaml.MappingNode):  # PyYAML refuses these; never drop them silently
+                    out.append(_merge_problem(source, listed, doc.file))
+                    continue
                 value = _convert(source, path, depth + 1, doc, out)
                 if isinstance(value, dict):
                     for k, v in value.items():
@@ -334,6 +338,13 @@ def _convert(node: yaml.Node, path: PathT, depth: int, doc: YamlDoc, out: list[D
     for k, v in merged.items():
         result.setdefault(k, v)
     return result
+
+
+def _merge_problem(source: yaml.Node, listed: bool, file: str) -> Diagnostic:
+    line, col = _mark(source)
+    found = {yaml.ScalarNode: "a single value", yaml.SequenceNode: "a list"}.get(type(source), "something else")
+    wanted = "each item of a merge key (<<) must be a mapping" if listed else "a merge key (<<) takes a mapping or a list of mappings"
+    return diag("wrong-type", f"{wanted}, not {found}", Location(file, line, col), hint="merge an anchored mapping, e.g. `<<: *defaults`")
 
 
 def _tag_problem(node: yaml.Node, file: str) -> Diagnostic:
