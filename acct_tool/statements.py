@@ -24,6 +24,7 @@ from typing import Any, Iterator
 from acct_tool.diagnostics import Diagnostic, Location, Severity, diag
 from acct_tool.schema import did_you_mean
 from acct_tool.settings import StatementFormat
+from acct_tool.yamlsource import kind_problem
 
 #: Statements larger than this are refused (a decade of daily lines is a few MB).
 MAX_BYTES = 200_000_000
@@ -58,7 +59,11 @@ def read_statement(
     """Read ``path``; ``display`` is the path shown in diagnostics."""
     here = Location(display)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        problem = kind_problem(info.st_mode)
+        if problem is not None:  # a FIFO would block, a device never end
+            return [], [diag("file-unreadable", f"{display} {problem}", here)]
+        size = info.st_size
         if size > max_bytes:
             message = f"{display} is {size:,} bytes; the limit for a statement is {max_bytes:,}"
             return [], [diag("statement-too-large", message, here, hint="split the statement by month")]

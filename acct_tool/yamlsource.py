@@ -87,15 +87,46 @@ class _Refused(Exception):
         self.diagnostic = diagnostic
 
 
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def kind_problem(mode: int) -> str | None:
+    """What is wrong with reading a file of this ``st_mode`` as text, as words that follow its
+    name ("is a FIFO, not a regular file"); ``None`` for a regular file. Reading a FIFO or a
+    device would block or never end, so callers refuse before opening."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    kind = next((name for test, name in _KINDS if test(mode)), "something other than a file")
+    return f"is {kind}, not a regular file"
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a regular file ("does not exist", "is a FIFO, not a
+    regular file", ...), as words that follow its name; ``None`` when it can."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "is a link to a file that does not exist" if path.is_symlink() else "does not exist"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    return kind_problem(mode)
+
+
 def read_text(path: Path, display: str, max_bytes: int) -> tuple[str | None, list[Diagnostic]]:
     """Read a UTF-8 text file, turning every failure into a diagnostic."""
     here = Location(display)
     try:
-        if path.is_dir():
-            return None, [diag("file-unreadable", f"{display} is a folder, not a file", here)]
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
-            return None, [diag("file-unreadable", f"{display} is not a regular file", here)]
+        problem = kind_problem(info.st_mode)
+        if problem is not None:
+            return None, [diag("file-unreadable", f"{display} {problem}", here)]
         size = info.st_size
         if size > max_bytes:
             return None, [
