@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "f7594e43845054c675f1be9a6bf3e49babf85a0b5a0ff7b1b3f8f16276783fac"
+SCHEMA_SHA256 = "08d0d7b1279eb1ca865dc2404bc8418ee273448e70b1a6ebbbae029d51679eca"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -14,7 +14,7 @@ REGEX_PATTERNS = {
     '^\\d{4}-\\d{2}-\\d{2}(?!\n)$': re.compile('^\\d{4}-\\d{2}-\\d{2}(?!\n)\\Z'),
     "^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
     '^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$': re.compile('^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)\\Z'),
-    "^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
+    "^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
     '^[^@\\s]+@[^@\\s]+(?!\n)$': re.compile('^[^@\\s]+@[^@\\s]+(?!\n)\\Z'),
     '^(19|20|21)\\d\\d(?!\n)$': re.compile('^(19|20|21)\\d\\d(?!\n)\\Z')
 }
@@ -192,8 +192,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__terms__creditlimit, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms.credit_limit must be string")
                     if isinstance(data__terms__creditlimit, str):
-                        if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__terms__creditlimit):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms.credit_limit must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                        if not REGEX_PATTERNS["^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__terms__creditlimit):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms.credit_limit must match pattern ^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                 if data__terms_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms must not contain "+str(data__terms_keys)+" properties")
         if "contract" in data_keys:
@@ -240,8 +240,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__contract__value, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.value must be string")
                     if isinstance(data__contract__value, str):
-                        if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__contract__value):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.value must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                        if not REGEX_PATTERNS["^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__contract__value):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.value must match pattern ^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                 if "auto_renew" in data__contract_keys:
                     data__contract_keys.remove("auto_renew")
                     data__contract__autorenew = data__contract["auto_renew"]
@@ -666,8 +666,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__opportunities_item__value, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].value".format(**locals()) + " must be string")
                             if isinstance(data__opportunities_item__value, str):
-                                if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__opportunities_item__value):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].value".format(**locals()) + " must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                                if not REGEX_PATTERNS["^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__opportunities_item__value):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].value".format(**locals()) + " must match pattern ^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                         if "stage" in data__opportunities_item_keys:
                             data__opportunities_item_keys.remove("stage")
                             data__opportunities_item__stage = data__opportunities_item["stage"]
@@ -737,8 +737,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                                 if not isinstance(data__targets__revenue_value, (str)):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue.{data__targets__revenue_key}".format(**locals()) + " must be string")
                                 if isinstance(data__targets__revenue_value, str):
-                                    if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__targets__revenue_value):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue.{data__targets__revenue_key}".format(**locals()) + " must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                                    if not REGEX_PATTERNS["^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__targets__revenue_value):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue.{data__targets__revenue_key}".format(**locals()) + " must match pattern ^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                         data__targets__revenue_len = len(data__targets__revenue)
                         if data__targets__revenue_len != 0:
                             data__targets__revenue_property_names = True

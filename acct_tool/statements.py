@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from acct_tool.diagnostics import Diagnostic, Location, Severity, diag
+from acct_tool.money import BOUND, within_bound
 from acct_tool.schema import did_you_mean
 from acct_tool.settings import StatementFormat
 from acct_tool.yamlsource import kind_problem
@@ -296,6 +297,9 @@ def _line(
             column = getattr(fmt, role)
             convention = f"decimal mark {fmt.decimal_mark!r}" + (f", thousands separator {fmt.thousands_separator!r}" if fmt.thousands_separator else ", no thousands separator")
             problems.append(diag("statement-bad-number", f"{shown} in column '{column}' is not a number with {convention}", where(role)))
+        elif not within_bound(value):  # the bound profiles have: larger sums would be rounded
+            problems.append(diag("statement-bad-number", f"{cell.strip()!r} in column '{getattr(fmt, role)}' has too many digits: amounts have {BOUND}", where(role)))
+            return None
         return value
 
     amount: Decimal | None = None
