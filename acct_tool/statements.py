@@ -23,6 +23,7 @@ from typing import Any, Iterator
 
 from acct_tool.diagnostics import Diagnostic, Location, Severity, diag
 from acct_tool.money import BOUND, within_bound
+from acct_tool.periods import DATE_RANGE, in_range
 from acct_tool.schema import did_you_mean
 from acct_tool.settings import StatementFormat
 from acct_tool.yamlsource import kind_problem
@@ -286,6 +287,9 @@ def _line(
     if date is None:
         shown = repr(raw_date) if raw_date else "an empty date"
         problems.append(diag("statement-bad-date", f"{shown} in column '{fmt.date}' does not match the date format {fmt.date_format!r}", where("date")))
+    elif not in_range(date):
+        problems.append(diag("statement-bad-date", f"{raw_date!r} in column '{fmt.date}' is outside the dates acct-tool handles ({DATE_RANGE})", where("date")))
+        date = None
 
     def amount_of(role: str, *, required: bool) -> Decimal | None:
         cell = fields[columns[role]]

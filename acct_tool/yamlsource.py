@@ -24,6 +24,7 @@ from typing import Any, Union
 import yaml
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
+from acct_tool.periods import in_range
 
 try:  # the C composer is several times faster; marks and errors are the same
     _Base: type = yaml.CSafeLoader
@@ -406,12 +407,14 @@ def _scalar(node: yaml.ScalarNode, file: str, out: list[Diagnostic]) -> Any:
 
 
 def parse_date(text: object) -> datetime.date | None:
-    """Parse an ISO date string as stored in :class:`YamlDoc`; ``None`` when it is not one."""
+    """Parse an ISO date string as stored in :class:`YamlDoc`; ``None`` when it is not one,
+    or is outside the dates acct-tool handles (the schema says so with a diagnostic)."""
     if isinstance(text, datetime.date):
-        return text
+        return text if in_range(text) else None
     if not isinstance(text, str) or len(text) != 10:
         return None
     try:
-        return datetime.date.fromisoformat(text)
+        day = datetime.date.fromisoformat(text)
     except ValueError:
         return None
+    return day if in_range(day) else None
