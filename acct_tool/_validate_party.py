@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "f7594e43845054c675f1be9a6bf3e49babf85a0b5a0ff7b1b3f8f16276783fac"
+SCHEMA_SHA256 = "e19e565b7d7f4698c392fedbf90a749e2820d054d0bd8a1bfdbc079fcc1ee6d0"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -11,10 +11,10 @@ from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
 REGEX_PATTERNS = {
     '^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$': re.compile('^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)\\Z'),
-    '^\\d{4}-\\d{2}-\\d{2}(?!\n)$': re.compile('^\\d{4}-\\d{2}-\\d{2}(?!\n)\\Z'),
+    '^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$': re.compile('^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)\\Z'),
     "^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
     '^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$': re.compile('^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)\\Z'),
-    "^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
+    "^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
     '^[^@\\s]+@[^@\\s]+(?!\n)$': re.compile('^[^@\\s]+@[^@\\s]+(?!\n)\\Z'),
     '^(19|20|21)\\d\\d(?!\n)$': re.compile('^(19|20|21)\\d\\d(?!\n)\\Z')
 }
@@ -84,8 +84,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
             if not isinstance(data__since, (str)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".since must be string")
             if isinstance(data__since, str):
-                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__since):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".since must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
+                if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__since):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".since must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                 if not custom_formats["date"](data__since):
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".since must be date")
         if "website" in data_keys:
@@ -192,8 +192,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__terms__creditlimit, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms.credit_limit must be string")
                     if isinstance(data__terms__creditlimit, str):
-                        if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__terms__creditlimit):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms.credit_limit must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                        if not REGEX_PATTERNS["^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__terms__creditlimit):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms.credit_limit must match pattern ^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                 if data__terms_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".terms must not contain "+str(data__terms_keys)+" properties")
         if "contract" in data_keys:
@@ -210,8 +210,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__contract__start, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.start must be string")
                     if isinstance(data__contract__start, str):
-                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__contract__start):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.start must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
+                        if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__contract__start):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.start must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                         if not custom_formats["date"](data__contract__start):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.start must be date")
                 if "end" in data__contract_keys:
@@ -220,8 +220,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__contract__end, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.end must be string")
                     if isinstance(data__contract__end, str):
-                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__contract__end):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.end must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
+                        if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__contract__end):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.end must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                         if not custom_formats["date"](data__contract__end):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.end must be date")
                 if "renewal" in data__contract_keys:
@@ -230,8 +230,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__contract__renewal, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.renewal must be string")
                     if isinstance(data__contract__renewal, str):
-                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__contract__renewal):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.renewal must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
+                        if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__contract__renewal):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.renewal must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                         if not custom_formats["date"](data__contract__renewal):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.renewal must be date")
                 if "value" in data__contract_keys:
@@ -240,8 +240,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                     if not isinstance(data__contract__value, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.value must be string")
                     if isinstance(data__contract__value, str):
-                        if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__contract__value):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.value must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                        if not REGEX_PATTERNS["^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__contract__value):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".contract.value must match pattern ^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                 if "auto_renew" in data__contract_keys:
                     data__contract_keys.remove("auto_renew")
                     data__contract__autorenew = data__contract["auto_renew"]
@@ -374,8 +374,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__interactions_item__date, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].date".format(**locals()) + " must be string")
                             if isinstance(data__interactions_item__date, str):
-                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__interactions_item__date):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].date".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
+                                if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__interactions_item__date):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].date".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                                 if not custom_formats["date"](data__interactions_item__date):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].date".format(**locals()) + " must be date")
                         if "channel" in data__interactions_item_keys:
@@ -450,8 +450,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                                     if not isinstance(data__interactions_item__nextstep__due, (str)):
                                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.due".format(**locals()) + " must be string")
                                     if isinstance(data__interactions_item__nextstep__due, str):
-                                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__interactions_item__nextstep__due):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.due".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
+                                        if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__interactions_item__nextstep__due):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.due".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                                         if not custom_formats["date"](data__interactions_item__nextstep__due):
                                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.due".format(**locals()) + " must be date")
                                 if "owner" in data__interactions_item__nextstep_keys:
@@ -474,8 +474,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                                     if not isinstance(data__interactions_item__nextstep__doneon, (str)):
                                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.done_on".format(**locals()) + " must be string")
                                     if isinstance(data__interactions_item__nextstep__doneon, str):
-                                        if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__interactions_item__nextstep__doneon):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.done_on".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
+                                        if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__interactions_item__nextstep__doneon):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.done_on".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                                         if not custom_formats["date"](data__interactions_item__nextstep__doneon):
                                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.done_on".format(**locals()) + " must be date")
                                 if data__interactions_item__nextstep_keys:
@@ -526,8 +526,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__satisfaction_item__date, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".satisfaction[{data__satisfaction_x}].date".format(**locals()) + " must be string")
                             if isinstance(data__satisfaction_item__date, str):
-                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__satisfaction_item__date):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".satisfaction[{data__satisfaction_x}].date".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
+                                if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__satisfaction_item__date):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".satisfaction[{data__satisfaction_x}].date".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                                 if not custom_formats["date"](data__satisfaction_item__date):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".satisfaction[{data__satisfaction_x}].date".format(**locals()) + " must be date")
                         if "nps" in data__satisfaction_item_keys:
@@ -580,8 +580,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__risks_item__opened, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].opened".format(**locals()) + " must be string")
                             if isinstance(data__risks_item__opened, str):
-                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__risks_item__opened):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].opened".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
+                                if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__risks_item__opened):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].opened".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                                 if not custom_formats["date"](data__risks_item__opened):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].opened".format(**locals()) + " must be date")
                         if "summary" in data__risks_item_keys:
@@ -628,8 +628,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__risks_item__closed, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].closed".format(**locals()) + " must be string")
                             if isinstance(data__risks_item__closed, str):
-                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__risks_item__closed):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].closed".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
+                                if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__risks_item__closed):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].closed".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                                 if not custom_formats["date"](data__risks_item__closed):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".risks[{data__risks_x}].closed".format(**locals()) + " must be date")
                         if data__risks_item_keys:
@@ -666,8 +666,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__opportunities_item__value, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].value".format(**locals()) + " must be string")
                             if isinstance(data__opportunities_item__value, str):
-                                if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__opportunities_item__value):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].value".format(**locals()) + " must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                                if not REGEX_PATTERNS["^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__opportunities_item__value):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].value".format(**locals()) + " must match pattern ^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                         if "stage" in data__opportunities_item_keys:
                             data__opportunities_item_keys.remove("stage")
                             data__opportunities_item__stage = data__opportunities_item["stage"]
@@ -680,8 +680,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                             if not isinstance(data__opportunities_item__close, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].close".format(**locals()) + " must be string")
                             if isinstance(data__opportunities_item__close, str):
-                                if not REGEX_PATTERNS['^\\d{4}-\\d{2}-\\d{2}(?!\n)$'].search(data__opportunities_item__close):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].close".format(**locals()) + " must match pattern ^\\d{4}-\\d{2}-\\d{2}(?!\n)$")
+                                if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__opportunities_item__close):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].close".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                                 if not custom_formats["date"](data__opportunities_item__close):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].close".format(**locals()) + " must be date")
                         if "type" in data__opportunities_item_keys:
@@ -737,8 +737,8 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                                 if not isinstance(data__targets__revenue_value, (str)):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue.{data__targets__revenue_key}".format(**locals()) + " must be string")
                                 if isinstance(data__targets__revenue_value, str):
-                                    if not REGEX_PATTERNS["^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__targets__revenue_value):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue.{data__targets__revenue_key}".format(**locals()) + " must match pattern ^[0-9]+(\\.[0-9]+)?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                                    if not REGEX_PATTERNS["^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__targets__revenue_value):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue.{data__targets__revenue_key}".format(**locals()) + " must match pattern ^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
                         data__targets__revenue_len = len(data__targets__revenue)
                         if data__targets__revenue_len != 0:
                             data__targets__revenue_property_names = True

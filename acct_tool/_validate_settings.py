@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "3efbce23cc126ad47040ba3d918224fcac7cb343f69f61e131a5ef7369985b0a"
+SCHEMA_SHA256 = "c29dd74bfed299cfaf670da28121fc36ad91bb84ad7a861260f3f7e3f1a7c69d"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re

@@ -20,6 +20,7 @@ from acct_tool import __version__
 from acct_tool.books import Books, BooksError, find_root, load_books
 from acct_tool.cache import enabled as cache_enabled
 from acct_tool.diagnostics import Diagnostic, has_errors, sort_diagnostics
+from acct_tool.periods import FIRST_DATE, LAST_DATE
 from acct_tool.schema import SCHEMAS, load_schema
 from acct_tool.views import diagnostics as diagnostics_view
 
@@ -63,11 +64,6 @@ class Context:
                     getattr(self._books, need)()
                 self._books.ledger.release()
         return self._books
-
-
-#: Dates the tool accepts on the command line: wide enough for any books, and far
-#: enough from the ends of the calendar that periods and windows around them exist.
-FIRST_DATE, LAST_DATE = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 
 
 def optional_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from acct_tool.diagnostics import Location
 from acct_tool.money import Money, format_money
 from acct_tool.parties import Party
+from acct_tool.periods import shift
 from acct_tool.receivables import Document, OpenItems, Side, open_items
 from acct_tool.relationship import (
     billing_contact,
@@ -121,7 +122,7 @@ def followups(
     """
     as_of = as_of or books.as_of
     items = items or open_items(books, Side.AR, as_of)
-    horizon = as_of + datetime.timedelta(days=within)
+    horizon = shift(as_of, within)
     open_by_party: dict[str, list[Document]] = defaultdict(list)
     for d in items.open_documents():
         open_by_party[d.party].append(d)
@@ -177,7 +178,7 @@ def party_followups(party: Party, as_of: Date, books: Books, documents: Sequence
         upcoming = renewal(party, as_of, windows)
         widest = max(windows)
         if upcoming is not None and upcoming.opportunity is None and upcoming.days <= widest:
-            opened = upcoming.date - datetime.timedelta(days=widest)
+            opened = shift(upcoming.date, -widest)
             if upcoming.days > 0:
                 when = f"Renewal {upcoming.date} is {plural(upcoming.days, 'day')} away (within {upcoming.window} days)"
             elif upcoming.days == 0:
@@ -214,7 +215,7 @@ def _collections(party: Party, as_of: Date, levels: Iterable[int], documents: Se
         days = doc.days_past_due(as_of)
         reached = [n for n, limit in enumerate(steps, 1) if days >= limit]
         level = reached[-1] if reached else 1
-        due = doc.due + datetime.timedelta(days=steps[level - 1])
+        due = shift(doc.due, steps[level - 1])
         money = Money(doc.open, doc.currency)
         late = f"{plural(days, 'day')} past due" if days > 0 else "not yet due" if days < 0 else "due today"
         chase = f"; contact {who}" if who else "; no contact on file"

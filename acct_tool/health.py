@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 from acct_tool.money import Money, format_money
 from acct_tool.parties import Party
 from acct_tool.payments import Behaviour, behaviour
+from acct_tool.periods import shift
 from acct_tool.receivables import ZERO, Document, OpenItems, Side, open_items
 from acct_tool.relationship import (
     freshness,
@@ -184,7 +185,7 @@ def payment_component(documents: Sequence[Document], paying: Behaviour | None, a
     if not documents:
         return ("payment", None, "No invoices yet")
     overdue = [d for d in documents if d.open > ZERO and d.days_past_due(as_of) > 0]
-    year_ago = as_of - datetime.timedelta(days=365)
+    year_ago = shift(as_of, -365)
     billed: dict[str, Decimal] = defaultdict(lambda: ZERO)
     late: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for d in documents:

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping
 
 from acct_tool.receivables import ZERO, Document, OpenItems
+from acct_tool.periods import shift
 
 TREND_DAYS = Decimal(3)
 
@@ -101,7 +102,7 @@ class Dso:
 def dso(items: OpenItems, groups: Mapping[str, str] | None = None, window: int = 90) -> dict[str, dict[str, Dso]]:
     """DSO per group and currency. ``groups`` maps party id -> group (a manager, say);
     without it, every party is its own group. The key ``"*"`` holds the overall figure."""
-    start = items.as_of - datetime.timedelta(days=window - 1)
+    start = shift(items.as_of, -(window - 1))
     opened: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     invoiced: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for d in items.documents:

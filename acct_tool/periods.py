@@ -6,9 +6,27 @@ import datetime
 import re
 from dataclasses import dataclass
 
+#: The dates acct-tool handles, wherever they come from: the command line, profiles,
+#: ledger metadata, statements. Wide enough for any books, and far enough from the
+#: ends of the calendar that periods and windows around them exist.
+FIRST_DATE, LAST_DATE = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+DATE_RANGE = f"{FIRST_DATE} to {LAST_DATE}"
+
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
+
+
+def in_range(day: datetime.date) -> bool:
+    """True when ``day`` is one of the dates acct-tool handles (:data:`FIRST_DATE` to :data:`LAST_DATE`)."""
+    return FIRST_DATE <= day <= LAST_DATE
+
+
+def shift(day: datetime.date, days: int) -> datetime.date:
+    """``day`` plus ``days`` (minus, when negative), held at the ends of Python's calendar
+    instead of overflowing: a date that slipped past the checks never crashes a report."""
+    ordinal = day.toordinal() + days
+    return datetime.date.fromordinal(min(max(ordinal, 1), datetime.date.max.toordinal()))
 
 
 @dataclass(frozen=True)
@@ -68,8 +86,8 @@ def parse_period(text: str) -> Period:
     """``2026-Q3``, ``2026-09`` or ``2026``; raises ValueError with a helpful message."""
     text = text.strip()
     leading = re.match(r"^(\d{4})", text)
-    if leading and not 1900 <= int(leading.group(1)) <= 2999:
-        raise ValueError(f"'{text}' is outside the years acct-tool handles (1900 to 2999)")
+    if leading and not FIRST_DATE.year <= int(leading.group(1)) <= LAST_DATE.year:
+        raise ValueError(f"'{text}' is outside the years acct-tool handles ({FIRST_DATE.year} to {LAST_DATE.year})")
     if m := _QUARTER.match(text):
         return quarter_period(int(m.group(1)), int(m.group(2)))
     if m := _MONTH.match(text):

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.party_postings import PartyPosting
 from acct_tool.money import format_number
+from acct_tool.periods import DATE_RANGE, in_range, shift
 
 if TYPE_CHECKING:
     from acct_tool.books import Books
@@ -467,15 +468,17 @@ def _apply(credit: _Credit, doc: _Doc, how: str) -> None:
 
 def _due(pp: PartyPosting, party: Party, default_days: int, problems: list[Diagnostic]) -> Date:
     raw = pp.due
-    if isinstance(raw, datetime.date):
-        return raw
     if raw is not None:
         try:
-            return datetime.date.fromisoformat(str(raw).strip())
+            day = raw if isinstance(raw, datetime.date) else datetime.date.fromisoformat(str(raw).strip())
         except ValueError:
             problems.append(diag("invalid-date", f"due: '{raw}' is not a date; using the payment terms", Location(pp.file, pp.line)))
+        else:
+            if in_range(day):
+                return day
+            problems.append(diag("invalid-date", f"due: {day} is outside the dates acct-tool handles ({DATE_RANGE}); using the payment terms", Location(pp.file, pp.line)))
     days = party.terms.payment_days if party.terms.payment_days is not None else default_days
-    return pp.date + datetime.timedelta(days=days)
+    return shift(pp.date, days)
 
 
 def _tie_out(

@@ -16,6 +16,7 @@ from typing import Mapping, Sequence
 
 from acct_tool.diagnostics import Location
 from acct_tool.parties import Contact, Interaction, Opportunity, Party, Risk, Survey
+from acct_tool.periods import shift
 
 Date = datetime.date
 
@@ -60,7 +61,7 @@ class Freshness:
     @property
     def due(self) -> Date | None:
         """When the next check-in is due: the last contact plus the cadence."""
-        return self.last.date + datetime.timedelta(days=self.cadence) if self.last else None
+        return shift(self.last.date, self.cadence) if self.last else None
 
     @property
     def days_overdue(self) -> int | None:

@@ -22,8 +22,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from acct_tool.diagnostics import Diagnostic, Location, Severity, diag
+from acct_tool.money import BOUND, within_bound
+from acct_tool.periods import DATE_RANGE, in_range
 from acct_tool.schema import did_you_mean
 from acct_tool.settings import StatementFormat
+from acct_tool.yamlsource import kind_problem
 
 #: Statements larger than this are refused (a decade of daily lines is a few MB).
 MAX_BYTES = 200_000_000
@@ -58,7 +61,11 @@ def read_statement(
     """Read ``path``; ``display`` is the path shown in diagnostics."""
     here = Location(display)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        problem = kind_problem(info.st_mode)
+        if problem is not None:  # a FIFO would block, a device never end
+            return [], [diag("file-unreadable", f"{display} {problem}", here)]
+        size = info.st_size
         if size > max_bytes:
             message = f"{display} is {size:,} bytes; the limit for a statement is {max_bytes:,}"
             return [], [diag("statement-too-large", message, here, hint="split the statement by month")]
@@ -280,6 +287,9 @@ def _line(
     if date is None:
         shown = repr(raw_date) if raw_date else "an empty date"
         problems.append(diag("statement-bad-date", f"{shown} in column '{fmt.date}' does not match the date format {fmt.date_format!r}", where("date")))
+    elif not in_range(date):
+        problems.append(diag("statement-bad-date", f"{raw_date!r} in column '{fmt.date}' is outside the dates acct-tool handles ({DATE_RANGE})", where("date")))
+        date = None
 
     def amount_of(role: str, *, required: bool) -> Decimal | None:
         cell = fields[columns[role]]
@@ -291,6 +301,9 @@ def _line(
             column = getattr(fmt, role)
             convention = f"decimal mark {fmt.decimal_mark!r}" + (f", thousands separator {fmt.thousands_separator!r}" if fmt.thousands_separator else ", no thousands separator")
             problems.append(diag("statement-bad-number", f"{shown} in column '{column}' is not a number with {convention}", where(role)))
+        elif not within_bound(value):  # the bound profiles have: larger sums would be rounded
+            problems.append(diag("statement-bad-number", f"{cell.strip()!r} in column '{getattr(fmt, role)}' has too many digits: amounts have {BOUND}", where(role)))
+            return None
         return value
 
     amount: Decimal | None = None

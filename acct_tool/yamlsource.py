@@ -24,6 +24,7 @@ from typing import Any, Union
 import yaml
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
+from acct_tool.periods import in_range
 
 try:  # the C composer is several times faster; marks and errors are the same
     _Base: type = yaml.CSafeLoader
@@ -87,15 +88,46 @@ class _Refused(Exception):
         self.diagnostic = diagnostic
 
 
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def kind_problem(mode: int) -> str | None:
+    """What is wrong with reading a file of this ``st_mode`` as text, as words that follow its
+    name ("is a FIFO, not a regular file"); ``None`` for a regular file. Reading a FIFO or a
+    device would block or never end, so callers refuse before opening."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    kind = next((name for test, name in _KINDS if test(mode)), "something other than a file")
+    return f"is {kind}, not a regular file"
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a regular file ("does not exist", "is a FIFO, not a
+    regular file", ...), as words that follow its name; ``None`` when it can."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "is a link to a file that does not exist" if path.is_symlink() else "does not exist"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    return kind_problem(mode)
+
+
 def read_text(path: Path, display: str, max_bytes: int) -> tuple[str | None, list[Diagnostic]]:
     """Read a UTF-8 text file, turning every failure into a diagnostic."""
     here = Location(display)
     try:
-        if path.is_dir():
-            return None, [diag("file-unreadable", f"{display} is a folder, not a file", here)]
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
-            return None, [diag("file-unreadable", f"{display} is not a regular file", here)]
+        problem = kind_problem(info.st_mode)
+        if problem is not None:
+            return None, [diag("file-unreadable", f"{display} {problem}", here)]
         size = info.st_size
         if size > max_bytes:
             return None, [
@@ -306,7 +338,11 @@ def _convert(node: yaml.Node, path: PathT, depth: int, doc: YamlDoc, out: list[D
     merged: dict[str, Any] = {}
     for key_node, value_node in node.value:
         if key_node.tag == _T + "merge":
-            for source in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
+            listed = isinstance(value_node, yaml.SequenceNode)
+            for source in value_node.value if listed else [value_node]:
+                if not isinstance(source, yaml.MappingNode):  # PyYAML refuses these; never drop them silently
+                    out.append(_merge_problem(source, listed, doc.file))
+                    continue
                 value = _convert(source, path, depth + 1, doc, out)
                 if isinstance(value, dict):
                     for k, v in value.items():
@@ -334,6 +370,13 @@ def _convert(node: yaml.Node, path: PathT, depth: int, doc: YamlDoc, out: list[D
     for k, v in merged.items():
         result.setdefault(k, v)
     return result
+
+
+def _merge_problem(source: yaml.Node, listed: bool, file: str) -> Diagnostic:
+    line, col = _mark(source)
+    found = {yaml.ScalarNode: "a single value", yaml.SequenceNode: "a list"}.get(type(source), "something else")
+    wanted = "each item of a merge key (<<) must be a mapping" if listed else "a merge key (<<) takes a mapping or a list of mappings"
+    return diag("wrong-type", f"{wanted}, not {found}", Location(file, line, col), hint="merge an anchored mapping, e.g. `<<: *defaults`")
 
 
 def _tag_problem(node: yaml.Node, file: str) -> Diagnostic:
@@ -364,12 +407,14 @@ def _scalar(node: yaml.ScalarNode, file: str, out: list[Diagnostic]) -> Any:
 
 
 def parse_date(text: object) -> datetime.date | None:
-    """Parse an ISO date string as stored in :class:`YamlDoc`; ``None`` when it is not one."""
+    """Parse an ISO date string as stored in :class:`YamlDoc`; ``None`` when it is not one,
+    or is outside the dates acct-tool handles (the schema says so with a diagnostic)."""
     if isinstance(text, datetime.date):
-        return text
+        return text if in_range(text) else None
     if not isinstance(text, str) or len(text) != 10:
         return None
     try:
-        return datetime.date.fromisoformat(text)
+        day = datetime.date.fromisoformat(text)
     except ValueError:
         return None
+    return day if in_range(day) else None

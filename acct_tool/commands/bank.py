@@ -17,6 +17,7 @@ from acct_tool.ledger import display_path
 from acct_tool.schema import did_you_mean
 from acct_tool.settings import SETTINGS_FILE, StatementFormat
 from acct_tool.statements import StatementLine, glob_matches, read_statement
+from acct_tool.yamlsource import file_problem
 from acct_tool.views import bank as view
 from acct_tool.views import diagnostics as diagnostics_view
 
@@ -55,8 +56,8 @@ def bank(
     Example: acct-tool reconcile bank oct.csv --draft drafts.beancount
     """
     books = obj.books(needs=None)
-    if not statement.is_file():
-        raise UsageError(f"statement {statement} {'is a folder' if statement.is_dir() else 'does not exist'}")
+    if (problem := file_problem(statement)) is not None:
+        raise UsageError(f"statement {statement} {problem}")
     shown = display_path(str(statement), books.root) or str(statement)
     fmt, account = _resolve(books, statement, shown, format_name, account)
     ledger_errors = [d for d in books.ledger.diagnostics if has_errors([d])]
