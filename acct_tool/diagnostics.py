@@ -56,7 +56,7 @@ CODES: dict[str, Code] = {
     "duplicate-id": Code(E, "Two profile files declare the same id.", "clients/acme.yaml and clients/sub/acme.yml"),
     # Settings and books layout
     "profiles-missing": Code(W, "The profiles folder does not exist.", "no clients/ folder"),
-    "ledger-missing": Code(E, "The ledger file named in the settings does not exist.", "`ledger: ledger/mian.beancount`"),
+    "ledger-missing": Code(E, "The ledger file named in the settings does not exist, or is a folder or a broken symlink (a loop, or a link to nowhere).", "`ledger: ledger/mian.beancount`"),
     # Beancount's own errors, by class
     "ledger-syntax": Code(E, "Beancount cannot parse a line of the ledger.", "`2026-01-01 opn Assets:Bank`"),
     "ledger-load": Code(E, "Beancount cannot load a file (missing or cyclic include, bad plugin).", "`include \"missing.beancount\"`"),

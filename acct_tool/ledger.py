@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.inputs import INCLUDE as _INCLUDE
-from acct_tool.inputs import track_inputs
+from acct_tool.inputs import broken_link, real_path, track_inputs
 
 if TYPE_CHECKING:
     from beancount.core.data import Transaction as Transaction
@@ -169,7 +169,7 @@ def display_path(filename: str | None, root: Path) -> str | None:
         return None
     path = Path(filename)
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return real_path(path).relative_to(real_path(root)).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -186,8 +186,10 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
     facts = LedgerFacts()
     main = display_path(str(path), root) or str(path)
     if not path.is_file():
-        what = "is a folder" if path.is_dir() else "does not exist"
-        facts.diagnostics.append(diag("ledger-missing", f"ledger file {main} {what}", Location(main), hint="set `ledger:` in acct-tool.yaml"))
+        link = broken_link(path)
+        what = "is a folder" if path.is_dir() else f"is {link}" if link else "does not exist"
+        hint = "point the link at the ledger file, or set `ledger:` in acct-tool.yaml" if link else "set `ledger:` in acct-tool.yaml"
+        facts.diagnostics.append(diag("ledger-missing", f"ledger file {main} {what}", Location(main), hint=hint))
         return [], facts
     from beancount import loader
     from beancount.ops import validation
@@ -279,6 +281,9 @@ def _to_diagnostic(error: Any, root: Path, main_path: Path, files: tuple[str, ..
         found = _find_include((str(main_path), *files), target)
         if found:
             file, line = display_path(found[0], root), found[1]
+        link = broken_link(target) if missing.group("file") else None
+        if link:  # Beancount says "does not exist" of any file it cannot open
+            message = f'File "{target}" is {link}'
     if file is None:
         file = display_path(str(main_path), root)
     return diag(code, message, Location(file or "", line, None))
