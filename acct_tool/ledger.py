@@ -83,6 +83,9 @@ class LedgerFacts:
     #: What these facts were drawn from (see :func:`track_inputs`); ``None`` when an
     #: input changed while it was being loaded, so the facts must not be cached.
     inputs: dict[str, Any] | None = None
+    #: True when Beancount could not load the ledger at all (its diagnostics say why).
+    #: Such facts have no inputs, so they are never cached.
+    failed: bool = False
 
 
 class Ledger:
@@ -142,9 +145,9 @@ class Ledger:
         return self.facts.files
 
     @property
-    def empty(self) -> bool:
-        """True when the ledger did not load or holds no directives worth checking."""
-        return not self.facts.opens and not self.facts.transactions
+    def failed(self) -> bool:
+        """True when the ledger could not be loaded at all; an empty ledger that loaded is not."""
+        return self.facts.failed
 
     @property
     def operating_currencies(self) -> list[str]:
@@ -190,6 +193,7 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
         what = "is a folder" if path.is_dir() else f"is {link}" if link else "does not exist"
         hint = "point the link at the ledger file, or set `ledger:` in acct-tool.yaml" if link else "set `ledger:` in acct-tool.yaml"
         facts.diagnostics.append(diag("ledger-missing", f"ledger file {main} {what}", Location(main), hint=hint))
+        facts.failed = True
         return [], facts
     from beancount import loader
     from beancount.ops import validation
@@ -203,6 +207,7 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
         entries, errors, options = _beancount_load(loader, path, validation.HARDCORE_VALIDATIONS)
     except (Exception, SystemExit) as exc:  # a plugin that raises at import time, or exits
         facts.diagnostics.append(diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main)))
+        facts.failed = True
         return [], facts
     finally:
         if enabled:
