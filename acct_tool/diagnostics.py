@@ -65,6 +65,7 @@ CODES: dict[str, Code] = {
     "ledger-booking": Code(E, "A transaction's missing amounts cannot be filled in, or its lots cannot be booked.", "two postings without an amount in one transaction"),
     "ledger-pad": Code(E, "A `pad` directive cannot be applied.", "a pad with no following balance"),
     "ledger-plugin": Code(E, "A plugin reported an error or raised.", "`plugin \"no.such.module\"`"),
+    "ledger-plugin-output": Code(W, "A plugin printed while the ledger loaded; what it printed is quoted here instead of mixed into the output.", "a books plugin that calls `print()`"),
     "ledger-document": Code(E, "A `document` directive points at a missing file.", "`document Assets:Bank \"missing.pdf\"`"),
     "ledger-deprecated": Code(E, "Beancount reports deprecated syntax.", "an old option name"),
     "ledger-error": Code(E, "Any other error Beancount reports.", "(errors from third-party plugins)"),

@@ -11,11 +11,14 @@ ledger must really be loaded.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import gc
+import io
 import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -203,10 +206,15 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
     # collecting; pausing the cyclic collector makes it markedly faster.
     enabled = gc.isenabled()
     gc.disable()
+    # What plugins print would end up in the middle of the command's own output
+    # (JSON, CSV...): it is kept, and reported as a diagnostic instead.
+    printed = _PluginOutput()
     try:
-        entries, errors, options = _beancount_load(loader, path, validation.HARDCORE_VALIDATIONS)
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            entries, errors, options = _beancount_load(loader, path, validation.HARDCORE_VALIDATIONS)
     except (Exception, SystemExit) as exc:  # a plugin that raises at import time, or exits
         facts.diagnostics.append(diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main)))
+        facts.diagnostics += printed.diagnostics((str(path),), root, main)
         facts.failed = True
         return [], facts
     finally:
@@ -215,10 +223,63 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
     facts.options = {k: options.get(k) for k in KEPT_OPTIONS}
     facts.files = tuple(options.get("include") or ())
     facts.diagnostics = [_to_diagnostic(e, root, path, facts.files) for e in errors]
+    facts.diagnostics += printed.diagnostics(facts.files or (str(path),), root, main)
     _scan(entries, facts, root)
     plugins = [name for name, _ in options.get("plugin") or () if isinstance(name, str)]
     facts.inputs = track_inputs(path, facts.files, plugins, root, started)
     return entries, facts
+
+
+class _PluginOutput(io.TextIOBase):
+    """Stands in for stdout and stderr during a load: keeps what is written, by the
+    plugin that wrote it (the one Beancount's loader is running at the time)."""
+
+    #: How much of what a plugin printed a diagnostic quotes.
+    SHOWN_LINES, SHOWN_CHARS = 3, 200
+    encoding = "utf-8"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_plugin: dict[str | None, list[str]] = {}
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if text:
+            self.by_plugin.setdefault(_running_plugin(), []).append(str(text))
+        return len(text)
+
+    def diagnostics(self, files: tuple[str, ...], root: Path, main: str) -> list[Diagnostic]:
+        out = []
+        for name, parts in self.by_plugin.items():
+            lines = [ln.rstrip() for ln in "".join(parts).splitlines() if ln.strip()]
+            if not lines:
+                continue
+            shown = " | ".join(ln if len(ln) <= self.SHOWN_CHARS else ln[: self.SHOWN_CHARS] + "..." for ln in lines[: self.SHOWN_LINES])
+            more = len(lines) - self.SHOWN_LINES
+            if more > 0:
+                shown += f" ({more} more line{'s' if more != 1 else ''})"
+            where = Location(main)
+            if name is not None:
+                found = _find_line(files, re.compile(r'^\s*plugin\s+"' + re.escape(name) + '"'))
+                if found:
+                    where = Location(display_path(found[0], root) or main, found[1])
+            who = f'plugin "{name}"' if name is not None else "something"
+            hint = "plugins should return their findings as errors; printing mixes them into the output"
+            out.append(diag("ledger-plugin-output", f"{who} printed while the ledger loaded: {shown}", where, hint=hint))
+        return out
+
+
+def _running_plugin() -> str | None:
+    """The plugin Beancount's loader is importing or running now, from the call stack."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "run_transformations" and frame.f_globals.get("__name__") == "beancount.loader":
+            name = frame.f_locals.get("plugin_name")
+            return name if isinstance(name, str) else None
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 def _beancount_load(loader: Any, path: Path, validations: Any) -> tuple[Any, Any, Any]:
