@@ -66,6 +66,7 @@ CODES: dict[str, Code] = {
     "ledger-pad": Code(E, "A `pad` directive cannot be applied.", "a pad with no following balance"),
     "ledger-plugin": Code(E, "A plugin reported an error or raised.", "`plugin \"no.such.module\"`"),
     "ledger-plugin-output": Code(W, "A plugin printed while the ledger loaded; what it printed is quoted here instead of mixed into the output.", "a books plugin that calls `print()`"),
+    "ledger-amount-too-large": Code(E, "An amount has more digits than Beancount's decimal arithmetic holds (28), so the ledger cannot be loaded.", "`Assets:Bank 1234567890123456789012345678901234567890.00 USD`"),
     "ledger-document": Code(E, "A `document` directive points at a missing file.", "`document Assets:Bank \"missing.pdf\"`"),
     "ledger-deprecated": Code(E, "Beancount reports deprecated syntax.", "an old option name"),
     "ledger-error": Code(E, "Any other error Beancount reports.", "(errors from third-party plugins)"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import decimal
 import functools
 import gc
 import io
@@ -213,7 +214,8 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             entries, errors, options = _beancount_load(loader, path, validation.HARDCORE_VALIDATIONS)
     except (Exception, SystemExit) as exc:  # a plugin that raises at import time, or exits
-        facts.diagnostics.append(diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main)))
+        wide = _too_wide_amounts(loader, path, root, exc) if isinstance(exc, decimal.DecimalException) else []
+        facts.diagnostics += wide or [diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main))]
         facts.diagnostics += printed.diagnostics((str(path),), root, main)
         facts.failed = True
         return [], facts
@@ -280,6 +282,93 @@ def _running_plugin() -> str | None:
             return name if isinstance(name, str) else None
         frame = frame.f_back  # type: ignore[assignment]
     return None
+
+
+def _too_wide_amounts(loader: Any, path: Path, root: Path, exc: BaseException) -> list[Diagnostic]:
+    """Why Beancount's arithmetic failed: the amounts with more digits than its decimal
+    context holds (booking quantizes them, which raises instead of rounding).
+
+    Read from the parsed entries, where every number is still as written; when none
+    is wider than the precision, the transaction being processed when it failed."""
+    prec = decimal.getcontext().prec
+    try:
+        entries = _parsed_entries(loader, path)
+    except Exception:  # noqa: BLE001 - a second opinion only; the caller reports the failure
+        entries = []
+    out = []
+    for entry, number, currency, meta in _numbers(entries):
+        width = _width(number)
+        if width > prec:
+            message = f"amount {number} {currency} has {width} digits; Beancount computes with at most {prec}, so it cannot load the ledger"
+            out.append(diag("ledger-amount-too-large", message, _meta_location(meta or entry.meta, root, path), hint="check the amount for a typo"))
+    if out:
+        return out
+    entry = _failing_entry(exc)
+    if entry is None:
+        return []
+    amounts = sorted(_numbers([entry]), key=lambda found: _width(found[1]))
+    widest = f" ({amounts[-1][1]} {amounts[-1][2]})" if amounts else ""
+    message = f"an amount in this entry{widest} needs more than {prec} digits once booked with the entry's other amounts, so Beancount cannot load the ledger"
+    return [diag("ledger-amount-too-large", message, _meta_location(entry.meta, root, path), hint="check its amounts for a typo")]
+
+
+def _parsed_entries(loader: Any, path: Path) -> list[Directive]:
+    """The entries of ``path`` and its includes as parsed, before booking (so before any arithmetic)."""
+    filename = os.path.abspath(str(path))
+    parse_recursive = getattr(loader, "_parse_recursive", None)
+    if parse_recursive is not None:
+        entries: list[Directive] = parse_recursive([(filename, True)], None)[0]
+        return entries
+    from beancount.parser import parser
+
+    entries = parser.parse_file(filename)[0]
+    return entries
+
+
+def _numbers(entries: Iterable[Directive]) -> Iterator[tuple[Directive, Decimal, str, dict[str, Any] | None]]:
+    """Every number written in ``entries``: (entry, number, currency, posting meta or None)."""
+    for entry in entries:
+        amount = getattr(entry, "amount", None)  # balance and price directives
+        if amount is not None:
+            yield from _amount_numbers(entry, amount, None)
+        for posting in getattr(entry, "postings", None) or ():
+            for part in (posting.units, posting.cost, posting.price):
+                yield from _amount_numbers(entry, part, posting.meta)
+
+
+def _amount_numbers(entry: Directive, amount: Any, meta: dict[str, Any] | None) -> Iterator[tuple[Directive, Decimal, str, dict[str, Any] | None]]:
+    currency = getattr(amount, "currency", None)
+    for name in ("number", "number_per", "number_total"):  # an amount, or a cost as written
+        number = getattr(amount, name, None)
+        if isinstance(number, Decimal) and number.is_finite():
+            yield entry, number, currency if isinstance(currency, str) else "", meta
+
+
+def _width(number: Decimal) -> int:
+    """Digits needed to write ``number`` as given: its integer digits plus its decimals."""
+    exponent = number.as_tuple().exponent
+    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return max(number.adjusted() + 1, 0) + decimals if number else decimals
+
+
+def _failing_entry(exc: BaseException) -> Directive | None:
+    """The innermost ``entry`` Beancount was working on when ``exc`` was raised."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get("entry")
+        meta = getattr(candidate, "meta", None)
+        if isinstance(meta, dict) and "lineno" in meta:
+            found = candidate
+        tb = tb.tb_next
+    return found
+
+
+def _meta_location(meta: Any, root: Path, path: Path) -> Location:
+    meta = meta if isinstance(meta, dict) else {}
+    filename, lineno = meta.get("filename"), meta.get("lineno")
+    shown = display_path(filename if isinstance(filename, str) else None, root) or display_path(str(path), root) or str(path)
+    return Location(shown, lineno if isinstance(lineno, int) and lineno > 0 else None)
 
 
 def _beancount_load(loader: Any, path: Path, validations: Any) -> tuple[Any, Any, Any]:
