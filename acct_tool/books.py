@@ -15,6 +15,7 @@ from typing import Any, Callable
 from acct_tool import cache
 from acct_tool.crosscheck import cross_check
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
+from acct_tool.inputs import broken_link
 from acct_tool.ledger import AccountPosting, Ledger, account_postings
 from acct_tool.parties import Party, load_parties
 from acct_tool.party_postings import PartyPosting, extract_party_postings
@@ -96,6 +97,9 @@ def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
     given = explicit or os.environ.get(ENV_BOOKS)
     if given:
         root = Path(given).expanduser()
+        link = broken_link(root)
+        if link:
+            raise BooksError(f"books folder {given} is {link}")
         if not root.exists():
             raise BooksError(f"books folder {given} does not exist")
         if not root.is_dir():
@@ -105,7 +109,10 @@ def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
         return root.resolve()
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / SETTINGS_FILE).is_file():
+        marker = folder / SETTINGS_FILE
+        # A broken link still marks the books (as a name, it exists): loading then
+        # reports it, instead of settling on books further up or on none.
+        if marker.is_file() or marker.is_symlink():
             return folder
     raise BooksError(
         f"no books found: no {SETTINGS_FILE} in {here} or any folder above it. "

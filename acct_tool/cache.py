@@ -44,7 +44,7 @@ from typing import Any, Callable
 
 from acct_tool import __version__
 from acct_tool.diagnostics import Diagnostic, Location, Severity
-from acct_tool.inputs import inputs_unchanged
+from acct_tool.inputs import inputs_unchanged, real_path
 from acct_tool.ledger import AccountPosting, LedgerFacts, OpenFact
 
 FORMAT = 1
@@ -143,7 +143,7 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes] | None:
 
 def ledger_cache_file(ledger: Path, root: Path) -> Path:
     """One cache file per ledger and books root (locations are shown relative to the root)."""
-    key = f"{ledger.resolve()}\0{root.resolve()}"
+    key = f"{real_path(ledger)}\0{real_path(root)}"
     return cache_dir() / f"ledger-{_digest(key.encode())[:24]}.bin"
 
 
@@ -173,7 +173,7 @@ def save_facts(ledger: Path, root: Path, facts: LedgerFacts) -> None:
         payload = marshal.dumps(encode_facts(facts))
     except ValueError:  # something not plain data slipped in: do not cache
         return
-    _write(ledger_cache_file(ledger, root), {"inputs": facts.inputs, "ledger": str(ledger.resolve())}, payload)
+    _write(ledger_cache_file(ledger, root), {"inputs": facts.inputs, "ledger": str(real_path(ledger))}, payload)
 
 
 def _d(value: datetime.date) -> int:

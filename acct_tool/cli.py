@@ -87,7 +87,7 @@ def receivable_exceptions(books: Books) -> list[Diagnostic]:
     """AR and AP exceptions (unknown documents, overpayments, tie-out...) for ``check``."""
     from acct_tool.receivables import Side, open_items
 
-    if books.ledger.empty:
+    if books.ledger.failed:
         return []
     return [d for side in Side for d in open_items(books, side).diagnostics]
 

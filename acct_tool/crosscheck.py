@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def cross_check(books: Books) -> list[Diagnostic]:
     ledger = books.ledger
-    if ledger.empty:
+    if ledger.failed:
         return []  # the ledger did not load; its own diagnostics say why
     opens = ledger.opens()
     out: list[Diagnostic] = []

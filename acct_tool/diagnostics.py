@@ -56,7 +56,7 @@ CODES: dict[str, Code] = {
     "duplicate-id": Code(E, "Two profile files declare the same id.", "clients/acme.yaml and clients/sub/acme.yml"),
     # Settings and books layout
     "profiles-missing": Code(W, "The profiles folder does not exist.", "no clients/ folder"),
-    "ledger-missing": Code(E, "The ledger file named in the settings does not exist.", "`ledger: ledger/mian.beancount`"),
+    "ledger-missing": Code(E, "The ledger file named in the settings does not exist, or is a folder or a broken symlink (a loop, or a link to nowhere).", "`ledger: ledger/mian.beancount`"),
     # Beancount's own errors, by class
     "ledger-syntax": Code(E, "Beancount cannot parse a line of the ledger.", "`2026-01-01 opn Assets:Bank`"),
     "ledger-load": Code(E, "Beancount cannot load a file (missing or cyclic include, bad plugin).", "`include \"missing.beancount\"`"),
@@ -65,6 +65,8 @@ CODES: dict[str, Code] = {
     "ledger-booking": Code(E, "A transaction's missing amounts cannot be filled in, or its lots cannot be booked.", "two postings without an amount in one transaction"),
     "ledger-pad": Code(E, "A `pad` directive cannot be applied.", "a pad with no following balance"),
     "ledger-plugin": Code(E, "A plugin reported an error or raised.", "`plugin \"no.such.module\"`"),
+    "ledger-plugin-output": Code(W, "A plugin printed while the ledger loaded; what it printed is quoted here instead of mixed into the output.", "a books plugin that calls `print()`"),
+    "ledger-amount-too-large": Code(E, "An amount has more digits than Beancount's decimal arithmetic holds (28), so the ledger cannot be loaded.", "`Assets:Bank 1234567890123456789012345678901234567890.00 USD`"),
     "ledger-document": Code(E, "A `document` directive points at a missing file.", "`document Assets:Bank \"missing.pdf\"`"),
     "ledger-deprecated": Code(E, "Beancount reports deprecated syntax.", "an old option name"),
     "ledger-error": Code(E, "Any other error Beancount reports.", "(errors from third-party plugins)"),

@@ -4,10 +4,14 @@ The cache trusts facts drawn from a ledger only while every input is unchanged:
 the content of each file Beancount read and of the books' own plugin modules,
 the names in the folders holding them, and what every ``include`` pattern
 matches (a new yearly folder must count as a change).
+
+Also how the books' paths are resolved: a symlink loop or a link to nowhere is
+something to report, never an exception.
 """
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import os
@@ -17,6 +21,30 @@ from pathlib import Path
 from typing import Any, Iterable
 
 INCLUDE = re.compile(r'^\s*include\s+"(?P<target>[^"]+)"')
+
+
+def real_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` with every symlink followed, as far as they lead.
+
+    Like ``Path.resolve()``, except that a symlink loop is not an exception (Python
+    before 3.13 raises ``RuntimeError``): the looping part is kept as written, and
+    reading the file then fails as it would for any file that cannot be opened."""
+    return Path(os.path.realpath(path))
+
+
+def broken_link(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path``, which exists as a name, cannot be followed to a file: "a symlink
+    loop" or "a symlink to a missing file"; ``None`` when it is not a broken link."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symlink loop"
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return "a symlink to a missing file"
+    except ValueError:  # a NUL byte in the name: not a path at all
+        return None
+    return None
 
 
 def _digest(data: bytes) -> str:
@@ -64,8 +92,8 @@ def track_inputs(path: Path, files: Iterable[str], plugins: Iterable[str], root:
     """The content of every file the facts were drawn from: the ledger files, the
     books' own plugin modules, the folders holding them, and what every include
     pattern matches. ``None`` when one of them changed after the load began."""
-    tracked = {str(path.resolve()), *files}
-    books = str(root.resolve())
+    tracked = {str(real_path(path)), *files}
+    books = str(real_path(root))
     for name in plugins:
         module_file = getattr(sys.modules.get(name), "__file__", None)
         if isinstance(module_file, str) and os.path.abspath(module_file).startswith(books + os.sep):

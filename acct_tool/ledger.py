@@ -11,11 +11,15 @@ ledger must really be loaded.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import decimal
 import functools
 import gc
+import io
 import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.inputs import INCLUDE as _INCLUDE
-from acct_tool.inputs import track_inputs
+from acct_tool.inputs import broken_link, real_path, track_inputs
 
 if TYPE_CHECKING:
     from beancount.core.data import Transaction as Transaction
@@ -83,6 +87,9 @@ class LedgerFacts:
     #: What these facts were drawn from (see :func:`track_inputs`); ``None`` when an
     #: input changed while it was being loaded, so the facts must not be cached.
     inputs: dict[str, Any] | None = None
+    #: True when Beancount could not load the ledger at all (its diagnostics say why).
+    #: Such facts have no inputs, so they are never cached.
+    failed: bool = False
 
 
 class Ledger:
@@ -142,9 +149,9 @@ class Ledger:
         return self.facts.files
 
     @property
-    def empty(self) -> bool:
-        """True when the ledger did not load or holds no directives worth checking."""
-        return not self.facts.opens and not self.facts.transactions
+    def failed(self) -> bool:
+        """True when the ledger could not be loaded at all; an empty ledger that loaded is not."""
+        return self.facts.failed
 
     @property
     def operating_currencies(self) -> list[str]:
@@ -169,7 +176,7 @@ def display_path(filename: str | None, root: Path) -> str | None:
         return None
     path = Path(filename)
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return real_path(path).relative_to(real_path(root)).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -186,8 +193,11 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
     facts = LedgerFacts()
     main = display_path(str(path), root) or str(path)
     if not path.is_file():
-        what = "is a folder" if path.is_dir() else "does not exist"
-        facts.diagnostics.append(diag("ledger-missing", f"ledger file {main} {what}", Location(main), hint="set `ledger:` in acct-tool.yaml"))
+        link = broken_link(path)
+        what = "is a folder" if path.is_dir() else f"is {link}" if link else "does not exist"
+        hint = "point the link at the ledger file, or set `ledger:` in acct-tool.yaml" if link else "set `ledger:` in acct-tool.yaml"
+        facts.diagnostics.append(diag("ledger-missing", f"ledger file {main} {what}", Location(main), hint=hint))
+        facts.failed = True
         return [], facts
     from beancount import loader
     from beancount.ops import validation
@@ -197,10 +207,17 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
     # collecting; pausing the cyclic collector makes it markedly faster.
     enabled = gc.isenabled()
     gc.disable()
+    # What plugins print would end up in the middle of the command's own output
+    # (JSON, CSV...): it is kept, and reported as a diagnostic instead.
+    printed = _PluginOutput()
     try:
-        entries, errors, options = _beancount_load(loader, path, validation.HARDCORE_VALIDATIONS)
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            entries, errors, options = _beancount_load(loader, path, validation.HARDCORE_VALIDATIONS)
     except (Exception, SystemExit) as exc:  # a plugin that raises at import time, or exits
-        facts.diagnostics.append(diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main)))
+        wide = _too_wide_amounts(loader, path, root, exc) if isinstance(exc, decimal.DecimalException) else []
+        facts.diagnostics += wide or [diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main))]
+        facts.diagnostics += printed.diagnostics((str(path),), root, main)
+        facts.failed = True
         return [], facts
     finally:
         if enabled:
@@ -208,10 +225,150 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
     facts.options = {k: options.get(k) for k in KEPT_OPTIONS}
     facts.files = tuple(options.get("include") or ())
     facts.diagnostics = [_to_diagnostic(e, root, path, facts.files) for e in errors]
+    facts.diagnostics += printed.diagnostics(facts.files or (str(path),), root, main)
     _scan(entries, facts, root)
     plugins = [name for name, _ in options.get("plugin") or () if isinstance(name, str)]
     facts.inputs = track_inputs(path, facts.files, plugins, root, started)
     return entries, facts
+
+
+class _PluginOutput(io.TextIOBase):
+    """Stands in for stdout and stderr during a load: keeps what is written, by the
+    plugin that wrote it (the one Beancount's loader is running at the time)."""
+
+    #: How much of what a plugin printed a diagnostic quotes.
+    SHOWN_LINES, SHOWN_CHARS = 3, 200
+    encoding = "utf-8"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_plugin: dict[str | None, list[str]] = {}
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if text:
+            self.by_plugin.setdefault(_running_plugin(), []).append(str(text))
+        return len(text)
+
+    def diagnostics(self, files: tuple[str, ...], root: Path, main: str) -> list[Diagnostic]:
+        out = []
+        for name, parts in self.by_plugin.items():
+            lines = [ln.rstrip() for ln in "".join(parts).splitlines() if ln.strip()]
+            if not lines:
+                continue
+            shown = " | ".join(ln if len(ln) <= self.SHOWN_CHARS else ln[: self.SHOWN_CHARS] + "..." for ln in lines[: self.SHOWN_LINES])
+            more = len(lines) - self.SHOWN_LINES
+            if more > 0:
+                shown += f" ({more} more line{'s' if more != 1 else ''})"
+            where = Location(main)
+            if name is not None:
+                found = _find_line(files, re.compile(r'^\s*plugin\s+"' + re.escape(name) + '"'))
+                if found:
+                    where = Location(display_path(found[0], root) or main, found[1])
+            who = f'plugin "{name}"' if name is not None else "something"
+            hint = "plugins should return their findings as errors; printing mixes them into the output"
+            out.append(diag("ledger-plugin-output", f"{who} printed while the ledger loaded: {shown}", where, hint=hint))
+        return out
+
+
+def _running_plugin() -> str | None:
+    """The plugin Beancount's loader is importing or running now, from the call stack."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "run_transformations" and frame.f_globals.get("__name__") == "beancount.loader":
+            name = frame.f_locals.get("plugin_name")
+            return name if isinstance(name, str) else None
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def _too_wide_amounts(loader: Any, path: Path, root: Path, exc: BaseException) -> list[Diagnostic]:
+    """Why Beancount's arithmetic failed: the amounts with more digits than its decimal
+    context holds (booking quantizes them, which raises instead of rounding).
+
+    Read from the parsed entries, where every number is still as written; when none
+    is wider than the precision, the transaction being processed when it failed."""
+    prec = decimal.getcontext().prec
+    try:
+        entries = _parsed_entries(loader, path)
+    except Exception:  # noqa: BLE001 - a second opinion only; the caller reports the failure
+        entries = []
+    out = []
+    for entry, number, currency, meta in _numbers(entries):
+        width = _width(number)
+        if width > prec:
+            message = f"amount {number} {currency} has {width} digits; Beancount computes with at most {prec}, so it cannot load the ledger"
+            out.append(diag("ledger-amount-too-large", message, _meta_location(meta or entry.meta, root, path), hint="check the amount for a typo"))
+    if out:
+        return out
+    entry = _failing_entry(exc)
+    if entry is None:
+        return []
+    amounts = sorted(_numbers([entry]), key=lambda found: _width(found[1]))
+    widest = f" ({amounts[-1][1]} {amounts[-1][2]})" if amounts else ""
+    message = f"an amount in this entry{widest} needs more than {prec} digits once booked with the entry's other amounts, so Beancount cannot load the ledger"
+    return [diag("ledger-amount-too-large", message, _meta_location(entry.meta, root, path), hint="check its amounts for a typo")]
+
+
+def _parsed_entries(loader: Any, path: Path) -> list[Directive]:
+    """The entries of ``path`` and its includes as parsed, before booking (so before any arithmetic)."""
+    filename = os.path.abspath(str(path))
+    parse_recursive = getattr(loader, "_parse_recursive", None)
+    if parse_recursive is not None:
+        entries: list[Directive] = parse_recursive([(filename, True)], None)[0]
+        return entries
+    from beancount.parser import parser
+
+    entries = parser.parse_file(filename)[0]
+    return entries
+
+
+def _numbers(entries: Iterable[Directive]) -> Iterator[tuple[Directive, Decimal, str, dict[str, Any] | None]]:
+    """Every number written in ``entries``: (entry, number, currency, posting meta or None)."""
+    for entry in entries:
+        amount = getattr(entry, "amount", None)  # balance and price directives
+        if amount is not None:
+            yield from _amount_numbers(entry, amount, None)
+        for posting in getattr(entry, "postings", None) or ():
+            for part in (posting.units, posting.cost, posting.price):
+                yield from _amount_numbers(entry, part, posting.meta)
+
+
+def _amount_numbers(entry: Directive, amount: Any, meta: dict[str, Any] | None) -> Iterator[tuple[Directive, Decimal, str, dict[str, Any] | None]]:
+    currency = getattr(amount, "currency", None)
+    for name in ("number", "number_per", "number_total"):  # an amount, or a cost as written
+        number = getattr(amount, name, None)
+        if isinstance(number, Decimal) and number.is_finite():
+            yield entry, number, currency if isinstance(currency, str) else "", meta
+
+
+def _width(number: Decimal) -> int:
+    """Digits needed to write ``number`` as given: its integer digits plus its decimals."""
+    exponent = number.as_tuple().exponent
+    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return max(number.adjusted() + 1, 0) + decimals if number else decimals
+
+
+def _failing_entry(exc: BaseException) -> Directive | None:
+    """The innermost ``entry`` Beancount was working on when ``exc`` was raised."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get("entry")
+        meta = getattr(candidate, "meta", None)
+        if isinstance(meta, dict) and "lineno" in meta:
+            found = candidate
+        tb = tb.tb_next
+    return found
+
+
+def _meta_location(meta: Any, root: Path, path: Path) -> Location:
+    meta = meta if isinstance(meta, dict) else {}
+    filename, lineno = meta.get("filename"), meta.get("lineno")
+    shown = display_path(filename if isinstance(filename, str) else None, root) or display_path(str(path), root) or str(path)
+    return Location(shown, lineno if isinstance(lineno, int) and lineno > 0 else None)
 
 
 def _beancount_load(loader: Any, path: Path, validations: Any) -> tuple[Any, Any, Any]:
@@ -279,6 +436,9 @@ def _to_diagnostic(error: Any, root: Path, main_path: Path, files: tuple[str, ..
         found = _find_include((str(main_path), *files), target)
         if found:
             file, line = display_path(found[0], root), found[1]
+        link = broken_link(target) if missing.group("file") else None
+        if link:  # Beancount says "does not exist" of any file it cannot open
+            message = f'File "{target}" is {link}'
     if file is None:
         file = display_path(str(main_path), root)
     return diag(code, message, Location(file or "", line, None))

@@ -10,7 +10,8 @@ from pathlib import Path, PurePath
 from types import MappingProxyType
 from typing import Any, Mapping, TypeVar
 
-from acct_tool.diagnostics import Diagnostic, diag
+from acct_tool.diagnostics import Diagnostic, Location, diag
+from acct_tool.inputs import broken_link
 from acct_tool.schema import did_you_mean, is_bad, validate
 from acct_tool.yamlsource import PathT, load_yaml
 
@@ -115,8 +116,14 @@ _PATHS = ("ledger", "profiles", "templates")
 def load_settings(root: Path, memo: dict[str, tuple[str, Any]] | None = None) -> tuple[Settings, list[Diagnostic]]:
     """Read ``acct-tool.yaml`` under ``root``; a missing file means all defaults.
 
-    With ``memo`` (see :func:`acct_tool.parties.load_parties`), unchanged settings are not parsed again."""
+    A symlink that leads nowhere is not a missing file: it is reported, like any
+    settings file that cannot be read. With ``memo`` (see
+    :func:`acct_tool.parties.load_parties`), unchanged settings are not parsed again."""
     path = root / SETTINGS_FILE
+    link = broken_link(path)
+    if link:
+        hint = "point the link at the settings file, or remove it to use the defaults"
+        return Settings(source=SETTINGS_FILE), [diag("file-unreadable", f"{SETTINGS_FILE} is {link}", Location(SETTINGS_FILE), hint=hint)]
     if not path.exists():
         return Settings(), []
     if memo is None:

@@ -63,7 +63,7 @@ def to_github(diagnostics: Sequence[Diagnostic], root: Path, cwd: Path | None = 
     for d in diagnostics:
         props = []
         if d.file:
-            full = (root / d.file).resolve()
+            full = Path(os.path.realpath(root / d.file))  # a symlink loop is reported, not raised
             try:
                 shown = full.relative_to(here).as_posix()
             except ValueError:
