@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import textwrap
 from decimal import Decimal
@@ -14,6 +12,7 @@ from acct_tool.bank import BankReconciliation
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.ledger import AccountPosting, display_path
 from acct_tool.statements import StatementLine
+from acct_tool.views import table
 
 WIDTH = 80
 
@@ -201,27 +200,20 @@ CSV_COLUMNS = (
 
 def to_csv(result: BankReconciliation, root: Path) -> str:
     """One row per matched pair, missing line, missing posting, and the closing balance."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
     cur = result.currency
-
-    def posting_cells(p: AccountPosting) -> list[Any]:
-        return [p.date.isoformat(), str(p.number)]
+    rows: list[list[Any]] = []
 
     def where(p: AccountPosting) -> list[Any]:
         return [display_path(p.file, root) or "", p.line or "", " ".join(x for x in (p.payee, p.narration) if x)]
 
     for m in result.matched:
         line = m.line
-        writer.writerow(
-            ["matched", line.row, line.date.isoformat(), str(line.amount), *posting_cells(m.posting), m.days, cur, line.reference, line.description, *where(m.posting)]
-        )
+        rows.append(["matched", line.row, line.date, line.amount, m.posting.date, m.posting.number, m.days, cur, line.reference, line.description, *where(m.posting)])
     for line in result.missing_in_ledger:
-        writer.writerow(["missing-in-ledger", line.row, line.date.isoformat(), str(line.amount), "", "", "", cur, line.reference, line.description, "", "", ""])
+        rows.append(["missing-in-ledger", line.row, line.date, line.amount, "", "", "", cur, line.reference, line.description, "", "", ""])
     for p in result.missing_in_statement:
-        writer.writerow(["missing-in-statement", "", "", "", *posting_cells(p), "", cur, "", "", *where(p)])
+        rows.append(["missing-in-statement", "", "", "", p.date, p.number, "", cur, "", "", *where(p)])
     if result.balance is not None:
         b = result.balance
-        writer.writerow(["closing-balance", b.row, b.date.isoformat(), str(b.statement), b.date.isoformat(), str(b.ledger), "", cur, "", "", "", "", ""])
-    return buffer.getvalue()
+        rows.append(["closing-balance", b.row, b.date, b.statement, b.date, b.ledger, "", cur, "", "", "", "", ""])
+    return table.to_csv(CSV_COLUMNS, rows)

@@ -13,6 +13,7 @@ from acct_tool.portfolio import ClientDetail, ClientSummary, Portfolio, Rollup
 from acct_tool.receivables import Document
 from acct_tool.relationship import plural
 from acct_tool.revenue import Revenue
+from acct_tool.text_safety import Figures
 from acct_tool.views.followups import when
 from acct_tool.views.table import render, to_csv, to_json
 
@@ -29,8 +30,9 @@ def money_json(amounts: Iterable[Money]) -> dict[str, Decimal]:
     return {m.currency: m.number for m in amounts}
 
 
-def money_csv(amounts: Iterable[Money]) -> str:
-    return "; ".join(f"{m.number} {m.currency}" for m in amounts)
+def money_csv(amounts: Iterable[Money]) -> Figures:
+    """``-300.00 USD; 12.50 EUR``: figures, so the CSV writer keeps a leading minus."""
+    return Figures("; ".join(f"{m.number} {m.currency}" for m in amounts))
 
 
 def health_json(h: HealthScore | None) -> dict[str, Any] | None:

@@ -8,6 +8,8 @@ import json
 from decimal import Decimal
 from typing import Any, Sequence
 
+from acct_tool.text_safety import csv_cell
+
 
 def cell(value: Any) -> str:
     if value is None:
@@ -39,11 +41,19 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Sequ
 
 
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Every CSV the tool writes: text cells that a spreadsheet would run as a formula get a ``'``.
+
+    Pass numbers and dates as ``Decimal``, ``int`` and ``date``, not as strings: a cell is
+    judged by its type, so ``Decimal("-12.50")`` stays ``-12.50`` while the text ``-1+1`` does not.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
+    # A bare CR ends a row for a spreadsheet, and the minimal quoting (set by "\n") misses it.
+    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(headers)
     for row in rows:
-        writer.writerow(["" if v is None else str(v) for v in row])
+        cells = [csv_cell(v) for v in row]
+        (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
     return buf.getvalue()
 
 
