@@ -6,6 +6,8 @@ and some readers make more of text than its characters:
 - a spreadsheet runs a CSV cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab
   or carriage return before one) as a formula. ``csv_cell`` puts a ``'`` before such
   text, OWASP's advice; numbers and dates are written as they are, decided by their type.
+- Markdown renders HTML and its own markup: ``markdown`` escapes both, for Markdown
+  that a forge renders (a pull request, an issue) as much as for the reports.
 """
 
 from __future__ import annotations
@@ -34,3 +36,11 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, _NOT_TEXT) or not text.startswith(FORMULA_START):
         return text
     return "'" + text
+
+
+def markdown(value: Any) -> str:
+    """Text for a Markdown line or table cell: one line, with HTML and Markdown markup escaped."""
+    text = " ".join(("" if value is None else str(value)).split())
+    for char in "\\`*_[]<>|":
+        text = text.replace(char, "\\" + char)
+    return text

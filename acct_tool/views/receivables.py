@@ -8,6 +8,7 @@ from typing import Any
 from acct_tool.aging import Aging
 from acct_tool.party_statement import PartyStatement
 from acct_tool.receivables import Document, OpenItems
+from acct_tool.text_safety import markdown as md
 from acct_tool.views import diagnostics as diagnostics_view
 from acct_tool.views.table import cell, render, to_csv, to_json
 
@@ -163,7 +164,10 @@ def reconcile_json(items: OpenItems) -> str:
 
 def statement_text(s: PartyStatement, markdown: bool = False) -> str:
     who = "Statement of account" if s.side.value == "ar" else "Vendor statement"
-    out = [f"{'# ' if markdown else ''}{who}: {s.name} ({s.party})\n", f"{'' if not markdown else chr(10)}Period {s.start} to {s.end}\n"]
+    if markdown:
+        out = [f"# {who}: {md(s.name)} ({md(s.party)})\n", f"\nPeriod {s.start} to {s.end}\n"]
+    else:
+        out = [f"{who}: {s.name} ({s.party})\n", f"Period {s.start} to {s.end}\n"]
     if not s.sections:
         out.append("\nNo activity.\n")
     for sec in s.sections:
@@ -171,7 +175,7 @@ def statement_text(s: PartyStatement, markdown: bool = False) -> str:
         rows: list[list[Any]] = [["", "brought forward", "", "", "", sec.brought_forward]]
         rows += [[ln.date, ln.kind, ln.ref, ln.charge or "", ln.credit or "", ln.balance] for ln in sec.lines]
         footer = ["", "closing balance", "", "", "", sec.closing]
-        out.append(f"\n{'## ' if markdown else ''}{sec.currency}\n\n" if markdown else f"\n{sec.currency}\n")
+        out.append(f"\n## {md(sec.currency)}\n\n" if markdown else f"\n{sec.currency}\n")
         out.append(_md_table(headers, rows + [footer], right=[3, 4, 5]) if markdown else render(headers, rows, right=[3, 4, 5], footer=footer))
     if s.open_documents or s.unapplied:
         out.append(f"\n{'## ' if markdown else ''}Open items at {s.end}\n" + ("\n" if markdown else ""))
@@ -189,7 +193,7 @@ def statement_text(s: PartyStatement, markdown: bool = False) -> str:
 def _md_table(headers: list[str], rows: list[list[Any]], right: list[int]) -> str:
     align = ["---:" if i in right else "---" for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(cell(v).replace("|", "\\|") for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md(cell(v)) for v in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
