@@ -12,6 +12,7 @@ from acct_tool.bank import BankReconciliation
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.ledger import AccountPosting, display_path
 from acct_tool.statements import StatementLine
+from acct_tool.text_safety import for_terminal, json_text, visible
 from acct_tool.views import table
 
 WIDTH = 80
@@ -29,7 +30,7 @@ def _days(days: int) -> str:
 
 
 def _fit(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = visible(" ".join(text.split()))
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
@@ -57,10 +58,11 @@ def verdict(result: BankReconciliation) -> str:
     return f"Reconciled: every line matched{balance}."
 
 
+@for_terminal
 def to_text(result: BankReconciliation, statement: str, root: Path) -> str:
     out = [
         f"Bank reconciliation of {result.account} ({result.currency})",
-        f"Statement {statement}",
+        f"Statement {visible(statement)}",
     ]
     if result.start is None or result.end is None:
         out.append("The statement has no lines.")
@@ -178,7 +180,7 @@ def to_json(result: BankReconciliation, statement: str, root: Path, diagnostics:
         },
         "diagnostics": [d.to_dict() for d in diagnostics],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 CSV_COLUMNS = (

@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 from typing import Any, Sequence
 
-from acct_tool.text_safety import csv_cell
+from acct_tool.text_safety import csv_cell, json_text, visible
 
 
 def cell(value: Any) -> str:
@@ -20,9 +20,12 @@ def cell(value: Any) -> str:
 
 
 def render(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Sequence[int] = (), footer: Sequence[Any] | None = None) -> str:
-    """A table with a rule under the header; columns in ``right`` (indexes) are right-aligned."""
-    text_rows = [[cell(v) for v in row] for row in rows]
-    foot = [cell(v) for v in footer] if footer is not None else None
+    """A table with a rule under the header; columns in ``right`` (indexes) are right-aligned.
+
+    Control characters in a cell are shown as escapes (``\\x1b``): a cell is one line on a terminal.
+    """
+    text_rows = [[visible(cell(v)) for v in row] for row in rows]
+    foot = [visible(cell(v)) for v in footer] if footer is not None else None
     widths = [len(h) for h in headers]
     for row in text_rows + ([foot] if foot else []):
         for i, v in enumerate(row):
@@ -48,12 +51,9 @@ def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    # A bare CR ends a row for a spreadsheet, and the minimal quoting (set by "\n") misses it.
-    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(headers)
     for row in rows:
-        cells = [csv_cell(v) for v in row]
-        (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
+        writer.writerow([csv_cell(v) for v in row])
     return buf.getvalue()
 
 
@@ -71,4 +71,4 @@ def plain(value: Any) -> Any:
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(plain(value), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(plain(value), indent=2, ensure_ascii=False)) + "\n"
