@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from acct_tool.bank import BankReconciliation
-from acct_tool.diagnostics import Diagnostic
+from acct_tool.diagnostics import Diagnostic, Severity, has_errors
 from acct_tool.ledger import AccountPosting, display_path
 from acct_tool.statements import StatementLine
 from acct_tool.text_safety import for_terminal, json_text, visible
@@ -43,9 +43,17 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-def verdict(result: BankReconciliation) -> str:
-    """One sentence: reconciled, or what is off."""
+def reconciled(result: BankReconciliation, diagnostics: Sequence[Diagnostic]) -> bool:
+    """Every line matched and the balances agree, and the whole statement was read (no error)."""
+    return result.reconciled and not has_errors(diagnostics)
+
+
+def verdict(result: BankReconciliation, diagnostics: Sequence[Diagnostic]) -> str:
+    """One sentence: reconciled, or what is off; the statement's errors (rows not read) come first."""
     problems = []
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    if errors:
+        problems.append(f"the statement has {_plural(errors, 'error')}, so some of it was not read")
     if result.missing_in_ledger:
         problems.append(f"{_plural(len(result.missing_in_ledger), 'statement line')} missing from the ledger")
     if result.missing_in_statement:
@@ -59,7 +67,8 @@ def verdict(result: BankReconciliation) -> str:
 
 
 @for_terminal
-def to_text(result: BankReconciliation, statement: str, root: Path) -> str:
+def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics: Sequence[Diagnostic]) -> str:
+    """The reconciliation; ``diagnostics`` are the statement's, which the verdict weighs (they are printed apart)."""
     out = [
         f"Bank reconciliation of {result.account} ({result.currency})",
         f"Statement {visible(statement)}",
@@ -114,7 +123,7 @@ def to_text(result: BankReconciliation, statement: str, root: Path) -> str:
             f"  Ledger      {figures[1]:>{fw}} {b.currency}",
             f"  Difference  {figures[2]:>{fw}} {b.currency}  {'agrees' if b.agrees else 'DIFFERS'}",
         ]
-    out += ["", textwrap.fill(verdict(result), WIDTH)]
+    out += ["", textwrap.fill(verdict(result, diagnostics), WIDTH)]
     return "\n".join(out) + "\n"
 
 
@@ -154,7 +163,7 @@ def to_json(result: BankReconciliation, statement: str, root: Path, diagnostics:
             "start": result.start.isoformat() if result.start else None,
             "end": result.end.isoformat() if result.end else None,
         },
-        "reconciled": result.reconciled,
+        "reconciled": reconciled(result, diagnostics),
         "summary": {
             "lines": result.lines,
             "matched": len(result.matched),
