@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from acct_tool import charts
+from acct_tool.text_safety import markdown as f_md
 
 
 def f_money(value: Any, currency: str | None = None, places: int = 2) -> str:
@@ -49,14 +50,6 @@ def f_days(value: Any) -> str:
         return "–"
     n = int(value)
     return f"{n} day{'s' if abs(n) != 1 else ''}"
-
-
-def f_md(value: Any) -> str:
-    """Escape text for a Markdown table cell or line."""
-    text = "" if value is None else str(value)
-    for ch in "\\`*_[]<>|":
-        text = text.replace(ch, "\\" + ch)
-    return " ".join(text.split())
 
 
 FILTERS: dict[str, Callable[..., str]] = {

@@ -82,7 +82,7 @@ def bank(
     elif output == "csv":
         emit(view.to_csv(result, books.root))
     else:
-        emit(view.to_text(result, shown, books.root))
+        emit(view.to_text(result, shown, books.root, problems))
     if problems:
         click.echo(diagnostics_view.to_text(problems), err=True, nl=False)
     if ledger_errors:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import textwrap
 from decimal import Decimal
@@ -11,9 +9,11 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from acct_tool.bank import BankReconciliation
-from acct_tool.diagnostics import Diagnostic
+from acct_tool.diagnostics import Diagnostic, Severity, has_errors
 from acct_tool.ledger import AccountPosting, display_path
 from acct_tool.statements import StatementLine
+from acct_tool.text_safety import for_terminal, json_text, visible
+from acct_tool.views import table
 
 WIDTH = 80
 
@@ -30,7 +30,7 @@ def _days(days: int) -> str:
 
 
 def _fit(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = visible(" ".join(text.split()))
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
@@ -43,9 +43,17 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-def verdict(result: BankReconciliation) -> str:
-    """One sentence: reconciled, or what is off."""
+def reconciled(result: BankReconciliation, diagnostics: Sequence[Diagnostic]) -> bool:
+    """Every line matched and the balances agree, and the whole statement was read (no error)."""
+    return result.reconciled and not has_errors(diagnostics)
+
+
+def verdict(result: BankReconciliation, diagnostics: Sequence[Diagnostic]) -> str:
+    """One sentence: reconciled, or what is off; the statement's errors (rows not read) come first."""
     problems = []
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    if errors:
+        problems.append(f"the statement has {_plural(errors, 'error')}, so some of it was not read")
     if result.missing_in_ledger:
         problems.append(f"{_plural(len(result.missing_in_ledger), 'statement line')} missing from the ledger")
     if result.missing_in_statement:
@@ -58,10 +66,12 @@ def verdict(result: BankReconciliation) -> str:
     return f"Reconciled: every line matched{balance}."
 
 
-def to_text(result: BankReconciliation, statement: str, root: Path) -> str:
+@for_terminal
+def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics: Sequence[Diagnostic]) -> str:
+    """The reconciliation; ``diagnostics`` are the statement's, which the verdict weighs (they are printed apart)."""
     out = [
         f"Bank reconciliation of {result.account} ({result.currency})",
-        f"Statement {statement}",
+        f"Statement {visible(statement)}",
     ]
     if result.start is None or result.end is None:
         out.append("The statement has no lines.")
@@ -113,7 +123,7 @@ def to_text(result: BankReconciliation, statement: str, root: Path) -> str:
             f"  Ledger      {figures[1]:>{fw}} {b.currency}",
             f"  Difference  {figures[2]:>{fw}} {b.currency}  {'agrees' if b.agrees else 'DIFFERS'}",
         ]
-    out += ["", textwrap.fill(verdict(result), WIDTH)]
+    out += ["", textwrap.fill(verdict(result, diagnostics), WIDTH)]
     return "\n".join(out) + "\n"
 
 
@@ -153,7 +163,7 @@ def to_json(result: BankReconciliation, statement: str, root: Path, diagnostics:
             "start": result.start.isoformat() if result.start else None,
             "end": result.end.isoformat() if result.end else None,
         },
-        "reconciled": result.reconciled,
+        "reconciled": reconciled(result, diagnostics),
         "summary": {
             "lines": result.lines,
             "matched": len(result.matched),
@@ -179,7 +189,7 @@ def to_json(result: BankReconciliation, statement: str, root: Path, diagnostics:
         },
         "diagnostics": [d.to_dict() for d in diagnostics],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 CSV_COLUMNS = (
@@ -201,27 +211,20 @@ CSV_COLUMNS = (
 
 def to_csv(result: BankReconciliation, root: Path) -> str:
     """One row per matched pair, missing line, missing posting, and the closing balance."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
     cur = result.currency
-
-    def posting_cells(p: AccountPosting) -> list[Any]:
-        return [p.date.isoformat(), str(p.number)]
+    rows: list[list[Any]] = []
 
     def where(p: AccountPosting) -> list[Any]:
         return [display_path(p.file, root) or "", p.line or "", " ".join(x for x in (p.payee, p.narration) if x)]
 
     for m in result.matched:
         line = m.line
-        writer.writerow(
-            ["matched", line.row, line.date.isoformat(), str(line.amount), *posting_cells(m.posting), m.days, cur, line.reference, line.description, *where(m.posting)]
-        )
+        rows.append(["matched", line.row, line.date, line.amount, m.posting.date, m.posting.number, m.days, cur, line.reference, line.description, *where(m.posting)])
     for line in result.missing_in_ledger:
-        writer.writerow(["missing-in-ledger", line.row, line.date.isoformat(), str(line.amount), "", "", "", cur, line.reference, line.description, "", "", ""])
+        rows.append(["missing-in-ledger", line.row, line.date, line.amount, "", "", "", cur, line.reference, line.description, "", "", ""])
     for p in result.missing_in_statement:
-        writer.writerow(["missing-in-statement", "", "", "", *posting_cells(p), "", cur, "", "", *where(p)])
+        rows.append(["missing-in-statement", "", "", "", p.date, p.number, "", cur, "", "", *where(p)])
     if result.balance is not None:
         b = result.balance
-        writer.writerow(["closing-balance", b.row, b.date.isoformat(), str(b.statement), b.date.isoformat(), str(b.ledger), "", cur, "", "", "", "", ""])
-    return buffer.getvalue()
+        rows.append(["closing-balance", b.row, b.date, b.statement, b.date, b.ledger, "", cur, "", "", "", "", ""])
+    return table.to_csv(CSV_COLUMNS, rows)

@@ -13,6 +13,7 @@ from acct_tool.portfolio import ClientDetail, ClientSummary, Portfolio, Rollup
 from acct_tool.receivables import Document
 from acct_tool.relationship import plural
 from acct_tool.revenue import Revenue
+from acct_tool.text_safety import Figures, for_terminal, visible
 from acct_tool.views.followups import when
 from acct_tool.views.table import render, to_csv, to_json
 
@@ -29,8 +30,9 @@ def money_json(amounts: Iterable[Money]) -> dict[str, Decimal]:
     return {m.currency: m.number for m in amounts}
 
 
-def money_csv(amounts: Iterable[Money]) -> str:
-    return "; ".join(f"{m.number} {m.currency}" for m in amounts)
+def money_csv(amounts: Iterable[Money]) -> Figures:
+    """``-300.00 USD; 12.50 EUR``: figures, so the CSV writer keeps a leading minus."""
+    return Figures("; ".join(f"{m.number} {m.currency}" for m in amounts))
 
 
 def health_json(h: HealthScore | None) -> dict[str, Any] | None:
@@ -74,6 +76,7 @@ def _short(text: str, width: int = 26) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+@for_terminal
 def list_table(rows: Sequence[ClientSummary], as_of: str) -> str:
     head = f"Clients as of {as_of}\n\n"
     if not rows:
@@ -163,12 +166,13 @@ def _revenue_line(label: str, rev: Revenue, target: Money | None) -> str:
     return text
 
 
+@for_terminal
 def show_text(d: ClientDetail) -> str:
     p, s, as_of = d.party, d.summary, d.as_of
-    out = [f"{p.name} ({p.id})"]
+    out = [f"{visible(p.name)} ({p.id})"]
     facts = [p.kind, p.tier if p.is_client else None, p.status, f"manager {p.manager}" if p.manager else "no manager", f"since {p.since}" if p.since else None]
     out.append(" · ".join(f for f in facts if f))
-    extra = [x for x in (p.industry, p.website) if x]
+    extra = [visible(x) for x in (p.industry, p.website) if x]
     if extra:
         out.append(" · ".join(extra))
     terms = []
@@ -189,7 +193,7 @@ def show_text(d: ClientDetail) -> str:
 
     out += ["", "Follow-ups"]
     if d.followups:
-        out += [f"  {when(f):<18} {f.kind:<15} {f.message}" for f in d.followups if f.days_overdue is None or f.days_overdue >= -14]
+        out += [f"  {when(f):<18} {f.kind:<15} {visible(f.message)}" for f in d.followups if f.days_overdue is None or f.days_overdue >= -14]
     else:
         out.append("  none")
 
@@ -216,7 +220,7 @@ def show_text(d: ClientDetail) -> str:
         if i.next_step is not None:
             step = i.next_step
             state = "done" if step.done else when_step(step.due, as_of)
-            out.append(f"      next step: {step.action}, due {step.due} ({state})")
+            out.append(f"      next step: {visible(step.action)}, due {step.due} ({state})")
     if len(d.interactions) > RECENT:
         out.append(f"  ... and {len(d.interactions) - RECENT} earlier")
     if not d.interactions:
@@ -235,7 +239,7 @@ def show_text(d: ClientDetail) -> str:
         value = format_money(o.value) if o.value else "no value"
         chance = f", {o.probability}%" if o.probability is not None else ""
         close = f", close {o.close}" if o.close else ""
-        out.append(f"  {o.name}: {o.type}, {o.stage}, {value}{chance}{close}")
+        out.append(f"  {visible(o.name)}: {o.type}, {o.stage}, {value}{chance}{close}")
     if not d.opportunities:
         out.append("  none")
 
@@ -247,7 +251,7 @@ def show_text(d: ClientDetail) -> str:
         away = f"in {plural(rn.days, 'day')}" if rn.days >= 0 else f"{plural(-rn.days, 'day')} ago"
         auto = "renews automatically" if rn.auto_renew else "no automatic renewal"
         notice = f", {p.contract.notice_days} days notice" if p.contract.notice_days is not None else ""
-        opp = f"renewal opportunity '{rn.opportunity.name}' at {rn.opportunity.stage}" if rn.opportunity else "no renewal opportunity open"
+        opp = f"renewal opportunity '{visible(rn.opportunity.name)}' at {rn.opportunity.stage}" if rn.opportunity else "no renewal opportunity open"
         out.append(f"  {rn.date} ({away}); {auto}{notice}; {opp}")
 
     out += ["", "Money"]
@@ -273,7 +277,7 @@ def show_text(d: ClientDetail) -> str:
     if sat.latest is not None:
         scores = ", ".join(x for x in (f"NPS {sat.latest.nps}" if sat.latest.nps is not None else "", f"CSAT {sat.latest.csat}" if sat.latest.csat is not None else "") if x)
         trend = f", {sat.direction}" if sat.direction else ""
-        out += ["", "Satisfaction", f"  {sat.latest.date}: {scores}{trend}" + (f' - "{sat.latest.comment}"' if sat.latest.comment else "")]
+        out += ["", "Satisfaction", f"  {sat.latest.date}: {scores}{trend}" + (f' - "{visible(sat.latest.comment)}"' if sat.latest.comment else "")]
     return "\n".join(out) + "\n"
 
 
@@ -345,6 +349,7 @@ def _rollup_lines(r: Rollup, indent: str = "  ") -> str:
     )
 
 
+@for_terminal
 def portfolio_table(result: Portfolio) -> str:
     out = [f"Portfolio {result.start} to {result.end} (open, overdue and health at {result.end})\n"]
     if not result.managers:

@@ -1,4 +1,8 @@
-"""Diagnostics as text (``file:line:col: error CODE message``), JSON or GitHub annotations."""
+"""Diagnostics as text (``file:line:col: error CODE message``), JSON or GitHub annotations.
+
+Messages quote user data (a profile's unknown key, a narration): its control characters
+are shown as escapes (``\\x1b``) in text and annotations, and as ``\\u001b`` in JSON.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,21 @@ from pathlib import Path
 from typing import Sequence
 
 from acct_tool.diagnostics import Diagnostic, Severity
+from acct_tool.text_safety import json_text, visible
 
 
 def _position(d: Diagnostic) -> str:
-    parts = [d.file or "<books>"]
+    parts = [visible(d.file or "<books>")]
     if d.line:
         parts.append(str(d.line))
         if d.column:
             parts.append(str(d.column))
     return ":".join(parts)
+
+
+def _lines(text: str) -> list[str]:
+    """A message's own lines; any other control character in them is the data's."""
+    return text.replace("\r\n", "\n").split("\n")
 
 
 def _plural(n: int, word: str) -> str:
@@ -36,24 +46,25 @@ def to_text(diagnostics: Sequence[Diagnostic]) -> str:
     lines = []
     for d in diagnostics:
         # One `path:line:col:` line per diagnostic: a multi-line message (a plugin's) continues indented.
-        message = "\n    ".join(d.message.splitlines() or [""])
-        lines.append(f"{_position(d)}: {d.severity.value} {d.code} {message}")
+        message = "\n    ".join(visible(line) for line in _lines(d.message.rstrip("\r\n")))
+        lines.append(f"{_position(d)}: {d.severity.value} {visible(d.code)} {message}")
         if d.hint:
-            lines.append(f"    hint: {d.hint}")
+            lines.append(f"    hint: {visible(d.hint)}")
     lines.append(summary(diagnostics))
     return "\n".join(lines) + "\n"
 
 
 def to_json(diagnostics: Sequence[Diagnostic]) -> str:
-    return json.dumps([d.to_dict() for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps([d.to_dict() for d in diagnostics], indent=2, ensure_ascii=False)) + "\n"
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A message: its lines joined by ``%0A`` (the annotation's own line breaks), other controls as escapes."""
+    return "%0A".join(visible(line).replace("%", "%25") for line in _lines(text))
 
 
 def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    return visible(text).replace("%", "%25").replace(":", "%3A").replace(",", "%2C")
 
 
 def to_github(diagnostics: Sequence[Diagnostic], root: Path, cwd: Path | None = None) -> str:

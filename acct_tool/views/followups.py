@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from acct_tool.followups import Followup, Followups
+from acct_tool.text_safety import for_terminal
 from acct_tool.views.table import render, to_csv, to_json
 
 HEADERS = ["when", "kind", "party", "owner", "action"]
@@ -22,6 +23,7 @@ def when(f: Followup) -> str:
     return f"{days} {unit} overdue" if days > 0 else f"due in {-days} {unit}"
 
 
+@for_terminal
 def table(result: Followups) -> str:
     window = "today" if result.within == 0 else f"within {result.within} days"
     head = f"Follow-ups as of {result.as_of} (due {window})\n"

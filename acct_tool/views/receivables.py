@@ -8,6 +8,8 @@ from typing import Any
 from acct_tool.aging import Aging
 from acct_tool.party_statement import PartyStatement
 from acct_tool.receivables import Document, OpenItems
+from acct_tool.text_safety import for_terminal, visible
+from acct_tool.text_safety import markdown as md  # the name `markdown` is a parameter here
 from acct_tool.views import diagnostics as diagnostics_view
 from acct_tool.views.table import cell, render, to_csv, to_json
 
@@ -25,6 +27,7 @@ def _short(text: str, width: int = 18) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+@for_terminal
 def aging_table(aging: Aging, as_of: str) -> str:
     basis = "days past due" if aging.basis == "due" else "days since the document date"
     out = [f"{SIDE_TITLE[aging.side]} aging as of {as_of} (by {basis})\n"]
@@ -98,6 +101,7 @@ def _open_values(d: Document, as_of: Any) -> list[Any]:
     return [d.ref, d.party, d.date, d.due, d.currency, d.amount, d.paid, d.open, d.days_past_due(as_of)]
 
 
+@for_terminal
 def open_table(items: OpenItems, party: str | None) -> str:
     docs = items.open_documents(party)
     title = f"Open {'invoices' if items.side.value == 'ar' else 'bills'} as of {items.as_of}"
@@ -117,7 +121,7 @@ def open_table(items: OpenItems, party: str | None) -> str:
         total = sum((d.open for d in docs if d.currency == currency), Decimal(0))
         out.append(f"\n{currency}\n" + render(headers, body, right=[3, 4, 5, 6], footer=["total", "", "", "", "", total, ""]))
         for c in (c for c in credits if c.currency == currency):
-            out.append(f"unapplied credit: {c.party} {cell(c.unapplied)} {currency} ({c.kind} of {c.date}, {c.where.file}:{c.where.line})\n")
+            out.append(f"unapplied credit: {c.party} {cell(c.unapplied)} {currency} ({c.kind} of {c.date}, {visible(c.where.file or '')}:{c.where.line})\n")
     return "".join(out)
 
 
@@ -137,6 +141,7 @@ def open_json(items: OpenItems, party: str | None) -> str:
 # --- reconcile ----------------------------------------------------------------
 
 
+@for_terminal
 def reconcile_text(items: OpenItems) -> str:
     side = items.side.value
     headers = ["party", "cur", "open", "credits", "ledger", "difference"]
@@ -161,9 +166,13 @@ def reconcile_json(items: OpenItems) -> str:
 # --- party statement ----------------------------------------------------------
 
 
+@for_terminal
 def statement_text(s: PartyStatement, markdown: bool = False) -> str:
     who = "Statement of account" if s.side.value == "ar" else "Vendor statement"
-    out = [f"{'# ' if markdown else ''}{who}: {s.name} ({s.party})\n", f"{'' if not markdown else chr(10)}Period {s.start} to {s.end}\n"]
+    if markdown:
+        out = [f"# {who}: {md(s.name)} ({md(s.party)})\n", f"\nPeriod {s.start} to {s.end}\n"]
+    else:
+        out = [f"{who}: {visible(s.name)} ({visible(s.party)})\n", f"Period {s.start} to {s.end}\n"]
     if not s.sections:
         out.append("\nNo activity.\n")
     for sec in s.sections:
@@ -171,7 +180,7 @@ def statement_text(s: PartyStatement, markdown: bool = False) -> str:
         rows: list[list[Any]] = [["", "brought forward", "", "", "", sec.brought_forward]]
         rows += [[ln.date, ln.kind, ln.ref, ln.charge or "", ln.credit or "", ln.balance] for ln in sec.lines]
         footer = ["", "closing balance", "", "", "", sec.closing]
-        out.append(f"\n{'## ' if markdown else ''}{sec.currency}\n\n" if markdown else f"\n{sec.currency}\n")
+        out.append(f"\n## {md(sec.currency)}\n\n" if markdown else f"\n{sec.currency}\n")
         out.append(_md_table(headers, rows + [footer], right=[3, 4, 5]) if markdown else render(headers, rows, right=[3, 4, 5], footer=footer))
     if s.open_documents or s.unapplied:
         out.append(f"\n{'## ' if markdown else ''}Open items at {s.end}\n" + ("\n" if markdown else ""))
@@ -189,7 +198,7 @@ def statement_text(s: PartyStatement, markdown: bool = False) -> str:
 def _md_table(headers: list[str], rows: list[list[Any]], right: list[int]) -> str:
     align = ["---:" if i in right else "---" for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(cell(v).replace("|", "\\|") for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md(cell(v)) for v in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -238,6 +247,7 @@ def _avg(values: list[int]) -> Decimal | None:
     return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1")) if values else None
 
 
+@for_terminal
 def dso_table(headers: list[str], rows: list[list[Any]], as_of: str) -> str:
     short = ["", "cur", "DSO", "open", "invoiced 90d", "paid", "late", "to pay", "trend"]
     short[0] = headers[0]

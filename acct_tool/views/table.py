@@ -8,6 +8,8 @@ import json
 from decimal import Decimal
 from typing import Any, Sequence
 
+from acct_tool.text_safety import csv_cell, json_text, visible
+
 
 def cell(value: Any) -> str:
     if value is None:
@@ -18,9 +20,12 @@ def cell(value: Any) -> str:
 
 
 def render(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Sequence[int] = (), footer: Sequence[Any] | None = None) -> str:
-    """A table with a rule under the header; columns in ``right`` (indexes) are right-aligned."""
-    text_rows = [[cell(v) for v in row] for row in rows]
-    foot = [cell(v) for v in footer] if footer is not None else None
+    """A table with a rule under the header; columns in ``right`` (indexes) are right-aligned.
+
+    Control characters in a cell are shown as escapes (``\\x1b``): a cell is one line on a terminal.
+    """
+    text_rows = [[visible(cell(v)) for v in row] for row in rows]
+    foot = [visible(cell(v)) for v in footer] if footer is not None else None
     widths = [len(h) for h in headers]
     for row in text_rows + ([foot] if foot else []):
         for i, v in enumerate(row):
@@ -39,11 +44,16 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Sequ
 
 
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Every CSV the tool writes: text cells that a spreadsheet would run as a formula get a ``'``.
+
+    Pass numbers and dates as ``Decimal``, ``int`` and ``date``, not as strings: a cell is
+    judged by its type, so ``Decimal("-12.50")`` stays ``-12.50`` while the text ``-1+1`` does not.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(headers)
     for row in rows:
-        writer.writerow(["" if v is None else str(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return buf.getvalue()
 
 
@@ -61,4 +71,4 @@ def plain(value: Any) -> Any:
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(plain(value), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(plain(value), indent=2, ensure_ascii=False)) + "\n"
