@@ -102,8 +102,7 @@ class Templates:
             keep_trailing_newline=True,
             auto_reload=False,
         )
-        self.env.filters.update(bounded_filters(self.env.filters))
-        self.env.filters.update(FILTERS)
+        self.env.filters = bounded_filters({**self.env.filters, **FILTERS})
         self.env.globals.pop("lipsum", None)  # placeholder text of any length has no place in a report
         self.env.globals.update(GLOBALS)
 
