@@ -112,8 +112,15 @@ def _leaf_length(value: Any, nested: bool) -> int:
         return _repr_length(value) if nested else len(value)
     if isinstance(value, (int, float, Decimal)) or value is None:
         return _number_length(value, "") + (12 if nested and isinstance(value, Decimal) else 0)
+    if isinstance(value, (bytes, bytearray)):
+        return 4 * len(value) + 14  # b'\x00', bytearray(b'')
     if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
         return 48
+    if nested:  # an object of the books inside a list: its repr, however often the list repeats it
+        try:
+            return len(repr(value))
+        except Exception:  # noqa: BLE001 - printing it will say what is wrong
+            return 64
     return 64  # other objects print a short description of themselves
 
 
@@ -130,7 +137,7 @@ def _shape(value: Any, limit: int) -> tuple[int, int]:
     chars = indent = 0
     active: set[int] = set()
     stack: list[tuple[Iterator[Any], int, int]] = []
-    known: dict[int, int] = {}  # the repr length of each long string, measured once however often it is referenced
+    known: dict[int, int] = {}  # the repr length of each long string or object, measured once however often it is referenced
 
     def enter(item: Any, depth: int) -> None:
         nonlocal chars, indent
@@ -138,7 +145,7 @@ def _shape(value: Any, limit: int) -> tuple[int, int]:
             chars += 13  # <Namespace {...}>
             item = object.__getattribute__(item, "_Namespace__attrs")
         if not isinstance(item, _CONTAINERS):
-            if isinstance(item, str) and len(item) > 64:
+            if not isinstance(item, (str, int, float, Decimal)) or (isinstance(item, str) and len(item) > 64):
                 length = known.get(id(item))
                 if length is None:
                     length = known[id(item)] = _leaf_length(item, depth > 0)

@@ -30,6 +30,13 @@ from codes_seen import record
 
 CAP = 1_000_000
 
+
+class Big:
+    """An object of the context with a long repr."""
+
+    def __repr__(self) -> str:
+        return "x" * 100_000
+
 BOMBS = [
     # str.format and format_map: the width or precision can come from an argument
     ("format-width-from-a-string", "{{ '{0:>{1}}'.format('x', '999999999') }}"),
@@ -90,6 +97,8 @@ BOMBS = [
     ("caller-output", "{% set s = 'x' * 100000 %}{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}{% for i in range(10000) %}{{ s }}{% endfor %}{% endcall %}"),
     ("filter-block", "{% set s = 'x' * 100000 %}{% filter upper %}{% for i in range(10000) %}{{ s }}{% endfor %}{% endfilter %}"),
     ("print-a-list", "{{ ['x' * 100000] * 10000 }}"),
+    ("print-a-list-of-bytes", "{{ [('x' * 100000).encode()] * 1000 }}"),
+    ("print-a-list-of-objects", "{{ [big] * 1000 }}"),
     # lists growing in place
     ("list-extend-doubling", "{% set ns = namespace(l=[0] * 1000) %}{% for i in range(30) %}{% set _ = ns.l.extend(ns.l) %}{% endfor %}"),
 ]
@@ -105,7 +114,7 @@ def cap(monkeypatch: pytest.MonkeyPatch) -> None:
 def render(source: str, name: str = "t.md.j2") -> tuple[str | None, list[Any]]:
     templates = Templates(None)
     templates.env.loader = jinja2.DictLoader({name: source})
-    return templates.render(name, {"day": datetime.date(2026, 11, 30)})
+    return templates.render(name, {"day": datetime.date(2026, 11, 30), "big": Big()})
 
 
 @pytest.mark.parametrize("source", [s for _, s in BOMBS], ids=[n for n, _ in BOMBS])
