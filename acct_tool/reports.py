@@ -18,10 +18,11 @@ import sys
 import traceback
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import jinja2
 from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.files import WriteError, write_atomic
@@ -41,6 +42,48 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and ".html" in name
 
 
+class FolderLoader(jinja2.BaseLoader):
+    """Templates from one folder, read only where their real path stays inside it.
+
+    Jinja's own loader refuses ``..`` in a name but follows symlinks anywhere: a
+    ``templates/leak.md.j2`` linking to a file outside would put that file into
+    the report. Here a template (or a subfolder on its way) that resolves outside
+    the folder is a SecurityError, so a ``template-unsafe`` diagnostic.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)  # refuses "..", like jinja2.FileSystemLoader
+        path = self.folder.joinpath(*pieces)
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        real = path.resolve()
+        if not _inside(real, self.folder.resolve()):
+            raise SecurityError(f"template '{template}' leads to {real}, outside the templates folder")
+        if not real.is_file():
+            raise jinja2.TemplateNotFound(template)
+        with open(real, encoding="utf-8") as handle:
+            source = handle.read()
+        mtime = real.stat().st_mtime
+        return source, str(path), lambda: real.is_file() and real.stat().st_mtime == mtime
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _shown(path: Path, books_root: Path) -> str | None:
+    """``path`` relative to the books root as the user wrote it (symlinks not followed), else resolved."""
+    for a, b in ((path.absolute(), books_root.absolute()), (path.resolve(), books_root.resolve())):
+        try:
+            return a.relative_to(b).as_posix()
+        except ValueError:
+            pass
+    return None
+
+
 class Templates:
     """The environment for one books repository, with its overrides folder."""
 
@@ -48,8 +91,8 @@ class Templates:
         self.overrides = overrides if overrides is not None and overrides.is_dir() else None
         loaders: list[jinja2.BaseLoader] = []
         if self.overrides is not None:
-            loaders.append(jinja2.FileSystemLoader(str(self.overrides)))
-        loaders.append(jinja2.FileSystemLoader(str(builtin_dir())))
+            loaders.append(FolderLoader(self.overrides))
+        loaders.append(FolderLoader(builtin_dir()))
         self.env = Sandbox(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=_autoescape,
@@ -59,25 +102,38 @@ class Templates:
             keep_trailing_newline=True,
             auto_reload=False,
         )
-        self.env.filters.update(bounded_filters(self.env.filters))
-        self.env.filters.update(FILTERS)
+        self.env.filters = bounded_filters({**self.env.filters, **FILTERS})
         self.env.globals.pop("lipsum", None)  # placeholder text of any length has no place in a report
         self.env.globals.update(GLOBALS)
 
     def display_name(self, name: str, books_root: Path | None = None) -> str:
         """Where a template comes from, as shown in diagnostics."""
-        if self.overrides is not None and (self.overrides / name).is_file():
+        if self.overrides is not None and os.path.lexists(self.overrides / name):
             path = self.overrides / name
-            if books_root is not None:
-                try:
-                    return path.resolve().relative_to(books_root.resolve()).as_posix()
-                except ValueError:
-                    pass
-            return path.as_posix()
+            shown = _shown(path, books_root) if books_root is not None else None
+            return shown or path.as_posix()
         return f"{BUILTIN}/{name}"
+
+    def folder_problem(self, books_root: Path | None) -> Diagnostic | None:
+        """A templates folder that leads out of the books (itself a symlink, or through one) is refused."""
+        if self.overrides is None or books_root is None:
+            return None
+        real = self.overrides.resolve()
+        if _inside(real, books_root.resolve()):
+            return None
+        shown = _shown(self.overrides, books_root) or self.overrides.as_posix()
+        return diag(
+            "template-unsafe",
+            f"refused: the templates folder '{shown}' leads to {real}, outside the books folder",
+            Location(shown),
+            hint="keep report templates inside the books; copy them in instead of linking to them",
+        )
 
     def render(self, name: str, context: Mapping[str, Any], books_root: Path | None = None) -> tuple[str | None, list[Diagnostic]]:
         """Render template ``name``; a failure is a diagnostic with the template's file and line."""
+        unsafe = self.folder_problem(books_root)
+        if unsafe is not None:
+            return None, [unsafe]
         try:
             with deadline(limits.MAX_SECONDS), memory_cap(limits.MAX_MEMORY):
                 template = self.env.get_template(name)
@@ -113,11 +169,8 @@ class Templates:
     def _where(self, filename: str, line: int | None, books_root: Path | None) -> Location:
         path = Path(filename)
         if path.is_absolute():
-            if self.overrides is not None and books_root is not None:
-                try:
-                    return Location(path.resolve().relative_to(books_root.resolve()).as_posix(), line)
-                except ValueError:
-                    pass
+            if self.overrides is not None and books_root is not None and _inside(path.absolute(), self.overrides.absolute()):
+                return Location(_shown(path, books_root) or path.as_posix(), line)
             return Location(f"{BUILTIN}/{path.name}", line)
         return Location(self.display_name(filename, books_root), line)
 
