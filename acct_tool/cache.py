@@ -36,7 +36,6 @@ import marshal
 import os
 import pickle
 import sys
-import tempfile
 import types
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +43,7 @@ from typing import Any, Callable
 
 from acct_tool import __version__
 from acct_tool.diagnostics import Diagnostic, Location, Severity
+from acct_tool.files import WriteError, read_regular, write_atomic
 from acct_tool.inputs import inputs_unchanged
 from acct_tool.ledger import AccountPosting, LedgerFacts, OpenFact
 
@@ -103,26 +103,21 @@ def _digest(data: bytes) -> str:
 
 
 def _write(path: Path, header: dict[str, Any], payload: bytes) -> None:
-    """Atomically write a cache file; a cache that cannot be written is simply not written."""
+    """Atomically write a cache file; a cache that cannot be written is simply not written
+    (nor is anything that is not a regular file at its place replaced)."""
+    header = {**header, "magic": MAGIC, "format": FORMAT, **_versions(), "sha256": _digest(payload)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        header = {**header, "magic": MAGIC, "format": FORMAT, **_versions(), "sha256": _digest(payload)}
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            out.write(json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
-        os.replace(temp, path)
-    except OSError:
-        try:
-            os.unlink(temp)
-        except (OSError, UnboundLocalError):
-            pass
+        write_atomic(path, json.dumps(header, sort_keys=True).encode() + b"\n" + payload, force=True, durable=False, mode=0o600)
+    except (OSError, WriteError):
+        pass
 
 
 def _read(path: Path) -> tuple[dict[str, Any], bytes] | None:
     """Header and payload of a cache file written by this version, or None."""
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_regular(path)
+    except WriteError:  # missing, unreadable, or not a regular file (a FIFO would block)
         return None
     head, _, payload = raw.partition(b"\n")
     try:

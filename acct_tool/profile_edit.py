@@ -10,8 +10,9 @@ that style, and the item's lines are inserted after the last line of the list.
 The result is parsed again and must read as the old document plus the new
 item, else the whole document is re-emitted by ruamel.yaml as a fallback.
 
-The write is atomic (a temporary file in the same folder, then ``os.replace``)
-and keeps the file's permissions. A profile that has errors is refused, and a
+The write is atomic (:func:`acct_tool.files.write_atomic`), keeps the file's
+permissions, and goes through a symlink to the file it points at, which must be
+a regular file. A profile that has errors is refused, and a
 profile that would not validate after the edit is restored.
 """
 
@@ -20,10 +21,8 @@ from __future__ import annotations
 import datetime
 import gc
 import io
-import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -35,6 +34,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from acct_tool.diagnostics import Diagnostic, Severity
+from acct_tool.files import read_regular, write_atomic
 from acct_tool.parties import Party, load_party
 from acct_tool.schema import did_you_mean
 
@@ -122,41 +122,23 @@ def append_interaction(path: Path, display: str, entry: NewInteraction) -> EditR
     """Append ``entry`` to the profile at ``path`` (shown as ``display``), atomically.
 
     Refused (nothing written) when the profile has errors now; rolled back when
-    it would have errors afterwards. Raises :class:`OSError` when the file
-    cannot be read or written, :class:`EditError` when it cannot be edited.
+    it would have errors afterwards. Raises :class:`~acct_tool.files.WriteError`
+    when the file cannot be read or written, :class:`EditError` when it cannot
+    be edited.
     """
     _, errors = _errors(path, display)
     if errors:  # unreadable, not YAML, not UTF-8, or invalid: leave it alone
         return EditResult(path, False, "", "", tuple(errors))
     target = path.resolve()  # write through a symlink, not over it
-    before = target.read_bytes().decode("utf-8")
+    before = read_regular(target, shown=display).decode("utf-8")
     after = insert_interaction(before, entry)
     mode = stat.S_IMODE(target.stat().st_mode)
-    write_atomic(target, after, mode)
+    write_atomic(target, after, force=True, mode=mode, shown=display)
     _, errors = _errors(path, display)
     if errors:
-        write_atomic(target, before, mode)
+        write_atomic(target, before, force=True, mode=mode, shown=display)
         return EditResult(path, False, before, after, tuple(errors), restored=True)
     return EditResult(path, True, before, after)
-
-
-def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
-    """Replace ``path`` with ``text`` in one step: a temporary file in the same folder, then a rename."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
 
 
 # --- the edit itself (pure) ---------------------------------------------------

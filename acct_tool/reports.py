@@ -179,20 +179,24 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def _write_reports(out: Path, files: Mapping[str, str], force: bool) -> list[Path]:
+    from acct_tool.files import check_target, read_regular
+
     manifest_path = out / MANIFEST
+    for path in (manifest_path, *(out / name for name in files)):
+        check_target(path, force=True)  # a folder, FIFO or device in the way: refused before anything is read or written
     try:
-        manifest: dict[str, str] = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
+        manifest: dict[str, str] = json.loads(read_regular(manifest_path).decode("utf-8")) if manifest_path.exists() else {}
         if not isinstance(manifest, dict):
             manifest = {}
-    except (OSError, ValueError):
+    except (WriteError, ValueError):
         manifest = {}
     refused = []
     for name, text in files.items():
         path = out / name
         if path.exists() and not force:
             try:
-                current = path.read_text("utf-8")
-            except (OSError, UnicodeDecodeError):
+                current = read_regular(path).decode("utf-8")
+            except (WriteError, UnicodeDecodeError):
                 current = None
             if current is None or (manifest.get(name) != _digest(current) and current != text):
                 refused.append(name)

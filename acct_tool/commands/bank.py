@@ -12,7 +12,7 @@ from acct_tool.bank import account_currency, reconcile_bank, render_drafts
 from acct_tool.books import Books
 from acct_tool.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, reconcile
 from acct_tool.diagnostics import has_errors
-from acct_tool.files import WriteError, write_atomic
+from acct_tool.files import WriteError, check_target, write_atomic
 from acct_tool.ledger import display_path
 from acct_tool.schema import did_you_mean
 from acct_tool.settings import SETTINGS_FILE, StatementFormat
@@ -123,8 +123,10 @@ def _check_draft_target(books: Books, draft: Path, statement: Path, force: bool)
     protected.add((books.root / SETTINGS_FILE).resolve())
     if target in protected:
         raise UsageError(f"refusing to write drafts over {draft}: it is part of the books; choose a new file")
-    if draft.exists() and not force:
-        raise UsageError(f"{draft} already exists; pass --force to overwrite it")
+    try:
+        check_target(draft, force)
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
     if not draft.parent.is_dir():
         raise UsageError(f"cannot write {draft}: folder {draft.parent} does not exist")
 

@@ -184,6 +184,7 @@ def log(
     Example: acct-tool log acme --channel call --with "Mai Tran" --sentiment positive \\
       --summary "Renewal terms agreed" --next "Send contract" --due 2026-12-10
     """
+    from acct_tool.files import WriteError
     from acct_tool.profile_edit import EditError, NewInteraction, append_interaction, unknown_contacts  # ruamel.yaml only here
 
     if (next_action is None) != (due is None):
@@ -223,6 +224,8 @@ def log(
         result = append_interaction(path, display, entry)
     except EditError as exc:
         raise UsageError(f"cannot edit {display}: {exc}") from None
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"cannot write {display}: {exc.strerror or exc}") from None
     if result.restored:

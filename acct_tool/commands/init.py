@@ -21,7 +21,7 @@ import click
 
 from acct_tool import __version__
 from acct_tool.cli import Context, UsageError, cli
-from acct_tool.files import WriteError, write_atomic
+from acct_tool.files import WriteError, check_target, write_atomic
 from acct_tool.schema import SCHEMAS, load_schema
 
 #: Where each scaffold file goes in the books, in the order they are written.
@@ -144,8 +144,15 @@ def init(obj: Context, directory: Path, currency: str, manager: str, force: bool
     except OSError as exc:
         raise UsageError(f"cannot use {directory}: {exc.strerror or exc}") from None
     title = directory.resolve().name or "Books"
+    scaffold = render_scaffold(obj.as_of, title=title, currency=currency, manager=manager)
+    for relative in scaffold:  # a folder, FIFO or device where a file goes: refused before anything is written
+        try:
+            if (directory / relative).exists():
+                check_target(directory / relative, force=True)
+        except WriteError as exc:
+            raise UsageError(f"{exc}; move it away, or create the books in another folder") from None
     written: list[Written] = []
-    for relative, text in render_scaffold(obj.as_of, title=title, currency=currency, manager=manager).items():
+    for relative, text in scaffold.items():
         target = directory / relative
         if target.exists() or target.is_symlink():
             written.append(Written(relative, kept=True))
