@@ -17,6 +17,34 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Iterator
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """One writer at a time in ``folder``, across processes: an advisory lock on the folder.
+
+    For read-change-write edits (``log``) and files that list others (the
+    reports' manifest): two runs at once would otherwise each write what they
+    read before, dropping the other's change. The folder, not the file, is
+    locked, because every write replaces the file by a new one. Without
+    ``fcntl`` (Windows), or on a folder that cannot be opened, there is no lock;
+    each write is still atomic."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 class WriteError(Exception):

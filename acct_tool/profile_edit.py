@@ -10,7 +10,9 @@ that style, and the item's lines are inserted after the last line of the list.
 The result is parsed again and must read as the old document plus the new
 item, else the whole document is re-emitted by ruamel.yaml as a fallback.
 
-The write is atomic (:func:`acct_tool.files.write_atomic`), keeps the file's
+The read, edit, write and check happen under a lock on the profile's folder,
+so that two ``log`` runs at once keep both interactions. The write is atomic
+(:func:`acct_tool.files.write_atomic`), keeps the file's
 permissions, and goes through a symlink to the file it points at, which must be
 a regular file. A profile that has errors is refused, and a
 profile that would not validate after the edit is restored.
@@ -34,7 +36,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from acct_tool.diagnostics import Diagnostic, Severity
-from acct_tool.files import read_regular, write_atomic
+from acct_tool.files import locked, read_regular, write_atomic
 from acct_tool.parties import Party, load_party
 from acct_tool.schema import did_you_mean
 
@@ -126,10 +128,15 @@ def append_interaction(path: Path, display: str, entry: NewInteraction) -> EditR
     when the file cannot be read or written, :class:`EditError` when it cannot
     be edited.
     """
+    target = path.resolve()  # write through a symlink, not over it
+    with locked(target.parent):  # another `log` at the same time waits: it must read this one's result
+        return _append_locked(path, target, display, entry)
+
+
+def _append_locked(path: Path, target: Path, display: str, entry: NewInteraction) -> EditResult:
     _, errors = _errors(path, display)
     if errors:  # unreadable, not YAML, not UTF-8, or invalid: leave it alone
         return EditResult(path, False, "", "", tuple(errors))
-    target = path.resolve()  # write through a symlink, not over it
     before = read_regular(target, shown=display).decode("utf-8")
     after = insert_interaction(before, entry)
     mode = stat.S_IMODE(target.stat().st_mode)

@@ -10,15 +10,13 @@ the template file and line, never a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import sys
 import traceback
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import jinja2
 from jinja2.exceptions import SecurityError
@@ -156,26 +154,11 @@ def write_reports(out: Path, files: Mapping[str, str], *, force: bool = False) -
     matches the manifest kept in ``out``) or with ``force``. Nothing is written when
     any file would be refused. Returns the paths written.
     """
+    from acct_tool.files import locked
+
     out.mkdir(parents=True, exist_ok=True)
-    with _locked(out):
+    with locked(out):  # two runs at once would each rewrite the manifest from what they read, dropping the other's entries
         return _write_reports(out, files, force)
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """One writer at a time per output folder: two runs at once would otherwise each
-    rewrite the manifest from what they read before, dropping the other's entries."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no lock; every file is still replaced atomically
-        yield
-        return
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(handle)  # releases the lock
 
 
 def _write_reports(out: Path, files: Mapping[str, str], force: bool) -> list[Path]:
