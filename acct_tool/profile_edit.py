@@ -6,9 +6,13 @@ only: comments, key order, quoting, blank lines and line endings stay as they
 are. PyYAML's nodes (the C parser the loader uses, linear and fast on long
 profiles) give the interactions list, the column of its items and their style
 (block or flow); ruamel.yaml (a round-trip YAML library) writes the new item in
-that style, and the item's lines are inserted after the last line of the list.
-The result is parsed again and must read as the old document plus the new
-item, else the whole document is re-emitted by ruamel.yaml as a fallback.
+that style, and the item's lines are inserted after the last line of the list
+(a flow list, which cannot grow by added lines alone, gets the item before its
+closing bracket). A missing list is added at the end of the document, before
+an explicit ``...``. The result is parsed again and must read as the old
+document plus the new item, else the whole document is re-emitted by
+ruamel.yaml as a fallback -- keeping what comes up to an explicit ``---`` and
+from an explicit ``...`` on as it is.
 
 The read, edit, write and check happen under a lock on the profile's folder,
 so that two ``log`` runs at once keep both interactions. The write is atomic
@@ -280,6 +284,38 @@ def _end_of_list(lines: Sequence[str], start: int, dash: int) -> int:
     return end
 
 
+def _extend_flow(lines: Sequence[str], seq: pyyaml.SequenceNode, item: CommentedMap, mapping: int, newline: str) -> list[str] | None:
+    """``lines`` with ``item`` appended to the flow list ``seq`` (``[..., ...]``), in its layout.
+
+    A flow list cannot grow by added lines alone: the item goes before the
+    closing ``]`` on its line, or, when the ``]`` has a line of its own, on a new
+    line after the last item (which gets the comma it needs)."""
+    rendered = _render(item, 0, 2, mapping, "\n")
+    if len(rendered) != 1 or not rendered[0].startswith("- "):
+        return None
+    flow = rendered[0][2:].rstrip("\n")
+    end, last = seq.end_mark, seq.value[-1]
+    close = end.column - 1
+    line = lines[end.line] if end.line < len(lines) else ""
+    if close < 0 or line[close : close + 1] != "]":
+        return None
+    out = list(lines)
+    head = line[:close]
+    if head.strip():  # the `]` ends a line with content: the item goes just before it
+        trailing_comma = head.rstrip().endswith(",")
+        out[end.line] = (head.rstrip() + f" {flow}," if trailing_comma else head + f", {flow}") + line[close:]
+        return out
+    previous = lines[last.end_mark.line]
+    ending = previous[len(previous.rstrip("\r\n")) :] or newline
+    after = previous[last.end_mark.column :].rstrip("\r\n")
+    trailing_comma = after.lstrip().startswith(",")
+    indent = " " * last.start_mark.column
+    if not trailing_comma:
+        out[last.end_mark.line] = previous[: last.end_mark.column] + "," + previous[last.end_mark.column :]
+    out.insert(last.end_mark.line + 1, indent + flow + ("," if trailing_comma else "") + ending)
+    return out
+
+
 def insert_interaction(text: str, entry: NewInteraction) -> str:
     """``text`` with ``entry`` appended to its interactions list, everything else unchanged.
 
@@ -307,10 +343,11 @@ def insert_interaction(text: str, entry: NewInteraction) -> str:
         raise EditError(f"`{KEY}` is not a list")
     new_lines: list[str] | None = None
     if key is None:
-        head = lines[:]
+        end = _markers(body)[1]  # the new key goes before an explicit end of the document (`...`)
+        head, tail = (lines[:end], lines[end:]) if end is not None else (lines[:], [])
         if head and not head[-1].endswith(("\n", "\r")):
             head[-1] += newline
-        new_lines = head + [KEY + ":" + newline] + _render(item, dash, content, mapping, newline)
+        new_lines = head + [KEY + ":" + newline] + _render(item, dash, content, mapping, newline) + tail
     elif empty or (isinstance(seq, pyyaml.SequenceNode) and not seq.value):
         line = key.start_mark.line
         text_line = lines[line].rstrip("\r\n")
@@ -328,6 +365,9 @@ def insert_interaction(text: str, entry: NewInteraction) -> str:
             if not head[-1].endswith(("\n", "\r")):
                 head[-1] += newline
             new_lines = head + _render(item, found, col, mapping, newline) + lines[end + 1 :]
+    elif isinstance(seq, pyyaml.SequenceNode) and seq.value:
+        item = _node(data, True, True)  # a flow list gets a flow item
+        new_lines = _extend_flow(lines, seq, item, mapping, newline)
     expected = dict(old)
     expected[KEY] = list(old.get(KEY) or []) + [_plain(item)]
     if new_lines is not None:
@@ -337,9 +377,41 @@ def insert_interaction(text: str, entry: NewInteraction) -> str:
     return bom + _reemit(body, item, (dash, content, mapping), newline, expected)
 
 
+def _markers(text: str) -> tuple[int | None, int | None]:
+    """The lines of the document's explicit start (``---``) and end (``...``) markers, if it has them."""
+    start: int | None = None
+    end: int | None = None
+    loader = _FastLoader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, pyyaml.DocumentStartEvent) and event.explicit and event.end_mark is not None:
+                start = event.end_mark.line  # after any directives: the `---` line itself
+            elif isinstance(event, pyyaml.DocumentEndEvent):
+                end = event.start_mark.line if event.explicit and event.start_mark is not None else None
+                break
+    except pyyaml.YAMLError:
+        return None, None
+    finally:
+        loader.dispose()
+    return start, end
+
+
+_BARE_MARKER = re.compile(r"^(---|\.\.\.)[ \t]*(?:#.*)?$")
+
+
 def _reemit(body: str, item: CommentedMap, style: tuple[int, int, int], newline: str, expected: dict[str, Any]) -> str:
-    """Fallback: let ruamel.yaml emit the whole document with the item appended."""
+    """Fallback: let ruamel.yaml emit the whole document with the item appended.
+
+    What comes up to and including an explicit ``---`` line (directives,
+    comments) and from an explicit ``...`` line on is kept as it is."""
     dash, content, mapping = style
+    lines = body.splitlines(keepends=True)
+    start, end = _markers(body)
+    first = start + 1 if start is not None and _BARE_MARKER.match(lines[start].rstrip("\r\n")) else 0
+    last = end if end is not None and _BARE_MARKER.match(lines[end].rstrip("\r\n")) else len(lines)
+    prefix, suffix = "".join(lines[:first]), "".join(lines[last:])
+    body = "".join(lines[first:last])
     try:
         doc = _yaml().load(body)
     except YAMLError as exc:
@@ -355,7 +427,7 @@ def _reemit(body: str, item: CommentedMap, style: tuple[int, int, int], newline:
     rt = _yaml()
     rt.indent(mapping=mapping, sequence=max(content, dash + 2), offset=dash)
     rt.dump(doc, out)
-    emitted = out.getvalue().replace("\n", newline) if newline != "\n" else out.getvalue()
+    emitted = prefix + (out.getvalue().replace("\n", newline) if newline != "\n" else out.getvalue()) + suffix
     if not _reads_as(emitted, expected):
         raise EditError("could not append the interaction without changing other values")
     return emitted
