@@ -121,22 +121,20 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     """
     use = cache.enabled() if use_cache is None else use_cache
     memo = cache.load_parsed(root) if use else None
-    before = {k: v[0] for k, v in memo.items()} if memo is not None else None
-    settings, problems = load_settings(root, memo)
+    before = cache.digests(memo) if memo is not None else None
+    settings, problems = load_settings(root, memo.setdefault("settings", {}) if memo is not None else None)
     ledger_path = root / settings.ledger
     ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path, root) if use else None)
     problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
     if settings.operating_currency is None:
         settings = replace(settings, operating_currency=(ledger.operating_currencies or ["USD"])[0])
-    parties, party_problems = load_parties(root, settings.profiles, memo)
+    parties, party_problems = load_parties(root, settings.profiles, memo.setdefault("profiles", {}) if memo is not None else None)
     problems += party_problems
     books = Books(root=root, settings=settings, ledger=ledger, parties=parties, as_of=as_of, use_cache=use)
     problems += cross_check(books)
     books.diagnostics = sort_diagnostics(problems)
     if use and memo is not None:
-        pruned = {k: v for k, v in memo.items() if (root / k).exists()}
-        if {k: v[0] for k, v in pruned.items()} != before:  # compare digests, not the records
-            cache.save_parsed(root, pruned)
+        cache.save_parsed(root, memo, before)
     if use and ledger.loaded:
         # The ledger had to be loaded: draw the facts the next command will want, then cache them.
         books.party_postings()

@@ -338,8 +338,14 @@ def files_cache_file(root: Path) -> Path:
     return cache_dir() / f"files-{_digest(str(root.resolve()).encode())[:24]}.pickle"
 
 
-def load_parsed(root: Path) -> dict[str, tuple[str, Any]]:
-    """Parsed files of the books by display path: (content digest, parsed value)."""
+#: Parsed files by kind ("settings", "profiles"), then by path shown relative to the
+#: books root: (content digest, parsed value). One path may be of both kinds: with
+#: ``profiles: .`` the settings file sits in the profiles folder.
+Parsed = dict[str, dict[str, tuple[str, Any]]]
+
+
+def load_parsed(root: Path) -> Parsed:
+    """The parsed files of the books, as :func:`save_parsed` stored them; empty when there are none."""
     if not enabled():
         return {}
     found = _read(files_cache_file(root))
@@ -352,11 +358,20 @@ def load_parsed(root: Path) -> dict[str, tuple[str, Any]]:
     return value if isinstance(value, dict) else {}
 
 
-def save_parsed(root: Path, parsed: dict[str, tuple[str, Any]]) -> None:
+def digests(parsed: Parsed) -> dict[tuple[str, str], str]:
+    """What identifies the parsed files' content, to tell whether anything changed."""
+    return {(kind, path): entry[0] for kind, entries in parsed.items() for path, entry in entries.items()}
+
+
+def save_parsed(root: Path, parsed: Parsed, before: dict[tuple[str, str], str] | None = None) -> None:
+    """Store ``parsed``, less the files that no longer exist; only when that differs from ``before`` (see :func:`digests`)."""
     if not enabled():
         return
+    pruned = {kind: {path: entry for path, entry in entries.items() if (root / path).exists()} for kind, entries in parsed.items()}
+    if before is not None and digests(pruned) == before:
+        return
     try:
-        payload = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(pruned, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError):
         return
     _write(files_cache_file(root), {"root": str(root.resolve())}, payload)
