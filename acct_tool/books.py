@@ -46,10 +46,8 @@ class Books:
         ledger if it came from the cache -- when missing.
         """
         store = self.ledger.facts.derived.setdefault(kind, {})
-        if key in store:
-            value = cache.derived_value(store[key])
-            store[key] = value
-            return value
+        if cache.decoded(store, key):
+            return store[key]
         value = compute()
         store = self.ledger.facts.derived.setdefault(kind, {})  # the load may have replaced the facts
         store.clear()  # one variant per kind: the current profiles' and settings'
@@ -82,13 +80,14 @@ class Books:
     def account_postings(self, account: str) -> list[AccountPosting]:
         """Every posting to exactly ``account``, in ledger order (for bank reconciliation)."""
         store = self.ledger.facts.derived.setdefault("account_postings", {})
-        if account not in store:
-            store[account] = account_postings(self.ledger.entries, account)
+        if not cache.decoded(store, account):
+            value = account_postings(self.ledger.entries, account)
+            store = self.ledger.facts.derived.setdefault("account_postings", {})  # the load may have replaced the facts
+            store[account] = value
             if self.use_cache:
                 cache.save_facts(self.ledger.path, self.root, self.ledger.facts)
-        value: list[AccountPosting] = cache.derived_value(store[account])
-        store[account] = value
-        return value
+        result: list[AccountPosting] = store[account]
+        return result
 
 
 def find_root(explicit: str | None = None, start: Path | None = None) -> Path:

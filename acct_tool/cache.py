@@ -19,7 +19,9 @@ Never stale, never trusted:
 * files a plugin reads on its own (not through ``include``) are not tracked;
   ``--no-cache`` after changing only those;
 * every cache file carries a checksum of its payload; a corrupt, truncated or
-  foreign file is ignored and rewritten. Ledger facts are plain data (``marshal``
+  foreign file is ignored and rewritten, and so is content that does not decode
+  to what this version writes (derived facts, decoded on first use, are then
+  drawn from the ledger again). Ledger facts are plain data (``marshal``
   of tuples, strings and numbers); parsed profiles are pickled and read back
   with an unpickler that only builds this tool's own record types.
 """
@@ -297,9 +299,23 @@ class _Lazy:
         return DECODERS[self.kind](self.raw)
 
 
-def derived_value(stored: Any) -> Any:
-    """A derived fact as stored in :class:`LedgerFacts`, decoded if it came from the cache."""
-    return stored.value() if isinstance(stored, _Lazy) else stored
+def decoded(store: dict[Any, Any], key: Any) -> bool:
+    """True when ``store`` (derived facts of one kind) holds a usable value under ``key``.
+
+    A value that came from the cache is decoded in place. One that does not
+    decode -- a payload of the wrong shape behind a valid checksum -- is dropped,
+    so that the caller draws it from the ledger again and the cache is rewritten."""
+    if key not in store:
+        return False
+    stored = store[key]
+    if not isinstance(stored, _Lazy):
+        return True
+    try:
+        store[key] = stored.value()
+    except Exception:  # noqa: BLE001 - a cache we cannot read is a cache we rebuild
+        del store[key]
+        return False
+    return True
 
 
 # --- parsed profiles and settings -----------------------------------------------
@@ -355,7 +371,32 @@ def load_parsed(root: Path) -> Parsed:
         value = _Unpickler(io.BytesIO(found[1])).load()
     except Exception:  # noqa: BLE001 - a cache we cannot read is a cache we rebuild
         return {}
-    return value if isinstance(value, dict) else {}
+    return value if _well_formed(value) else {}
+
+
+def _well_formed(value: Any) -> bool:
+    """True when ``value`` has the shape :func:`save_parsed` writes: kinds, paths, (digest, (record, diagnostics))."""
+    from acct_tool.parties import Party
+    from acct_tool.settings import Settings
+
+    records: dict[str, tuple[type, ...]] = {"settings": (Settings,), "profiles": (Party, type(None))}
+    return isinstance(value, dict) and all(
+        kind in records
+        and isinstance(entries, dict)
+        and all(
+            isinstance(path, str)
+            and isinstance(entry, tuple)
+            and len(entry) == 2
+            and isinstance(entry[0], str)
+            and isinstance(entry[1], tuple)
+            and len(entry[1]) == 2
+            and isinstance(entry[1][0], records[kind])
+            and isinstance(entry[1][1], tuple)
+            and all(isinstance(d, Diagnostic) for d in entry[1][1])
+            for path, entry in entries.items()
+        )
+        for kind, entries in value.items()
+    )
 
 
 def digests(parsed: Parsed) -> dict[tuple[str, str], str]:
