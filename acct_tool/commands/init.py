@@ -21,6 +21,7 @@ import click
 
 from acct_tool import __version__
 from acct_tool.cli import Context, UsageError, cli
+from acct_tool.commands import TEXT
 from acct_tool.files import WriteError, check_target, write_atomic
 from acct_tool.schema import SCHEMAS, load_schema
 
@@ -110,8 +111,8 @@ def _is_empty(folder: Path) -> bool:
 
 @cli.command()
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--currency", default="USD", show_default=True, metavar="CUR", help="The operating currency of the new ledger.")
-@click.option("--manager", default="me", show_default=True, metavar="M", help="The account manager of the example profiles.")
+@click.option("--currency", type=TEXT, default="USD", show_default=True, metavar="CUR", help="The operating currency of the new ledger.")
+@click.option("--manager", type=TEXT, default="me", show_default=True, metavar="M", help="The account manager of the example profiles.")
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty; files that exist are kept, never overwritten.")
 @click.pass_obj
 def init(obj: Context, directory: Path, currency: str, manager: str, force: bool) -> None:

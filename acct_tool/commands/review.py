@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from acct_tool.cli import optional_date, EXIT_FINDINGS, Context, UsageError, cli, emit, format_option, warn_if_broken
+from acct_tool.commands import TEXT
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.files import WriteError
 from acct_tool.periods import Period, parse_period, quarter_of, range_period
@@ -35,9 +36,9 @@ def choose_period(as_of: datetime.date, period: str | None, start: datetime.date
 
 
 @cli.command()
-@click.argument("parties", nargs=-1, metavar="[PARTY]...")
-@click.option("--manager", metavar="M", help="Only the clients this account manager owns.")
-@click.option("--period", metavar="PERIOD", help="A quarter (2026-Q3), month (2026-09) or year (2026). Default: the quarter of the as-of date.")
+@click.argument("parties", type=TEXT, nargs=-1, metavar="[PARTY]...")
+@click.option("--manager", type=TEXT, metavar="M", help="Only the clients this account manager owns.")
+@click.option("--period", type=TEXT, metavar="PERIOD", help="A quarter (2026-Q3), month (2026-09) or year (2026). Default: the quarter of the as-of date.")
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day of a custom period (with --to).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day of a custom period (with --from).")
 @format_option("md", "html")
