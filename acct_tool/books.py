@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime
 import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Callable
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterable
 
 from acct_tool import cache
 from acct_tool.crosscheck import cross_check
-from acct_tool.diagnostics import Diagnostic, sort_diagnostics
+from acct_tool.diagnostics import Diagnostic, Severity, sort_diagnostics
 from acct_tool.ledger import AccountPosting, Ledger, account_postings
-from acct_tool.parties import Party, load_parties
+from acct_tool.parties import PROFILE_SUFFIXES, Party, load_parties
 from acct_tool.party_postings import PartyPosting, extract_party_postings
 from acct_tool.revenue import Attribution, attribute_transactions, attribution_key
 from acct_tool.settings import SETTINGS_FILE, Settings, load_settings
@@ -143,3 +143,31 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
                 books.account_postings(statement.account)
         cache.save_facts(ledger_path, root, ledger.facts)
     return books
+
+
+def profile_load_errors(party_id: str, diagnostics: Iterable[Diagnostic], folder: str) -> tuple[str, list[Diagnostic]] | None:
+    """The profile file named for ``party_id`` (under the profiles ``folder``) that has
+    errors, with them, or None: why no loaded party has an id although a file does."""
+    inside = PurePosixPath(folder)
+    by_file: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        if d.severity is not Severity.ERROR or not d.file:
+            continue
+        shown = PurePosixPath(d.file)
+        if shown.stem == party_id and shown.suffix in PROFILE_SUFFIXES and (folder in ("", ".") or shown.is_relative_to(inside)):
+            by_file.setdefault(d.file, []).append(d)
+    if not by_file:
+        return None
+    first = sorted(by_file)[0]
+    return first, sort_diagnostics(by_file[first])
+
+
+def unknown_party(party_id: str, diagnostics: Iterable[Diagnostic], folder: str) -> str:
+    """The message for an id that no loaded party has: the profile file of that id that
+    failed to load and its first error, when there is one."""
+    found = profile_load_errors(party_id, diagnostics, folder)
+    if found is None:
+        return f"no party with id '{party_id}'"
+    file, errors = found
+    where = f" (line {errors[0].line})" if errors[0].line else ""
+    return f"{file} could not be read as party '{party_id}': {errors[0].message}{where}; run `acct-tool check`"

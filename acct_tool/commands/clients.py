@@ -8,11 +8,12 @@ import sys
 
 import click
 
+from acct_tool.books import profile_load_errors, unknown_party
 from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, warn_if_broken
 from acct_tool.commands import TEXT
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.followups import followups as find_followups
-from acct_tool.parties import PROFILE_SUFFIXES, load_parties, load_party
+from acct_tool.parties import PROFILE_SUFFIXES, load_parties
 from acct_tool.portfolio import context, detail, portfolio as build_portfolio, summaries
 from acct_tool.schema import load_schema
 from acct_tool.settings import load_settings
@@ -95,7 +96,7 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
     """
     books = obj.books(needs=("party_postings", "attribution"))
     if party_id not in books.parties:
-        raise UsageError(f"no party with id '{party_id}'")
+        raise UsageError(unknown_party(party_id, books.diagnostics, books.settings.profiles))
     warn_if_broken(books)
     ctx = context(books)
     _warn(list(ctx.diagnostics))
@@ -196,16 +197,13 @@ def log(
         raise UsageError("--next must not be empty")
     root = obj.root()
     settings, _ = load_settings(root)
-    parties, _ = load_parties(root, settings.profiles)
+    parties, problems = load_parties(root, settings.profiles)
     party = parties.get(party_id)
     if party is None:
-        if not SLUG.match(party_id):
-            raise UsageError(f"no party with id '{party_id}'")
-        path = next((p for p in sorted((root / settings.profiles).rglob(f"{party_id}.*")) if p.suffix in PROFILE_SUFFIXES), None)
-        if path is None:
-            raise UsageError(f"no party with id '{party_id}'")
-        _, problems = load_party(path, path.relative_to(root).as_posix())
-        _refuse(problems, path.relative_to(root).as_posix())
+        broken = profile_load_errors(party_id, problems, settings.profiles)
+        if broken is None:
+            raise UsageError(unknown_party(party_id, problems, settings.profiles))
+        _refuse(broken[1], broken[0])
         return
     display = party.file
     path = root / display

@@ -8,6 +8,7 @@ import sys
 import click
 
 from acct_tool.aging import age
+from acct_tool.books import unknown_party
 from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, reconcile, warn_if_broken
 from acct_tool.commands import TEXT
 from acct_tool.diagnostics import has_errors
@@ -54,7 +55,7 @@ def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
     """
     books = obj.books()
     if party is not None and party not in books.parties:
-        raise UsageError(f"no party with id '{party}'")
+        raise UsageError(unknown_party(party, books.diagnostics, books.settings.profiles))
     warn_if_broken(books)
     items = open_items(books, Side(side))
     emit(view.open_json(items, party) if fmt == "json" else view.open_csv(items, party) if fmt == "csv" else view.open_table(items, party))
@@ -120,7 +121,7 @@ def statement(obj: Context, party: str, start: datetime.date | None, end: dateti
     """
     books = obj.books()
     if party not in books.parties:
-        raise UsageError(f"no party with id '{party}'")
+        raise UsageError(unknown_party(party, books.diagnostics, books.settings.profiles))
     who = books.parties[party]
     chosen = Side(side) if side else (Side.AP if who.kind == "vendor" else Side.AR)
     end = end or books.as_of

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from acct_tool.books import unknown_party
 from acct_tool.cli import optional_date, EXIT_FINDINGS, Context, UsageError, cli, emit, format_option, warn_if_broken
 from acct_tool.commands import TEXT
 from acct_tool.diagnostics import Diagnostic
@@ -74,7 +75,7 @@ def review(
     books = obj.books(needs=("party_postings", "attribution"))
     unknown = [p for p in parties if p not in books.parties]
     if unknown:
-        raise UsageError(f"no party with id {', '.join(repr(u) for u in unknown)}")
+        raise UsageError("; ".join(unknown_party(u, books.diagnostics, books.settings.profiles) for u in unknown))
     chosen_period = choose_period(books.as_of, period, start, end)
     warn_if_broken(books)
     reviews = build(books, chosen_period, list(parties) or None, manager)
