@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime
 import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Callable
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterable
 
 from acct_tool import cache
 from acct_tool.crosscheck import cross_check
-from acct_tool.diagnostics import Diagnostic, sort_diagnostics
+from acct_tool.diagnostics import Diagnostic, Severity, sort_diagnostics
 from acct_tool.inputs import broken_link
 from acct_tool.ledger import AccountPosting, Ledger, account_postings
-from acct_tool.parties import Party, load_parties
+from acct_tool.parties import PROFILE_SUFFIXES, Party, load_parties
 from acct_tool.party_postings import PartyPosting, extract_party_postings
 from acct_tool.revenue import Attribution, attribute_transactions, attribution_key
 from acct_tool.settings import SETTINGS_FILE, Settings, load_settings
@@ -47,10 +47,8 @@ class Books:
         ledger if it came from the cache -- when missing.
         """
         store = self.ledger.facts.derived.setdefault(kind, {})
-        if key in store:
-            value = cache.derived_value(store[key])
-            store[key] = value
-            return value
+        if cache.decoded(store, key):
+            return store[key]
         value = compute()
         store = self.ledger.facts.derived.setdefault(kind, {})  # the load may have replaced the facts
         store.clear()  # one variant per kind: the current profiles' and settings'
@@ -83,13 +81,14 @@ class Books:
     def account_postings(self, account: str) -> list[AccountPosting]:
         """Every posting to exactly ``account``, in ledger order (for bank reconciliation)."""
         store = self.ledger.facts.derived.setdefault("account_postings", {})
-        if account not in store:
-            store[account] = account_postings(self.ledger.entries, account)
+        if not cache.decoded(store, account):
+            value = account_postings(self.ledger.entries, account)
+            store = self.ledger.facts.derived.setdefault("account_postings", {})  # the load may have replaced the facts
+            store[account] = value
             if self.use_cache:
                 cache.save_facts(self.ledger.path, self.root, self.ledger.facts)
-        value: list[AccountPosting] = cache.derived_value(store[account])
-        store[account] = value
-        return value
+        result: list[AccountPosting] = store[account]
+        return result
 
 
 def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
@@ -128,22 +127,20 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     """
     use = cache.enabled() if use_cache is None else use_cache
     memo = cache.load_parsed(root) if use else None
-    before = {k: v[0] for k, v in memo.items()} if memo is not None else None
-    settings, problems = load_settings(root, memo)
+    before = cache.digests(memo) if memo is not None else None
+    settings, problems = load_settings(root, memo.setdefault("settings", {}) if memo is not None else None)
     ledger_path = root / settings.ledger
     ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path, root) if use else None)
     problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
     if settings.operating_currency is None:
         settings = replace(settings, operating_currency=(ledger.operating_currencies or ["USD"])[0])
-    parties, party_problems = load_parties(root, settings.profiles, memo)
+    parties, party_problems = load_parties(root, settings.profiles, memo.setdefault("profiles", {}) if memo is not None else None)
     problems += party_problems
     books = Books(root=root, settings=settings, ledger=ledger, parties=parties, as_of=as_of, use_cache=use)
     problems += cross_check(books)
     books.diagnostics = sort_diagnostics(problems)
     if use and memo is not None:
-        pruned = {k: v for k, v in memo.items() if (root / k).exists()}
-        if {k: v[0] for k, v in pruned.items()} != before:  # compare digests, not the records
-            cache.save_parsed(root, pruned)
+        cache.save_parsed(root, memo, before)
     if use and ledger.loaded:
         # The ledger had to be loaded: draw the facts the next command will want, then cache them.
         books.party_postings()
@@ -153,3 +150,31 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
                 books.account_postings(statement.account)
         cache.save_facts(ledger_path, root, ledger.facts)
     return books
+
+
+def profile_load_errors(party_id: str, diagnostics: Iterable[Diagnostic], folder: str) -> tuple[str, list[Diagnostic]] | None:
+    """The profile file named for ``party_id`` (under the profiles ``folder``) that has
+    errors, with them, or None: why no loaded party has an id although a file does."""
+    inside = PurePosixPath(folder)
+    by_file: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        if d.severity is not Severity.ERROR or not d.file:
+            continue
+        shown = PurePosixPath(d.file)
+        if shown.stem == party_id and shown.suffix in PROFILE_SUFFIXES and (folder in ("", ".") or shown.is_relative_to(inside)):
+            by_file.setdefault(d.file, []).append(d)
+    if not by_file:
+        return None
+    first = sorted(by_file)[0]
+    return first, sort_diagnostics(by_file[first])
+
+
+def unknown_party(party_id: str, diagnostics: Iterable[Diagnostic], folder: str) -> str:
+    """The message for an id that no loaded party has: the profile file of that id that
+    failed to load and its first error, when there is one."""
+    found = profile_load_errors(party_id, diagnostics, folder)
+    if found is None:
+        return f"no party with id '{party_id}'"
+    file, errors = found
+    where = f" (line {errors[0].line})" if errors[0].line else ""
+    return f"{file} could not be read as party '{party_id}': {errors[0].message}{where}; run `acct-tool check`"

@@ -19,7 +19,9 @@ Never stale, never trusted:
 * files a plugin reads on its own (not through ``include``) are not tracked;
   ``--no-cache`` after changing only those;
 * every cache file carries a checksum of its payload; a corrupt, truncated or
-  foreign file is ignored and rewritten. Ledger facts are plain data (``marshal``
+  foreign file is ignored and rewritten, and so is content that does not decode
+  to what this version writes (derived facts, decoded on first use, are then
+  drawn from the ledger again). Ledger facts are plain data (``marshal``
   of tuples, strings and numbers); parsed profiles are pickled and read back
   with an unpickler that only builds this tool's own record types.
 """
@@ -36,7 +38,6 @@ import marshal
 import os
 import pickle
 import sys
-import tempfile
 import types
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +45,7 @@ from typing import Any, Callable
 
 from acct_tool import __version__
 from acct_tool.diagnostics import Diagnostic, Location, Severity
+from acct_tool.files import WriteError, read_regular, write_atomic
 from acct_tool.inputs import inputs_unchanged, real_path
 from acct_tool.ledger import AccountPosting, LedgerFacts, OpenFact
 
@@ -103,26 +105,21 @@ def _digest(data: bytes) -> str:
 
 
 def _write(path: Path, header: dict[str, Any], payload: bytes) -> None:
-    """Atomically write a cache file; a cache that cannot be written is simply not written."""
+    """Atomically write a cache file; a cache that cannot be written is simply not written
+    (nor is anything that is not a regular file at its place replaced)."""
+    header = {**header, "magic": MAGIC, "format": FORMAT, **_versions(), "sha256": _digest(payload)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        header = {**header, "magic": MAGIC, "format": FORMAT, **_versions(), "sha256": _digest(payload)}
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            out.write(json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
-        os.replace(temp, path)
-    except OSError:
-        try:
-            os.unlink(temp)
-        except (OSError, UnboundLocalError):
-            pass
+        write_atomic(path, json.dumps(header, sort_keys=True).encode() + b"\n" + payload, force=True, durable=False, mode=0o600)
+    except (OSError, WriteError):
+        pass
 
 
 def _read(path: Path) -> tuple[dict[str, Any], bytes] | None:
     """Header and payload of a cache file written by this version, or None."""
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_regular(path)
+    except WriteError:  # missing, unreadable, or not a regular file (a FIFO would block)
         return None
     head, _, payload = raw.partition(b"\n")
     try:
@@ -302,9 +299,23 @@ class _Lazy:
         return DECODERS[self.kind](self.raw)
 
 
-def derived_value(stored: Any) -> Any:
-    """A derived fact as stored in :class:`LedgerFacts`, decoded if it came from the cache."""
-    return stored.value() if isinstance(stored, _Lazy) else stored
+def decoded(store: dict[Any, Any], key: Any) -> bool:
+    """True when ``store`` (derived facts of one kind) holds a usable value under ``key``.
+
+    A value that came from the cache is decoded in place. One that does not
+    decode -- a payload of the wrong shape behind a valid checksum -- is dropped,
+    so that the caller draws it from the ledger again and the cache is rewritten."""
+    if key not in store:
+        return False
+    stored = store[key]
+    if not isinstance(stored, _Lazy):
+        return True
+    try:
+        store[key] = stored.value()
+    except Exception:  # noqa: BLE001 - a cache we cannot read is a cache we rebuild
+        del store[key]
+        return False
+    return True
 
 
 # --- parsed profiles and settings -----------------------------------------------
@@ -343,8 +354,14 @@ def files_cache_file(root: Path) -> Path:
     return cache_dir() / f"files-{_digest(str(root.resolve()).encode())[:24]}.pickle"
 
 
-def load_parsed(root: Path) -> dict[str, tuple[str, Any]]:
-    """Parsed files of the books by display path: (content digest, parsed value)."""
+#: Parsed files by kind ("settings", "profiles"), then by path shown relative to the
+#: books root: (content digest, parsed value). One path may be of both kinds: with
+#: ``profiles: .`` the settings file sits in the profiles folder.
+Parsed = dict[str, dict[str, tuple[str, Any]]]
+
+
+def load_parsed(root: Path) -> Parsed:
+    """The parsed files of the books, as :func:`save_parsed` stored them; empty when there are none."""
     if not enabled():
         return {}
     found = _read(files_cache_file(root))
@@ -354,14 +371,48 @@ def load_parsed(root: Path) -> dict[str, tuple[str, Any]]:
         value = _Unpickler(io.BytesIO(found[1])).load()
     except Exception:  # noqa: BLE001 - a cache we cannot read is a cache we rebuild
         return {}
-    return value if isinstance(value, dict) else {}
+    return value if _well_formed(value) else {}
 
 
-def save_parsed(root: Path, parsed: dict[str, tuple[str, Any]]) -> None:
+def _well_formed(value: Any) -> bool:
+    """True when ``value`` has the shape :func:`save_parsed` writes: kinds, paths, (digest, (record, diagnostics))."""
+    from acct_tool.parties import Party
+    from acct_tool.settings import Settings
+
+    records: dict[str, tuple[type, ...]] = {"settings": (Settings,), "profiles": (Party, type(None))}
+    return isinstance(value, dict) and all(
+        kind in records
+        and isinstance(entries, dict)
+        and all(
+            isinstance(path, str)
+            and isinstance(entry, tuple)
+            and len(entry) == 2
+            and isinstance(entry[0], str)
+            and isinstance(entry[1], tuple)
+            and len(entry[1]) == 2
+            and isinstance(entry[1][0], records[kind])
+            and isinstance(entry[1][1], tuple)
+            and all(isinstance(d, Diagnostic) for d in entry[1][1])
+            for path, entry in entries.items()
+        )
+        for kind, entries in value.items()
+    )
+
+
+def digests(parsed: Parsed) -> dict[tuple[str, str], str]:
+    """What identifies the parsed files' content, to tell whether anything changed."""
+    return {(kind, path): entry[0] for kind, entries in parsed.items() for path, entry in entries.items()}
+
+
+def save_parsed(root: Path, parsed: Parsed, before: dict[tuple[str, str], str] | None = None) -> None:
+    """Store ``parsed``, less the files that no longer exist; only when that differs from ``before`` (see :func:`digests`)."""
     if not enabled():
         return
+    pruned = {kind: {path: entry for path, entry in entries.items() if (root / path).exists()} for kind, entries in parsed.items()}
+    if before is not None and digests(pruned) == before:
+        return
     try:
-        payload = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(pruned, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError):
         return
     _write(files_cache_file(root), {"root": str(root.resolve())}, payload)

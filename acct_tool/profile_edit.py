@@ -6,12 +6,19 @@ only: comments, key order, quoting, blank lines and line endings stay as they
 are. PyYAML's nodes (the C parser the loader uses, linear and fast on long
 profiles) give the interactions list, the column of its items and their style
 (block or flow); ruamel.yaml (a round-trip YAML library) writes the new item in
-that style, and the item's lines are inserted after the last line of the list.
-The result is parsed again and must read as the old document plus the new
-item, else the whole document is re-emitted by ruamel.yaml as a fallback.
+that style, and the item's lines are inserted after the last line of the list
+(a flow list, which cannot grow by added lines alone, gets the item before its
+closing bracket). A missing list is added at the end of the document, before
+an explicit ``...``. The result is parsed again and must read as the old
+document plus the new item, else the whole document is re-emitted by
+ruamel.yaml as a fallback -- keeping what comes up to an explicit ``---`` and
+from an explicit ``...`` on as it is.
 
-The write is atomic (a temporary file in the same folder, then ``os.replace``)
-and keeps the file's permissions. A profile that has errors is refused, and a
+The read, edit, write and check happen under a lock on the profile's folder,
+so that two ``log`` runs at once keep both interactions. The write is atomic
+(:func:`acct_tool.files.write_atomic`), keeps the file's
+permissions, and goes through a symlink to the file it points at, which must be
+a regular file. A profile that has errors is refused, and a
 profile that would not validate after the edit is restored.
 """
 
@@ -20,10 +27,8 @@ from __future__ import annotations
 import datetime
 import gc
 import io
-import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -35,6 +40,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from acct_tool.diagnostics import Diagnostic, Severity
+from acct_tool.files import locked, read_regular, write_atomic
 from acct_tool.parties import Party, load_party
 from acct_tool.schema import did_you_mean
 
@@ -122,41 +128,28 @@ def append_interaction(path: Path, display: str, entry: NewInteraction) -> EditR
     """Append ``entry`` to the profile at ``path`` (shown as ``display``), atomically.
 
     Refused (nothing written) when the profile has errors now; rolled back when
-    it would have errors afterwards. Raises :class:`OSError` when the file
-    cannot be read or written, :class:`EditError` when it cannot be edited.
+    it would have errors afterwards. Raises :class:`~acct_tool.files.WriteError`
+    when the file cannot be read or written, :class:`EditError` when it cannot
+    be edited.
     """
+    target = path.resolve()  # write through a symlink, not over it
+    with locked(target.parent):  # another `log` at the same time waits: it must read this one's result
+        return _append_locked(path, target, display, entry)
+
+
+def _append_locked(path: Path, target: Path, display: str, entry: NewInteraction) -> EditResult:
     _, errors = _errors(path, display)
     if errors:  # unreadable, not YAML, not UTF-8, or invalid: leave it alone
         return EditResult(path, False, "", "", tuple(errors))
-    target = path.resolve()  # write through a symlink, not over it
-    before = target.read_bytes().decode("utf-8")
+    before = read_regular(target, shown=display).decode("utf-8")
     after = insert_interaction(before, entry)
     mode = stat.S_IMODE(target.stat().st_mode)
-    write_atomic(target, after, mode)
+    write_atomic(target, after, force=True, mode=mode, shown=display)
     _, errors = _errors(path, display)
     if errors:
-        write_atomic(target, before, mode)
+        write_atomic(target, before, force=True, mode=mode, shown=display)
         return EditResult(path, False, before, after, tuple(errors), restored=True)
     return EditResult(path, True, before, after)
-
-
-def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
-    """Replace ``path`` with ``text`` in one step: a temporary file in the same folder, then a rename."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
 
 
 # --- the edit itself (pure) ---------------------------------------------------
@@ -291,6 +284,38 @@ def _end_of_list(lines: Sequence[str], start: int, dash: int) -> int:
     return end
 
 
+def _extend_flow(lines: Sequence[str], seq: pyyaml.SequenceNode, item: CommentedMap, mapping: int, newline: str) -> list[str] | None:
+    """``lines`` with ``item`` appended to the flow list ``seq`` (``[..., ...]``), in its layout.
+
+    A flow list cannot grow by added lines alone: the item goes before the
+    closing ``]`` on its line, or, when the ``]`` has a line of its own, on a new
+    line after the last item (which gets the comma it needs)."""
+    rendered = _render(item, 0, 2, mapping, "\n")
+    if len(rendered) != 1 or not rendered[0].startswith("- "):
+        return None
+    flow = rendered[0][2:].rstrip("\n")
+    end, last = seq.end_mark, seq.value[-1]
+    close = end.column - 1
+    line = lines[end.line] if end.line < len(lines) else ""
+    if close < 0 or line[close : close + 1] != "]":
+        return None
+    out = list(lines)
+    head = line[:close]
+    if head.strip():  # the `]` ends a line with content: the item goes just before it
+        trailing_comma = head.rstrip().endswith(",")
+        out[end.line] = (head.rstrip() + f" {flow}," if trailing_comma else head + f", {flow}") + line[close:]
+        return out
+    previous = lines[last.end_mark.line]
+    ending = previous[len(previous.rstrip("\r\n")) :] or newline
+    after = previous[last.end_mark.column :].rstrip("\r\n")
+    trailing_comma = after.lstrip().startswith(",")
+    indent = " " * last.start_mark.column
+    if not trailing_comma:
+        out[last.end_mark.line] = previous[: last.end_mark.column] + "," + previous[last.end_mark.column :]
+    out.insert(last.end_mark.line + 1, indent + flow + ("," if trailing_comma else "") + ending)
+    return out
+
+
 def insert_interaction(text: str, entry: NewInteraction) -> str:
     """``text`` with ``entry`` appended to its interactions list, everything else unchanged.
 
@@ -318,10 +343,11 @@ def insert_interaction(text: str, entry: NewInteraction) -> str:
         raise EditError(f"`{KEY}` is not a list")
     new_lines: list[str] | None = None
     if key is None:
-        head = lines[:]
+        end = _markers(body)[1]  # the new key goes before an explicit end of the document (`...`)
+        head, tail = (lines[:end], lines[end:]) if end is not None else (lines[:], [])
         if head and not head[-1].endswith(("\n", "\r")):
             head[-1] += newline
-        new_lines = head + [KEY + ":" + newline] + _render(item, dash, content, mapping, newline)
+        new_lines = head + [KEY + ":" + newline] + _render(item, dash, content, mapping, newline) + tail
     elif empty or (isinstance(seq, pyyaml.SequenceNode) and not seq.value):
         line = key.start_mark.line
         text_line = lines[line].rstrip("\r\n")
@@ -339,6 +365,9 @@ def insert_interaction(text: str, entry: NewInteraction) -> str:
             if not head[-1].endswith(("\n", "\r")):
                 head[-1] += newline
             new_lines = head + _render(item, found, col, mapping, newline) + lines[end + 1 :]
+    elif isinstance(seq, pyyaml.SequenceNode) and seq.value:
+        item = _node(data, True, True)  # a flow list gets a flow item
+        new_lines = _extend_flow(lines, seq, item, mapping, newline)
     expected = dict(old)
     expected[KEY] = list(old.get(KEY) or []) + [_plain(item)]
     if new_lines is not None:
@@ -348,9 +377,41 @@ def insert_interaction(text: str, entry: NewInteraction) -> str:
     return bom + _reemit(body, item, (dash, content, mapping), newline, expected)
 
 
+def _markers(text: str) -> tuple[int | None, int | None]:
+    """The lines of the document's explicit start (``---``) and end (``...``) markers, if it has them."""
+    start: int | None = None
+    end: int | None = None
+    loader = _FastLoader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, pyyaml.DocumentStartEvent) and event.explicit and event.end_mark is not None:
+                start = event.end_mark.line  # after any directives: the `---` line itself
+            elif isinstance(event, pyyaml.DocumentEndEvent):
+                end = event.start_mark.line if event.explicit and event.start_mark is not None else None
+                break
+    except pyyaml.YAMLError:
+        return None, None
+    finally:
+        loader.dispose()
+    return start, end
+
+
+_BARE_MARKER = re.compile(r"^(---|\.\.\.)[ \t]*(?:#.*)?$")
+
+
 def _reemit(body: str, item: CommentedMap, style: tuple[int, int, int], newline: str, expected: dict[str, Any]) -> str:
-    """Fallback: let ruamel.yaml emit the whole document with the item appended."""
+    """Fallback: let ruamel.yaml emit the whole document with the item appended.
+
+    What comes up to and including an explicit ``---`` line (directives,
+    comments) and from an explicit ``...`` line on is kept as it is."""
     dash, content, mapping = style
+    lines = body.splitlines(keepends=True)
+    start, end = _markers(body)
+    first = start + 1 if start is not None and _BARE_MARKER.match(lines[start].rstrip("\r\n")) else 0
+    last = end if end is not None and _BARE_MARKER.match(lines[end].rstrip("\r\n")) else len(lines)
+    prefix, suffix = "".join(lines[:first]), "".join(lines[last:])
+    body = "".join(lines[first:last])
     try:
         doc = _yaml().load(body)
     except YAMLError as exc:
@@ -366,7 +427,7 @@ def _reemit(body: str, item: CommentedMap, style: tuple[int, int, int], newline:
     rt = _yaml()
     rt.indent(mapping=mapping, sequence=max(content, dash + 2), offset=dash)
     rt.dump(doc, out)
-    emitted = out.getvalue().replace("\n", newline) if newline != "\n" else out.getvalue()
+    emitted = prefix + (out.getvalue().replace("\n", newline) if newline != "\n" else out.getvalue()) + suffix
     if not _reads_as(emitted, expected):
         raise EditError("could not append the interaction without changing other values")
     return emitted

@@ -10,7 +10,6 @@ the template file and line, never a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -18,7 +17,7 @@ import sys
 import traceback
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 import jinja2
 from jinja2.exceptions import SecurityError
@@ -209,43 +208,32 @@ def write_reports(out: Path, files: Mapping[str, str], *, force: bool = False) -
     matches the manifest kept in ``out``) or with ``force``. Nothing is written when
     any file would be refused. Returns the paths written.
     """
+    from acct_tool.files import locked
+
     out.mkdir(parents=True, exist_ok=True)
-    with _locked(out):
+    with locked(out):  # two runs at once would each rewrite the manifest from what they read, dropping the other's entries
         return _write_reports(out, files, force)
 
 
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """One writer at a time per output folder: two runs at once would otherwise each
-    rewrite the manifest from what they read before, dropping the other's entries."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no lock; every file is still replaced atomically
-        yield
-        return
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(handle)  # releases the lock
-
-
 def _write_reports(out: Path, files: Mapping[str, str], force: bool) -> list[Path]:
+    from acct_tool.files import check_target, read_regular
+
     manifest_path = out / MANIFEST
+    for path in (manifest_path, *(out / name for name in files)):
+        check_target(path, force=True)  # a folder, FIFO or device in the way: refused before anything is read or written
     try:
-        manifest: dict[str, str] = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
+        manifest: dict[str, str] = json.loads(read_regular(manifest_path).decode("utf-8")) if manifest_path.exists() else {}
         if not isinstance(manifest, dict):
             manifest = {}
-    except (OSError, ValueError):
+    except (WriteError, ValueError):
         manifest = {}
     refused = []
     for name, text in files.items():
         path = out / name
         if path.exists() and not force:
             try:
-                current = path.read_text("utf-8")
-            except (OSError, UnicodeDecodeError):
+                current = read_regular(path).decode("utf-8")
+            except (WriteError, UnicodeDecodeError):
                 current = None
             if current is None or (manifest.get(name) != _digest(current) and current != text):
                 refused.append(name)

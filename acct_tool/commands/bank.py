@@ -11,8 +11,9 @@ import click
 from acct_tool.bank import account_currency, reconcile_bank, render_drafts
 from acct_tool.books import Books
 from acct_tool.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, reconcile
+from acct_tool.commands import TEXT
 from acct_tool.diagnostics import has_errors
-from acct_tool.files import WriteError, write_atomic
+from acct_tool.files import WriteError, check_target, write_atomic
 from acct_tool.ledger import display_path
 from acct_tool.schema import did_you_mean
 from acct_tool.settings import SETTINGS_FILE, StatementFormat
@@ -24,8 +25,8 @@ from acct_tool.views import diagnostics as diagnostics_view
 
 @reconcile.command("bank")
 @click.argument("statement", type=click.Path(path_type=Path))
-@click.option("--account", metavar="ACCOUNT", help="Ledger account of the statement (default: from `statements.files`).")
-@click.option("--format", "format_name", metavar="NAME", help="Statement format from `statements.formats` (default: from `statements.files`).")
+@click.option("--account", type=TEXT, metavar="ACCOUNT", help="Ledger account of the statement (default: from `statements.files`).")
+@click.option("--format", "format_name", type=TEXT, metavar="NAME", help="Statement format from `statements.formats` (default: from `statements.files`).")
 @click.option("--window", type=click.IntRange(0, 60), metavar="DAYS", help="Days a ledger date may differ from the bank's (default: `statements.window_days`, 3).")
 @click.option("--output", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True, help="Output format.")
 @click.option("--draft", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE", help="Write Beancount drafts (flag !) for lines missing from the ledger to FILE.")
@@ -124,8 +125,10 @@ def _check_draft_target(books: Books, draft: Path, statement: Path, force: bool)
     protected.add((books.root / SETTINGS_FILE).resolve())
     if target in protected:
         raise UsageError(f"refusing to write drafts over {draft}: it is part of the books; choose a new file")
-    if draft.exists() and not force:
-        raise UsageError(f"{draft} already exists; pass --force to overwrite it")
+    try:
+        check_target(draft, force)
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
     if not draft.parent.is_dir():
         raise UsageError(f"cannot write {draft}: folder {draft.parent} does not exist")
 

@@ -8,10 +8,12 @@ import sys
 
 import click
 
+from acct_tool.books import profile_load_errors, unknown_party
 from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, warn_if_broken
+from acct_tool.commands import TEXT
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.followups import followups as find_followups
-from acct_tool.parties import PROFILE_SUFFIXES, load_parties, load_party
+from acct_tool.parties import PROFILE_SUFFIXES, load_parties
 from acct_tool.portfolio import context, detail, portfolio as build_portfolio, summaries
 from acct_tool.schema import load_schema
 from acct_tool.settings import load_settings
@@ -51,7 +53,7 @@ def clients() -> None:
 
 
 @clients.command(name="list")
-@click.option("--manager", metavar="M", help="Only the parties this account manager owns.")
+@click.option("--manager", type=TEXT, metavar="M", help="Only the parties this account manager owns.")
 @click.option("--tier", type=click.Choice(TIERS), help="Only this tier.")
 @click.option("--kind", type=click.Choice(KINDS), help="client (clients and 'both'), vendor (vendors and 'both') or both.")
 @click.option("--status", type=click.Choice(STATUSES), help="Only this status.")
@@ -81,7 +83,7 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
 
 
 @clients.command()
-@click.argument("party_id", metavar="ID")
+@click.argument("party_id", type=TEXT, metavar="ID")
 @format_option("text", "json")
 @click.pass_obj
 def show(obj: Context, party_id: str, fmt: str) -> None:
@@ -94,7 +96,7 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
     """
     books = obj.books(needs=("party_postings", "attribution"))
     if party_id not in books.parties:
-        raise UsageError(f"no party with id '{party_id}'")
+        raise UsageError(unknown_party(party_id, books.diagnostics, books.settings.profiles))
     warn_if_broken(books)
     ctx = context(books)
     _warn(list(ctx.diagnostics))
@@ -103,7 +105,7 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--manager", metavar="M", help="Only what this person owns or the parties they manage.")
+@click.option("--manager", type=TEXT, metavar="M", help="Only what this person owns or the parties they manage.")
 @click.option("--within", metavar="DAYS", type=click.IntRange(0, 3650), default=0, show_default=True, help="Also list what falls due in the next DAYS days.")
 @format_option("table", "json", "csv")
 @click.option("--fail-on", type=click.Choice(["overdue"]), help="Exit 1 when anything is overdue (for CI).")
@@ -125,7 +127,7 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
 
 
 @cli.command()
-@click.option("--manager", metavar="M", help="Only this account manager.")
+@click.option("--manager", type=TEXT, metavar="M", help="Only this account manager.")
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day of the period (default: 1 January of --to's year).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day (default: the as-of date); open items and health are at this date.")
 @format_option("table", "json", "csv")
@@ -152,15 +154,15 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
 
 
 @cli.command()
-@click.argument("party_id", metavar="ID")
+@click.argument("party_id", type=TEXT, metavar="ID")
 @click.option("--channel", type=click.Choice(CHANNELS), required=True, help="How the contact happened.")
-@click.option("--summary", required=True, help="What was said or agreed, in one line.")
-@click.option("--with", "with_", metavar="NAME", multiple=True, help="Who took part (repeat for several); checked against the contacts.")
+@click.option("--summary", type=TEXT, required=True, help="What was said or agreed, in one line.")
+@click.option("--with", "with_", type=TEXT, metavar="NAME", multiple=True, help="Who took part (repeat for several); checked against the contacts.")
 @click.option("--sentiment", type=click.Choice(SENTIMENTS), help="How it went.")
-@click.option("--next", "next_action", metavar="ACTION", help="The agreed next step (needs --due).")
+@click.option("--next", "next_action", type=TEXT, metavar="ACTION", help="The agreed next step (needs --due).")
 @click.option("--due", metavar="YYYY-MM-DD", callback=optional_date, help="When the next step is due (needs --next).")
 @click.option("--date", "when", metavar="YYYY-MM-DD", callback=optional_date, help="Date of the interaction (default: the as-of date).")
-@click.option("--by", metavar="NAME", help="Who from the firm (default: the party's manager); also owns the next step.")
+@click.option("--by", type=TEXT, metavar="NAME", help="Who from the firm (default: the party's manager); also owns the next step.")
 @click.pass_obj
 def log(
     obj: Context,
@@ -184,6 +186,7 @@ def log(
     Example: acct-tool log acme --channel call --with "Mai Tran" --sentiment positive \\
       --summary "Renewal terms agreed" --next "Send contract" --due 2026-12-10
     """
+    from acct_tool.files import WriteError
     from acct_tool.profile_edit import EditError, NewInteraction, append_interaction, unknown_contacts  # ruamel.yaml only here
 
     if (next_action is None) != (due is None):
@@ -194,16 +197,13 @@ def log(
         raise UsageError("--next must not be empty")
     root = obj.root()
     settings, _ = load_settings(root)
-    parties, _ = load_parties(root, settings.profiles)
+    parties, problems = load_parties(root, settings.profiles)
     party = parties.get(party_id)
     if party is None:
-        if not SLUG.match(party_id):
-            raise UsageError(f"no party with id '{party_id}'")
-        path = next((p for p in sorted((root / settings.profiles).rglob(f"{party_id}.*")) if p.suffix in PROFILE_SUFFIXES), None)
-        if path is None:
-            raise UsageError(f"no party with id '{party_id}'")
-        _, problems = load_party(path, path.relative_to(root).as_posix())
-        _refuse(problems, path.relative_to(root).as_posix())
+        broken = profile_load_errors(party_id, problems, settings.profiles)
+        if broken is None:
+            raise UsageError(unknown_party(party_id, problems, settings.profiles))
+        _refuse(broken[1], broken[0])
         return
     display = party.file
     path = root / display
@@ -223,6 +223,8 @@ def log(
         result = append_interaction(path, display, entry)
     except EditError as exc:
         raise UsageError(f"cannot edit {display}: {exc}") from None
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"cannot write {display}: {exc.strerror or exc}") from None
     if result.restored:
@@ -292,10 +294,10 @@ def new_profile(party_id: str, name: str, kind: str, status: str, manager: str |
 
 
 @clients.command(name="new")
-@click.argument("party_id", metavar="ID")
-@click.option("--name", required=True, help="The party's display name.")
+@click.argument("party_id", type=TEXT, metavar="ID")
+@click.option("--name", type=TEXT, required=True, help="The party's display name.")
 @click.option("--kind", type=click.Choice(KINDS), default="client", show_default=True, help="client, vendor or both.")
-@click.option("--manager", metavar="M", help="The account manager who owns the relationship.")
+@click.option("--manager", type=TEXT, metavar="M", help="The account manager who owns the relationship.")
 @click.option("--status", type=click.Choice(STATUSES), default="active", show_default=True, help="A prospect gets no ledger account yet.")
 @click.pass_obj
 def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, status: str) -> None:

@@ -21,7 +21,8 @@ import click
 
 from acct_tool import __version__
 from acct_tool.cli import Context, UsageError, cli
-from acct_tool.files import WriteError, write_atomic
+from acct_tool.commands import TEXT
+from acct_tool.files import WriteError, check_target, write_atomic
 from acct_tool.schema import SCHEMAS, load_schema
 
 #: Where each scaffold file goes in the books, in the order they are written.
@@ -110,8 +111,8 @@ def _is_empty(folder: Path) -> bool:
 
 @cli.command()
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--currency", default="USD", show_default=True, metavar="CUR", help="The operating currency of the new ledger.")
-@click.option("--manager", default="me", show_default=True, metavar="M", help="The account manager of the example profiles.")
+@click.option("--currency", type=TEXT, default="USD", show_default=True, metavar="CUR", help="The operating currency of the new ledger.")
+@click.option("--manager", type=TEXT, default="me", show_default=True, metavar="M", help="The account manager of the example profiles.")
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty; files that exist are kept, never overwritten.")
 @click.pass_obj
 def init(obj: Context, directory: Path, currency: str, manager: str, force: bool) -> None:
@@ -144,8 +145,15 @@ def init(obj: Context, directory: Path, currency: str, manager: str, force: bool
     except OSError as exc:
         raise UsageError(f"cannot use {directory}: {exc.strerror or exc}") from None
     title = directory.resolve().name or "Books"
+    scaffold = render_scaffold(obj.as_of, title=title, currency=currency, manager=manager)
+    for relative in scaffold:  # a folder, FIFO or device where a file goes: refused before anything is written
+        try:
+            if (directory / relative).exists():
+                check_target(directory / relative, force=True)
+        except WriteError as exc:
+            raise UsageError(f"{exc}; move it away, or create the books in another folder") from None
     written: list[Written] = []
-    for relative, text in render_scaffold(obj.as_of, title=title, currency=currency, manager=manager).items():
+    for relative, text in scaffold.items():
         target = directory / relative
         if target.exists() or target.is_symlink():
             written.append(Written(relative, kept=True))

@@ -8,7 +8,9 @@ import sys
 import click
 
 from acct_tool.aging import age
+from acct_tool.books import unknown_party
 from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, reconcile, warn_if_broken
+from acct_tool.commands import TEXT
 from acct_tool.diagnostics import has_errors
 from acct_tool.party_statement import default_start, party_statement
 from acct_tool.receivables import Side, open_items
@@ -43,7 +45,7 @@ def aging(obj: Context, side: str, by: str, basis: str, fmt: str) -> None:
 
 @cli.command(name="open")
 @click.argument("side", type=SIDE)
-@click.option("--party", metavar="ID", help="Only this party.")
+@click.option("--party", type=TEXT, metavar="ID", help="Only this party.")
 @format_option("table", "json", "csv")
 @click.pass_obj
 def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
@@ -53,7 +55,7 @@ def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
     """
     books = obj.books()
     if party is not None and party not in books.parties:
-        raise UsageError(f"no party with id '{party}'")
+        raise UsageError(unknown_party(party, books.diagnostics, books.settings.profiles))
     warn_if_broken(books)
     items = open_items(books, Side(side))
     emit(view.open_json(items, party) if fmt == "json" else view.open_csv(items, party) if fmt == "csv" else view.open_table(items, party))
@@ -105,7 +107,7 @@ def reconcile_ap(obj: Context, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("party")
+@click.argument("party", type=TEXT)
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day (default: the first of the month two months before --to).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day (default: the as-of date).")
 @click.option("--side", type=SIDE, help="ar or ap (default: ar for clients, ap for vendors).")
@@ -119,7 +121,7 @@ def statement(obj: Context, party: str, start: datetime.date | None, end: dateti
     """
     books = obj.books()
     if party not in books.parties:
-        raise UsageError(f"no party with id '{party}'")
+        raise UsageError(unknown_party(party, books.diagnostics, books.settings.profiles))
     who = books.parties[party]
     chosen = Side(side) if side else (Side.AP if who.kind == "vendor" else Side.AR)
     end = end or books.as_of

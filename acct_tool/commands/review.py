@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from acct_tool.books import unknown_party
 from acct_tool.cli import optional_date, EXIT_FINDINGS, Context, UsageError, cli, emit, format_option, warn_if_broken
+from acct_tool.commands import TEXT
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.files import WriteError
 from acct_tool.periods import Period, parse_period, quarter_of, range_period
@@ -35,9 +37,9 @@ def choose_period(as_of: datetime.date, period: str | None, start: datetime.date
 
 
 @cli.command()
-@click.argument("parties", nargs=-1, metavar="[PARTY]...")
-@click.option("--manager", metavar="M", help="Only the clients this account manager owns.")
-@click.option("--period", metavar="PERIOD", help="A quarter (2026-Q3), month (2026-09) or year (2026). Default: the quarter of the as-of date.")
+@click.argument("parties", type=TEXT, nargs=-1, metavar="[PARTY]...")
+@click.option("--manager", type=TEXT, metavar="M", help="Only the clients this account manager owns.")
+@click.option("--period", type=TEXT, metavar="PERIOD", help="A quarter (2026-Q3), month (2026-09) or year (2026). Default: the quarter of the as-of date.")
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day of a custom period (with --to).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day of a custom period (with --from).")
 @format_option("md", "html")
@@ -73,7 +75,7 @@ def review(
     books = obj.books(needs=("party_postings", "attribution"))
     unknown = [p for p in parties if p not in books.parties]
     if unknown:
-        raise UsageError(f"no party with id {', '.join(repr(u) for u in unknown)}")
+        raise UsageError("; ".join(unknown_party(u, books.diagnostics, books.settings.profiles) for u in unknown))
     chosen_period = choose_period(books.as_of, period, start, end)
     warn_if_broken(books)
     reviews = build(books, chosen_period, list(parties) or None, manager)
