@@ -22,6 +22,7 @@ from acct_tool.cache import enabled as cache_enabled
 from acct_tool.diagnostics import Diagnostic, has_errors, sort_diagnostics
 from acct_tool.periods import FIRST_DATE, LAST_DATE
 from acct_tool.schema import SCHEMAS, load_schema
+from acct_tool.text_safety import visible_lines
 from acct_tool.views import diagnostics as diagnostics_view
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,9 +31,16 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(click.ClickException):
-    """A request that cannot start (no books, unreadable input): exit 2."""
+    """A request that cannot start (no books, unreadable input): exit 2.
+
+    The message often quotes names from the books (a party id, a file name), so its
+    control characters are shown as escapes, never sent to the terminal.
+    """
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(visible_lines(message))
 
 
 @dataclass
@@ -186,12 +194,21 @@ def warn_if_broken(books: Books) -> None:
     """Say on stderr when the books have errors, so results are read with care."""
     errors = sum(1 for d in books.diagnostics if d.severity.value == "error")
     if errors:
-        click.echo(f"warning: the books have {errors} error{'s' if errors != 1 else ''}; run `acct-tool check` for details", err=True)
+        say(f"warning: the books have {errors} error{'s' if errors != 1 else ''}; run `acct-tool check` for details", err=True)
 
 
 def emit(text: str) -> None:
-    """Write a view's output to stdout as is."""
+    """Write a view's output to stdout as is (views neutralise what they show)."""
     click.echo(text, nl=False)
+
+
+def say(message: str, *, err: bool = True) -> None:
+    """One message line for the person at the terminal (stderr unless ``err=False``).
+
+    Messages quote names and paths from the books, so control characters in them
+    are shown as escapes.
+    """
+    click.echo(visible_lines(message), err=err)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping, TypeVar
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.money import Money, parse_money
 from acct_tool.schema import is_bad, validate
+from acct_tool.settings import SETTINGS_FILE
 from acct_tool.yamlsource import PathT, YamlDoc, load_yaml, parse_date
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
@@ -199,7 +200,8 @@ def load_parties(root: Path, folder: str, memo: ParseMemo | None = None) -> tupl
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         names = filenames + [d for d in dirnames if Path(d).suffix in PROFILE_SUFFIXES]
         candidates += [Path(dirpath) / f for f in names if not f.startswith(".") and Path(f).suffix in PROFILE_SUFFIXES]
-    paths = sorted(candidates)
+    # with `profiles: .` the settings file sits among the profiles; it is not one
+    paths = sorted(p for p in candidates if p != root / SETTINGS_FILE)
     for exc in unreadable:
         shown = Path(exc.filename).relative_to(root).as_posix() if exc.filename and Path(exc.filename).is_relative_to(root) else folder
         problems.append(diag("file-unreadable", f"cannot list {shown}/: {exc.strerror or exc}", Location(shown)))

@@ -1,7 +1,7 @@
 """Writes are atomic: a failure at any step leaves the previous file whole and no stray file behind.
 
-Every writer is covered: ``files.write_atomic`` (reports, drafts, scaffolds, new
-profiles), ``profile_edit.write_atomic`` (``log``), and every command that writes
+Every write goes through ``files.write_atomic`` (reports, drafts, scaffolds, new
+profiles, ``log``, the cache); covered here with every command that writes
 (``review --out``, ``reconcile bank --draft``, ``log``, ``init``, ``clients new``).
 Failures are injected where they happen in real life: the final rename, the hard
 link that publishes a new file, the flush to disk (a full disk), and an interrupt

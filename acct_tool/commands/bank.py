@@ -10,7 +10,7 @@ import click
 
 from acct_tool.bank import account_currency, reconcile_bank, render_drafts
 from acct_tool.books import Books
-from acct_tool.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, reconcile
+from acct_tool.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, reconcile, say
 from acct_tool.commands import TEXT
 from acct_tool.diagnostics import has_errors
 from acct_tool.files import WriteError, check_target, write_atomic
@@ -87,7 +87,7 @@ def bank(
     if problems:
         click.echo(diagnostics_view.to_text(problems), err=True, nl=False)
     if ledger_errors:
-        click.echo(f"note: the ledger has {len(ledger_errors)} error(s), so this reconciliation may be off; run `acct-tool check`", err=True)
+        say(f"note: the ledger has {len(ledger_errors)} error(s), so this reconciliation may be off; run `acct-tool check`")
     if draft is not None:
         _write_draft(books, draft, force, result.missing_in_ledger, account, currency, shown)
     sys.exit(EXIT_FINDINGS if not result.reconciled or has_errors(problems) else EXIT_OK)
@@ -137,7 +137,7 @@ def _write_draft(
     books: Books, draft: Path, force: bool, lines: Sequence[StatementLine], account: str, currency: str, shown: str
 ) -> None:
     if not lines:
-        click.echo("no draft written: no statement line is missing from the ledger", err=True)
+        say("no draft written: no statement line is missing from the ledger")
         return
     counter = books.settings.statements.counter_account
     text = render_drafts(
@@ -147,4 +147,4 @@ def _write_draft(
         write_atomic(draft, text, force)
     except WriteError as exc:
         raise UsageError(str(exc)) from None
-    click.echo(f"wrote {len(lines)} draft entr{'y' if len(lines) == 1 else 'ies'} to {draft}; review them, then include the file from the ledger", err=True)
+    say(f"wrote {len(lines)} draft entr{'y' if len(lines) == 1 else 'ies'} to {draft}; review them, then include the file from the ledger")

@@ -9,7 +9,8 @@ import sys
 import click
 
 from acct_tool.books import profile_load_errors, unknown_party
-from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, warn_if_broken
+from acct_tool.text_safety import visible
+from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, warn_if_broken, say
 from acct_tool.commands import TEXT
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.followups import followups as find_followups
@@ -41,7 +42,7 @@ SLUG = re.compile(load_schema("party")["$defs"]["slug"]["pattern"])
 
 def _warn(diagnostics: list[Diagnostic]) -> None:
     for d in diagnostics:
-        click.echo(f"{d.file or '<books>'}:{d.line or 0}: {d.severity.value} {d.code} {d.message}", err=True)
+        say(f"{d.file or '<books>'}:{d.line or 0}: {d.severity.value} {d.code} {visible(d.message)}")
 
 
 @cli.group()
@@ -208,7 +209,7 @@ def log(
     display = party.file
     path = root / display
     for warning in unknown_contacts(party, with_):
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}")
     entry = NewInteraction(
         date=when or obj.as_of,
         channel=channel,
@@ -229,20 +230,20 @@ def log(
         raise UsageError(f"cannot write {display}: {exc.strerror or exc}") from None
     if result.restored:
         click.echo(diagnostics_view.to_text(sort_diagnostics(result.errors)), err=True, nl=False)
-        click.echo(f"error: the new interaction would make {display} invalid; the file is unchanged", err=True)
+        say(f"error: the new interaction would make {display} invalid; the file is unchanged")
         sys.exit(EXIT_FINDINGS)
     if not result.written:
         _refuse(list(result.errors), display)
         return
     added = len(result.after.splitlines()) - len(result.before.splitlines())
     people = f" with {', '.join(entry.with_)}" if entry.with_ else ""
-    click.echo(f"logged {entry.date} {entry.channel}{people} in {display} (+{added} lines)")
+    say(f"logged {entry.date} {entry.channel}{people} in {display} (+{added} lines)", err=False)
 
 
 def _refuse(problems: list[Diagnostic], display: str) -> None:
     errors = sort_diagnostics(d for d in problems if d.severity.value == "error")
     click.echo(diagnostics_view.to_text(errors), err=True, nl=False)
-    click.echo(f"error: {display} has errors; fix them (acct-tool check) before logging to it", err=True)
+    say(f"error: {display} has errors; fix them (acct-tool check) before logging to it")
     sys.exit(EXIT_FINDINGS)
 
 
@@ -358,11 +359,11 @@ def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, 
         write_atomic(path, text)
     except WriteError as exc:
         raise UsageError(str(exc)) from None
-    click.echo(f"wrote {display}")
+    say(f"wrote {display}", err=False)
     if not schema_file.is_file():
-        click.echo(f"note: {PARTY_SCHEMA} does not exist; write it with `acct-tool schema party > {PARTY_SCHEMA}` so editors validate profiles", err=True)
+        say(f"note: {PARTY_SCHEMA} does not exist; write it with `acct-tool schema party > {PARTY_SCHEMA}` so editors validate profiles")
     books = obj.books(needs=("party_postings", "attribution"))
     for account in accounts.values():
         if account not in books.ledger.opens():
             currency = books.settings.operating_currency or "USD"
-            click.echo(f"next: open {account} in the ledger, e.g. `{obj.as_of} open {account} {currency}`; `acct-tool check` reports it until then", err=True)
+            say(f"next: open {account} in the ledger, e.g. `{obj.as_of} open {account} {currency}`; `acct-tool check` reports it until then")

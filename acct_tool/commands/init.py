@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from acct_tool import __version__
-from acct_tool.cli import Context, UsageError, cli
+from acct_tool.cli import Context, UsageError, cli, say
 from acct_tool.commands import TEXT
 from acct_tool.files import WriteError, check_target, write_atomic
 from acct_tool.schema import SCHEMAS, load_schema
@@ -167,7 +167,7 @@ def init(obj: Context, directory: Path, currency: str, manager: str, force: bool
             raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
         written.append(Written(relative, kept=False))
     for item in written:
-        click.echo(f"{'kept' if item.kept else 'wrote'} {item.path}")
+        say(f"{'kept' if item.kept else 'wrote'} {item.path}", err=False)
     kept = sum(item.kept for item in written)
     note = f"; kept {kept} existing file{'s' if kept != 1 else ''}" if kept else ""
     click.echo(

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from acct_tool.books import unknown_party
-from acct_tool.cli import optional_date, EXIT_FINDINGS, Context, UsageError, cli, emit, format_option, warn_if_broken
+from acct_tool.cli import optional_date, EXIT_FINDINGS, Context, UsageError, cli, emit, format_option, warn_if_broken, say
 from acct_tool.commands import TEXT
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.files import WriteError
@@ -124,7 +124,7 @@ def review(
     for path in written:
         emit(f"{path}\n")
     index = out / f"index.{ext}"
-    click.echo(f"wrote {len(written)} files; open {index}", err=True)
+    say(f"wrote {len(written)} files; open {index}")
 
 
 class _quiet:
