@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from decimal import Context, Decimal, InvalidOperation
-from typing import NamedTuple
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from typing import Iterable, NamedTuple
 
 #: The largest amounts the tool takes in, wherever they come from (profiles, statements):
 #: at most this many digits before the decimal point (leading zeros aside) and after it.
@@ -63,3 +63,22 @@ def format_number(number: Decimal, places: int = 2) -> str:
 
 def format_money(money: Money, places: int = 2) -> str:
     return f"{format_number(money.number, places)} {money.currency}"
+
+
+#: Every average the tool shows (days to pay, days late, NPS, CSAT, health, DSO) is
+#: rounded to one decimal place, half to even ("banker's rounding", as Python's
+#: ``round`` and Beancount's own display do): 2.25 -> 2.2, 2.35 -> 2.4.
+AVERAGE_PLACES = 1
+
+
+def average(values: Iterable[Decimal | int]) -> Decimal | None:
+    """The mean of ``values`` rounded by the one rule for averages; ``None`` for no values."""
+    items = [Decimal(v) for v in values]
+    if not items:
+        return None
+    return rounded(sum(items, Decimal(0)) / len(items))
+
+
+def rounded(value: Decimal, places: int = AVERAGE_PLACES) -> Decimal:
+    """``value`` at ``places`` decimal places, half to even: the rule for every derived figure."""
+    return value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
