@@ -3,26 +3,56 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import hypothesis
 import pytest
 from click.testing import CliRunner
+from hypothesis.configuration import set_hypothesis_home_dir
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from acct_tool.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Keep the tests' caches out of the user's cache folder (and start each run empty)."""
-    import os
-    import tempfile
+#: Every cache a test run makes lives here, never in the checkout or the user's home:
+#: acct-tool's own (ACCT_TOOL_CACHE_DIR), hypothesis' example database, mypy's cache.
+SCRATCH = Path(tempfile.mkdtemp(prefix="acct-tool-tests-"))
+os.environ["ACCT_TOOL_CACHE_DIR"] = str(SCRATCH / "acct-tool-cache")
+set_hypothesis_home_dir(str(SCRATCH / "hypothesis-home"))
+hypothesis.settings.register_profile("acct-tool", database=DirectoryBasedExampleDatabase(str(SCRATCH / "hypothesis")))
+hypothesis.settings.load_profile("acct-tool")
 
-    os.environ["ACCT_TOOL_CACHE_DIR"] = tempfile.mkdtemp(prefix="acct-tool-test-cache-")
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the run's caches."""
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+
+
+def build_wheel(tmp_path: Path) -> Path:
+    """A wheel of the package, built from a copy of the sources in ``tmp_path``.
+
+    Building in the checkout would leave ``build/`` and ``*.egg-info`` there."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("acct_tool", "templates"):
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    wheels = tmp_path / "wheels"
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-2000:]
+    (wheel,) = wheels.glob("acct_tool-*.whl")
+    return wheel
 
 EXAMPLES = REPO / "examples"
 EXAMPLES_AS_OF = "2026-11-30"

@@ -87,7 +87,7 @@ def posting(n: int, day: int, amount: str, narration: str = "", links: tuple[str
     return AccountPosting(D(2026, 3, day), Decimal(amount), "USD", "*", "", narration, frozenset(links), meta, "main.beancount", n, (n, 0))
 
 
-def pairs(matches: list) -> list[tuple[int, int, int]]:
+def pairs(matches: list[Any]) -> list[tuple[int, int, int]]:
     return [(m.line.row, m.posting.line, m.days) for m in matches]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -237,7 +238,12 @@ def test_clean_profiles_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None
 
     calls: list[str] = []
     real = parties._reparse
-    monkeypatch.setattr(parties, "_reparse", lambda path, display: calls.append(display) or real(path, display))
+
+    def counted(path: str, display: str) -> Any:
+        calls.append(display)
+        return real(path, display)
+
+    monkeypatch.setattr(parties, "_reparse", counted)
     books = load_books(EXAMPLES, datetime.date(2026, 11, 30), use_cache=False)
     for side in Side:
         open_items(books, side)
@@ -259,7 +265,7 @@ def test_new_folder_matching_a_nested_include_glob_is_seen(tmp_path: Path, cache
 
 
 def test_facts_are_not_cached_when_a_file_changed_during_the_load(root: Path, cache_dir: Path, loads: Loads, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ledger.time, "time_ns", lambda: 0)  # every file looks newer than the load's start
+    monkeypatch.setattr(time, "time_ns", lambda: 0)  # every file looks newer than the load's start
     assert open_total(root) == 100
     assert open_total(root) == 100
     assert loads.count == 2  # nothing was cached

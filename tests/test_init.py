@@ -23,7 +23,7 @@ import yaml
 from acct_tool.commands.init import FILES, SCHEMA_FOLDER, render_scaffold
 from acct_tool.parties import load_party
 from acct_tool.schema import load_schema
-from conftest import run_cli
+from conftest import build_wheel, run_cli
 
 AS_OF = "2026-11-30"
 BIN = Path(sys.executable).parent
@@ -458,11 +458,7 @@ def test_render_scaffold_dates_are_relative_to_the_day() -> None:
 
 def test_a_non_editable_wheel_install_scaffolds_books(tmp_path: Path) -> None:
     """The scaffold ships inside the package: build a wheel, install it alone, init, check."""
-    repo = Path(__file__).resolve().parent.parent
-    wheels = tmp_path / "wheels"
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(repo)], capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr[-2000:]
-    (wheel,) = wheels.glob("acct_tool-*.whl")
+    wheel = build_wheel(tmp_path)
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True)
     env = {**tool_env(tmp_path), "PYTHONPATH": str(target)}

@@ -14,7 +14,6 @@ from typing import Callable
 
 import pytest
 
-from acct_tool import cli
 from acct_tool.periods import FIRST_DATE, LAST_DATE, in_range, shift
 from acct_tool.schema import load_schema
 from acct_tool.settings import StatementFormat
@@ -55,7 +54,10 @@ satisfaction:
 
 
 def test_the_command_line_and_the_loaders_share_one_range() -> None:
-    assert (cli.FIRST_DATE, cli.LAST_DATE) == (FIRST_DATE, LAST_DATE) == (datetime.date(1900, 1, 1), datetime.date(2999, 12, 31))
+    assert (FIRST_DATE, LAST_DATE) == (datetime.date(1900, 1, 1), datetime.date(2999, 12, 31))
+    for outside in ("1899-12-31", "3000-01-01"):  # the command line refuses what the loaders refuse
+        refused = run_cli("--as-of", outside, "check")
+        assert refused.exit_code == 2 and f"{FIRST_DATE} to {LAST_DATE}" in refused.stderr, refused.stderr
     assert [in_range(d) for d in (datetime.date(1899, 12, 31), FIRST_DATE, LAST_DATE, datetime.date(3000, 1, 1))] == [False, True, True, False]
     assert [parse_date(t) for t in ("0001-01-01", "1900-01-01", "2999-12-31", "9999-12-31")] == [None, FIRST_DATE, LAST_DATE, None]
 

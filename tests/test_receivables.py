@@ -10,9 +10,9 @@ from typing import Callable
 import pytest
 
 from acct_tool.aging import age, bucket_labels, bucket_of
-from acct_tool.books import load_books
+from acct_tool.books import Books, load_books
 from acct_tool.payments import behaviour, dso
-from acct_tool.receivables import Side, open_items
+from acct_tool.receivables import Document, OpenItems, Side, open_items
 from conftest import run_cli
 
 D = Decimal
@@ -31,7 +31,7 @@ HEAD = """\
 """
 
 
-def load(books: Callable[..., Path], ledger: str, as_of: str = "2026-12-31", profiles: dict[str, str] | None = None, head: str = HEAD):
+def load(books: Callable[..., Path], ledger: str, as_of: str = "2026-12-31", profiles: dict[str, str] | None = None, head: str = HEAD) -> Books:
     root = books(ledger=head + ledger, profiles=profiles or {"acme": ACME})
     return load_books(root, datetime.date.fromisoformat(as_of))
 
@@ -55,11 +55,11 @@ def payment(date: str, amount: str, *links: str, account: str = "Assets:Receivab
 """
 
 
-def docs_by_ref(items):
+def docs_by_ref(items: OpenItems) -> dict[str, Document]:
     return {d.ref: d for d in items.documents}
 
 
-def test_invoice_open_with_due_from_metadata(books):
+def test_invoice_open_with_due_from_metadata(books: Callable[..., Path]) -> None:
     b = load(books, invoice("2026-01-10", "INV-1", "1000.00", due="2026-01-20"), as_of="2026-02-01")
     items = open_items(b, Side.AR)
     (doc,) = items.documents
@@ -68,7 +68,7 @@ def test_invoice_open_with_due_from_metadata(books):
     assert items.diagnostics == ()
 
 
-def test_due_from_party_terms_then_settings_default(books):
+def test_due_from_party_terms_then_settings_default(books: Callable[..., Path]) -> None:
     profile = ACME.replace("terms: {payment_days: 30}", "terms: {payment_days: 14}")
     b = load(books, invoice("2026-01-10", "INV-1", "10.00"), profiles={"acme": profile})
     assert open_items(b, Side.AR).documents[0].due == datetime.date(2026, 1, 24)
@@ -77,7 +77,7 @@ def test_due_from_party_terms_then_settings_default(books):
     assert open_items(b, Side.AR).documents[0].due == datetime.date(2026, 2, 9)  # settings default 30
 
 
-def test_partial_payments_to_the_cent(books):
+def test_partial_payments_to_the_cent(books: Callable[..., Path]) -> None:
     ledger = invoice("2026-01-10", "INV-1", "1000.00") + payment("2026-01-20", "333.33", "INV-1") + payment("2026-02-01", "333.34", "INV-1")
     items = open_items(load(books, ledger), Side.AR)
     doc = items.documents[0]
@@ -86,7 +86,7 @@ def test_partial_payments_to_the_cent(books):
     assert items.balance("acme") == {"USD": D("333.33")}
 
 
-def test_one_payment_over_two_invoices_by_posting_metadata(books):
+def test_one_payment_over_two_invoices_by_posting_metadata(books: Callable[..., Path]) -> None:
     ledger = invoice("2026-01-10", "INV-1", "500.00") + invoice("2026-01-15", "INV-2", "250.00") + """
 2026-02-01 * "ACME" "Payment for two invoices"
   Assets:Bank:Operating   600.00 USD
@@ -101,13 +101,13 @@ def test_one_payment_over_two_invoices_by_posting_metadata(books):
     assert docs["INV-1"].applications[0].how == "metadata"
 
 
-def test_one_posting_linked_to_two_invoices_pays_oldest_first(books):
+def test_one_posting_linked_to_two_invoices_pays_oldest_first(books: Callable[..., Path]) -> None:
     ledger = invoice("2026-01-15", "INV-2", "250.00") + invoice("2026-01-10", "INV-1", "500.00") + payment("2026-02-01", "600.00", "INV-1", "INV-2")
     docs = docs_by_ref(open_items(load(books, ledger), Side.AR))
     assert (docs["INV-1"].open, docs["INV-2"].open) == (D("0.00"), D("150.00"))
 
 
-def test_credit_note_reduces_its_invoice(books):
+def test_credit_note_reduces_its_invoice(books: Callable[..., Path]) -> None:
     ledger = invoice("2026-01-10", "INV-1", "1200.00") + """
 2026-01-20 * "ACME" "Credit note CN-1 on INV-1" ^INV-1
   credit_note: "CN-1"
@@ -119,7 +119,7 @@ def test_credit_note_reduces_its_invoice(books):
     assert items.credits[0].kind == "credit note"
 
 
-def test_overpayment_leaves_an_unapplied_credit_and_a_warning(books):
+def test_overpayment_leaves_an_unapplied_credit_and_a_warning(books: Callable[..., Path]) -> None:
     ledger = invoice("2026-01-10", "INV-1", "4200.00") + payment("2026-02-01", "4500.00", "INV-1")
     items = open_items(load(books, ledger), Side.AR)
     assert items.documents[0].open == D("0")
@@ -131,7 +131,7 @@ def test_overpayment_leaves_an_unapplied_credit_and_a_warning(books):
     assert all(t.ok for t in items.ties)
 
 
-def test_unlinked_payment_applies_fifo_by_due_date(books):
+def test_unlinked_payment_applies_fifo_by_due_date(books: Callable[..., Path]) -> None:
     ledger = (
         invoice("2026-01-10", "INV-1", "100.00", due="2026-03-01")
         + invoice("2026-01-20", "INV-2", "100.00", due="2026-02-01")
@@ -145,7 +145,7 @@ def test_unlinked_payment_applies_fifo_by_due_date(books):
     assert docs["INV-2"].applications[0].how == "fifo"
 
 
-def test_linked_payments_take_precedence_over_fifo(books):
+def test_linked_payments_take_precedence_over_fifo(books: Callable[..., Path]) -> None:
     ledger = invoice("2026-01-10", "INV-1", "100.00") + invoice("2026-01-20", "INV-2", "100.00") + payment("2026-01-25", "100.00") + payment("2026-02-01", "100.00", "INV-1")
     docs = docs_by_ref(open_items(load(books, ledger), Side.AR))
     assert docs["INV-1"].open == D("0.00")
@@ -153,14 +153,14 @@ def test_linked_payments_take_precedence_over_fifo(books):
     assert docs["INV-1"].applications[0].how == "linked"
 
 
-def test_unlinked_payment_larger_than_everything_open_is_a_prepayment(books):
+def test_unlinked_payment_larger_than_everything_open_is_a_prepayment(books: Callable[..., Path]) -> None:
     ledger = invoice("2026-01-10", "INV-1", "100.00") + payment("2026-01-25", "250.00")
     items = open_items(load(books, ledger), Side.AR)
     assert items.unapplied_credits()[0].unapplied == D("150.00")
     assert items.diagnostics == ()
 
 
-def test_historical_as_of_shows_what_was_open_then(books):
+def test_historical_as_of_shows_what_was_open_then(books: Callable[..., Path]) -> None:
     ledger = invoice("2026-01-10", "INV-1", "100.00") + payment("2026-03-01", "100.00", "INV-1")
     before = open_items(load(books, ledger, as_of="2026-02-28"), Side.AR)
     after = open_items(load(books, ledger, as_of="2026-03-01"), Side.AR)
@@ -169,7 +169,7 @@ def test_historical_as_of_shows_what_was_open_then(books):
     assert before.ties[0].ledger_balance == D("100.00")
 
 
-def test_payment_before_the_as_of_for_a_later_invoice_waits_as_credit(books):
+def test_payment_before_the_as_of_for_a_later_invoice_waits_as_credit(books: Callable[..., Path]) -> None:
     ledger = payment("2026-01-05", "100.00", "INV-9") + invoice("2026-01-10", "INV-9", "100.00")
     early = open_items(load(books, ledger, as_of="2026-01-07"), Side.AR)
     assert early.unapplied_credits()[0].unapplied == D("100.00")
@@ -179,7 +179,7 @@ def test_payment_before_the_as_of_for_a_later_invoice_waits_as_credit(books):
     assert [d.code for d in later.diagnostics] == ["payment-before-document"]
 
 
-def test_two_currencies_for_one_client_are_never_summed(books):
+def test_two_currencies_for_one_client_are_never_summed(books: Callable[..., Path]) -> None:
     head = HEAD.replace("Acme USD", "Acme USD,EUR") + "2025-01-01 open Assets:Bank:Euro EUR\n"
     profile = ACME + "currencies: [USD, EUR]\n"
     ledger = invoice("2026-01-10", "INV-1", "100.00") + invoice("2026-01-11", "INV-2", "70.00", cur="EUR") + payment("2026-01-20", "30.00", cur="EUR")
@@ -192,13 +192,13 @@ def test_two_currencies_for_one_client_are_never_summed(books):
     assert all(t.ok for t in items.ties) and len(items.ties) == 2
 
 
-def test_document_in_a_currency_the_party_does_not_use(books):
+def test_document_in_a_currency_the_party_does_not_use(books: Callable[..., Path]) -> None:
     head = HEAD.replace("Acme USD", "Acme USD,EUR")
     items = open_items(load(books, invoice("2026-01-11", "INV-2", "70.00", cur="EUR"), head=head), Side.AR)
     assert [d.code for d in items.diagnostics] == ["document-currency"]
 
 
-def test_unknown_and_foreign_and_duplicate_documents_are_errors(books):
+def test_unknown_and_foreign_and_duplicate_documents_are_errors(books: Callable[..., Path]) -> None:
     zeta = ACME.replace("acme", "zeta").replace("Acme", "Zeta")
     head = HEAD + "2025-01-01 open Assets:Receivable:Zeta USD\n"
     ledger = (
@@ -213,7 +213,7 @@ def test_unknown_and_foreign_and_duplicate_documents_are_errors(books):
     assert codes == ["duplicate-document", "unknown-document", "unknown-document"]
 
 
-def test_unnumbered_document_is_tracked_by_file_and_line(books):
+def test_unnumbered_document_is_tracked_by_file_and_line(books: Callable[..., Path]) -> None:
     ledger = """
 2026-01-10 * "ACME" "Invoice without a number"
   Assets:Receivable:Acme  100.00 USD
@@ -225,7 +225,7 @@ def test_unnumbered_document_is_tracked_by_file_and_line(books):
     assert [d.code for d in items.diagnostics] == ["unnumbered-document"]
 
 
-def test_credit_limit_warning(books):
+def test_credit_limit_warning(books: Callable[..., Path]) -> None:
     profile = ACME.replace("terms: {payment_days: 30}", "terms: {payment_days: 30, credit_limit: 150 USD}")
     items = open_items(load(books, invoice("2026-01-10", "INV-1", "100.00") + invoice("2026-01-11", "INV-2", "100.00"), profiles={"acme": profile}), Side.AR)
     (problem,) = items.diagnostics
@@ -233,7 +233,7 @@ def test_credit_limit_warning(books):
     assert problem.file == "clients/acme.yaml" and problem.line == 6
 
 
-def test_payables_bills_and_payments(books):
+def test_payables_bills_and_payments(books: Callable[..., Path]) -> None:
     vendor = """\
 id: hostco
 name: HostCo
@@ -261,16 +261,16 @@ terms: {payment_days: 15}
     "days, bucket",
     [(-5, "current"), (0, "current"), (1, "1-30"), (30, "1-30"), (31, "31-60"), (60, "31-60"), (61, "61-90"), (90, "61-90"), (91, "90+"), (400, "90+")],
 )
-def test_bucket_boundaries(days, bucket):
+def test_bucket_boundaries(days: int, bucket: str) -> None:
     assert bucket_of(days, (30, 60, 90)) == bucket
 
 
-def test_bucket_labels_follow_the_limits():
+def test_bucket_labels_follow_the_limits() -> None:
     assert bucket_labels((30, 60, 90)) == ["current", "1-30", "31-60", "61-90", "90+"]
     assert bucket_labels((15, 45)) == ["current", "1-15", "16-45", "45+"]
 
 
-def test_aging_buckets_on_real_documents_at_the_edges(books):
+def test_aging_buckets_on_real_documents_at_the_edges(books: Callable[..., Path]) -> None:
     as_of = datetime.date(2026, 6, 30)
     ledger = ""
     for i, days in enumerate([0, 1, 30, 31, 60, 61, 90, 91]):
@@ -283,7 +283,7 @@ def test_aging_buckets_on_real_documents_at_the_edges(books):
     assert by_date["90+"] == D("36.00")  # every document is 180 days old
 
 
-def test_payment_behaviour_and_trend(books):
+def test_payment_behaviour_and_trend(books: Callable[..., Path]) -> None:
     ledger = ""
     # four invoices due on the 1st; paid 0, 2, 10, 20 days late
     for i, (month, late) in enumerate([(2, 0), (3, 2), (4, 10), (5, 20)]):
@@ -295,7 +295,7 @@ def test_payment_behaviour_and_trend(books):
     assert (b.earlier_days_late, b.recent_days_late, b.trend) == (D("1.0"), D("15.0"), "worsening")
 
 
-def test_dso_per_party_and_overall(books):
+def test_dso_per_party_and_overall(books: Callable[..., Path]) -> None:
     ledger = invoice("2026-05-01", "INV-1", "900.00") + invoice("2026-06-01", "INV-2", "900.00") + payment("2026-06-10", "900.00", "INV-1")
     items = open_items(load(books, ledger, as_of="2026-06-29"), Side.AR)
     result = dso(items)
@@ -305,7 +305,7 @@ def test_dso_per_party_and_overall(books):
     assert dso(items, {"acme": "lan"})["lan"]["USD"].days == D("45.0")
 
 
-def test_reconcile_cli_exit_codes(books):
+def test_reconcile_cli_exit_codes(books: Callable[..., Path]) -> None:
     root = books(ledger=HEAD + invoice("2026-01-10", "INV-1", "100.00") + payment("2026-01-20", "10.00", "INV-404"), profiles={"acme": ACME})
     bad = run_cli("reconcile", "ar", "--format", "json", books=root, as_of="2026-02-01")
     assert bad.exit_code == 1
@@ -315,7 +315,7 @@ def test_reconcile_cli_exit_codes(books):
     assert check.exit_code == 1 and "unknown-document" in {d["code"] for d in check.json()}
 
 
-def test_aging_json_uses_decimal_strings_and_default_bucket_keys(books):
+def test_aging_json_uses_decimal_strings_and_default_bucket_keys(books: Callable[..., Path]) -> None:
     root = books(ledger=HEAD + invoice("2026-01-10", "INV-1", "100.10", due="2026-01-20"), profiles={"acme": ACME})
     result = run_cli("aging", "ar", "--format", "json", books=root, as_of="2026-02-01")
     data = result.json()
@@ -326,7 +326,7 @@ def test_aging_json_uses_decimal_strings_and_default_bucket_keys(books):
     assert csv[1] == "INV-1,acme,2026-01-10,2026-01-20,USD,100.10,0,100.10,12"
 
 
-def test_statement_balance_forward_and_running_balance(books):
+def test_statement_balance_forward_and_running_balance(books: Callable[..., Path]) -> None:
     ledger = invoice("2026-01-10", "INV-1", "100.00") + invoice("2026-02-10", "INV-2", "50.00") + payment("2026-02-20", "100.00", "INV-1")
     root = books(ledger=HEAD + ledger, profiles={"acme": ACME})
     data = run_cli("statement", "acme", "--from", "2026-02-01", "--to", "2026-02-28", "--format", "json", books=root).json()
@@ -337,7 +337,7 @@ def test_statement_balance_forward_and_running_balance(books):
     assert [d["number"] for d in data["open_documents"]] == ["INV-2"]
 
 
-def test_dso_command_by_party_and_manager(books):
+def test_dso_command_by_party_and_manager(books: Callable[..., Path]) -> None:
     ledger = invoice("2026-05-01", "INV-1", "900.00") + invoice("2026-06-01", "INV-2", "900.00") + payment("2026-06-10", "900.00", "INV-1")
     root = books(ledger=HEAD + ledger, profiles={"acme": ACME})
     rows = run_cli("dso", "ar", "--format", "json", books=root, as_of="2026-06-29").json()
@@ -346,7 +346,7 @@ def test_dso_command_by_party_and_manager(books):
     assert managers[1].startswith("lan,USD,45.0,900.00,1800.00,1,")
 
 
-def test_a_refunded_prepayment_is_not_swallowed_by_a_later_invoice(books):
+def test_a_refunded_prepayment_is_not_swallowed_by_a_later_invoice(books: Callable[..., Path]) -> None:
     ledger = (
         invoice("2026-01-05", "INV-1", "100.00")
         + payment("2026-01-20", "200.00")
@@ -367,13 +367,13 @@ def test_a_refunded_prepayment_is_not_swallowed_by_a_later_invoice(books):
     assert all(t.ok for t in items.ties)
 
 
-def test_an_unlinked_prepayment_waits_for_the_next_invoice(books):
+def test_an_unlinked_prepayment_waits_for_the_next_invoice(books: Callable[..., Path]) -> None:
     ledger = payment("2026-01-10", "150.00") + invoice("2026-02-01", "INV-1", "100.00") + invoice("2026-03-01", "INV-2", "100.00")
     docs = docs_by_ref(open_items(load(books, ledger, as_of="2026-03-31"), Side.AR))
     assert (docs["INV-1"].open, docs["INV-2"].open) == (D("0"), D("50.00"))
 
 
-def test_an_invoice_split_over_two_clients_stays_two_documents(books):
+def test_an_invoice_split_over_two_clients_stays_two_documents(books: Callable[..., Path]) -> None:
     zeta = ACME.replace("acme", "zeta").replace("Acme", "Zeta")
     ledger = """
 2026-01-10 * "Shared project" ^INV-1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import shutil
 import tempfile
+from typing import Any
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,21 +44,21 @@ event = st.one_of(
 )
 
 
-def ledger_text(events: list[tuple[object, ...]]) -> str:
+def ledger_text(events: list[tuple[Any, ...]]) -> str:
     start = datetime.date(2026, 1, 1)
     out = [HEAD]
     n = 0
     for kind, offset, amount, cur, extra in events:
-        date = start + datetime.timedelta(days=offset)  # type: ignore[arg-type]
+        date = start + datetime.timedelta(days=offset)
         if kind == "invoice":
             n += 1
-            due = date + datetime.timedelta(days=extra)  # type: ignore[arg-type]
+            due = date + datetime.timedelta(days=extra)
             out.append(f'{date} * "Invoice" ^INV-{n}\n  due: {due}\n  Assets:Receivable:Acme  {amount} {cur}\n  Income:Services\n')
         elif kind == "split":
-            parts = [f"  Assets:Receivable:Acme  -{amount} {cur}\n    invoice: \"INV-{ref}\"\n" for ref in extra]  # type: ignore[union-attr]
+            parts = [f"  Assets:Receivable:Acme  -{amount} {cur}\n    invoice: \"INV-{ref}\"\n" for ref in extra]
             out.append(f'{date} * "Split payment"\n  Assets:Bank:Operating\n' + "".join(parts))
         else:
-            links = " ".join(f"^INV-{ref}" for ref in extra)  # type: ignore[union-attr]
+            links = " ".join(f"^INV-{ref}" for ref in extra)
             other = "Assets:Bank:Operating" if kind == "payment" else "Income:Services"
             out.append(f'{date} * "{kind}" {links}\n  Assets:Receivable:Acme  -{amount} {cur}\n  {other}\n')
     return "".join(out)
@@ -65,7 +66,7 @@ def ledger_text(events: list[tuple[object, ...]]) -> str:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(event, min_size=1, max_size=25), st.integers(min_value=0, max_value=130))
-def test_tie_out_holds_and_buckets_sum_to_open(events: list[tuple[object, ...]], as_of_offset: int) -> None:
+def test_tie_out_holds_and_buckets_sum_to_open(events: list[tuple[Any, ...]], as_of_offset: int) -> None:
     tmp = Path(tempfile.mkdtemp())
     try:
         root = make_books(tmp / "books", ledger=ledger_text(events), profiles={"acme": PROFILE}, head="")
@@ -77,9 +78,9 @@ def test_tie_out_holds_and_buckets_sum_to_open(events: list[tuple[object, ...]],
         # the ledger balance the tie-out uses agrees with one computed from the events
         expected: dict[str, Decimal] = {}
         for kind, offset, amount, cur, extra in events:
-            if datetime.date(2026, 1, 1) + datetime.timedelta(days=offset) <= as_of:  # type: ignore[arg-type]
-                sign = 1 if kind == "invoice" else -len(extra) if kind == "split" else -1  # type: ignore[arg-type]
-                expected[cur] = expected.get(cur, Decimal(0)) + sign * amount  # type: ignore[index,operator]
+            if datetime.date(2026, 1, 1) + datetime.timedelta(days=offset) <= as_of:
+                sign = 1 if kind == "invoice" else -len(extra) if kind == "split" else -1
+                expected[cur] = expected.get(cur, Decimal(0)) + sign * amount
         assert {t.currency: t.ledger_balance for t in items.ties} == {c: v for c, v in expected.items()}
         assert "tie-out" not in {d.code for d in items.diagnostics}
         for d in items.documents:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
+from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, build_wheel, run_cli
 
 GOLDEN = Path(__file__).parent / "golden" / "review"
 REGEN = os.environ.get("ACCT_TOOL_REGEN") == "1"
@@ -194,15 +194,8 @@ def test_html_is_self_contained(tmp_path: Path) -> None:
 @pytest.mark.skipif(os.environ.get("ACCT_TOOL_SKIP_WHEEL") == "1", reason="wheel test disabled by ACCT_TOOL_SKIP_WHEEL=1")
 def test_a_non_editable_wheel_install_renders_reviews(tmp_path: Path) -> None:
     """Templates ship inside the package: build a wheel, install it alone, render."""
-    wheels = tmp_path / "wheels"
-    build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = build_wheel(tmp_path)
     python = sys.executable
-    (wheel,) = wheels.glob("acct_tool-*.whl")
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True)
     out = tmp_path / "out"

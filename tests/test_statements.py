@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -44,12 +45,12 @@ DEBIT_CREDIT = StatementFormat(
 )
 
 
-def parse(text: str | bytes, fmt: StatementFormat = SIGNED) -> tuple[list, list]:
+def parse(text: str | bytes, fmt: StatementFormat = SIGNED) -> tuple[list[Any], list[Any]]:
     raw = text.encode(fmt.encoding) if isinstance(text, str) else text
     return parse_statement(raw, "stmt.csv", fmt)
 
 
-def codes(problems: list) -> list[str]:
+def codes(problems: list[Any]) -> list[str]:
     """The codes of ``problems``, each recorded as provoked for the code-coverage test."""
     found = [p.code for p in problems]
     record(*found)

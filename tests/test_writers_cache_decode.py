@@ -51,7 +51,7 @@ def broken_facts(raw: dict[str, Any], how: str) -> dict[str, Any]:
     elif how == "diagnostics-short":
         raw["diagnostics"] = [("error",)]
     elif how == "derived-not-a-list":
-        derived = {"party_postings": 7}  # type: ignore[dict-item]
+        derived = {"party_postings": 7}
     raw["derived"] = derived
     return raw
 
