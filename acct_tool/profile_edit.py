@@ -41,7 +41,8 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from acct_tool.diagnostics import Diagnostic, Severity
 from acct_tool.files import locked, read_regular, write_atomic
-from acct_tool.parties import Party, load_party
+from acct_tool.parties import Party
+from acct_tool.profiles import load_party
 from acct_tool.schema import did_you_mean
 
 Date = datetime.date

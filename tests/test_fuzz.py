@@ -39,7 +39,7 @@ from acct_tool import template_limits
 from acct_tool.bank import match_lines
 from acct_tool.diagnostics import CODES
 from acct_tool.ledger import AccountPosting
-from acct_tool.parties import load_party
+from acct_tool.profiles import load_party
 from acct_tool.reports import Templates
 from acct_tool.settings import StatementFormat, load_settings
 from acct_tool.statements import glob_matches, parse_statement

@@ -12,7 +12,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from acct_tool.parties import load_party
+from acct_tool.profiles import load_party
 from acct_tool.profile_edit import NewInteraction, insert_interaction
 from conftest import EXAMPLES_AS_OF, run_cli
 

@@ -14,7 +14,7 @@ from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageE
 from acct_tool.commands import TEXT
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.followups import followups as find_followups
-from acct_tool.parties import PROFILE_SUFFIXES, load_parties
+from acct_tool.profiles import PROFILE_SUFFIXES, load_parties
 from acct_tool.portfolio import context, detail, portfolio as build_portfolio, summaries
 from acct_tool.schema import load_schema
 from acct_tool.settings import load_settings
