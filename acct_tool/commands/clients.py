@@ -188,7 +188,8 @@ def log(
       --summary "Renewal terms agreed" --next "Send contract" --due 2026-12-10
     """
     from acct_tool.files import WriteError
-    from acct_tool.profile_edit import EditError, NewInteraction, append_interaction, unknown_contacts  # ruamel.yaml only here
+    from acct_tool.interaction_text import EditError, NewInteraction  # ruamel.yaml only here
+    from acct_tool.profile_edit import append_interaction, unknown_contacts
 
     if (next_action is None) != (due is None):
         raise UsageError("--next and --due go together: give both or neither")
