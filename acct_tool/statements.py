@@ -23,7 +23,7 @@ from acct_tool.periods import DATE_RANGE, in_range
 from acct_tool.schema import did_you_mean
 from acct_tool.settings import StatementFormat
 from acct_tool.statement_csv import Row, RowReader, decode, field_column
-from acct_tool.yamlsource import kind_problem
+from acct_tool.text_files import kind_problem
 
 #: Statements larger than this are refused (a decade of daily lines is a few MB).
 MAX_BYTES = 200_000_000

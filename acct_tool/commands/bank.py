@@ -19,7 +19,7 @@ from acct_tool.ledger import display_path
 from acct_tool.schema import did_you_mean
 from acct_tool.settings import SETTINGS_FILE, StatementFormat
 from acct_tool.statements import StatementLine, read_statement
-from acct_tool.yamlsource import file_problem
+from acct_tool.text_files import file_problem
 from acct_tool.views import bank as view
 from acct_tool.views import diagnostics as diagnostics_view
 
