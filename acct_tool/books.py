@@ -17,8 +17,9 @@ from acct_tool.crosscheck import cross_check
 from acct_tool.diagnostics import Diagnostic, Severity, sort_diagnostics
 from acct_tool.inputs import broken_link
 from acct_tool.ledger import AccountPosting, Ledger, account_postings
-from acct_tool.parties import PROFILE_SUFFIXES, Party, load_parties
+from acct_tool.parties import Party
 from acct_tool.party_postings import PartyPosting, extract_party_postings
+from acct_tool.profiles import PROFILE_SUFFIXES, load_parties
 from acct_tool.revenue import Attribution, attribute_transactions, attribution_key
 from acct_tool.settings import SETTINGS_FILE, Settings, load_settings
 

@@ -27,7 +27,9 @@ from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.files import WriteError, write_atomic
 from acct_tool.template_filters import FILTERS, GLOBALS
 from acct_tool import template_limits as limits
-from acct_tool.template_limits import Sandbox, TooSlow, bounded_filters, deadline, memory_cap, render_bounded
+from acct_tool.template_filter_limits import bounded_filters
+from acct_tool.template_limits import TooSlow, deadline, memory_cap, render_bounded
+from acct_tool.template_sandbox import Sandbox
 
 MANIFEST = ".acct-tool-manifest.json"
 BUILTIN = "<built-in>"

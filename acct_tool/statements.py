@@ -11,22 +11,19 @@ ever a float.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterator
 
-from acct_tool.diagnostics import Diagnostic, Location, Severity, diag
+from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.money import BOUND, within_bound
 from acct_tool.periods import DATE_RANGE, in_range
 from acct_tool.schema import did_you_mean
 from acct_tool.settings import StatementFormat
-from acct_tool.yamlsource import kind_problem
+from acct_tool.statement_csv import Row, RowReader, decode, field_column
+from acct_tool.text_files import kind_problem
 
 #: Statements larger than this are refused (a decade of daily lines is a few MB).
 MAX_BYTES = 200_000_000
@@ -36,9 +33,6 @@ MAX_BYTES = 200_000_000
 MAX_LINES = 250_000
 #: Longest cell we try to read as a number.
 _MAX_NUMBER_CHARS = 64
-
-_UTF8_BOM = codecs.BOM_UTF8
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 @dataclass(frozen=True)
@@ -85,10 +79,10 @@ def parse_statement(
     if physical > max_lines + max(fmt.skip_rows, 0) + 1:
         message = f"{display} has {physical:,} lines; the limit for a statement is {max_lines:,}"
         return [], [diag("statement-too-large", message, Location(display), hint="split the statement by month")]
-    text, problems = _decode(raw, display, fmt.encoding)
+    text, problems = decode(raw, display, fmt.encoding)
     if text is None:
         return [], problems
-    reader = _Reader(text, fmt.delimiter, fmt.skip_rows)
+    reader = RowReader(text, fmt.delimiter, fmt.skip_rows)
     header = reader.next_row(display, problems)
     if header is None:
         message = f"no header row after the {fmt.skip_rows} skipped line(s)" if fmt.skip_rows else "no header row: the file is empty"
@@ -107,90 +101,7 @@ def parse_statement(
     return lines, problems
 
 
-def _decode(raw: bytes, display: str, encoding: str) -> tuple[str | None, list[Diagnostic]]:
-    here = Location(display)
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        return None, [diag("statement-encoding", f"unknown encoding '{encoding}' in the statement format", here, hint="use e.g. utf-8, cp1252, latin-1")]
-    problems: list[Diagnostic] = []
-    if raw.startswith(_UTF8_BOM) and codec not in ("utf-8", "utf-8-sig"):
-        problems.append(
-            diag(
-                "statement-encoding",
-                f"the file starts with a UTF-8 byte-order mark but the format declares {encoding}; read as UTF-8",
-                Location(display, 1, 1),
-                severity=Severity.WARNING,
-                hint="set `encoding: utf-8` in the statement format",
-            )
-        )
-        codec = "utf-8"
-    try:
-        text = raw.decode(codec)
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        hint = f"the format declares {encoding}; set `encoding:` to the file's real encoding (often cp1252 or utf-8)"
-        if raw.startswith(_UTF16_BOMS):
-            hint = "the file starts with a UTF-16 byte-order mark; set `encoding: utf-16`"
-        message = f"not valid {encoding} (byte 0x{raw[exc.start]:02x})"
-        return None, [*problems, diag("statement-encoding", message, Location(display, line, col), hint=hint)]
-    except LookupError:  # a codec that is not a text encoding, e.g. rot13
-        return None, [*problems, diag("statement-encoding", f"'{encoding}' is not a text encoding", here)]
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        hint = "if the file is UTF-16, set `encoding: utf-16`"
-        return None, [*problems, diag("statement-encoding", "binary content (NUL byte) in a text statement", Location(display, line, 1), hint=hint)]
-    return text, problems
-
-
-@dataclass(frozen=True)
-class _Row:
-    fields: list[str]
-    #: 1-based line where the row starts, and the text of that physical line.
-    line: int
-    text: str
-
-
-class _Reader:
-    """CSV rows with the line each one starts on; preamble lines skipped, blank rows dropped."""
-
-    def __init__(self, text: str, delimiter: str, skip_rows: int) -> None:
-        # newline="" splits on \n, \r\n and \r alike and lets csv handle quoted line breaks.
-        physical = iter(io.StringIO(text, newline=""))
-        self._skipped = 0
-        for _ in range(max(skip_rows, 0)):
-            if next(physical, None) is None:
-                break
-            self._skipped += 1
-        self._current: list[str] = []
-        self._csv = csv.reader(self._remember(physical), delimiter=delimiter, strict=False)
-        self.row_start = self.next_line = self._skipped + 1
-
-    def _remember(self, lines: Iterator[str]) -> Iterator[str]:
-        for line in lines:
-            self._current.append(line)
-            yield line
-
-    def next_row(self, display: str, problems: list[Diagnostic]) -> _Row | None:
-        while True:
-            self.row_start = self._skipped + self._csv.line_num + 1
-            self._current.clear()
-            try:
-                fields = next(self._csv)
-            except StopIteration:
-                self.next_line = self.row_start
-                return None
-            except csv.Error as exc:
-                problems.append(diag("statement-csv", f"cannot split the row into fields: {exc}", Location(display, self.row_start)))
-                continue
-            if any(f.strip() for f in fields):
-                return _Row(fields, self.row_start, self._current[0] if self._current else "")
-
-
-def _columns(header: _Row, fmt: StatementFormat, where: Location, problems: list[Diagnostic]) -> dict[str, int] | None:
+def _columns(header: Row, fmt: StatementFormat, where: Location, problems: list[Diagnostic]) -> dict[str, int] | None:
     """Field index of every column the format names; ``None`` (with diagnostics) when one is missing."""
     names = [f.strip() for f in header.fields]
     exact = {name: i for i, name in reversed(list(enumerate(names)))}
@@ -256,7 +167,7 @@ def parse_number(text: str, pattern: re.Pattern[str], thousands: str) -> Decimal
 
 
 def _line(
-    row: _Row,
+    row: Row,
     width: int,
     columns: dict[str, int],
     fmt: StatementFormat,
@@ -278,7 +189,7 @@ def _line(
         return None
 
     def where(role: str) -> Location:
-        return Location(display, row.line, _reader_column(row, columns[role], fmt.delimiter))
+        return Location(display, row.line, field_column(row, columns[role], fmt.delimiter))
 
     raw_date = fields[columns["date"]].strip()
     if raw_date not in dates:
@@ -329,22 +240,6 @@ def _line(
     return StatementLine(row.line, date, amount, description, reference, balance)
 
 
-def _reader_column(row: _Row, index: int, delimiter: str) -> int | None:
-    if index == 0:
-        return 1
-    quoted, seen = False, 0
-    for pos, char in enumerate(row.text):
-        if char == '"':
-            quoted = not quoted
-        elif char == delimiter and not quoted:
-            seen += 1
-            if seen == index:
-                return pos + 2
-        elif char in "\r\n":
-            break
-    return None
-
-
 def _parse_date(text: str, date_format: str) -> datetime.date | None:
     if not text:
         return None
@@ -352,71 +247,3 @@ def _parse_date(text: str, date_format: str) -> datetime.date | None:
         return datetime.datetime.strptime(text, date_format).date()
     except (ValueError, OverflowError, TypeError):
         return None
-
-
-def glob_matches(pattern: str, path: str) -> bool:
-    """Whether a ``/``-separated relative ``path`` matches a glob: ``*`` and ``?`` stay within a
-    folder, ``**`` spans folders, ``[...]`` is a character class.
-
-    Matched by dynamic programming over (pattern token, path position), not by a regular
-    expression: a pattern like ``*a*a*a*a*a*a*a*a*a*a*b`` made the regex backtrack for minutes.
-    """
-    tokens = _glob_tokens(pattern.strip().removeprefix("./"))
-    if tokens is None:  # a class like [z-a]: match the pattern literally
-        return pattern.strip().removeprefix("./") == path
-    n = len(path)
-    after = [j == n for j in range(n + 1)]  # after[j]: the tokens after the current one match path[j:]
-    for kind, arg in reversed(tokens):
-        here = [False] * (n + 1)
-        inside = False  # for `**/`: path[j:] is "anything, then /, then the rest"
-        for j in range(n, -1, -1):
-            char = path[j] if j < n else ""
-            if kind == "lit":
-                here[j] = char == arg and after[j + 1]
-            elif kind == "one":
-                here[j] = bool(char) and char != "/" and after[j + 1]
-            elif kind == "class":
-                here[j] = bool(char) and arg.fullmatch(char) is not None and after[j + 1]
-            elif kind == "star":
-                here[j] = after[j] or (bool(char) and char != "/" and here[j + 1])
-            elif kind == "globstar":
-                here[j] = after[j] or (bool(char) and here[j + 1])
-            else:  # "dirs": `**/`, nothing or any folders
-                inside = bool(char) and ((char == "/" and after[j + 1]) or inside)
-                here[j] = after[j] or inside
-        after = here
-    return after[0]
-
-
-def _glob_tokens(pattern: str) -> list[tuple[str, Any]] | None:
-    tokens: list[tuple[str, Any]] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**/", i):
-            tokens.append(("dirs", None))
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            tokens.append(("globstar", None))
-            i += 2
-            continue
-        if char == "*":
-            tokens.append(("star", None))
-        elif char == "?":
-            tokens.append(("one", None))
-        elif char == "[" and (close := pattern.find("]", i + 2)) != -1:
-            body = pattern[i + 1 : close]
-            negate = body.startswith("!")
-            body = body[1:] if negate else body
-            try:
-                cls = re.compile("[" + ("^" if negate else "") + body.replace("\\", "\\\\").replace("^", "\\^") + "]")
-            except re.error:
-                return None
-            tokens.append(("class", cls))
-            i = close + 1
-            continue
-        else:
-            tokens.append(("lit", char))
-        i += 1
-    return tokens

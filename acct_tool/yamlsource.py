@@ -15,7 +15,6 @@ import dataclasses
 import datetime
 import gc
 import re
-import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ import yaml
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.periods import in_range
+from acct_tool.text_files import read_text
 
 try:  # the C composer is several times faster; marks and errors are the same
     _Base: type = yaml.CSafeLoader
@@ -47,6 +47,7 @@ class _Loader(_Base):  # type: ignore[misc]
             return _STR_TAG  # quoted
         tag: str = super().resolve(kind, value, implicit)
         return tag
+
 
 #: A path into a document: mapping keys (str) and sequence indexes (int).
 PathT = tuple[Union[str, int], ...]
@@ -86,80 +87,6 @@ class YamlDoc:
 class _Refused(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         self.diagnostic = diagnostic
-
-
-_KINDS = (
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def kind_problem(mode: int) -> str | None:
-    """What is wrong with reading a file of this ``st_mode`` as text, as words that follow its
-    name ("is a FIFO, not a regular file"); ``None`` for a regular file. Reading a FIFO or a
-    device would block or never end, so callers refuse before opening."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "is a folder, not a file"
-    kind = next((name for test, name in _KINDS if test(mode)), "something other than a file")
-    return f"is {kind}, not a regular file"
-
-
-def file_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be read as a regular file ("does not exist", "is a FIFO, not a
-    regular file", ...), as words that follow its name; ``None`` when it can."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return "is a link to a file that does not exist" if path.is_symlink() else "does not exist"
-    except OSError as exc:
-        return f"cannot be read: {exc.strerror or exc}"
-    return kind_problem(mode)
-
-
-def read_text(path: Path, display: str, max_bytes: int) -> tuple[str | None, list[Diagnostic]]:
-    """Read a UTF-8 text file, turning every failure into a diagnostic."""
-    here = Location(display)
-    try:
-        info = path.stat()
-        problem = kind_problem(info.st_mode)
-        if problem is not None:
-            return None, [diag("file-unreadable", f"{display} {problem}", here)]
-        size = info.st_size
-        if size > max_bytes:
-            return None, [
-                diag(
-                    "file-too-large",
-                    f"{display} is {size:,} bytes; the limit is {max_bytes:,}",
-                    here,
-                    hint="split the file or trim old entries",
-                )
-            ]
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [diag("file-unreadable", f"cannot read {display}: {exc.strerror or exc}", here)]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [
-            diag(
-                "file-encoding",
-                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                Location(display, line, col),
-                hint="save the file as UTF-8",
-            )
-        ]
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        return None, [diag("file-encoding", "binary content (NUL byte) in a text file", Location(display, line, 1))]
-    return text, []
 
 
 def load_yaml(path: Path, display: str, *, max_bytes: int = 20_000_000) -> tuple[YamlDoc | None, list[Diagnostic]]:

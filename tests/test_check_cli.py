@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acct_tool.parties import load_party
+from acct_tool.profiles import load_party
 from acct_tool.settings import load_settings
 from codes_seen import check, expect
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli

@@ -38,11 +38,12 @@ from hypothesis import strategies as st
 from acct_tool import template_limits
 from acct_tool.bank import match_lines
 from acct_tool.diagnostics import CODES
+from acct_tool.globs import glob_matches
 from acct_tool.ledger import AccountPosting
-from acct_tool.parties import load_party
+from acct_tool.profiles import load_party
 from acct_tool.reports import Templates
 from acct_tool.settings import StatementFormat, load_settings
-from acct_tool.statements import glob_matches, parse_statement
+from acct_tool.statements import parse_statement
 from acct_tool.yamlsource import parse_yaml
 from conftest import make_books, run_cli
 

@@ -21,8 +21,9 @@ from typing import Any
 
 import pytest
 
-from acct_tool.parties import load_party
-from acct_tool.statements import MAX_LINES, glob_matches
+from acct_tool.globs import glob_matches
+from acct_tool.profiles import load_party
+from acct_tool.statements import MAX_LINES
 from acct_tool.yamlsource import parse_yaml
 from codes_seen import record
 from conftest import REPO

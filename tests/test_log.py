@@ -12,8 +12,8 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from acct_tool.parties import load_party
-from acct_tool.profile_edit import NewInteraction, insert_interaction
+from acct_tool.profiles import load_party
+from acct_tool.interaction_text import NewInteraction, insert_interaction
 from conftest import EXAMPLES_AS_OF, run_cli
 
 Books = Callable[..., Path]

@@ -10,7 +10,7 @@ from typing import Callable
 import pytest
 
 from acct_tool.money import Money
-from acct_tool.parties import load_parties
+from acct_tool.profiles import load_parties
 from codes_seen import check, codes, expect
 
 Books = Callable[..., Path]

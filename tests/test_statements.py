@@ -16,7 +16,8 @@ from codes_seen import record
 
 from acct_tool.diagnostics import CODES, Severity
 from acct_tool.settings import StatementFormat
-from acct_tool.statements import _number_parser, glob_matches, parse_number, parse_statement, read_statement
+from acct_tool.globs import glob_matches
+from acct_tool.statements import _number_parser, parse_number, parse_statement, read_statement
 
 SIGNED = StatementFormat(
     name="northbank",

@@ -15,8 +15,8 @@ from typing import Callable
 import pytest
 import yaml
 
-from acct_tool import profile_edit
-from acct_tool.profile_edit import NewInteraction
+from acct_tool import interaction_layout, interaction_text
+from acct_tool.interaction_text import NewInteraction
 from conftest import run_cli
 
 Books = Callable[..., Path]
@@ -104,9 +104,9 @@ def test_the_whole_document_fallback_keeps_the_markers(markers: tuple[str, str])
     start, end = markers
     body = start + HEAD + BLOCK + SATISFACTION + end
     entry = NewInteraction(datetime.date(2026, 11, 30), "call", "Short call")
-    item = profile_edit._node(entry.as_data(), False, True)
+    item = interaction_layout.item_node(entry.as_data(), False, True)
     expected = yaml.safe_load(body)
-    expected["interactions"].append(profile_edit._plain(item))
-    after = profile_edit._reemit(body, item, (2, 4, 2), "\n", expected)
+    expected["interactions"].append(interaction_layout.plain_data(item))
+    after = interaction_text._reemit(body, item, (2, 4, 2), "\n", expected)
     assert after.startswith(start) and after.endswith(end)
     assert yaml.safe_load(after) == expected

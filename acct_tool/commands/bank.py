@@ -14,11 +14,12 @@ from acct_tool.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, rec
 from acct_tool.commands import TEXT
 from acct_tool.diagnostics import has_errors
 from acct_tool.files import WriteError, check_target, write_atomic
+from acct_tool.globs import glob_matches
 from acct_tool.ledger import display_path
 from acct_tool.schema import did_you_mean
 from acct_tool.settings import SETTINGS_FILE, StatementFormat
-from acct_tool.statements import StatementLine, glob_matches, read_statement
-from acct_tool.yamlsource import file_problem
+from acct_tool.statements import StatementLine, read_statement
+from acct_tool.text_files import file_problem
 from acct_tool.views import bank as view
 from acct_tool.views import diagnostics as diagnostics_view
 

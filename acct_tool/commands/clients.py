@@ -14,7 +14,7 @@ from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageE
 from acct_tool.commands import TEXT
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.followups import followups as find_followups
-from acct_tool.parties import PROFILE_SUFFIXES, load_parties
+from acct_tool.profiles import PROFILE_SUFFIXES, load_parties
 from acct_tool.portfolio import context, detail, portfolio as build_portfolio, summaries
 from acct_tool.schema import load_schema
 from acct_tool.settings import load_settings
@@ -188,7 +188,8 @@ def log(
       --summary "Renewal terms agreed" --next "Send contract" --due 2026-12-10
     """
     from acct_tool.files import WriteError
-    from acct_tool.profile_edit import EditError, NewInteraction, append_interaction, unknown_contacts  # ruamel.yaml only here
+    from acct_tool.interaction_text import EditError, NewInteraction  # ruamel.yaml only here
+    from acct_tool.profile_edit import append_interaction, unknown_contacts
 
     if (next_action is None) != (due is None):
         raise UsageError("--next and --due go together: give both or neither")
