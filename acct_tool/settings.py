@@ -118,7 +118,7 @@ def load_settings(root: Path, memo: dict[str, tuple[str, Any]] | None = None) ->
 
     A symlink that leads nowhere is not a missing file: it is reported, like any
     settings file that cannot be read. With ``memo`` (see
-    :func:`acct_tool.parties.load_parties`), unchanged settings are not parsed again."""
+    :func:`acct_tool.profiles.load_parties`), unchanged settings are not parsed again."""
     path = root / SETTINGS_FILE
     link = broken_link(path)
     if link:
