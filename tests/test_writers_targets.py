@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from acct_tool import cache, files, profile_edit
+from acct_tool import cache, files, interaction_text, profile_edit
 from acct_tool.files import WriteError, write_atomic
 from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
@@ -175,7 +175,7 @@ def test_clients_new_refuses_a_special_file_where_the_profile_goes(examples_copy
 def test_log_never_replaces_a_profile_that_became_special(examples_copy: Path, sockets: Callable[[Path], None], monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     """The profile is read as a regular file, then replaced by something else before the write."""
     profile = examples_copy / "clients" / "acme.yaml"
-    real = profile_edit.insert_interaction
+    real = interaction_text.insert_interaction
 
     def swap(text: str, entry: Any) -> str:
         out = real(text, entry)
