@@ -14,7 +14,7 @@ from typing import Callable
 
 import pytest
 
-from acct_tool import cli
+from acct_tool.cli import common as cli
 from acct_tool.periods import FIRST_DATE, LAST_DATE, in_range, shift
 from acct_tool.schema import load_schema
 from acct_tool.settings import StatementFormat

@@ -10,8 +10,7 @@ import click
 
 from acct_tool.bank import account_currency, reconcile_bank, render_drafts
 from acct_tool.books import Books
-from acct_tool.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, reconcile, say
-from acct_tool.commands import TEXT
+from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, say, TEXT
 from acct_tool.diagnostics import has_errors
 from acct_tool.files import WriteError, check_target, write_atomic
 from acct_tool.ledger import display_path
@@ -23,7 +22,7 @@ from acct_tool.views import bank as view
 from acct_tool.views import diagnostics as diagnostics_view
 
 
-@reconcile.command("bank")
+@click.command("bank")
 @click.argument("statement", type=click.Path(path_type=Path))
 @click.option("--account", type=TEXT, metavar="ACCOUNT", help="Ledger account of the statement (default: from `statements.files`).")
 @click.option("--format", "format_name", type=TEXT, metavar="NAME", help="Statement format from `statements.formats` (default: from `statements.files`).")

@@ -20,8 +20,7 @@ from typing import Any
 import click
 
 from acct_tool import __version__
-from acct_tool.cli import Context, UsageError, cli, say
-from acct_tool.commands import TEXT
+from acct_tool.cli.common import Context, UsageError, say, TEXT
 from acct_tool.files import WriteError, check_target, write_atomic
 from acct_tool.schema import SCHEMAS, load_schema
 
@@ -109,7 +108,7 @@ def _is_empty(folder: Path) -> bool:
     return all(entry.name == ".git" for entry in folder.iterdir())
 
 
-@cli.command()
+@click.command()
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--currency", type=TEXT, default="USD", show_default=True, metavar="CUR", help="The operating currency of the new ledger.")
 @click.option("--manager", type=TEXT, default="me", show_default=True, metavar="M", help="The account manager of the example profiles.")

@@ -10,8 +10,7 @@ import click
 
 from acct_tool.books import profile_load_errors, unknown_party
 from acct_tool.text_safety import visible
-from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, warn_if_broken, say
-from acct_tool.commands import TEXT
+from acct_tool.cli.common import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, format_option, warn_if_broken, say, TEXT
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.followups import followups as find_followups
 from acct_tool.parties import PROFILE_SUFFIXES, load_parties
@@ -45,7 +44,7 @@ def _warn(diagnostics: list[Diagnostic]) -> None:
         say(f"{d.file or '<books>'}:{d.line or 0}: {d.severity.value} {d.code} {visible(d.message)}")
 
 
-@cli.group()
+@click.group()
 def clients() -> None:
     """Clients and vendors: the list with health at a glance, one in full, or a new profile.
 
@@ -105,7 +104,7 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
     emit(view.show_json(result) if fmt == "json" else view.show_text(result))
 
 
-@cli.command()
+@click.command()
 @click.option("--manager", type=TEXT, metavar="M", help="Only what this person owns or the parties they manage.")
 @click.option("--within", metavar="DAYS", type=click.IntRange(0, 3650), default=0, show_default=True, help="Also list what falls due in the next DAYS days.")
 @format_option("table", "json", "csv")
@@ -127,7 +126,7 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
     sys.exit(EXIT_FINDINGS if fail_on == "overdue" and result.overdue else EXIT_OK)
 
 
-@cli.command()
+@click.command()
 @click.option("--manager", type=TEXT, metavar="M", help="Only this account manager.")
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day of the period (default: 1 January of --to's year).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day (default: the as-of date); open items and health are at this date.")
@@ -154,7 +153,7 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
     emit(view.portfolio_json(result) if fmt == "json" else view.portfolio_csv(result) if fmt == "csv" else view.portfolio_table(result))
 
 
-@cli.command()
+@click.command()
 @click.argument("party_id", type=TEXT, metavar="ID")
 @click.option("--channel", type=click.Choice(CHANNELS), required=True, help="How the contact happened.")
 @click.option("--summary", type=TEXT, required=True, help="What was said or agreed, in one line.")
