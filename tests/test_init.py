@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from acct_tool.cli.init import FILES, SCHEMA_FOLDER, render_scaffold
+from acct_tool.render_scaffold import FILES, SCHEMA_FOLDER, render_scaffold
 from acct_tool.parties import load_party
 from acct_tool.schema import load_schema
 from conftest import run_cli

@@ -248,51 +248,6 @@ def _refuse(problems: list[Diagnostic], display: str) -> None:
 
 # --- clients new --------------------------------------------------------------
 
-#: Where `acct-tool init` puts the party schema, relative to the books root.
-PARTY_SCHEMA = ".schema/party.schema.json"
-
-
-def _account_part(party_id: str) -> str:
-    """``harbor-logistics`` -> ``HarborLogistics``: an id as one Beancount account component."""
-    return "".join(word[:1].upper() + word[1:] for word in re.split(r"[-_]+", party_id) if word)
-
-
-def new_profile(party_id: str, name: str, kind: str, status: str, manager: str | None, since: datetime.date, accounts: dict[str, str], schema_ref: str, schema_missing: bool) -> str:
-    """The text of a new profile: a schema header for editors, then the essentials."""
-    import json
-
-    import yaml
-
-    def scalar(value: str) -> str:
-        plain = re.fullmatch(r"[^\W\d_][\w .,&'()/+-]*", value) and ": " not in value and " #" not in value
-        return value if plain and yaml.safe_load(value) == value else json.dumps(value, ensure_ascii=False)
-
-    lines = [f"# yaml-language-server: $schema={schema_ref}"]
-    if schema_missing:
-        lines.append(f"# (for editor validation, write the schema once: acct-tool schema party > {PARTY_SCHEMA})")
-    lines += [
-        "# Reference: `acct-tool schema party`, or docs/profiles.md of acct-tool.",
-        f"id: {party_id}",
-        f"name: {scalar(name)}",
-        f"kind: {kind}",
-        f"status: {status}",
-    ]
-    if kind != "vendor":
-        lines.append("tier: standard                # key | strategic | standard: sets the check-in cadence")
-    if manager:
-        lines.append(f"manager: {manager}")
-    lines.append(f"since: {since.isoformat()}")
-    if accounts:
-        lines.append("accounts:")
-        lines += [f"  {role}: {account}" for role, account in accounts.items()]
-    lines += [
-        "# contacts:",
-        "#   - {name: Jane Doe, role: CFO, email: jane@example.com, decision_maker: true, billing: true}",
-        "# terms: {payment_days: 30}",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 @clients.command(name="new")
 @click.argument("party_id", type=TEXT, metavar="ID")
 @click.option("--name", type=TEXT, required=True, help="The party's display name.")
@@ -316,9 +271,8 @@ def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, 
     import os
     from pathlib import Path
 
+    from acct_tool.edit_scaffold import PARTY_SCHEMA, new_accounts, new_profile, profile_problems
     from acct_tool.files import WriteError, write_atomic
-    from acct_tool.schema import validate
-    from acct_tool.yamlsource import parse_yaml
 
     root = obj.root()
     settings, _ = load_settings(root)
@@ -337,21 +291,14 @@ def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, 
     if not name.strip():
         raise UsageError("--name must not be empty")
 
-    accounts: dict[str, str] = {}
-    if status != "prospect":
-        if kind in ("client", "both"):
-            accounts["receivable"] = f"{settings.receivable_root}:{_account_part(party_id)}"
-        if kind in ("vendor", "both"):
-            accounts["payable"] = f"{settings.payable_root}:{_account_part(party_id)}"
+    accounts = new_accounts(settings, party_id, kind, status)
     path = folder / f"{party_id}.yaml"
     display = path.relative_to(root).as_posix()
     schema_file = root / PARTY_SCHEMA
     schema_ref = Path(os.path.relpath(schema_file, folder)).as_posix()
     text = new_profile(party_id, name.strip(), kind, status, manager, obj.as_of, accounts, schema_ref, not schema_file.is_file())
 
-    doc, problems = parse_yaml(text, display)
-    if doc is not None:
-        problems += validate(doc, "party")[0]
+    problems = profile_problems(text, display)
     if problems:
         raise UsageError(f"the new profile would not be valid: {problems[0].message}")
     try:

@@ -1,7 +1,7 @@
 """``acct-tool init DIR``: a new books repository that passes ``check`` at once.
 
-The files come from ``acct_tool/scaffold/`` (``*.j2`` are Jinja templates,
-the rest are copied as they are). Their dates are relative to the as-of date,
+The files are rendered by :mod:`acct_tool.render_scaffold` and written by
+:mod:`acct_tool.edit_scaffold`. Their dates are relative to the as-of date,
 so the example transactions are recent and ``--as-of`` makes the output
 reproducible. Nothing is overwritten: ``--force`` only lets ``init`` write into
 a folder that already holds files, and keeps every file that exists.
@@ -9,98 +9,21 @@ a folder that already holds files, and keeps every file that exists.
 
 from __future__ import annotations
 
-import datetime
-import json
 import re
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import click
 
-from acct_tool import __version__
-from acct_tool.cli.common import Context, UsageError, say, TEXT
-from acct_tool.files import WriteError, check_target, write_atomic
-from acct_tool.schema import SCHEMAS, load_schema
-
-#: Where each scaffold file goes in the books, in the order they are written.
-FILES: tuple[tuple[str, str], ...] = (
-    ("acct-tool.yaml.j2", "acct-tool.yaml"),
-    ("main.beancount.j2", "ledger/main.beancount"),
-    ("client.yaml.j2", "clients/acme.yaml"),
-    ("vendor.yaml.j2", "clients/hostco.yaml"),
-    ("gitignore", ".gitignore"),
-    ("pre-commit-config.yaml", ".pre-commit-config.yaml"),
-    ("workflow.yml.j2", ".github/workflows/books.yml"),
-)
-
-#: The JSON Schemas go here, so that editors validate profiles and settings
-#: (each scaffold YAML file names its schema in a `yaml-language-server` line).
-SCHEMA_FOLDER = ".schema"
+from acct_tool.cli.common import TEXT, Context, UsageError, say
+from acct_tool.edit_scaffold import check_scaffold_targets, write_scaffold
+from acct_tool.files import WriteError
+from acct_tool.render_scaffold import render_scaffold
+from acct_tool.schema import load_schema
 
 
 def _pattern(schema: str, name: str) -> re.Pattern[str]:
     """A value type's pattern from a schema's ``$defs``, so that init accepts what check accepts."""
     return re.compile(load_schema(schema)["$defs"][name]["pattern"])
-
-
-@dataclass(frozen=True)
-class Written:
-    path: str
-    kept: bool
-
-
-def scaffold_dates(today: datetime.date) -> dict[str, datetime.date]:
-    """The example transactions' dates: all on or before ``today``; due dates may be later."""
-
-    def ago(days: int) -> datetime.date:
-        return today - datetime.timedelta(days=days)
-
-    start = ago(100).replace(day=1)
-    invoice1, bill1, invoice2, bill2 = ago(70), ago(65), ago(8), ago(3)
-    return {
-        "start": start,
-        "opening": start,
-        "invoice1": invoice1,
-        "invoice1_due": invoice1 + datetime.timedelta(days=30),
-        "bill1": bill1,
-        "bill1_due": bill1 + datetime.timedelta(days=15),
-        "bill1_paid": ago(52),
-        "credit_note": ago(50),
-        "rent": ago(45),
-        "payment1": ago(38),
-        "balance": ago(30),
-        "kickoff": ago(10),
-        "next_step": today + datetime.timedelta(days=14),
-        "invoice2": invoice2,
-        "invoice2_due": invoice2 + datetime.timedelta(days=30),
-        "bill2": bill2,
-        "bill2_due": bill2 + datetime.timedelta(days=15),
-        "renewal": datetime.date(start.year + 1, start.month, 1),
-    }
-
-
-def render_scaffold(today: datetime.date, *, title: str, currency: str = "USD", manager: str = "me") -> dict[str, str]:
-    """Every file of a new books folder: relative path -> text."""
-    import jinja2  # only init renders the scaffold; keep it out of every other command's start-up
-
-    folder = resources.files("acct_tool").joinpath("scaffold")
-    env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False)
-    context: dict[str, Any] = {
-        "d": scaffold_dates(today),
-        "title": "".join(ch for ch in title if ch.isprintable() and ch not in '\\"') or "Books",
-        "currency": currency,
-        "manager": manager,
-        "version": __version__,
-    }
-    files: dict[str, str] = {}
-    for source, target in FILES:
-        text = folder.joinpath(source).read_text("utf-8")
-        files[target] = env.from_string(text).render(context) if source.endswith(".j2") else text
-    for name in SCHEMAS:
-        files[f"{SCHEMA_FOLDER}/{name}.schema.json"] = json.dumps(load_schema(name), indent=2, ensure_ascii=False) + "\n"
-    return files
 
 
 def _is_empty(folder: Path) -> bool:
@@ -145,26 +68,14 @@ def init(obj: Context, directory: Path, currency: str, manager: str, force: bool
         raise UsageError(f"cannot use {directory}: {exc.strerror or exc}") from None
     title = directory.resolve().name or "Books"
     scaffold = render_scaffold(obj.as_of, title=title, currency=currency, manager=manager)
-    for relative in scaffold:  # a folder, FIFO or device where a file goes: refused before anything is written
-        try:
-            if (directory / relative).exists():
-                check_target(directory / relative, force=True)
-        except WriteError as exc:
-            raise UsageError(f"{exc}; move it away, or create the books in another folder") from None
-    written: list[Written] = []
-    for relative, text in scaffold.items():
-        target = directory / relative
-        if target.exists() or target.is_symlink():
-            written.append(Written(relative, kept=True))
-            continue
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(target, text)
-        except WriteError as exc:
-            raise UsageError(str(exc)) from None
-        except OSError as exc:
-            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
-        written.append(Written(relative, kept=False))
+    try:
+        check_scaffold_targets(directory, scaffold)
+    except WriteError as exc:
+        raise UsageError(f"{exc}; move it away, or create the books in another folder") from None
+    try:
+        written = write_scaffold(directory, scaffold)
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
     for item in written:
         say(f"{'kept' if item.kept else 'wrote'} {item.path}", err=False)
     kept = sum(item.kept for item in written)
