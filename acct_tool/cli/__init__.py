@@ -17,28 +17,11 @@ import click
 from acct_tool import __version__
 from acct_tool.cache import enabled as cache_enabled
 from acct_tool.cli import bank, check, clients, init, receivables, review
-from acct_tool.cli.common import EXIT_USAGE, Context, date_or_today
+from acct_tool.cli.common import EXIT_USAGE, Context, accept_global_options, global_options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option(
-    "--books",
-    "books_option",
-    metavar="DIR",
-    envvar="ACCT_TOOL_BOOKS",
-    help="The books folder (default: the nearest folder upwards holding acct-tool.yaml). Also $ACCT_TOOL_BOOKS.",
-)
-@click.option(
-    "--as-of",
-    metavar="YYYY-MM-DD",
-    callback=date_or_today,
-    help="Evaluate the books as of this date (default: today). Entries after it are ignored.",
-)
-@click.option(
-    "--no-cache",
-    is_flag=True,
-    help="Load everything afresh and leave the cache alone (also ACCT_TOOL_NO_CACHE=1). The cache lives in $XDG_CACHE_HOME/acct-tool, never in the books.",
-)
+@global_options
 @click.version_option(__version__, prog_name="acct-tool")
 @click.pass_context
 def cli(ctx: click.Context, books_option: str | None, as_of: datetime.date, no_cache: bool) -> None:
@@ -78,6 +61,7 @@ for _command in (
     init.init,
 ):
     cli.add_command(_command)
+accept_global_options(cli)
 
 
 def main() -> None:

@@ -98,6 +98,67 @@ def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]
     )
 
 
+#: The options every command shares, as ``(flag, parameter name, metavar, help)``. They go
+#: before the command (``acct-tool --as-of 2026-09-30 aging ar``) or after it
+#: (``acct-tool aging ar --as-of 2026-09-30``); after it wins.
+GLOBAL_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
+    ("--books", "books_option", "DIR", "The books folder (default: the nearest folder upwards holding acct-tool.yaml). Also $ACCT_TOOL_BOOKS."),
+    ("--as-of", "as_of", "YYYY-MM-DD", "Evaluate the books as of this date (default: today). Entries after it are ignored."),
+    (
+        "--no-cache",
+        "no_cache",
+        None,
+        "Load everything afresh and leave the cache alone (also ACCT_TOOL_NO_CACHE=1). The cache lives in $XDG_CACHE_HOME/acct-tool, never in the books.",
+    ),
+)
+
+
+#: What the shared options take on the root group only: the environment, the default date.
+_ON_THE_GROUP: dict[str, dict[str, Any]] = {
+    "--books": {"envvar": "ACCT_TOOL_BOOKS"},
+    "--as-of": {"callback": date_or_today},
+    "--no-cache": {"is_flag": True},
+}
+
+
+def global_options(group: F) -> F:
+    """The shared options on the root group, whose callback makes the run's :class:`Context` of them."""
+    for flag, name, metavar, text in reversed(GLOBAL_OPTIONS):
+        group = click.option(flag, name, metavar=metavar, help=text, **_ON_THE_GROUP[flag])(group)
+    return group
+
+
+def _after_the_command(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """A shared option given after the command: it replaces what the root group set."""
+    obj = ctx.find_object(Context)
+    if obj is None or value is None or value is False:
+        return
+    if param.name == "books_option":
+        obj.books_option = value
+    elif param.name == "as_of":
+        obj.as_of = optional_date(ctx, param, value) or obj.as_of
+    elif param.name == "no_cache":
+        obj.use_cache = False
+
+
+def accept_global_options(command: click.Command) -> None:
+    """Let every command under ``command`` take the shared options after its name too.
+
+    Added once, to the finished command tree, so that no command declares them itself.
+    """
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_global_options(sub)
+        return
+    known = {opt for param in command.params for opt in param.opts}
+    for flag, name, metavar, text in GLOBAL_OPTIONS:
+        if flag in known:
+            continue
+        command.params.append(
+            click.Option([flag, name], metavar=metavar, is_flag=metavar is None, default=None if metavar else False, expose_value=False, callback=_after_the_command, help=text)
+        )
+
+
 def warn_if_broken(books: Books) -> None:
     """Say on stderr when the books have errors, so results are read with care."""
     errors = sum(1 for d in books.diagnostics if d.severity.value == "error")
