@@ -86,12 +86,34 @@ def date_or_today(ctx: click.Context, param: click.Parameter, value: str | None)
     return optional_date(ctx, param, value) or datetime.date.today()
 
 
-def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]:
+if TYPE_CHECKING:  # generic in newer Click only; not subscriptable at run time in 8.1
+    _Choice = click.Choice[str]
+else:
+    _Choice = click.Choice
+
+
+class FormatChoice(_Choice):
+    """The choices of ``--format``; a value that is not one of them gets ``hint`` after the error."""
+
+    def __init__(self, choices: tuple[str, ...], hint: str | None = None) -> None:
+        super().__init__(choices)
+        self.hint = hint
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return str(super().convert(value, param, ctx))
+        except click.BadParameter as exc:
+            if not self.hint:
+                raise
+            raise click.BadParameter(f"{exc.message.rstrip('.')}; {self.hint}", ctx=ctx, param=param) from None
+
+
+def format_option(*choices: str, default: str | None = None, hint: str | None = None) -> Callable[[F], F]:
     """The shared ``--format`` option, with the choices a command supports."""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(choices),
+        type=FormatChoice(choices, hint),
         default=default or choices[0],
         show_default=True,
         help="Output format.",
