@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 from acct_tool.books import load_books
 from acct_tool.checks import findings, receivable_exceptions
@@ -42,7 +43,7 @@ def test_new_accounts_follow_the_roots_and_the_kind(tmp_path: Path) -> None:
     assert new_accounts(settings, "maybe", "client", "prospect") == {}
 
 
-def test_clients_new_writes_the_profile_text_built_outside_the_cli(books: Path, tmp_path: Path) -> None:
+def test_clients_new_writes_the_profile_text_built_outside_the_cli(books: Callable[..., Path]) -> None:
     root = books()
     result = run_cli("clients", "new", "acme-corp", "--name", "ACME: the corp", "--manager", "lan", books=root, as_of="2026-11-30")
     assert result.exit_code == 0, result.stderr
