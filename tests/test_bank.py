@@ -289,11 +289,11 @@ def test_settings_lookup_and_usage_errors(books: Callable[..., Path], tmp_path: 
     elsewhere.write_text(HEADER + "2026-03-06,CLOUDNEST,,-120.00,\n")
     result = reconcile(root, elsewhere)
     assert result.exit_code == 2
-    assert "pass --format NAME and --account ACCOUNT" in result.stderr and "formats: plain" in result.stderr
-    assert reconcile(root, elsewhere, "--format", "plain", "--account", BANK).exit_code == 0
-    result = reconcile(root, elsewhere, "--format", "plian", "--account", BANK)
+    assert "pass --statement-format NAME and --account ACCOUNT" in result.stderr and "formats: plain" in result.stderr
+    assert reconcile(root, elsewhere, "--statement-format", "plain", "--account", BANK).exit_code == 0
+    result = reconcile(root, elsewhere, "--statement-format", "plian", "--account", BANK)
     assert result.exit_code == 2 and "did you mean 'plain'?" in result.stderr
-    result = reconcile(root, elsewhere, "--format", "plain", "--account", "Assets:Bank:Operatin")
+    result = reconcile(root, elsewhere, "--statement-format", "plain", "--account", "Assets:Bank:Operatin")
     assert result.exit_code == 2 and "not opened" in result.stderr
     result = reconcile(root, tmp_path / "nope.csv")
     assert result.exit_code == 2 and "does not exist" in result.stderr
@@ -392,7 +392,7 @@ def test_help_ends_with_an_example() -> None:
     assert result.exit_code == 0
     assert result.output.rstrip().splitlines()[-1].strip() != ""
     assert "Example: acct-tool reconcile bank" in result.output
-    for option in ("--account", "--format", "--window", "--output", "--draft", "--force"):
+    for option in ("--account", "--statement-format", "--format", "--window", "--draft", "--force"):
         assert option in result.output
 
 

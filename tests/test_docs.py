@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from acct_tool.cli import cli
-from acct_tool.commands.init import render_scaffold
+from acct_tool.render_scaffold import render_scaffold
 from acct_tool.schema import load_schema
 from acct_tool.views import cli_doc, schema_doc
 from conftest import REPO, run_cli

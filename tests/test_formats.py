@@ -1,8 +1,7 @@
 """Every table command prints JSON and CSV too, and no output carries terminal escapes.
 
 A table command is one whose terminal output is a table: ``--format table|text``
-plus ``json`` and ``csv`` (``reconcile bank`` calls the option ``--output``,
-because ``--format`` names the statement format there).
+plus ``json`` and ``csv``.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ TABLES: dict[str, tuple[list[str], str]] = {
     "portfolio": (["portfolio"], "--format"),
     "reconcile ar": (["reconcile", "ar"], "--format"),
     "reconcile ap": (["reconcile", "ap"], "--format"),
-    "reconcile bank": (["reconcile", "bank", str(EXAMPLES / STATEMENT)], "--output"),
+    "reconcile bank": (["reconcile", "bank", str(EXAMPLES / STATEMENT)], "--format"),
 }
 
 #: Commands with a --format that are not tables: a report, a detail page, diagnostics.

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from acct_tool.commands.init import FILES, SCHEMA_FOLDER, render_scaffold
 from acct_tool.profiles import load_party
+from acct_tool.render_scaffold import FILES, SCHEMA_FOLDER, render_scaffold
 from acct_tool.schema import load_schema
 from conftest import build_wheel, run_cli
 

@@ -167,7 +167,7 @@ def test_check_github_shows_an_escape_not_the_byte(books: Books) -> None:
     assert "\\x1b]8;;http://x\\x07click" in result.output
 
 
-BANK = ["reconcile", "bank", "{books}/oct.csv", "--account", "Assets:Bank:Operating", "--format", "plain"]
+BANK = ["reconcile", "bank", "{books}/oct.csv", "--account", "Assets:Bank:Operating", "--statement-format", "plain"]
 
 #: Every output a command prints from the books: text, and JSON and CSV where it has them.
 OUTPUTS = [
@@ -202,5 +202,5 @@ def test_the_escapes_show_where_the_text_was(hostile: Path) -> None:
     assert "ACME \\x1b]8;;http" in listed
     shown = run_cli("clients", "show", "acme", books=hostile, as_of=AS_OF).output
     assert shown.startswith("ACME \\x1b]8;;http://x\\x07Manufacturing\\x1b]8;;\\x07 \\x9b2J (acme)\n")
-    bank = run_cli("reconcile", "bank", str(hostile / "oct.csv"), "--account", "Assets:Bank:Operating", "--format", "plain", books=hostile, as_of=AS_OF)
+    bank = run_cli("reconcile", "bank", str(hostile / "oct.csv"), "--account", "Assets:Bank:Operating", "--statement-format", "plain", books=hostile, as_of=AS_OF)
     assert "PAY\\x1b]0;pwned\\x07MENT" in bank.output

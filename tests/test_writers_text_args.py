@@ -16,7 +16,7 @@ import click
 import pytest
 
 from acct_tool.cli import cli
-from acct_tool.commands import TEXT
+from acct_tool.cli.common import TEXT
 from conftest import EXAMPLES_AS_OF, REPO, run_cli
 
 BAD = "Z\udcffen"  # what Python makes of the bytes b"Z\xffen" in argv

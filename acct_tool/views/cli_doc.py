@@ -19,9 +19,12 @@ WIDTH = 100
 INTRO = """\
 # Command reference
 
-Every command's `--help`, as the installed version prints it. Options that
-every command shares (`--books`, `--as-of`) belong to `acct-tool` itself and
-go before the command name: `acct-tool --as-of 2026-11-30 aging ar`.
+Every command's `--help`, as the installed version prints it. The options
+every command shares (`--books`, `--as-of`, `--no-cache`) go before the command
+name or after it: `acct-tool --as-of 2026-11-30 aging ar` and
+`acct-tool aging ar --as-of 2026-11-30` are the same; given in both places, the
+one after the command wins. `$ACCT_TOOL_BOOKS` stands in for `--books` when
+neither is given.
 
 This page is generated from the code
 (`python -m acct_tool.views.cli_doc > docs/cli.md`); do not edit it by hand.

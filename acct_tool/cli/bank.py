@@ -10,8 +10,7 @@ import click
 
 from acct_tool.bank import account_currency, reconcile_bank, render_drafts
 from acct_tool.books import Books
-from acct_tool.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, reconcile, say
-from acct_tool.commands import TEXT
+from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, format_option, say, TEXT
 from acct_tool.diagnostics import has_errors
 from acct_tool.files import WriteError, check_target, write_atomic
 from acct_tool.globs import glob_matches
@@ -24,12 +23,13 @@ from acct_tool.views import bank as view
 from acct_tool.views import diagnostics as diagnostics_view
 
 
-@reconcile.command("bank")
+@click.command("bank")
 @click.argument("statement", type=click.Path(path_type=Path))
 @click.option("--account", type=TEXT, metavar="ACCOUNT", help="Ledger account of the statement (default: from `statements.files`).")
-@click.option("--format", "format_name", type=TEXT, metavar="NAME", help="Statement format from `statements.formats` (default: from `statements.files`).")
+@click.option("--statement-format", "format_name", type=TEXT, metavar="NAME", help="Statement format from `statements.formats` (default: from `statements.files`).")
 @click.option("--window", type=click.IntRange(0, 60), metavar="DAYS", help="Days a ledger date may differ from the bank's (default: `statements.window_days`, 3).")
-@click.option("--output", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True, help="Output format.")
+@format_option("text", "json", "csv", hint="the statement's CSV layout is --statement-format NAME")
+@click.option("--output", type=click.Choice(["text", "json", "csv"]), hidden=True, help="The former name of --format.")
 @click.option("--draft", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE", help="Write Beancount drafts (flag !) for lines missing from the ledger to FILE.")
 @click.option("--force", is_flag=True, help="Let --draft overwrite an existing FILE.")
 @click.pass_obj
@@ -39,7 +39,8 @@ def bank(
     account: str | None,
     format_name: str | None,
     window: int | None,
-    output: str,
+    fmt: str,
+    output: str | None,
     draft: Path | None,
     force: bool,
 ) -> None:
@@ -49,39 +50,41 @@ def bank(
     --window days apart, a reference found in the entry first, then the closest
     date. Reports matched lines, lines missing from the ledger, postings in the
     statement period missing from the statement, and the closing balance
-    against the ledger's. The format and account come from the settings'
-    `statements.files` unless --format and --account are given. Exit 0 when
+    against the ledger's. The statement format and account come from the
+    settings' `statements.files` unless --statement-format and --account are
+    given. Exit 0 when
     everything matches and the balances agree, 1 otherwise, 2 when the
     statement cannot be read. The ledger is never edited: --draft writes the
     missing lines to a new file to review and include.
 
     Example: acct-tool reconcile bank oct.csv --draft drafts.beancount
     """
+    fmt = _output_format(fmt, output)
     books = obj.books(needs=None)
     if (problem := file_problem(statement)) is not None:
         raise UsageError(f"statement {statement} {problem}")
     shown = display_path(str(statement), books.root) or str(statement)
-    fmt, account = _resolve(books, statement, shown, format_name, account)
+    layout, account = _resolve(books, statement, shown, format_name, account)
     ledger_errors = [d for d in books.ledger.diagnostics if has_errors([d])]
     if account not in books.ledger.opens():
         hint = did_you_mean(account, books.ledger.opens())
         broken = f" (the ledger has {len(ledger_errors)} error(s); run `acct-tool check`)" if ledger_errors else ""
         raise UsageError(f"account {account} is not opened in the ledger{broken}" + (f"; {hint}" if hint else ""))
-    currency = account_currency(books.ledger, account, fmt.currency, books.settings.operating_currency)
+    currency = account_currency(books.ledger, account, layout.currency, books.settings.operating_currency)
     if currency is None:
-        raise UsageError(f"{account} holds several currencies; set `currency:` in statement format '{fmt.name}'")
+        raise UsageError(f"{account} holds several currencies; set `currency:` in statement format '{layout.name}'")
     if draft is not None:
         _check_draft_target(books, draft, statement, force)
 
-    lines, problems = read_statement(statement, shown, fmt)
+    lines, problems = read_statement(statement, shown, layout)
     if any(d.code == "file-unreadable" for d in problems):
         raise UsageError(problems[0].message)
     window_days = books.settings.statements.window_days if window is None else window
     result = reconcile_bank(books.account_postings(account), account, currency, lines, window_days, books.as_of)
 
-    if output == "json":
+    if fmt == "json":
         emit(view.to_json(result, shown, books.root, problems))
-    elif output == "csv":
+    elif fmt == "csv":
         emit(view.to_csv(result, books.root))
     else:
         emit(view.to_text(result, shown, books.root, problems))
@@ -92,6 +95,16 @@ def bank(
     if draft is not None:
         _write_draft(books, draft, force, result.missing_in_ledger, account, currency, shown)
     sys.exit(EXIT_FINDINGS if not result.reconciled or has_errors(problems) else EXIT_OK)
+
+
+def _output_format(fmt: str, output: str | None) -> str:
+    """``--format``, or ``--output``, its former name; both at once must agree."""
+    if output is None:
+        return fmt
+    given = click.get_current_context().get_parameter_source("fmt")
+    if given is click.core.ParameterSource.COMMANDLINE and fmt != output:
+        raise UsageError(f"--output {output} and --format {fmt} disagree; --output is the former name of --format, give only --format")
+    return output
 
 
 def _resolve(books: Books, statement: Path, shown: str, format_name: str | None, account: str | None) -> tuple[StatementFormat, str]:
@@ -106,7 +119,7 @@ def _resolve(books: Books, statement: Path, shown: str, format_name: str | None,
     account = account or (entry.account if entry else None)
     known = ", ".join(sorted(settings.formats)) or f"none; declare them under statements.formats in {SETTINGS_FILE}"
     if name is None or account is None:
-        missing = " and ".join(opt for opt, value in (("--format NAME", name), ("--account ACCOUNT", account)) if value is None)
+        missing = " and ".join(opt for opt, value in (("--statement-format NAME", name), ("--account ACCOUNT", account)) if value is None)
         raise UsageError(
             f"no entry of statements.files in {SETTINGS_FILE} says which format and account {shown} has; "
             f"pass {missing} or add a `statements.files` entry matching it (formats: {known})"

@@ -9,8 +9,7 @@ import click
 
 from acct_tool.aging import age
 from acct_tool.books import unknown_party
-from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, reconcile, warn_if_broken
-from acct_tool.commands import TEXT
+from acct_tool.cli.common import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, format_option, warn_if_broken, TEXT
 from acct_tool.diagnostics import has_errors
 from acct_tool.party_statement import default_start, party_statement
 from acct_tool.receivables import Side, open_items
@@ -20,7 +19,7 @@ from acct_tool.views import receivables as view
 SIDE = click.Choice(["ar", "ap"])
 
 
-@cli.command()
+@click.command()
 @click.argument("side", type=SIDE)
 @click.option("--by", type=click.Choice(["party", "document"]), default="party", show_default=True, help="One line per party or per open document.")
 @click.option("--basis", type=click.Choice(["due", "date"]), default="due", show_default=True, help="Age by days past the due date, or since the document date.")
@@ -43,7 +42,7 @@ def aging(obj: Context, side: str, by: str, basis: str, fmt: str) -> None:
     emit(view.aging_json(result, as_of) if fmt == "json" else view.aging_csv(result) if fmt == "csv" else view.aging_table(result, as_of))
 
 
-@cli.command(name="open")
+@click.command(name="open")
 @click.argument("side", type=SIDE)
 @click.option("--party", type=TEXT, metavar="ID", help="Only this party.")
 @format_option("table", "json", "csv")
@@ -81,7 +80,7 @@ def _reconcile_side(obj: Context, side: Side, fmt: str) -> None:
     sys.exit(EXIT_FINDINGS if has_errors(items.diagnostics) else EXIT_OK)
 
 
-@reconcile.command(name="ar")
+@click.command(name="ar")
 @format_option("text", "json", "csv", "github")
 @click.pass_obj
 def reconcile_ar(obj: Context, fmt: str) -> None:
@@ -93,7 +92,7 @@ def reconcile_ar(obj: Context, fmt: str) -> None:
     _reconcile_side(obj, Side.AR, fmt)
 
 
-@reconcile.command(name="ap")
+@click.command(name="ap")
 @format_option("text", "json", "csv", "github")
 @click.pass_obj
 def reconcile_ap(obj: Context, fmt: str) -> None:
@@ -106,7 +105,7 @@ def reconcile_ap(obj: Context, fmt: str) -> None:
 
 
 
-@cli.command()
+@click.command()
 @click.argument("party", type=TEXT)
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day (default: the first of the month two months before --to).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day (default: the as-of date).")
@@ -143,7 +142,7 @@ def statement(obj: Context, party: str, start: datetime.date | None, end: dateti
     emit(view.statement_json(result) if fmt == "json" else view.statement_text(result, markdown=fmt == "md"))
 
 
-@cli.command()
+@click.command()
 @click.argument("side", type=SIDE, default="ar")
 @click.option("--by", type=click.Choice(["party", "manager"]), default="party", show_default=True, help="Per party or per account manager.")
 @click.option("--window", type=click.IntRange(1, 3650), default=90, show_default=True, help="Days of invoicing DSO is measured against.")

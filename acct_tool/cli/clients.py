@@ -10,8 +10,7 @@ import click
 
 from acct_tool.books import profile_load_errors, unknown_party
 from acct_tool.text_safety import visible
-from acct_tool.cli import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, cli, emit, format_option, warn_if_broken, say
-from acct_tool.commands import TEXT
+from acct_tool.cli.common import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, format_option, warn_if_broken, say, TEXT
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.followups import followups as find_followups
 from acct_tool.profiles import PROFILE_SUFFIXES, load_parties
@@ -45,7 +44,7 @@ def _warn(diagnostics: list[Diagnostic]) -> None:
         say(f"{d.file or '<books>'}:{d.line or 0}: {d.severity.value} {d.code} {visible(d.message)}")
 
 
-@cli.group()
+@click.group()
 def clients() -> None:
     """Clients and vendors: the list with health at a glance, one in full, or a new profile.
 
@@ -105,7 +104,7 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
     emit(view.show_json(result) if fmt == "json" else view.show_text(result))
 
 
-@cli.command()
+@click.command()
 @click.option("--manager", type=TEXT, metavar="M", help="Only what this person owns or the parties they manage.")
 @click.option("--within", metavar="DAYS", type=click.IntRange(0, 3650), default=0, show_default=True, help="Also list what falls due in the next DAYS days.")
 @format_option("table", "json", "csv")
@@ -127,7 +126,7 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
     sys.exit(EXIT_FINDINGS if fail_on == "overdue" and result.overdue else EXIT_OK)
 
 
-@cli.command()
+@click.command()
 @click.option("--manager", type=TEXT, metavar="M", help="Only this account manager.")
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day of the period (default: 1 January of --to's year).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day (default: the as-of date); open items and health are at this date.")
@@ -154,7 +153,7 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
     emit(view.portfolio_json(result) if fmt == "json" else view.portfolio_csv(result) if fmt == "csv" else view.portfolio_table(result))
 
 
-@cli.command()
+@click.command()
 @click.argument("party_id", type=TEXT, metavar="ID")
 @click.option("--channel", type=click.Choice(CHANNELS), required=True, help="How the contact happened.")
 @click.option("--summary", type=TEXT, required=True, help="What was said or agreed, in one line.")
@@ -250,51 +249,6 @@ def _refuse(problems: list[Diagnostic], display: str) -> None:
 
 # --- clients new --------------------------------------------------------------
 
-#: Where `acct-tool init` puts the party schema, relative to the books root.
-PARTY_SCHEMA = ".schema/party.schema.json"
-
-
-def _account_part(party_id: str) -> str:
-    """``harbor-logistics`` -> ``HarborLogistics``: an id as one Beancount account component."""
-    return "".join(word[:1].upper() + word[1:] for word in re.split(r"[-_]+", party_id) if word)
-
-
-def new_profile(party_id: str, name: str, kind: str, status: str, manager: str | None, since: datetime.date, accounts: dict[str, str], schema_ref: str, schema_missing: bool) -> str:
-    """The text of a new profile: a schema header for editors, then the essentials."""
-    import json
-
-    import yaml
-
-    def scalar(value: str) -> str:
-        plain = re.fullmatch(r"[^\W\d_][\w .,&'()/+-]*", value) and ": " not in value and " #" not in value
-        return value if plain and yaml.safe_load(value) == value else json.dumps(value, ensure_ascii=False)
-
-    lines = [f"# yaml-language-server: $schema={schema_ref}"]
-    if schema_missing:
-        lines.append(f"# (for editor validation, write the schema once: acct-tool schema party > {PARTY_SCHEMA})")
-    lines += [
-        "# Reference: `acct-tool schema party`, or docs/profiles.md of acct-tool.",
-        f"id: {party_id}",
-        f"name: {scalar(name)}",
-        f"kind: {kind}",
-        f"status: {status}",
-    ]
-    if kind != "vendor":
-        lines.append("tier: standard                # key | strategic | standard: sets the check-in cadence")
-    if manager:
-        lines.append(f"manager: {manager}")
-    lines.append(f"since: {since.isoformat()}")
-    if accounts:
-        lines.append("accounts:")
-        lines += [f"  {role}: {account}" for role, account in accounts.items()]
-    lines += [
-        "# contacts:",
-        "#   - {name: Jane Doe, role: CFO, email: jane@example.com, decision_maker: true, billing: true}",
-        "# terms: {payment_days: 30}",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 @clients.command(name="new")
 @click.argument("party_id", type=TEXT, metavar="ID")
 @click.option("--name", type=TEXT, required=True, help="The party's display name.")
@@ -318,9 +272,8 @@ def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, 
     import os
     from pathlib import Path
 
+    from acct_tool.edit_scaffold import PARTY_SCHEMA, new_accounts, new_profile, profile_problems
     from acct_tool.files import WriteError, write_atomic
-    from acct_tool.schema import validate
-    from acct_tool.yamlsource import parse_yaml
 
     root = obj.root()
     settings, _ = load_settings(root)
@@ -339,21 +292,14 @@ def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, 
     if not name.strip():
         raise UsageError("--name must not be empty")
 
-    accounts: dict[str, str] = {}
-    if status != "prospect":
-        if kind in ("client", "both"):
-            accounts["receivable"] = f"{settings.receivable_root}:{_account_part(party_id)}"
-        if kind in ("vendor", "both"):
-            accounts["payable"] = f"{settings.payable_root}:{_account_part(party_id)}"
+    accounts = new_accounts(settings, party_id, kind, status)
     path = folder / f"{party_id}.yaml"
     display = path.relative_to(root).as_posix()
     schema_file = root / PARTY_SCHEMA
     schema_ref = Path(os.path.relpath(schema_file, folder)).as_posix()
     text = new_profile(party_id, name.strip(), kind, status, manager, obj.as_of, accounts, schema_ref, not schema_file.is_file())
 
-    doc, problems = parse_yaml(text, display)
-    if doc is not None:
-        problems += validate(doc, "party")[0]
+    problems = profile_problems(text, display)
     if problems:
         raise UsageError(f"the new profile would not be valid: {problems[0].message}")
     try:

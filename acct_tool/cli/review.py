@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from acct_tool.books import unknown_party
-from acct_tool.cli import optional_date, EXIT_FINDINGS, Context, UsageError, cli, emit, format_option, warn_if_broken, say
-from acct_tool.commands import TEXT
+from acct_tool.cli.common import optional_date, EXIT_FINDINGS, Context, UsageError, emit, format_option, warn_if_broken, say, TEXT
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.files import WriteError
 from acct_tool.periods import Period, parse_period, quarter_of, range_period
@@ -36,7 +35,7 @@ def choose_period(as_of: datetime.date, period: str | None, start: datetime.date
     return quarter_of(as_of)
 
 
-@cli.command()
+@click.command()
 @click.argument("parties", type=TEXT, nargs=-1, metavar="[PARTY]...")
 @click.option("--manager", type=TEXT, metavar="M", help="Only the clients this account manager owns.")
 @click.option("--period", type=TEXT, metavar="PERIOD", help="A quarter (2026-Q3), month (2026-09) or year (2026). Default: the quarter of the as-of date.")

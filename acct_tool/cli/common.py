@@ -1,0 +1,235 @@
+"""What every command module shares: the run ``Context``, exit codes, ``UsageError``,
+the shared options (``--format``, dates, free text) and the two ways to write (``emit``, ``say``).
+
+Command modules import this module and nothing of each other; only
+:mod:`acct_tool.cli` (the package entry) imports the command modules and
+builds the command tree from them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+import click
+
+from acct_tool.books import Books, BooksError, find_root, load_books
+from acct_tool.periods import FIRST_DATE, LAST_DATE
+from acct_tool.text_safety import visible_lines
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(click.ClickException):
+    """A request that cannot start (no books, unreadable input): exit 2.
+
+    The message often quotes names from the books (a party id, a file name), so its
+    control characters are shown as escapes, never sent to the terminal.
+    """
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(visible_lines(message))
+
+
+@dataclass
+class Context:
+    books_option: str | None
+    as_of: datetime.date
+    use_cache: bool = True
+    _books: Books | None = field(default=None, repr=False)
+
+    def root(self) -> Path:
+        try:
+            return find_root(self.books_option)
+        except BooksError as exc:
+            raise UsageError(str(exc)) from None
+
+    def books(self, needs: tuple[str, ...] | None = ("party_postings",)) -> Books:
+        """The books, loaded once.
+
+        ``needs`` names the facts the command will draw from the ledger
+        (``party_postings``, ``attribution``); once they are drawn, Beancount's
+        entries are let go, which keeps a large ledger's peak memory close to
+        bean-check's. ``None`` keeps the entries (the command reads them itself).
+        Asking for something else later still works: the ledger is loaded again.
+        """
+        if self._books is None:
+            self._books = load_books(self.root(), self.as_of, use_cache=self.use_cache)
+            if needs is not None and self._books.ledger.loaded:
+                for need in needs:
+                    getattr(self._books, need)()
+                self._books.ledger.release()
+        return self._books
+
+
+def optional_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:
+    """Click callback for a YYYY-MM-DD option that may be left out."""
+    if value is None:
+        return None
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise click.BadParameter(f"'{value}' is outside the dates acct-tool handles ({FIRST_DATE} to {LAST_DATE})")
+    return day
+
+
+def date_or_today(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date:
+    """Click callback for a YYYY-MM-DD option that defaults to today."""
+    return optional_date(ctx, param, value) or datetime.date.today()
+
+
+if TYPE_CHECKING:  # generic in newer Click only; not subscriptable at run time in 8.1
+    _Choice = click.Choice[str]
+else:
+    _Choice = click.Choice
+
+
+class FormatChoice(_Choice):
+    """The choices of ``--format``; a value that is not one of them gets ``hint`` after the error."""
+
+    def __init__(self, choices: tuple[str, ...], hint: str | None = None) -> None:
+        super().__init__(choices)
+        self.hint = hint
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return str(super().convert(value, param, ctx))
+        except click.BadParameter as exc:
+            if not self.hint:
+                raise
+            raise click.BadParameter(f"{exc.message.rstrip('.')}; {self.hint}", ctx=ctx, param=param) from None
+
+
+def format_option(*choices: str, default: str | None = None, hint: str | None = None) -> Callable[[F], F]:
+    """The shared ``--format`` option, with the choices a command supports."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=FormatChoice(choices, hint),
+        default=default or choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+#: The options every command shares, as ``(flag, parameter name, metavar, help)``. They go
+#: before the command (``acct-tool --as-of 2026-09-30 aging ar``) or after it
+#: (``acct-tool aging ar --as-of 2026-09-30``); after it wins.
+GLOBAL_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
+    ("--books", "books_option", "DIR", "The books folder (default: the nearest folder upwards holding acct-tool.yaml). Also $ACCT_TOOL_BOOKS."),
+    ("--as-of", "as_of", "YYYY-MM-DD", "Evaluate the books as of this date (default: today). Entries after it are ignored."),
+    (
+        "--no-cache",
+        "no_cache",
+        None,
+        "Load everything afresh and leave the cache alone (also ACCT_TOOL_NO_CACHE=1). The cache lives in $XDG_CACHE_HOME/acct-tool, never in the books.",
+    ),
+)
+
+
+#: What the shared options take on the root group only: the environment, the default date.
+_ON_THE_GROUP: dict[str, dict[str, Any]] = {
+    "--books": {"envvar": "ACCT_TOOL_BOOKS"},
+    "--as-of": {"callback": date_or_today},
+    "--no-cache": {"is_flag": True},
+}
+
+
+def global_options(group: F) -> F:
+    """The shared options on the root group, whose callback makes the run's :class:`Context` of them."""
+    for flag, name, metavar, text in reversed(GLOBAL_OPTIONS):
+        group = click.option(flag, name, metavar=metavar, help=text, **_ON_THE_GROUP[flag])(group)
+    return group
+
+
+def _after_the_command(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """A shared option given after the command: it replaces what the root group set."""
+    obj = ctx.find_object(Context)
+    if obj is None or value is None or value is False:
+        return
+    if param.name == "books_option":
+        obj.books_option = value
+    elif param.name == "as_of":
+        obj.as_of = optional_date(ctx, param, value) or obj.as_of
+    elif param.name == "no_cache":
+        obj.use_cache = False
+
+
+def accept_global_options(command: click.Command) -> None:
+    """Let every command under ``command`` take the shared options after its name too.
+
+    Added once, to the finished command tree, so that no command declares them itself.
+    """
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_global_options(sub)
+        return
+    known = {opt for param in command.params for opt in param.opts}
+    for flag, name, metavar, text in GLOBAL_OPTIONS:
+        if flag in known:
+            continue
+        command.params.append(
+            click.Option([flag, name], metavar=metavar, is_flag=metavar is None, default=None if metavar else False, expose_value=False, callback=_after_the_command, help=text)
+        )
+
+
+def warn_if_broken(books: Books) -> None:
+    """Say on stderr when the books have errors, so results are read with care."""
+    errors = sum(1 for d in books.diagnostics if d.severity.value == "error")
+    if errors:
+        say(f"warning: the books have {errors} error{'s' if errors != 1 else ''}; run `acct-tool check` for details", err=True)
+
+
+def emit(text: str) -> None:
+    """Write a view's output to stdout as is (views neutralise what they show)."""
+    click.echo(text, nl=False)
+
+
+def say(message: str, *, err: bool = True) -> None:
+    """One message line for the person at the terminal (stderr unless ``err=False``).
+
+    Messages quote names and paths from the books, so control characters in them
+    are shown as escapes.
+    """
+    click.echo(visible_lines(message), err=err)
+
+
+if TYPE_CHECKING:  # generic in newer Click only; not subscriptable at run time in 8.1
+    _ParamType = click.ParamType[str]
+else:
+    _ParamType = click.ParamType
+
+
+class Text(_ParamType):
+    """Free text from the command line, which must be UTF-8.
+
+    Python hands argv bytes that are not UTF-8 over as lone surrogates
+    (``b'\\xff'`` -> ``'\\udcff'``); such text cannot be written to a profile or a
+    report, so it is refused here, as a usage error naming the option."""
+
+    name = "text"  # shown as TEXT in help, like click's own string type
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = value if isinstance(value, str) else str(value)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            try:
+                raw = text.encode("utf-8", "surrogateescape")
+                shown = raw.decode("utf-8", "backslashreplace")
+                where = f"byte 0x{raw[len(text[: exc.start].encode('utf-8', 'surrogateescape'))]:02x}"
+            except UnicodeEncodeError:
+                shown, where = text.encode("utf-8", "backslashreplace").decode("ascii"), f"character {exc.start + 1}"
+            self.fail(f"'{shown}' is not UTF-8 text ({where}); check the encoding of the terminal or script that passed it", param, ctx)
+        return text
+
+
+TEXT = Text()
