@@ -31,7 +31,14 @@ CLI_LAYER = ("acct_tool.cli", "acct_tool.views.cli_doc")
 
 #: Jinja templates: the reports (with their sandbox and size limits) and the
 #: scaffold ``init`` writes.
-RENDERING_LAYER = ("acct_tool.reports", "acct_tool.template_limits", "acct_tool.render_scaffold")
+RENDERING_LAYER = (
+    "acct_tool.reports",
+    "acct_tool.template_limits",
+    "acct_tool.template_sandbox",
+    "acct_tool.template_sizes",
+    "acct_tool.template_filter_limits",
+    "acct_tool.render_scaffold",
+)
 
 
 def module_names(folder: Path, package: str) -> dict[str, Path]:
