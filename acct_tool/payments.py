@@ -5,7 +5,8 @@
 * **Trend** per party: the average days late of the most recent half of its paid
   documents against the older half; more than 3 days worse is ``worsening``, more
   than 3 days better ``improving``, else ``stable`` (needs at least 4 paid documents).
-* **DSO** per currency = open documents at the as-of date / amount invoiced in the
+* **DSO** per currency = open receivables at the as-of date (open documents less
+  unapplied credits, the tie-out figure) / amount invoiced in the
   ``window`` days up to the as-of date x ``window`` (default 90 days). ``None`` when
   nothing was invoiced in the window.
 """
@@ -111,6 +112,9 @@ def dso(items: OpenItems, groups: Mapping[str, str] | None = None, window: int =
             opened[(name, d.currency)] += d.open
             if start <= d.date <= items.as_of:
                 invoiced[(name, d.currency)] += d.amount
+    for c in items.unapplied_credits():
+        for name in (groups.get(c.party, "") if groups is not None else c.party, "*"):
+            opened[(name, c.currency)] -= c.unapplied
     out: dict[str, dict[str, Dso]] = defaultdict(dict)
     for (name, currency) in sorted(set(opened) | set(invoiced)):
         out[name][currency] = Dso(currency, opened[(name, currency)], invoiced[(name, currency)], window)
