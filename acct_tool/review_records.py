@@ -18,6 +18,7 @@ from acct_tool.money import Money
 from acct_tool.payments import Trend
 
 Date = datetime.date
+#: A health band: green, amber, red, or none without a score.
 Band = Literal["green", "amber", "red", "none"]
 ChangeKind = Literal["health", "health-no-data", "revenue", "revenue-no-data", "risk-opened", "risk-closed", "nps", "opportunity", "none"]
 
@@ -94,7 +95,7 @@ class HealthInfo(Record):
     score: int | None  # 0-100; None without a score (not a client, or no data yet)
     band: Band  # after red flags; "none" without a score
     score_band: Band  # the band of the score alone
-    summary: str
+    summary: str  # one line: the red flags, else the components that lost most points
     components: tuple[HealthComponent, ...]  # those that apply, most points lost first, then the others
     red_flags: tuple[HealthFlag, ...]
 
@@ -280,18 +281,18 @@ class Change(Record):
 class ClientReview(Record):
     """The context of ``review.md.j2`` and ``review.html.j2``: one client."""
 
-    as_of: Date
-    period: PeriodInfo
+    as_of: Date  # the as-of date (--as-of)
+    period: PeriodInfo  # the review period (--period, --from/--to; default the as-of date's quarter)
     previous: PeriodInfo  # what the period is compared with
-    client: ClientInfo
+    client: ClientInfo  # from the profile
     health: HealthInfo  # at the as-of date
     health_previous: HealthInfo  # at the end of the previous period; band "none" when there was no data yet
-    goals: tuple[str, ...]
-    relationship: RelationshipInfo
-    money: MoneyInfo
-    satisfaction: SatisfactionInfo
+    goals: tuple[str, ...]  # from the profile
+    relationship: RelationshipInfo  # contacts, interactions in the period, check-ins
+    money: MoneyInfo  # per currency, and payment behaviour
+    satisfaction: SatisfactionInfo  # surveys up to the as-of date
     risks: tuple[RiskInfo, ...]  # open ones first
-    opportunities: tuple[OpportunityInfo, ...]
+    opportunities: tuple[OpportunityInfo, ...]  # as in the profile
     renewal: RenewalInfo | None  # with the configured health.renewal_windows
     next_steps: tuple[NextStep, ...]  # open, earliest due first
     followups: tuple[FollowupInfo, ...]  # due within 30 days of the as-of date, as in followups
