@@ -34,6 +34,24 @@ class Period:
     start: datetime.date
     end: datetime.date  # inclusive
     label: str
+    #: The whole period when this one is its part up to an as-of date ("2026-Q4 to date").
+    whole: Period | None = None
+
+    @property
+    def to_date(self) -> bool:
+        """True when the period is not over: it runs from its start to the as-of date only."""
+        return self.whole is not None
+
+    def until(self, as_of: datetime.date) -> Period:
+        """The period as it stands at ``as_of``: itself when over, else its part to date.
+
+        A period that starts after ``as_of`` has no figures yet: ValueError.
+        """
+        if self.start > as_of:
+            raise ValueError(f"the period {self.label} starts after the as-of date {as_of}; choose an earlier period or pass a later --as-of")
+        if self.end <= as_of:
+            return self
+        return Period(self.start, as_of, f"{self.label} to date", self)
 
     @property
     def days(self) -> int:
@@ -48,7 +66,17 @@ class Period:
         return out
 
     def previous(self) -> Period:
-        """The period of the same kind just before this one."""
+        """The period of the same kind just before this one.
+
+        For a period to date, as many days of the previous period, from its start: Q4
+        to 30 November (61 days) is compared with 1 July to 30 August, not with all of Q3.
+        """
+        if self.whole is not None:
+            before = self.whole.previous()
+            if self.days >= before.days:
+                return before
+            end = shift(before.start, self.days - 1)
+            return Period(before.start, end, f"{before.label} to {end}")
         q = _QUARTER.match(self.label)
         if q:
             year, quarter = int(q.group(1)), int(q.group(2)) - 1

@@ -16,15 +16,15 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Iterable, Literal, Mapping, Sequence
 
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.followups import Followup, party_followups
 from acct_tool.health import HealthScore, score
-from acct_tool.money import Money
+from acct_tool.money import Money, average
 from acct_tool.parties import Interaction, Opportunity, Party, Risk
-from acct_tool.payments import Behaviour, behaviour
+from acct_tool.payments import Behaviour, behaviour, paid_in
 from acct_tool.receivables import ZERO, Document, OpenItems, Side, open_items
 from acct_tool.relationship import (
     Freshness,
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from acct_tool.books import Books
 
 Date = datetime.date
-TENTH = Decimal("0.1")
+Band = Literal["green", "amber", "red"]
+BANDS: tuple[Band, ...] = ("green", "amber", "red")
 
 
 def monies(amounts: Mapping[str, Decimal]) -> tuple[Money, ...]:
@@ -59,12 +60,6 @@ def add_monies(groups: Iterable[Iterable[Money]]) -> tuple[Money, ...]:
         for money in group:
             out[money.currency] += money.number
     return monies(out)
-
-
-def mean(values: Sequence[Decimal | int]) -> Decimal | None:
-    if not values:
-        return None
-    return (sum((Decimal(v) for v in values), ZERO) / len(values)).quantize(TENTH, ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -104,6 +99,21 @@ class Context:
 
     def open_documents(self, party: str) -> list[Document]:
         return [d for d in self.by_party.get(party, ()) if d.open != ZERO]
+
+    def credits(self, party: str) -> tuple[Money, ...]:
+        """The party's unapplied credits, per currency."""
+        out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for c in self.items.unapplied_credits(party):
+            out[c.currency] += c.unapplied
+        return monies(out)
+
+    def renewal(self, party: Party) -> Renewal | None:
+        """The renewal seen with the configured ``health.renewal_windows``: the one rule for every view."""
+        return renewal(party, self.as_of, self.books.settings.health.renewal_windows)
+
+    def followups(self, party: Party) -> tuple[Followup, ...]:
+        """Every follow-up of the party, whatever its due date, in the order ``followups`` lists them."""
+        return tuple(sorted(party_followups(party, self.as_of, self.books, self.open_documents(party.id)), key=Followup.sort_key))
 
     def health(self, party: Party) -> HealthScore | None:
         if not party.is_client:
@@ -205,13 +215,13 @@ def detail(ctx: Context, party_id: str) -> ClientDetail:
         next_steps=open_next_steps(party, as_of),
         risks=open_risks(party, as_of),
         opportunities=party.opportunities,
-        renewal=renewal(party, as_of, ctx.books.settings.health.renewal_windows),
+        renewal=ctx.renewal(party),
         satisfaction=satisfaction_trend(party, as_of),
         revenue_this_year=year_to_date(postings, party.id, as_of),
         revenue_last_year=full_year(postings, party.id, as_of.year - 1),
         open_documents=tuple(docs),
         paying=ctx.paying.get(party.id),
-        followups=tuple(sorted(party_followups(party, as_of, ctx.books, docs), key=Followup.sort_key)),
+        followups=ctx.followups(party),
         open_bills=tuple(open_items(ctx.books, Side.AP, as_of).open_documents(party.id)) if party.is_vendor else (),
     )
 
@@ -224,6 +234,17 @@ class PortfolioClient:
     paid: int  # invoices paid in the period
     nps: int | None  # latest survey by the end of the period
     csat: int | None
+    #: Days to pay of each invoice paid in the period (what ``days_to_pay`` averages).
+    paid_days: tuple[int, ...] = ()
+
+
+def portfolio_client(ctx: Context, party: Party, start: Date, end: Date) -> PortfolioClient:
+    """One client's figures for a period ending at the context's as-of date."""
+    summary = ctx.summary(party)
+    rev = revenue(ctx.attribution.of(party.id), party.id, start, end)
+    days = tuple(p.days_to_pay for p in paid_in(ctx.documents(party.id), start, end))
+    survey = satisfaction_trend(party, end).latest
+    return PortfolioClient(summary, rev, average(days), len(days), survey.nps if survey else None, survey.csat if survey else None, days)
 
 
 @dataclass(frozen=True)
@@ -240,7 +261,7 @@ class Rollup:
     average_csat: Decimal | None
     average_health: Decimal | None
     at_risk: tuple[str, ...]  # ids of the clients in the red band
-    bands: Mapping[str, int]  # green, amber, red -> number of clients
+    bands: Mapping[Band, int]  # green, amber, red -> number of clients
 
     @property
     def accounts(self) -> int:
@@ -266,19 +287,21 @@ def _in_portfolio(party: Party, rev: Revenue, summary: ClientSummary) -> bool:
     return party.status in ("active", "paused") or bool(rev.totals) or bool(summary.open)
 
 
-def _rollup(name: str, clients: Sequence[PortfolioClient], paid_days: Sequence[int]) -> Rollup:
+def rollup(name: str, clients: Sequence[PortfolioClient], paid_days: Sequence[int]) -> Rollup:
+    """The figures of a group of clients: sums per currency, and averages over every
+    paid document (``paid_days``) or every client, never means of means."""
     healths = [c.summary.health for c in clients if c.summary.health is not None]
-    bands = {band: sum(1 for h in healths if h.band == band) for band in ("green", "amber", "red")}
+    bands = {band: sum(1 for h in healths if h.band == band) for band in BANDS}
     return Rollup(
         name=name,
         clients=tuple(clients),
         revenue=add_monies(c.revenue.totals for c in clients),
         open=add_monies(c.summary.open for c in clients),
         overdue=add_monies(c.summary.overdue for c in clients),
-        average_days_to_pay=mean(paid_days),
-        average_nps=mean([c.nps for c in clients if c.nps is not None]),
-        average_csat=mean([c.csat for c in clients if c.csat is not None]),
-        average_health=mean([h.score for h in healths]),
+        average_days_to_pay=average(paid_days),
+        average_nps=average([c.nps for c in clients if c.nps is not None]),
+        average_csat=average([c.csat for c in clients if c.csat is not None]),
+        average_health=average([h.score for h in healths]),
         at_risk=tuple(h.party for h in healths if h.band == "red"),
         bands=bands,
     )
@@ -296,21 +319,14 @@ def portfolio(ctx: Context, start: Date, manager: str | None = None) -> Portfoli
     for party in ctx.books.parties.values():
         if manager is not None and party.manager != manager:
             continue
-        summary = ctx.summary(party)
-        rev = revenue(ctx.attribution.of(party.id), party.id, start, end)
-        if not _in_portfolio(party, rev, summary):
+        client = portfolio_client(ctx, party, start, end)
+        if not _in_portfolio(party, client.revenue, client.summary):
             continue
-        days = [
-            (d.settled_on - d.date).days
-            for d in ctx.documents(party.id)
-            if d.settled_on is not None and start <= d.settled_on <= end
-        ]
-        survey = satisfaction_trend(party, end).latest
         name = party.manager or NO_MANAGER
-        groups[name].append(PortfolioClient(summary, rev, mean(days), len(days), survey.nps if survey else None, survey.csat if survey else None))
-        paid_days[name] += days
+        groups[name].append(client)
+        paid_days[name] += client.paid_days
     names = sorted(groups, key=lambda n: (n == NO_MANAGER, n))
-    rows = tuple(_rollup(n, groups[n], paid_days[n]) for n in names)
+    rows = tuple(rollup(n, groups[n], paid_days[n]) for n in names)
     everyone = [c for n in names for c in groups[n]]
-    totals = _rollup("total", everyone, [d for n in names for d in paid_days[n]])
+    totals = rollup("total", everyone, [d for n in names for d in paid_days[n]])
     return Portfolio(start, end, rows, totals, ctx.diagnostics)

@@ -7,12 +7,15 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from acct_tool import charts
+from acct_tool.money import Money
 from acct_tool.text_safety import markdown as f_md
 
 
 def f_money(value: Any, currency: str | None = None, places: int = 2) -> str:
     if value is None or value == "":
         return "–"
+    if isinstance(value, Money):  # the number; the currency is shown when passed, as for a plain number
+        value = value.number
     number = Decimal(str(value))
     text = f"{number.quantize(Decimal(1).scaleb(-places)):,}"
     return f"{text} {currency}" if currency else text

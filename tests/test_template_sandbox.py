@@ -58,7 +58,7 @@ ESCAPES = [
     ("format-map", "{{ '{x.__class__}'.format_map({'x': client}) }}", "template-unsafe"),
     ("context-internals", "{{ self._TemplateReference__context }}", "template-unsafe"),
     ("loop-internals", "{% for x in [1] %}{{ loop.__class__.__init__.__globals__ }}{% endfor %}", "template-unsafe"),
-    ("dict-mutation-to-reach-internals", "{{ client.update({'__class__': 1}) or client.__class__ }}", "template-unsafe"),
+    ("dict-mutation-to-reach-internals", "{{ {'c': client}.update({'__class__': 1}) or client.__class__ }}", "template-unsafe"),
     ("include-parent", "{% include '../acct-tool.yaml' %}", "template-missing"),
     ("include-absolute", "{% include '/etc/passwd' %}", "template-missing"),
     ("include-ledger-by-absolute-path", "{% include BOOKS ~ '/ledger/main.beancount' %}", "template-missing"),

@@ -41,7 +41,7 @@ def choose_period(as_of: datetime.date, period: str | None, start: datetime.date
 @click.option("--period", type=TEXT, metavar="PERIOD", help="A quarter (2026-Q3), month (2026-09) or year (2026). Default: the quarter of the as-of date.")
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day of a custom period (with --to).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day of a custom period (with --from).")
-@format_option("md", "html")
+@format_option("md", "html", "json")
 @click.option("--out", "out", metavar="DIR", type=click.Path(file_okay=False, path_type=Path), help="Write one file per client, one portfolio per manager and an index into DIR.")
 @click.option("--force", is_flag=True, help="Overwrite files in DIR that acct-tool did not write (or that were edited since).")
 @click.pass_obj
@@ -61,7 +61,11 @@ def review(
     With --out, writes review-<id>.<ext> for every chosen client (default: all
     active clients), portfolio-<manager>.<ext> for their managers and an
     index.<ext>, then lists what it wrote. Without --out, prints one client's
-    review (name it, or choose one with --manager).
+    review (name it, or choose one with --manager). --format json prints the
+    whole template context (every review, portfolio and the index) instead.
+
+    A period not over at the as-of date is reviewed to date and compared with
+    as many days of the previous one; a period after the as-of date is refused.
 
     Templates come from the books' templates/ folder when it has one of the
     same name (see docs/templates.md), else the built-in ones.
@@ -75,11 +79,19 @@ def review(
     unknown = [p for p in parties if p not in books.parties]
     if unknown:
         raise UsageError("; ".join(unknown_party(u, books.diagnostics, books.settings.profiles) for u in unknown))
-    chosen_period = choose_period(books.as_of, period, start, end)
+    try:
+        chosen_period = choose_period(books.as_of, period, start, end).until(books.as_of)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     warn_if_broken(books)
     reviews = build(books, chosen_period, list(parties) or None, manager)
     if not reviews.clients:
         raise UsageError("no client matches; reviews cover active clients (name a party to review any other)")
+    if fmt == "json":
+        from acct_tool.views.table import to_json
+
+        emit(to_json(reviews.as_data()))
+        return
     if out is None and len(reviews.clients) > 1:
         raise UsageError(f"{len(reviews.clients)} clients match; name one PARTY or pass --out DIR to write them all")
 

@@ -228,7 +228,8 @@ def statement_json(s: PartyStatement) -> str:
 
 
 def dso_rows(behaviours: dict[str, Any], dsos: dict[str, dict[str, Any]], by: str, groups: dict[str, str]) -> tuple[list[str], list[list[Any]]]:
-    headers = [by, "currency", "dso_days", "open", "invoiced_90d", "paid_documents", "avg_days_late", "avg_days_to_pay", "trend"]
+    window = next((d.window for group in dsos.values() for d in group.values()), 90)
+    headers = [by, "currency", "dso_days", "open", f"invoiced_{window}d", "paid_documents", "avg_days_late", "avg_days_to_pay", "trend"]
     rows: list[list[Any]] = []
     for name in sorted(k for k in dsos if k != "*"):
         members = [p for p, g in groups.items() if g == name] if by == "manager" else [name]
@@ -249,11 +250,12 @@ def _avg(values: list[int]) -> Decimal | None:
 
 @for_terminal
 def dso_table(headers: list[str], rows: list[list[Any]], as_of: str) -> str:
-    short = ["", "cur", "DSO", "open", "invoiced 90d", "paid", "late", "to pay", "trend"]
+    window = headers[4].removeprefix("invoiced_").removesuffix("d")
+    short = ["", "cur", "DSO", "open", f"invoiced {window}d", "paid", "late", "to pay", "trend"]
     short[0] = headers[0]
     def days(value: Any, empty: str = "") -> str:
         return empty if value is None else str(value)
 
     body = [[_short(str(r[0]), 16), r[1], days(r[2], "-"), r[3], r[4], days(r[5]), days(r[6]), days(r[7]), r[8] or ""] for r in rows]
-    note = "DSO = open / invoiced in the last 90 days x 90; late and to pay are average days over fully paid documents\n"
+    note = f"DSO = open / invoiced in the last {window} days x {window}; late and to pay are average days over fully paid documents\n"
     return f"Payment behaviour as of {as_of}\n" + render(short, body, right=[2, 3, 4, 5, 6, 7]) + note
