@@ -49,7 +49,7 @@ from acct_tool.files import WriteError, read_regular, write_atomic
 from acct_tool.inputs import inputs_unchanged, real_path
 from acct_tool.ledger import AccountPosting, LedgerFacts, OpenFact
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = "acct-tool-cache"
 ENV_DIR = "ACCT_TOOL_CACHE_DIR"
 ENV_OFF = "ACCT_TOOL_NO_CACHE"
@@ -261,6 +261,7 @@ def encode_facts(facts: LedgerFacts) -> dict[str, Any]:
         "opens": [(o.account, _d(o.date), tuple(o.currencies)) for o in facts.opens.values()],
         "first_use": [(a, w.file, w.line) for a, w in facts.first_use.items()],
         "files": tuple(facts.files),
+        "precisions": [(c, n) for c, n in sorted(facts.precisions.items())],
         "transactions": facts.transactions,
         "derived": derived,
     }
@@ -274,6 +275,7 @@ def decode_facts(raw: dict[str, Any]) -> LedgerFacts:
         opens={a: OpenFact(a, fromordinal(d), tuple(c)) for a, d, c in raw["opens"]},
         first_use={a: Location(f, ln) for a, f, ln in raw["first_use"]},
         files=tuple(raw["files"]),
+        precisions={str(c): int(n) for c, n in raw["precisions"]},
         transactions=int(raw["transactions"]),
     )
     # derived facts stay encoded until asked for: most commands need only some of them

@@ -81,6 +81,9 @@ class LedgerFacts:
     first_use: dict[str, Location] = field(default_factory=dict)
     #: Absolute paths of every file Beancount read (the main file and its includes).
     files: tuple[str, ...] = ()
+    #: Decimal places per currency, from Beancount's display context: the most common
+    #: number of places the ledger writes the currency with (as fava shows it).
+    precisions: dict[str, int] = field(default_factory=dict)
     transactions: int = 0
     #: Facts that depend on profiles or settings, by kind and key (see books.py).
     derived: dict[str, dict[Any, Any]] = field(default_factory=dict)
@@ -224,12 +227,30 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
             gc.enable()
     facts.options = {k: options.get(k) for k in KEPT_OPTIONS}
     facts.files = tuple(options.get("include") or ())
+    facts.precisions = precisions(options.get("dcontext"))
     facts.diagnostics = [_to_diagnostic(e, root, path, facts.files) for e in errors]
     facts.diagnostics += printed.diagnostics(facts.files or (str(path),), root, main)
     _scan(entries, facts, root)
     plugins = [name for name, _ in options.get("plugin") or () if isinstance(name, str)]
     facts.inputs = track_inputs(path, facts.files, plugins, root, started)
     return entries, facts
+
+
+def precisions(dcontext: Any) -> dict[str, int]:
+    """Currency -> the places Beancount's display context shows it with (the most common
+    among the ledger's numbers, or a ``display_precision`` option), as fava reads them."""
+    if dcontext is None:
+        return {}
+    from beancount.core.display_context import Precision
+
+    out: dict[str, int] = {}
+    for currency, context in sorted(getattr(dcontext, "ccontexts", {}).items()):
+        if currency == "__default__" or not isinstance(currency, str):
+            continue
+        places = context.get_fractional(Precision.MOST_COMMON)
+        if isinstance(places, int) and places >= 0:
+            out[currency] = places
+    return out
 
 
 class _PluginOutput(io.TextIOBase):
