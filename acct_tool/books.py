@@ -40,6 +40,11 @@ class Books:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     use_cache: bool = False
 
+    @property
+    def precisions(self) -> dict[str, int]:
+        """Decimal places per currency, as the ledger writes them (see :mod:`acct_tool.money`)."""
+        return self.ledger.facts.precisions
+
     def _derived(self, kind: str, key: Any, compute: Callable[[], Any]) -> Any:
         """A fact drawn from the ledger that depends on profiles or settings.
 

@@ -15,6 +15,8 @@ from typing import Sequence
 
 from markupsafe import Markup
 
+from acct_tool.money import Precisions, format_number, places_of
+
 WIDTH, HEIGHT = 640, 220
 PAD_L, PAD_R, PAD_T, PAD_B = 64, 12, 16, 36
 INK, GRID, ACCENT, MUTED, WARN, BAD = "#1f2933", "#d9dee3", "#2f6fb1", "#a9c1dc", "#c9822b", "#b83b3b"
@@ -25,7 +27,7 @@ def _id(title: str) -> str:
 
 
 def _num(value: Decimal, places: int = 2) -> str:
-    return f"{value.quantize(Decimal(1).scaleb(-places)):,}"
+    return format_number(value, places)
 
 
 def _nice_max(value: Decimal) -> Decimal:
@@ -73,9 +75,13 @@ def _axis(top: Decimal, places: int = 0) -> str:
     return "".join(parts)
 
 
-def bar_chart(title: str, labels: Sequence[str], values: Sequence[Decimal], unit: str = "", *, highlight: Sequence[bool] | None = None) -> Markup:
+def bar_chart(
+    title: str, labels: Sequence[str], values: Sequence[Decimal], unit: str = "", *, highlight: Sequence[bool] | None = None, precisions: Precisions | None = None
+) -> Markup:
     """Vertical bars, one per label (e.g. revenue by month); with ``highlight``, the
-    highlighted bars are drawn in the accent colour and the others muted."""
+    highlighted bars are drawn in the accent colour and the others muted. A ``unit``
+    that is a currency is written at its precision in ``precisions``."""
+    places = places_of(unit or None, precisions)
     top = _nice_max(max(values, default=Decimal(0)))
     plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
     n = max(len(values), 1)
@@ -87,15 +93,17 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[Decimal], unit
         x = PAD_L + slot * i + (slot - bar) / 2
         y = PAD_T + plot_h - h
         colour = ACCENT if highlight is None or highlight[i] else MUTED
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {escape(_num(value))} {escape(unit)}</title></rect>')
+        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {escape(_num(value, places))} {escape(unit)}</title></rect>')
         parts.append(f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - PAD_B + 16}" text-anchor="middle" font-size="11" fill="{INK}">{escape(label)}</text>')
     parts.append("</svg>")
-    rows = [[label, f"{_num(v)} {unit}".strip()] for label, v in zip(labels, values)]
+    rows = [[label, f"{_num(v, places)} {unit}".strip()] for label, v in zip(labels, values)]
     return _figure(title, "".join(parts), ["", unit or "value"], rows)
 
 
-def stacked_bar(title: str, labels: Sequence[str], values: Sequence[Decimal], unit: str = "") -> Markup:
-    """One horizontal bar split into segments (e.g. open receivables by aging bucket)."""
+def stacked_bar(title: str, labels: Sequence[str], values: Sequence[Decimal], unit: str = "", *, precisions: Precisions | None = None) -> Markup:
+    """One horizontal bar split into segments (e.g. open receivables by aging bucket); a
+    ``unit`` that is a currency is written at its precision in ``precisions``."""
+    places = places_of(unit or None, precisions)
     total = sum(values, Decimal(0))
     colours = [ACCENT, "#6c9bd2", WARN, "#d46a3a", BAD, "#7a1f1f"]
     height = 64
@@ -108,15 +116,15 @@ def stacked_bar(title: str, labels: Sequence[str], values: Sequence[Decimal], un
         if total <= 0 or value <= 0:
             continue
         w = float(span * (value / total))
-        parts.append(f'<rect x="{x:.1f}" y="8" width="{w:.1f}" height="24" fill="{colours[min(i, len(colours) - 1)]}"><title>{escape(label)}: {escape(_num(value))} {escape(unit)}</title></rect>')
+        parts.append(f'<rect x="{x:.1f}" y="8" width="{w:.1f}" height="24" fill="{colours[min(i, len(colours) - 1)]}"><title>{escape(label)}: {escape(_num(value, places))} {escape(unit)}</title></rect>')
         if w > 36:
             parts.append(f'<text x="{x + w / 2:.1f}" y="50" text-anchor="middle" font-size="11" fill="{INK}">{escape(label)}</text>')
         x += w
     if total <= 0:
         parts.append(f'<text x="{PAD_L}" y="26" font-size="12" fill="{INK}">nothing open</text>')
     parts.append("</svg>")
-    rows = [[label, f"{_num(v)} {unit}".strip()] for label, v in zip(labels, values)]
-    rows.append(["total", f"{_num(total)} {unit}".strip()])
+    rows = [[label, f"{_num(v, places)} {unit}".strip()] for label, v in zip(labels, values)]
+    rows.append(["total", f"{_num(total, places)} {unit}".strip()])
     return _figure(title, "".join(parts), ["bucket", unit or "value"], rows)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
-from typing import Iterable, NamedTuple
+from typing import Any, Iterable, Mapping, NamedTuple
 
 #: The largest amounts the tool takes in, wherever they come from (profiles, statements):
 #: at most this many digits before the decimal point (leading zeros aside) and after it.
@@ -51,18 +51,63 @@ def parse_money(text: object) -> Money | None:
     return Money(number, match.group(2)) if within_bound(number) else None
 
 
-def format_number(number: Decimal, places: int = 2) -> str:
-    """``Decimal("12345.5")`` -> ``"12,345.50"``: thousands separated, fixed places.
+#: Places per currency (``{"USD": 2, "JPY": 0, "BTC": 8}``): how the ledger writes each one.
+Precisions = Mapping[str, int]
+
+#: The places of a currency the ledger does not use.
+DEFAULT_PLACES = 2
+
+
+def places_of(currency: str | None, precisions: Precisions | None = None) -> int:
+    """The decimal places ``currency`` is shown with: the ledger's, else :data:`DEFAULT_PLACES`."""
+    if currency is None or not precisions:
+        return DEFAULT_PLACES
+    return precisions.get(currency, DEFAULT_PLACES)
+
+
+def quantized(number: Decimal, places: int) -> Decimal:
+    """``number`` at ``places`` decimal places, half to even; zero is never negative.
 
     Rounded in a context as wide as the number, so that no amount (a ledger may hold
     any) is too long to show."""
     quantum = Decimal(1).scaleb(-places)
     digits = max(number.adjusted(), 0) + places + 2 if number.is_finite() else 0
-    return f"{number.quantize(quantum, context=Context(prec=max(28, digits))):,}"
+    value = number.quantize(quantum, rounding=ROUND_HALF_EVEN, context=Context(prec=max(28, digits)))
+    return value.copy_abs() if value.is_zero() else value
 
 
-def format_money(money: Money, places: int = 2) -> str:
-    return f"{format_number(money.number, places)} {money.currency}"
+def format_number(number: Decimal, places: int = DEFAULT_PLACES) -> str:
+    """``Decimal("12345.5")`` -> ``"12,345.50"``: thousands separated, fixed places."""
+    return f"{quantized(number, places):,}"
+
+
+def format_amount(number: Decimal, currency: str, precisions: Precisions | None = None, *, unit: bool = True) -> str:
+    """``12345.5, "USD"`` -> ``"12,345.50 USD"``: the one way an amount is written for people.
+
+    At the currency's precision in ``precisions`` (see :func:`places_of`); with
+    ``unit=False`` without the currency, for a column or section that names it."""
+    text = format_number(number, places_of(currency, precisions))
+    return f"{text} {currency}" if unit else text
+
+
+def format_money(money: Money, precisions: Precisions | None = None) -> str:
+    """``Money(12000, "USD")`` -> ``"12,000.00 USD"`` (see :func:`format_amount`)."""
+    return format_amount(money.number, money.currency, precisions)
+
+
+def number_text(number: Decimal, currency: str, precisions: Precisions | None = None) -> str:
+    """``12000, "USD"`` -> ``"12000.00"``: the number of a JSON amount, at the currency's precision."""
+    return str(quantized(number, places_of(currency, precisions)))
+
+
+def amount_json(number: Decimal, currency: str, precisions: Precisions | None = None) -> dict[str, Any]:
+    """The one JSON shape of an amount: ``{"number": "12000.00", "currency": "USD"}``."""
+    return {"number": number_text(number, currency, precisions), "currency": currency}
+
+
+def by_currency(amounts: Iterable[Money]) -> list[Money]:
+    """``amounts`` sorted by currency: the order of every multi-currency total."""
+    return sorted(amounts, key=lambda m: m.currency)
 
 
 #: Every average the tool shows (days to pay, days late, NPS, CSAT, health, DSO) is

@@ -25,7 +25,8 @@ from jinja2.loaders import split_template_path
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.files import WriteError, write_atomic
-from acct_tool.template_filters import FILTERS, GLOBALS
+from acct_tool.money import Precisions
+from acct_tool.template_filters import filters, template_globals
 from acct_tool import template_limits as limits
 from acct_tool.template_filter_limits import bounded_filters
 from acct_tool.template_limits import TooSlow, deadline, memory_cap, render_bounded
@@ -88,7 +89,7 @@ def _shown(path: Path, books_root: Path) -> str | None:
 class Templates:
     """The environment for one books repository, with its overrides folder."""
 
-    def __init__(self, overrides: Path | None) -> None:
+    def __init__(self, overrides: Path | None, precisions: Precisions | None = None) -> None:
         self.overrides = overrides if overrides is not None and overrides.is_dir() else None
         loaders: list[jinja2.BaseLoader] = []
         if self.overrides is not None:
@@ -103,9 +104,9 @@ class Templates:
             keep_trailing_newline=True,
             auto_reload=False,
         )
-        self.env.filters = bounded_filters({**self.env.filters, **FILTERS})
+        self.env.filters = bounded_filters({**self.env.filters, **filters(precisions)})
         self.env.globals.pop("lipsum", None)  # placeholder text of any length has no place in a report
-        self.env.globals.update(GLOBALS)
+        self.env.globals.update(template_globals(precisions))
 
     def display_name(self, name: str, books_root: Path | None = None) -> str:
         """Where a template comes from, as shown in diagnostics."""

@@ -192,7 +192,7 @@ def test_clean_statement_exits_0(books: Callable[..., Path]) -> None:
     assert all(len(text) <= 80 for text in result.output.splitlines())
     doc = reconcile(root, path, "--output", "json").json()
     assert doc["reconciled"] is True
-    assert [(m["statement"]["row"], m["days"], m["statement"]["amount"], m["ledger"]["line"]) for m in doc["matched"]] == [
+    assert [(m["statement"]["row"], m["days"], m["statement"]["amount"]["number"], m["ledger"]["line"]) for m in doc["matched"]] == [
         (2, 0, "500.00", 10),
         (3, -1, "-120.00", 14),  # ledger date minus bank date
         (4, -1, "2000.00", 18),
@@ -201,10 +201,9 @@ def test_clean_statement_exits_0(books: Callable[..., Path]) -> None:
     assert doc["closing_balance"] == {
         "date": "2026-03-11",
         "row": 4,
-        "currency": "USD",
-        "statement": "3380.00",
-        "ledger": "3380.00",
-        "difference": "0.00",
+        "statement": {"number": "3380.00", "currency": "USD"},
+        "ledger": {"number": "3380.00", "currency": "USD"},
+        "difference": {"number": "0.00", "currency": "USD"},
         "agrees": True,
     }
     assert doc["matched"][0]["ledger"]["file"] == "ledger/main.beancount"
@@ -231,10 +230,10 @@ def test_missing_ledger_entry_missing_statement_line_and_balance_difference(book
     doc = reconcile(root, path, "--output", "json").json()
     assert doc["summary"] == {"lines": 3, "matched": 2, "missing_in_ledger": 1, "missing_in_statement": 1}
     assert doc["missing_in_ledger"][0] == {
-        "row": 3, "date": "2026-03-09", "amount": "-15.00", "description": "WIRE FEE", "reference": "FEE-9", "balance": "1485.00",
+        "row": 3, "date": "2026-03-09", "amount": {"number": "-15.00", "currency": "USD"}, "description": "WIRE FEE", "reference": "FEE-9", "balance": {"number": "1485.00", "currency": "USD"},
     }
-    assert doc["missing_in_statement"][0]["amount"] == "-120.00"
-    assert doc["closing_balance"]["difference"] == "-105.00"
+    assert doc["missing_in_statement"][0]["amount"] == {"number": "-120.00", "currency": "USD"}
+    assert doc["closing_balance"]["difference"] == {"number": "-105.00", "currency": "USD"}
     rows = reconcile(root, path, "--output", "csv").output.splitlines()
     assert rows[0].startswith("kind,statement_row,statement_date,statement_amount,ledger_date,ledger_amount,days")
     assert [r.split(",")[0] for r in rows[1:]] == ["matched", "matched", "missing-in-ledger", "missing-in-statement", "closing-balance"]

@@ -162,7 +162,7 @@ def test_ledger_errors_come_back_from_the_cache_with_their_location(root: Path, 
     [
         lambda raw: b"",
         lambda raw: raw[: len(raw) // 2],
-        lambda raw: raw.replace(b'"format": 1', b'"format": 99'),
+        lambda raw: raw.replace(f'"format": {cache.FORMAT}'.encode(), b'"format": 99'),
         lambda raw: raw[:-10] + b"0123456789",
         lambda raw: b'{"magic": "acct-tool-cache"}\n' + os.urandom(64),
         lambda raw: raw.split(b"\n", 1)[0] + b"\n\x80\x04\x95cos\nsystem\n.",

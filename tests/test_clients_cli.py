@@ -86,7 +86,7 @@ def test_list_json_and_filters(root: Path) -> None:
     data = run_cli("clients", "list", "--format", "json", books=root, as_of="2026-11-30").json()
     assert data["as_of"] == "2026-11-30"
     acme = data["clients"][0]
-    assert (acme["id"], acme["open"], acme["overdue"], acme["days_since_contact"]) == ("acme", {"USD": "3000.00"}, {"USD": "1000.00"}, 10)
+    assert (acme["id"], acme["open"], acme["overdue"], acme["days_since_contact"]) == ("acme", [{"number": "3000.00", "currency": "USD"}], [{"number": "1000.00", "currency": "USD"}], 10)
     assert acme["next_step"] == {"action": "Send proposal", "due": "2026-12-04", "owner": "lan"}
     assert acme["health"]["band"] in ("green", "amber", "red") and acme["health"]["components"][0]["name"] == "payment"
 
@@ -128,7 +128,7 @@ def test_show_one_client(root: Path) -> None:
     ):
         assert expected in text, expected
     data = run_cli("clients", "show", "acme", "--format", "json", books=root, as_of="2026-11-30").json()
-    assert data["revenue"]["this_year"] == {"USD": "3000.00"}
+    assert data["revenue"]["this_year"] == [{"number": "3000.00", "currency": "USD"}]
     assert [m["month"] for m in data["revenue"]["months"]][-2:] == ["2026-10", "2026-11"]
     assert data["followups"][0]["kind"] == "collection"
 
@@ -147,13 +147,13 @@ def test_portfolio_per_manager_and_totals_per_currency(root: Path) -> None:
     assert "Total\n  2 accounts; revenue 500.00 EUR, 3,000.00 USD" in result.output
     data = run_cli("portfolio", "--format", "json", books=root, as_of="2026-11-30").json()
     assert [m["name"] for m in data["managers"]] == ["lan", "priya"]
-    assert data["totals"]["open"] == {"EUR": "500.00", "USD": "3000.00"}
-    assert data["totals"]["overdue"] == {"EUR": "500.00", "USD": "1000.00"}
+    assert data["totals"]["open"] == [{"number": "500.00", "currency": "EUR"}, {"number": "3000.00", "currency": "USD"}]
+    assert data["totals"]["overdue"] == [{"number": "500.00", "currency": "EUR"}, {"number": "1000.00", "currency": "USD"}]
     only = run_cli("portfolio", "--manager", "priya", "--from", "2026-11-01", "--format", "json", books=root, as_of="2026-11-30").json()
     assert [c["id"] for m in only["managers"] for c in m["clients"]] == ["nord"]
     october = run_cli("portfolio", "--from", "2026-10-01", "--to", "2026-10-31", "--format", "json", books=root, as_of="2026-11-30").json()
-    assert october["totals"]["revenue"] == {"USD": "1000.00"}
-    assert october["totals"]["open"] == {"USD": "1000.00"}  # open items at --to
+    assert october["totals"]["revenue"] == [{"number": "1000.00", "currency": "USD"}]
+    assert october["totals"]["open"] == [{"number": "1000.00", "currency": "USD"}]  # open items at --to
     csv = run_cli("portfolio", "--format", "csv", books=root, as_of="2026-11-30").output.splitlines()
     assert csv[0] == "manager,client,tier,status,currency,revenue,open,overdue,days_to_pay,nps,csat,health_score,health_band"
     assert csv[1].startswith("lan,acme,key,active,USD,3000.00,3000.00,1000.00,")
@@ -170,14 +170,14 @@ def test_examples_list_and_portfolio() -> None:
     assert bands["harbor-logistics"] == (13, "red")
     assert bands["acme"][1] == "green"
     harbor = next(c for c in listed if c["id"] == "harbor-logistics")
-    assert (harbor["open"], harbor["overdue"], harbor["days_since_contact"]) == ({"USD": "37000.00"}, {"USD": "29000.00"}, 60)
+    assert (harbor["open"], harbor["overdue"], harbor["days_since_contact"]) == ([{"number": "37000.00", "currency": "USD"}], [{"number": "29000.00", "currency": "USD"}], 60)
     table = run_cli("clients", "list", "--manager", "tom", books=EXAMPLES, as_of=EXAMPLES_AS_OF).output
     assert "red!" in table and "! red flag" in table
     portfolio = run_cli("portfolio", "--format", "json", books=EXAMPLES, as_of=EXAMPLES_AS_OF).json()
     tom = next(m for m in portfolio["managers"] if m["name"] == "tom")
     assert tom["at_risk"] == ["harbor-logistics"]
     assert tom["accounts"] == 3
-    assert portfolio["totals"]["open"] == {"EUR": "7800.00", "USD": "104100.00"}
+    assert portfolio["totals"]["open"] == [{"number": "7800.00", "currency": "EUR"}, {"number": "104100.00", "currency": "USD"}]
 
 
 NEW_COMMANDS = [("clients",), ("clients", "list"), ("clients", "show"), ("followups",), ("portfolio",), ("log",)]

@@ -134,8 +134,8 @@ def test_statement_csv_has_brought_forward_lines_and_closing_balance() -> None:
     assert rows[-1]["kind"] == "closing balance" and rows[-1]["date"] == EXAMPLES_AS_OF
     data = json.loads(run(["statement", "oakridge-dental", "--from", "2026-09-01"], "--format", "json")[1])
     usd = data["currencies"]["USD"]
-    assert [r["balance"] for r in rows[1:-1]] == [line["balance"] for line in usd["lines"]]
-    assert rows[-1]["balance"] == usd["closing"]
+    assert [r["balance"] for r in rows[1:-1]] == [line["balance"]["number"] for line in usd["lines"]]
+    assert rows[-1]["balance"] == usd["closing"]["number"]
 
 
 # --- no colours ------------------------------------------------------------------------------------

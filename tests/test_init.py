@@ -99,9 +99,9 @@ def test_scaffold_has_the_examples_the_guide_promises(scaffold: Path) -> None:
         assert re.search(rf"^\d{{4}}-\d\d-\d\d open {account}\b", ledger, re.M), account
     assert 'credit_note: "CN-0001"' in ledger and " balance Assets:Bank:Operating" in ledger
     opened = run_cli("open", "ar", "--format", "json", books=scaffold, as_of=AS_OF).json()
-    assert [d["number"] for d in opened["documents"]] == ["INV-0002"]
+    assert [d["document"] for d in opened["documents"]] == ["INV-0002"]
     bills = run_cli("open", "ap", "--format", "json", books=scaffold, as_of=AS_OF).json()
-    assert [d["number"] for d in bills["documents"]] == ["BILL-HOSTCO-0002"]
+    assert [d["document"] for d in bills["documents"]] == ["BILL-HOSTCO-0002"]
     parties = run_cli("clients", "list", "--format", "json", books=scaffold, as_of=AS_OF).json()
     assert {p["id"]: p["kind"] for p in parties["clients"]} == {"acme": "client", "hostco": "vendor"}
 

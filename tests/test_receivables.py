@@ -310,7 +310,7 @@ def test_reconcile_cli_exit_codes(books: Callable[..., Path]) -> None:
     bad = run_cli("reconcile", "ar", "--format", "json", books=root, as_of="2026-02-01")
     assert bad.exit_code == 1
     assert [d["code"] for d in bad.json()["diagnostics"]] == ["unknown-document"]
-    assert bad.json()["ties"][0]["ledger_balance"] == "90.00"
+    assert bad.json()["ties"][0]["ledger_balance"] == {"number": "90.00", "currency": "USD"}
     check = run_cli("check", "--format", "json", books=root, as_of="2026-02-01")
     assert check.exit_code == 1 and "unknown-document" in {d["code"] for d in check.json()}
 
@@ -320,10 +320,10 @@ def test_aging_json_uses_decimal_strings_and_default_bucket_keys(books: Callable
     result = run_cli("aging", "ar", "--format", "json", books=root, as_of="2026-02-01")
     data = result.json()
     assert data["buckets"] == ["current", "1-30", "31-60", "61-90", "90+"]
-    assert data["currencies"]["USD"]["rows"][0]["buckets"]["1-30"] == "100.10"
+    assert data["currencies"]["USD"]["rows"][0]["buckets"]["1-30"] == {"number": "100.10", "currency": "USD"}
     csv = run_cli("open", "ar", "--format", "csv", books=root, as_of="2026-02-01").output.splitlines()
     assert csv[0] == "number,party,date,due,currency,original,paid,open,days_past_due"
-    assert csv[1] == "INV-1,acme,2026-01-10,2026-01-20,USD,100.10,0,100.10,12"
+    assert csv[1] == "INV-1,acme,2026-01-10,2026-01-20,USD,100.10,0.00,100.10,12"
 
 
 def test_statement_balance_forward_and_running_balance(books: Callable[..., Path]) -> None:
@@ -331,10 +331,10 @@ def test_statement_balance_forward_and_running_balance(books: Callable[..., Path
     root = books(ledger=HEAD + ledger, profiles={"acme": ACME})
     data = run_cli("statement", "acme", "--from", "2026-02-01", "--to", "2026-02-28", "--format", "json", books=root).json()
     usd = data["currencies"]["USD"]
-    assert usd["brought_forward"] == "100.00"
-    assert [line["balance"] for line in usd["lines"]] == ["150.00", "50.00"]
-    assert usd["closing"] == "50.00"
-    assert [d["number"] for d in data["open_documents"]] == ["INV-2"]
+    assert usd["brought_forward"] == {"number": "100.00", "currency": "USD"}
+    assert [line["balance"]["number"] for line in usd["lines"]] == ["150.00", "50.00"]
+    assert usd["closing"] == {"number": "50.00", "currency": "USD"}
+    assert [d["document"] for d in data["open_documents"]] == ["INV-2"]
 
 
 def test_dso_command_by_party_and_manager(books: Callable[..., Path]) -> None:

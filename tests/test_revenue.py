@@ -147,4 +147,4 @@ def test_examples_revenue_in_show_and_portfolio() -> None:
     assert "Revenue 2026 to 2026-11-30: 88,000.00 USD (target 96,000.00 USD, 92%)" in shown
     assert "Revenue 2025: 46,500.00 USD" in shown
     totals = run_cli("portfolio", "--format", "json", books=EXAMPLES, as_of=EXAMPLES_AS_OF).json()["totals"]
-    assert totals["revenue"] == {"EUR": "49700.00", "USD": "519300.00"}  # never summed across currencies
+    assert totals["revenue"] == [{"number": "49700.00", "currency": "EUR"}, {"number": "519300.00", "currency": "USD"}]  # never summed across currencies

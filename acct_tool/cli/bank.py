@@ -83,11 +83,11 @@ def bank(
     result = reconcile_bank(books.account_postings(account), account, currency, lines, window_days, books.as_of)
 
     if fmt == "json":
-        emit(view.to_json(result, shown, books.root, problems))
+        emit(view.to_json(result, shown, books.root, problems, books.precisions))
     elif fmt == "csv":
-        emit(view.to_csv(result, books.root))
+        emit(view.to_csv(result, books.root, books.precisions))
     else:
-        emit(view.to_text(result, shown, books.root, problems))
+        emit(view.to_text(result, shown, books.root, problems, books.precisions))
     if problems:
         click.echo(diagnostics_view.to_text(problems), err=True, nl=False)
     if ledger_errors:

@@ -79,7 +79,8 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
     ]
     _warn(list(ctx.diagnostics))
     as_of = books.as_of.isoformat()
-    emit(view.list_json(rows, as_of) if fmt == "json" else view.list_csv(rows) if fmt == "csv" else view.list_table(rows, as_of))
+    places = books.precisions
+    emit(view.list_json(rows, as_of, places) if fmt == "json" else view.list_csv(rows, places) if fmt == "csv" else view.list_table(rows, as_of, places))
 
 
 @clients.command()
@@ -101,7 +102,7 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
     ctx = context(books)
     _warn(list(ctx.diagnostics))
     result = detail(ctx, party_id)
-    emit(view.show_json(result) if fmt == "json" else view.show_text(result))
+    emit(view.show_json(result, books.precisions) if fmt == "json" else view.show_text(result, books.precisions))
 
 
 @click.command()
@@ -122,7 +123,8 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
     books = obj.books(needs=("party_postings", "attribution"))
     warn_if_broken(books)
     result = find_followups(books, within=within, manager=manager)
-    emit(followups_view.json(result) if fmt == "json" else followups_view.csv(result) if fmt == "csv" else followups_view.table(result))
+    places = books.precisions
+    emit(followups_view.json(result, places) if fmt == "json" else followups_view.csv(result, places) if fmt == "csv" else followups_view.table(result))
     sys.exit(EXIT_FINDINGS if fail_on == "overdue" and result.overdue else EXIT_OK)
 
 
@@ -150,7 +152,8 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
     ctx = context(books, end)
     result = build_portfolio(ctx, start, manager)
     _warn(list(result.diagnostics))
-    emit(view.portfolio_json(result) if fmt == "json" else view.portfolio_csv(result) if fmt == "csv" else view.portfolio_table(result))
+    places = books.precisions
+    emit(view.portfolio_json(result, places) if fmt == "json" else view.portfolio_csv(result, places) if fmt == "csv" else view.portfolio_table(result, places))
 
 
 @click.command()

@@ -39,7 +39,8 @@ def aging(obj: Context, side: str, by: str, basis: str, fmt: str) -> None:
     items = open_items(books, Side(side))
     result = age(items, books.settings.aging_limits, basis=basis, by=by)
     as_of = items.as_of.isoformat()
-    emit(view.aging_json(result, as_of) if fmt == "json" else view.aging_csv(result) if fmt == "csv" else view.aging_table(result, as_of))
+    places = books.precisions
+    emit(view.aging_json(result, as_of, places) if fmt == "json" else view.aging_csv(result, places) if fmt == "csv" else view.aging_table(result, as_of, places))
 
 
 @click.command(name="open")
@@ -57,7 +58,8 @@ def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
         raise UsageError(unknown_party(party, books.diagnostics, books.settings.profiles))
     warn_if_broken(books)
     items = open_items(books, Side(side))
-    emit(view.open_json(items, party) if fmt == "json" else view.open_csv(items, party) if fmt == "csv" else view.open_table(items, party))
+    places = books.precisions
+    emit(view.open_json(items, party, places) if fmt == "json" else view.open_csv(items, party, places) if fmt == "csv" else view.open_table(items, party, places))
 
 
 def _reconcile_side(obj: Context, side: Side, fmt: str) -> None:
@@ -65,18 +67,15 @@ def _reconcile_side(obj: Context, side: Side, fmt: str) -> None:
     warn_if_broken(books)
     items = open_items(books, side)
     if fmt == "json":
-        emit(view.reconcile_json(items))
+        emit(view.reconcile_json(items, books.precisions))
     elif fmt == "github":
         emit(diagnostics_view.to_github(list(items.diagnostics), books.root))
     elif fmt == "csv":
-        from acct_tool.views.table import to_csv
-
-        headers = ["party", "account", "currency", "open_documents", "unapplied_credits", "ledger_balance", "difference", "ok"]
-        emit(to_csv(headers, [[t.party, t.account, t.currency, t.open_documents, t.unapplied_credits, t.ledger_balance, t.difference, str(t.ok).lower()] for t in items.ties]))
+        emit(view.reconcile_csv(items, books.precisions))
         if items.diagnostics:
             click.echo(diagnostics_view.to_text(list(items.diagnostics)), err=True, nl=False)
     else:
-        emit(view.reconcile_text(items))
+        emit(view.reconcile_text(items, books.precisions))
     sys.exit(EXIT_FINDINGS if has_errors(items.diagnostics) else EXIT_OK)
 
 
@@ -129,17 +128,11 @@ def statement(obj: Context, party: str, start: datetime.date | None, end: dateti
         raise UsageError(f"--from {start} is after --to {end}")
     warn_if_broken(books)
     result = party_statement(books, party, chosen, start, end)
+    places = books.precisions
     if fmt == "csv":
-        from acct_tool.views.table import to_csv
-
-        rows = []
-        for sec in result.sections:
-            rows.append([sec.currency, start, "brought forward", "", "", None, None, sec.brought_forward])
-            rows += [[sec.currency, ln.date, ln.kind, ln.ref, ln.description, ln.charge, ln.credit, ln.balance] for ln in sec.lines]
-            rows.append([sec.currency, end, "closing balance", "", "", None, None, sec.closing])
-        emit(to_csv(["currency", "date", "kind", "reference", "description", "charge", "credit", "balance"], rows))
+        emit(view.statement_csv(result, places))
         return
-    emit(view.statement_json(result) if fmt == "json" else view.statement_text(result, markdown=fmt == "md"))
+    emit(view.statement_json(result, places) if fmt == "json" else view.statement_text(result, markdown=fmt == "md", precisions=places))
 
 
 @click.command()
@@ -158,7 +151,6 @@ def dso(obj: Context, side: str, by: str, window: int, fmt: str) -> None:
     Example: acct-tool dso ar --by manager
     """
     from acct_tool.payments import behaviour, dso as compute_dso
-    from acct_tool.views.table import to_csv as table_csv, to_json as table_json
 
     books = obj.books()
     warn_if_broken(books)
@@ -167,8 +159,8 @@ def dso(obj: Context, side: str, by: str, window: int, fmt: str) -> None:
     result = compute_dso(items, groups if by == "manager" else None, window)
     headers, rows = view.dso_rows(behaviour(items), result, by, groups)
     if fmt == "json":
-        emit(table_json([dict(zip(headers, r)) for r in rows]))
+        emit(view.dso_json(headers, rows, books.precisions))
     elif fmt == "csv":
-        emit(table_csv(headers, rows))
+        emit(view.dso_csv(headers, rows, books.precisions))
     else:
-        emit(view.dso_table(headers, rows, items.as_of.isoformat()))
+        emit(view.dso_table(headers, rows, items.as_of.isoformat(), books.precisions))

@@ -95,7 +95,7 @@ def review(
     if out is None and len(reviews.clients) > 1:
         raise UsageError(f"{len(reviews.clients)} clients match; name one PARTY or pass --out DIR to write them all")
 
-    templates = Templates(books.root / books.settings.templates)
+    templates = Templates(books.root / books.settings.templates, books.precisions)
     ext = fmt
     problems: list[Diagnostic] = []
 

@@ -1,8 +1,7 @@
-"""A bank reconciliation as text (80 columns), JSON (amounts as decimal strings) or CSV."""
+"""A bank reconciliation as text (80 columns), JSON (amounts as ``{"number", "currency"}``) or CSV."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 from decimal import Decimal
 from pathlib import Path
@@ -11,18 +10,25 @@ from typing import Any, Sequence
 from acct_tool.bank import BankReconciliation
 from acct_tool.diagnostics import Diagnostic, Severity, has_errors
 from acct_tool.ledger import AccountPosting, display_path
+from acct_tool.money import Money, Precisions, places_of
 from acct_tool.statements import StatementLine
-from acct_tool.text_safety import for_terminal, json_text, visible
+from acct_tool.text_safety import for_terminal, visible
 from acct_tool.views import table
 
 WIDTH = 80
 
 
-def amount_text(number: Decimal) -> str:
-    """``-4400.00`` -> ``-4,400.00``: thousands separated, at least two places, never rounded."""
+def amount_text(number: Decimal, currency: str | None = None, precisions: Precisions | None = None) -> str:
+    """``-4400.00`` -> ``-4,400.00``: thousands separated, at least the currency's places, never
+    rounded (a statement line with more places than the ledger shows keeps them: no difference hides)."""
+    return f"{number:,.{_places(number, currency, precisions)}f}"
+
+
+def _places(number: Decimal, currency: str | None, precisions: Precisions | None) -> int:
+    """The currency's places, or the number's own when it has more."""
     exponent = number.as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) else 2
-    return f"{number:,.{places}f}"
+    least = places_of(currency, precisions)
+    return max(least, -exponent) if isinstance(exponent, int) else least
 
 
 def _days(days: int) -> str:
@@ -48,7 +54,7 @@ def reconciled(result: BankReconciliation, diagnostics: Sequence[Diagnostic]) ->
     return result.reconciled and not has_errors(diagnostics)
 
 
-def verdict(result: BankReconciliation, diagnostics: Sequence[Diagnostic]) -> str:
+def verdict(result: BankReconciliation, diagnostics: Sequence[Diagnostic], precisions: Precisions | None = None) -> str:
     """One sentence: reconciled, or what is off; the statement's errors (rows not read) come first."""
     problems = []
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
@@ -59,7 +65,7 @@ def verdict(result: BankReconciliation, diagnostics: Sequence[Diagnostic]) -> st
     if result.missing_in_statement:
         problems.append(f"{_plural(len(result.missing_in_statement), 'ledger posting')} missing from the statement")
     if result.balance is not None and not result.balance.agrees:
-        problems.append(f"closing balance differs by {amount_text(result.balance.difference)} {result.currency}")
+        problems.append(f"closing balance differs by {amount_text(result.balance.difference, result.currency, precisions)} {result.currency}")
     if problems:
         return "Not reconciled: " + "; ".join(problems) + "."
     balance = ", closing balance agrees" if result.balance is not None else " (the statement has no balances)"
@@ -67,8 +73,12 @@ def verdict(result: BankReconciliation, diagnostics: Sequence[Diagnostic]) -> st
 
 
 @for_terminal
-def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics: Sequence[Diagnostic]) -> str:
+def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics: Sequence[Diagnostic], precisions: Precisions | None = None) -> str:
     """The reconciliation; ``diagnostics`` are the statement's, which the verdict weighs (they are printed apart)."""
+
+    def shown(number: Decimal) -> str:
+        return amount_text(number, result.currency, precisions)
+
     out = [
         f"Bank reconciliation of {result.account} ({result.currency})",
         f"Statement {visible(statement)}",
@@ -80,9 +90,9 @@ def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics:
             f"{_plural(result.lines, 'line')} from {result.start} to {result.end}, "
             f"dates matched within {result.window_days} day(s)"
         )
-    amounts = [amount_text(m.line.amount) for m in result.matched]
-    amounts += [amount_text(line.amount) for line in result.missing_in_ledger]
-    amounts += [amount_text(p.number) for p in result.missing_in_statement]
+    amounts = [shown(m.line.amount) for m in result.matched]
+    amounts += [shown(line.amount) for line in result.missing_in_ledger]
+    amounts += [shown(p.number) for p in result.missing_in_statement]
     aw = max([len("Amount"), *map(len, amounts)])
 
     out += ["", f"Matched: {len(result.matched)}"]
@@ -93,7 +103,7 @@ def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics:
             label = m.line.reference or m.line.description
             out.append(
                 f"  {m.line.row:>5}  {m.line.date}  {m.posting.date}  {_days(m.days):>4}  "
-                f"{amount_text(m.line.amount):>{aw}}  {_fit(label, rest)}".rstrip()
+                f"{shown(m.line.amount):>{aw}}  {_fit(label, rest)}".rstrip()
             )
 
     out += ["", f"Missing from the ledger: {len(result.missing_in_ledger)}"]
@@ -102,7 +112,7 @@ def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics:
         out.append(f"  {'Row':>5}  {'Date':<10}  {'Amount':>{aw}}  Reference / description")
         for line in result.missing_in_ledger:
             label = " ".join(x for x in (line.reference, line.description) if x)
-            out.append(f"  {line.row:>5}  {line.date}  {amount_text(line.amount):>{aw}}  {_fit(label, rest)}".rstrip())
+            out.append(f"  {line.row:>5}  {line.date}  {shown(line.amount):>{aw}}  {_fit(label, rest)}".rstrip())
 
     out += ["", f"Missing from the statement: {len(result.missing_in_statement)}"]
     if result.missing_in_statement:
@@ -110,11 +120,11 @@ def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics:
         out.append(f"  {'Date':<10}  {'Amount':>{aw}}  Where / narration")
         for p in result.missing_in_statement:
             label = f"{_where(p, root)} {p.payee} {p.narration}"
-            out.append(f"  {p.date}  {amount_text(p.number):>{aw}}  {_fit(label, rest)}".rstrip())
+            out.append(f"  {p.date}  {shown(p.number):>{aw}}  {_fit(label, rest)}".rstrip())
 
     if result.balance is not None:
         b = result.balance
-        figures = [amount_text(x) for x in (b.statement, b.ledger, b.difference)]
+        figures = [shown(x) for x in (b.statement, b.ledger, b.difference)]
         fw = max(map(len, figures))
         out += [
             "",
@@ -123,26 +133,25 @@ def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics:
             f"  Ledger      {figures[1]:>{fw}} {b.currency}",
             f"  Difference  {figures[2]:>{fw}} {b.currency}  {'agrees' if b.agrees else 'DIFFERS'}",
         ]
-    out += ["", textwrap.fill(verdict(result, diagnostics), WIDTH)]
+    out += ["", textwrap.fill(verdict(result, diagnostics, precisions), WIDTH)]
     return "\n".join(out) + "\n"
 
 
-def _line_dict(line: StatementLine) -> dict[str, Any]:
+def _line_dict(line: StatementLine, currency: str) -> dict[str, Any]:
     return {
         "row": line.row,
         "date": line.date.isoformat(),
-        "amount": str(line.amount),
+        "amount": Money(line.amount, currency),
         "description": line.description,
         "reference": line.reference,
-        "balance": None if line.balance is None else str(line.balance),
+        "balance": None if line.balance is None else Money(line.balance, currency),
     }
 
 
 def _posting_dict(posting: AccountPosting, root: Path) -> dict[str, Any]:
     return {
         "date": posting.date.isoformat(),
-        "amount": str(posting.number),
-        "currency": posting.currency,
+        "amount": Money(posting.number, posting.currency),
         "flag": posting.flag,
         "payee": posting.payee,
         "narration": posting.narration,
@@ -152,8 +161,9 @@ def _posting_dict(posting: AccountPosting, root: Path) -> dict[str, Any]:
     }
 
 
-def to_json(result: BankReconciliation, statement: str, root: Path, diagnostics: Sequence[Diagnostic] = ()) -> str:
+def to_json(result: BankReconciliation, statement: str, root: Path, diagnostics: Sequence[Diagnostic] = (), precisions: Precisions | None = None) -> str:
     b = result.balance
+    cur = result.currency
     doc = {
         "statement": statement,
         "account": result.account,
@@ -171,25 +181,24 @@ def to_json(result: BankReconciliation, statement: str, root: Path, diagnostics:
             "missing_in_statement": len(result.missing_in_statement),
         },
         "matched": [
-            {"days": m.days, "by_reference": m.by_reference, "statement": _line_dict(m.line), "ledger": _posting_dict(m.posting, root)}
+            {"days": m.days, "by_reference": m.by_reference, "statement": _line_dict(m.line, cur), "ledger": _posting_dict(m.posting, root)}
             for m in result.matched
         ],
-        "missing_in_ledger": [_line_dict(line) for line in result.missing_in_ledger],
+        "missing_in_ledger": [_line_dict(line, cur) for line in result.missing_in_ledger],
         "missing_in_statement": [_posting_dict(p, root) for p in result.missing_in_statement],
         "closing_balance": None
         if b is None
         else {
             "date": b.date.isoformat(),
             "row": b.row,
-            "currency": b.currency,
-            "statement": str(b.statement),
-            "ledger": str(b.ledger),
-            "difference": str(b.difference),
+            "statement": Money(b.statement, b.currency),
+            "ledger": Money(b.ledger, b.currency),
+            "difference": Money(b.difference, b.currency),
             "agrees": b.agrees,
         },
         "diagnostics": [d.to_dict() for d in diagnostics],
     }
-    return json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
+    return table.to_json(doc, precisions)
 
 
 CSV_COLUMNS = (
@@ -209,22 +218,25 @@ CSV_COLUMNS = (
 )
 
 
-def to_csv(result: BankReconciliation, root: Path) -> str:
+def to_csv(result: BankReconciliation, root: Path, precisions: Precisions | None = None) -> str:
     """One row per matched pair, missing line, missing posting, and the closing balance."""
     cur = result.currency
     rows: list[list[Any]] = []
+
+    def figure(number: Decimal) -> Decimal:
+        return number.quantize(Decimal(1).scaleb(-_places(number, cur, precisions)))  # never rounded, as in the text
 
     def where(p: AccountPosting) -> list[Any]:
         return [display_path(p.file, root) or "", p.line or "", " ".join(x for x in (p.payee, p.narration) if x)]
 
     for m in result.matched:
         line = m.line
-        rows.append(["matched", line.row, line.date, line.amount, m.posting.date, m.posting.number, m.days, cur, line.reference, line.description, *where(m.posting)])
+        rows.append(["matched", line.row, line.date, figure(line.amount), m.posting.date, figure(m.posting.number), m.days, cur, line.reference, line.description, *where(m.posting)])
     for line in result.missing_in_ledger:
-        rows.append(["missing-in-ledger", line.row, line.date, line.amount, "", "", "", cur, line.reference, line.description, "", "", ""])
+        rows.append(["missing-in-ledger", line.row, line.date, figure(line.amount), "", "", "", cur, line.reference, line.description, "", "", ""])
     for p in result.missing_in_statement:
-        rows.append(["missing-in-statement", "", "", "", p.date, p.number, "", cur, "", "", *where(p)])
+        rows.append(["missing-in-statement", "", "", "", p.date, figure(p.number), "", cur, "", "", *where(p)])
     if result.balance is not None:
         b = result.balance
-        rows.append(["closing-balance", b.row, b.date, b.statement, b.date, b.ledger, "", cur, "", "", "", "", ""])
+        rows.append(["closing-balance", b.row, b.date, figure(b.statement), b.date, figure(b.ledger), "", cur, "", "", "", "", ""])
     return table.to_csv(CSV_COLUMNS, rows)

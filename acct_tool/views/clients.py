@@ -1,4 +1,5 @@
-"""Views of clients: the list, one client in full, the portfolio per manager."""
+"""Views of clients: the list, one client in full, the portfolio per manager (the pieces they
+share are in :mod:`acct_tool.views.client_parts`)."""
 
 from __future__ import annotations
 
@@ -7,61 +8,19 @@ import textwrap
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from acct_tool.health import HealthScore
-from acct_tool.money import Money, format_money
+from acct_tool.money import Money, Precisions, format_money
 from acct_tool.portfolio import ClientDetail, ClientSummary, Portfolio, Rollup
 from acct_tool.receivables import Document
 from acct_tool.relationship import plural
 from acct_tool.revenue import Revenue
-from acct_tool.text_safety import Figures, for_terminal, visible
+from acct_tool.text_safety import for_terminal, visible
+from acct_tool.views.client_parts import health_json as health_json
+from acct_tool.views.client_parts import health_lines as health_lines
+from acct_tool.views.client_parts import money_csv as money_csv
+from acct_tool.views.client_parts import money_json as money_json
+from acct_tool.views.client_parts import money_text as money_text
 from acct_tool.views.followups import when
-from acct_tool.views.table import render, to_csv, to_json
-
-# --- shared -------------------------------------------------------------------
-
-
-def money_text(amounts: Iterable[Money], empty: str = "-") -> str:
-    """``37,000.00 USD; 7,800.00 EUR`` (never summed), or ``empty``."""
-    parts = [format_money(m) for m in amounts]
-    return ", ".join(parts) if parts else empty
-
-
-def money_json(amounts: Iterable[Money]) -> dict[str, Decimal]:
-    return {m.currency: m.number for m in amounts}
-
-
-def money_csv(amounts: Iterable[Money]) -> Figures:
-    """``-300.00 USD; 12.50 EUR``: figures, so the CSV writer keeps a leading minus."""
-    return Figures("; ".join(f"{m.number} {m.currency}" for m in amounts))
-
-
-def health_json(h: HealthScore | None) -> dict[str, Any] | None:
-    if h is None:
-        return None
-    return {
-        "score": h.score,
-        "band": h.band,
-        "score_band": h.score_band,
-        "red_flags": [{"code": f.code, "reason": f.reason} for f in h.red_flags],
-        "components": [
-            {"name": c.name, "label": c.label, "weight": c.weight, "points": c.points, "applies": c.applies, "reason": c.reason}
-            for c in h.components
-        ],
-    }
-
-
-def health_lines(h: HealthScore, indent: str = "  ") -> list[str]:
-    """The score, then every red flag and component with its points and reason."""
-    flagged = " (red flags override the score)" if h.red_flags and h.score_band != "red" else ""
-    out = [f"Health {h.score}/100, {h.band.upper()}{flagged}"]
-    for flag in h.red_flags:
-        out.append(f"{indent}red flag  {flag.reason}")
-    width = max(len(c.label) for c in h.components)
-    for c in (*h.reasons, *(c for c in h.components if not c.applies)):
-        points = f"{c.points:>3}/{c.weight:<3}" if c.applies else "  n/a  "
-        out.append(f"{indent}{c.label:<{width}}  {points}  {c.reason}")
-    return out
-
+from acct_tool.views.table import csv_amount, render, to_csv, to_json
 
 # --- clients list -------------------------------------------------------------
 
@@ -77,7 +36,7 @@ def _short(text: str, width: int = 26) -> str:
 
 
 @for_terminal
-def list_table(rows: Sequence[ClientSummary], as_of: str) -> str:
+def list_table(rows: Sequence[ClientSummary], as_of: str, precisions: Precisions | None = None) -> str:
     head = f"Clients as of {as_of}\n\n"
     if not rows:
         return head + "no parties match\n"
@@ -91,8 +50,8 @@ def list_table(rows: Sequence[ClientSummary], as_of: str) -> str:
                 r.tier if r.kind != "vendor" else "vendor",
                 r.manager or "",
                 r.status,
-                money_text(r.open),
-                money_text(r.overdue),
+                money_text(r.open, precisions=precisions),
+                money_text(r.overdue, precisions=precisions),
                 contact,
                 r.next_step.due if r.next_step else "",
                 r.health.score if r.health else "",
@@ -103,7 +62,7 @@ def list_table(rows: Sequence[ClientSummary], as_of: str) -> str:
     return head + render(LIST_HEADERS, body, right=[5, 6, 9]) + note
 
 
-def list_csv(rows: Sequence[ClientSummary]) -> str:
+def list_csv(rows: Sequence[ClientSummary], precisions: Precisions | None = None) -> str:
     body = [
         [
             r.id,
@@ -112,8 +71,8 @@ def list_csv(rows: Sequence[ClientSummary]) -> str:
             r.tier,
             r.manager,
             r.status,
-            money_csv(r.open),
-            money_csv(r.overdue),
+            money_csv(r.open, precisions),
+            money_csv(r.overdue, precisions),
             r.last_contact,
             r.days_since_contact,
             r.next_step.due if r.next_step else None,
@@ -144,8 +103,8 @@ def summary_json(r: ClientSummary) -> dict[str, Any]:
     }
 
 
-def list_json(rows: Sequence[ClientSummary], as_of: str) -> str:
-    return to_json({"as_of": as_of, "clients": [summary_json(r) for r in rows]})
+def list_json(rows: Sequence[ClientSummary], as_of: str, precisions: Precisions | None = None) -> str:
+    return to_json({"as_of": as_of, "clients": [summary_json(r) for r in rows]}, precisions)
 
 
 # --- clients show -------------------------------------------------------------
@@ -157,17 +116,17 @@ def _wrap(text: str, indent: str, more: str = "  ") -> list[str]:
     return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + more) or [indent]
 
 
-def _revenue_line(label: str, rev: Revenue, target: Money | None) -> str:
-    text = f"  {label}: {money_text(rev.totals, '0.00')}"
+def _revenue_line(label: str, rev: Revenue, target: Money | None, precisions: Precisions | None = None) -> str:
+    text = f"  {label}: {money_text(rev.totals, '0.00', precisions)}"
     if target is not None:
         got = rev.total(target.currency)
         share = f", {(got * 100 / target.number).quantize(Decimal(1))}%" if target.number else ""
-        text += f" (target {format_money(target)}{share})"
+        text += f" (target {format_money(target, precisions)}{share})"
     return text
 
 
 @for_terminal
-def show_text(d: ClientDetail) -> str:
+def show_text(d: ClientDetail, precisions: Precisions | None = None) -> str:
     p, s, as_of = d.party, d.summary, d.as_of
     out = [f"{visible(p.name)} ({p.id})"]
     facts = [p.kind, p.tier if p.is_client else None, p.status, f"manager {p.manager}" if p.manager else "no manager", f"since {p.since}" if p.since else None]
@@ -179,11 +138,11 @@ def show_text(d: ClientDetail) -> str:
     if p.terms.payment_days is not None:
         terms.append(f"pays in {p.terms.payment_days} days")
     if p.terms.credit_limit:
-        terms.append(f"credit limit {format_money(p.terms.credit_limit)}")
+        terms.append(f"credit limit {format_money(p.terms.credit_limit, precisions)}")
     c = p.contract
     if c.start or c.end or c.value:
         span = f"{c.start or '?'} to {c.end or 'open-ended'}"
-        terms.append(f"contract {span}" + (f", {format_money(c.value)}" if c.value else ""))
+        terms.append(f"contract {span}" + (f", {format_money(c.value, precisions)}" if c.value else ""))
     if terms:
         out.append("Terms: " + "; ".join(terms))
     out.append(f"As of {as_of}")
@@ -236,7 +195,7 @@ def show_text(d: ClientDetail) -> str:
 
     out += ["", "Opportunities"]
     for o in d.opportunities:
-        value = format_money(o.value) if o.value else "no value"
+        value = format_money(o.value, precisions) if o.value else "no value"
         chance = f", {o.probability}%" if o.probability is not None else ""
         close = f", close {o.close}" if o.close else ""
         out.append(f"  {visible(o.name)}: {o.type}, {o.stage}, {value}{chance}{close}")
@@ -257,16 +216,16 @@ def show_text(d: ClientDetail) -> str:
     out += ["", "Money"]
     year = as_of.year
     if p.is_client:
-        out.append(_revenue_line(f"Revenue {year} to {as_of}", d.revenue_this_year, p.revenue_targets.get(year)))
-        out.append(_revenue_line(f"Revenue {year - 1}", d.revenue_last_year, p.revenue_targets.get(year - 1)))
-        out.append(f"  Open: {money_text(s.open, 'nothing')}; overdue: {money_text(s.overdue, 'nothing')}")
-        out += _documents(d.open_documents, as_of)
+        out.append(_revenue_line(f"Revenue {year} to {as_of}", d.revenue_this_year, p.revenue_targets.get(year), precisions))
+        out.append(_revenue_line(f"Revenue {year - 1}", d.revenue_last_year, p.revenue_targets.get(year - 1), precisions))
+        out.append(f"  Open: {money_text(s.open, 'nothing', precisions)}; overdue: {money_text(s.overdue, 'nothing', precisions)}")
+        out += _documents(d.open_documents, as_of, precisions)
     if p.is_vendor:
         bills: dict[str, Decimal] = {}
         for bill in d.open_bills:
             bills[bill.currency] = bills.get(bill.currency, Decimal(0)) + bill.open
-        out.append(f"  Open bills: {money_text((Money(v, c) for c, v in sorted(bills.items())), 'nothing')}")
-        out += _documents(d.open_bills, as_of)
+        out.append(f"  Open bills: {money_text((Money(v, c) for c, v in sorted(bills.items())), 'nothing', precisions)}")
+        out += _documents(d.open_bills, as_of, precisions)
     pay = d.paying
     if pay is not None and pay.average_days_to_pay is not None:
         trend = f"; trend {pay.trend}" if pay.trend else ""
@@ -281,12 +240,12 @@ def show_text(d: ClientDetail) -> str:
     return "\n".join(out) + "\n"
 
 
-def _documents(documents: Iterable[Document], as_of: datetime.date) -> list[str]:
+def _documents(documents: Iterable[Document], as_of: datetime.date, precisions: Precisions | None = None) -> list[str]:
     out = []
     for doc in documents:
         days = doc.days_past_due(as_of)
         state = f"{plural(days, 'day')} past due" if days > 0 else "due today" if days == 0 else f"due {doc.due}"
-        out.append(f"    {doc.ref:<14} {format_money(Money(doc.open, doc.currency)):>16}  {state}")
+        out.append(f"    {doc.ref:<14} {format_money(Money(doc.open, doc.currency), precisions):>16}  {state}")
     return out
 
 
@@ -295,7 +254,7 @@ def when_step(due: datetime.date, as_of: datetime.date) -> str:
     return f"{plural(days, 'day')} overdue" if days > 0 else "due today" if days == 0 else f"in {plural(-days, 'day')}"
 
 
-def show_json(d: ClientDetail) -> str:
+def show_json(d: ClientDetail, precisions: Precisions | None = None) -> str:
     p = d.party
     return to_json(
         {
@@ -312,7 +271,7 @@ def show_json(d: ClientDetail) -> str:
             "next_steps": [{"action": s.action, "due": s.due, "owner": s.owner, "days_overdue": s.days_overdue(d.as_of)} for s in d.next_steps],
             "open_risks": [{"opened": r.opened, "severity": r.severity, "summary": r.summary, "plan": r.plan, "owner": r.owner} for r in d.risks],
             "opportunities": [
-                {"name": o.name, "type": o.type, "stage": o.stage, "value": money_json([o.value]) if o.value else None, "close": o.close, "probability": o.probability}
+                {"name": o.name, "type": o.type, "stage": o.stage, "value": o.value, "close": o.close, "probability": o.probability}
                 for o in d.opportunities
             ],
             "renewal": None
@@ -321,11 +280,12 @@ def show_json(d: ClientDetail) -> str:
             "revenue": {
                 "this_year": money_json(d.revenue_this_year.totals),
                 "last_year": money_json(d.revenue_last_year.totals),
-                "months": [{"month": m.month, "currency": m.currency, "amount": m.amount} for m in d.revenue_this_year.months],
+                "months": [{"month": m.month, "amount": Money(m.amount, m.currency)} for m in d.revenue_this_year.months],
             },
             "days_to_pay": d.paying.average_days_to_pay if d.paying else None,
             "followups": [{"kind": f.kind, "status": f.status, "due": f.due, "days_overdue": f.days_overdue, "message": f.message} for f in d.followups],
-        }
+        },
+        precisions,
     )
 
 
@@ -338,19 +298,19 @@ def _num(value: Decimal | int | None) -> str:
     return "" if value is None else str(value)
 
 
-def _rollup_lines(r: Rollup, indent: str = "  ") -> str:
+def _rollup_lines(r: Rollup, indent: str = "  ", precisions: Precisions | None = None) -> str:
     bands = ", ".join(f"{n} {band}" for band, n in r.bands.items() if n)
     risk = ", ".join(r.at_risk) or "none"
     return (
-        f"{indent}{plural(r.accounts, 'account')}; revenue {money_text(r.revenue, '0.00')}\n"
-        f"{indent}open {money_text(r.open, 'nothing')}; overdue {money_text(r.overdue, 'nothing')}; "
+        f"{indent}{plural(r.accounts, 'account')}; revenue {money_text(r.revenue, '0.00', precisions)}\n"
+        f"{indent}open {money_text(r.open, 'nothing', precisions)}; overdue {money_text(r.overdue, 'nothing', precisions)}; "
         f"days to pay {_num(r.average_days_to_pay) or 'n/a'}\n"
         f"{indent}average NPS {_num(r.average_nps) or 'n/a'}; average health {_num(r.average_health) or 'n/a'} ({bands or 'no scores'}); at risk: {risk}\n"
     )
 
 
 @for_terminal
-def portfolio_table(result: Portfolio) -> str:
+def portfolio_table(result: Portfolio, precisions: Precisions | None = None) -> str:
     out = [f"Portfolio {result.start} to {result.end} (open, overdue and health at {result.end})\n"]
     if not result.managers:
         return out[0] + "no accounts\n"
@@ -359,11 +319,12 @@ def portfolio_table(result: Portfolio) -> str:
         for c in r.clients:
             s = c.summary
             health = f"{s.health.score} {s.health.band}" if s.health else ""
-            rows.append([s.id, s.tier, money_text(c.revenue.totals), money_text(s.open), money_text(s.overdue), _num(c.days_to_pay), _num(c.nps), health])
+            money = [money_text(m, precisions=precisions) for m in (c.revenue.totals, s.open, s.overdue)]
+            rows.append([s.id, s.tier, *money, _num(c.days_to_pay), _num(c.nps), health])
         out.append(f"\n{r.name}\n")
         out.append(render(PORTFOLIO_HEADERS, rows, right=[2, 3, 4, 5, 6]))
-        out.append(_rollup_lines(r))
-    out.append("\nTotal\n" + _rollup_lines(result.totals))
+        out.append(_rollup_lines(r, precisions=precisions))
+    out.append("\nTotal\n" + _rollup_lines(result.totals, precisions=precisions))
     return "".join(out)
 
 
@@ -383,7 +344,7 @@ def _rollup_json(r: Rollup) -> dict[str, Any]:
     }
 
 
-def portfolio_json(result: Portfolio) -> str:
+def portfolio_json(result: Portfolio, precisions: Precisions | None = None) -> str:
     managers = []
     for r in result.managers:
         item = _rollup_json(r)
@@ -394,7 +355,7 @@ def portfolio_json(result: Portfolio) -> str:
                 "tier": c.summary.tier,
                 "status": c.summary.status,
                 "revenue": money_json(c.revenue.totals),
-                "revenue_by_month": [{"month": m.month, "currency": m.currency, "amount": m.amount} for m in c.revenue.months],
+                "revenue_by_month": [{"month": m.month, "amount": Money(m.amount, m.currency)} for m in c.revenue.months],
                 "open": money_json(c.summary.open),
                 "overdue": money_json(c.summary.overdue),
                 "days_to_pay": c.days_to_pay,
@@ -405,13 +366,13 @@ def portfolio_json(result: Portfolio) -> str:
             for c in r.clients
         ]
         managers.append(item)
-    return to_json({"start": result.start, "end": result.end, "managers": managers, "totals": _rollup_json(result.totals)})
+    return to_json({"start": result.start, "end": result.end, "managers": managers, "totals": _rollup_json(result.totals)}, precisions)
 
 
 PORTFOLIO_CSV = ["manager", "client", "tier", "status", "currency", "revenue", "open", "overdue", "days_to_pay", "nps", "csat", "health_score", "health_band"]
 
 
-def portfolio_csv(result: Portfolio) -> str:
+def portfolio_csv(result: Portfolio, precisions: Precisions | None = None) -> str:
     """One row per client and currency (a client with no money gets one row with an empty currency)."""
     rows = []
     for r in result.managers:
@@ -421,7 +382,7 @@ def portfolio_csv(result: Portfolio) -> str:
             for cur in currencies:
 
                 def pick(amounts: Iterable[Money], cur: str = cur) -> Decimal | None:
-                    return next((m.number for m in amounts if m.currency == cur), Decimal(0) if cur else None)
+                    return csv_amount(next((m.number for m in amounts if m.currency == cur), Decimal(0) if cur else None), cur, precisions)
 
                 rows.append(
                     [r.name, s.id, s.tier, s.status, cur, pick(c.revenue.totals), pick(s.open), pick(s.overdue), c.days_to_pay, c.nps, c.csat,

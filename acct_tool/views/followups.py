@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from acct_tool.followups import Followup, Followups
+from acct_tool.money import Precisions
 from acct_tool.text_safety import for_terminal
-from acct_tool.views.table import render, to_csv, to_json
+from acct_tool.views.table import csv_amount, render, to_csv, to_json
 
 HEADERS = ["when", "kind", "party", "owner", "action"]
 CSV_HEADERS = ["status", "due", "days_overdue", "kind", "party", "owner", "message", "contact", "document", "amount", "currency", "level", "file", "line"]
@@ -37,7 +38,7 @@ def table(result: Followups) -> str:
     return head + "\n" + render(HEADERS, rows) + f"\n{len(result.items)} follow-ups: {summary}\n"
 
 
-def _row(f: Followup) -> list[Any]:
+def _row(f: Followup, precisions: Precisions | None = None) -> list[Any]:
     return [
         f.status,
         f.due,
@@ -48,7 +49,7 @@ def _row(f: Followup) -> list[Any]:
         f.message,
         f.contact,
         f.document,
-        f.amount.number if f.amount else None,
+        csv_amount(f.amount.number, f.amount.currency, precisions) if f.amount else None,
         f.amount.currency if f.amount else None,
         f.level,
         f.where.file if f.where else None,
@@ -56,8 +57,8 @@ def _row(f: Followup) -> list[Any]:
     ]
 
 
-def csv(result: Followups) -> str:
-    return to_csv(CSV_HEADERS, [_row(f) for f in result.items])
+def csv(result: Followups, precisions: Precisions | None = None) -> str:
+    return to_csv(CSV_HEADERS, [_row(f, precisions) for f in result.items])
 
 
 def as_dict(f: Followup) -> dict[str, Any]:
@@ -73,12 +74,12 @@ def as_dict(f: Followup) -> dict[str, Any]:
         "message": f.message,
         "contact": f.contact,
         "document": f.document,
-        "amount": {"number": f.amount.number, "currency": f.amount.currency} if f.amount else None,
+        "amount": f.amount,
         "level": f.level,
         "file": f.where.file if f.where else None,
         "line": f.where.line if f.where else None,
     }
 
 
-def json(result: Followups) -> str:
-    return to_json({"as_of": result.as_of, "within": result.within, "overdue": len(result.overdue), "items": [as_dict(f) for f in result.items]})
+def json(result: Followups, precisions: Precisions | None = None) -> str:
+    return to_json({"as_of": result.as_of, "within": result.within, "overdue": len(result.overdue), "items": [as_dict(f) for f in result.items]}, precisions)
