@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
-from acct_tool.money import format_number
+from acct_tool.money import Precisions, format_amount
 
 if TYPE_CHECKING:
     from acct_tool.parties import Party
@@ -83,7 +83,7 @@ class CreditState:
         return self.amount - self.applied
 
 
-def number_documents(docs: list[DocumentState], key: str, operating: str, problems: list[Diagnostic]) -> tuple[list[DocumentState], dict[str, DocumentState]]:
+def number_documents(docs: list[DocumentState], key: str, operating: str, problems: list[Diagnostic], precisions: Precisions | None = None) -> tuple[list[DocumentState], dict[str, DocumentState]]:
     """Merge an invoice written as several postings; index documents by number, and
     report documents with no number, a number used twice, or a foreign currency."""
     by_number: dict[str, DocumentState] = {}
@@ -101,7 +101,7 @@ def number_documents(docs: list[DocumentState], key: str, operating: str, proble
     currencies_of: dict[str, tuple[str, ...]] = {}
     for doc in docs:
         if doc.number is None:
-            problems.append(diag("unnumbered-document", f"{key} of {format_number(doc.amount)} {doc.currency} to {doc.account} has no number", doc.where, hint=f"add a link like ^INV-2026-001 or `{key}:` metadata"))
+            problems.append(diag("unnumbered-document", f"{key} of {format_amount(doc.amount, doc.currency, precisions)} to {doc.account} has no number", doc.where, hint=f"add a link like ^INV-2026-001 or `{key}:` metadata"))
             continue
         if doc.number in by_number:
             first = by_number[doc.number]
@@ -116,7 +116,7 @@ def number_documents(docs: list[DocumentState], key: str, operating: str, proble
     return docs, by_number
 
 
-def apply_linked(credits: list[CreditState], by_number: dict[str, DocumentState], all_numbers: dict[str, Date], key: str, problems: list[Diagnostic]) -> list[CreditState]:
+def apply_linked(credits: list[CreditState], by_number: dict[str, DocumentState], all_numbers: dict[str, Date], key: str, problems: list[Diagnostic], precisions: Precisions | None = None) -> list[CreditState]:
     """Apply credits to the documents they name (metadata, then links), in ledger
     order; return the credits left for FIFO."""
     fifo: list[CreditState] = []
@@ -154,11 +154,11 @@ def apply_linked(credits: list[CreditState], by_number: dict[str, DocumentState]
             overpaid = [d for d in targets if d.currency == credit.currency]
             if overpaid:
                 names = ", ".join(d.ref for d in overpaid)
-                problems.append(diag("overpaid-document", f"{names} overpaid by {format_number(credit.left)} {credit.currency}; the surplus is an unapplied credit", credit.where))
+                problems.append(diag("overpaid-document", f"{names} overpaid by {format_amount(credit.left, credit.currency, precisions)}; the surplus is an unapplied credit", credit.where))
     return fifo
 
 
-def replay(docs: list[DocumentState], credits: list[CreditState], fifo: list[CreditState], refunds: list[CreditState], problems: list[Diagnostic]) -> None:
+def replay(docs: list[DocumentState], credits: list[CreditState], fifo: list[CreditState], refunds: list[CreditState], problems: list[Diagnostic], precisions: Precisions | None = None) -> None:
     """Unlinked credits and refunds, in date order.
 
     A document becomes payable on its date; an unlinked credit pays the open
@@ -231,7 +231,7 @@ def replay(docs: list[DocumentState], credits: list[CreditState], fifo: list[Cre
                     back.applied += take
             if back.left > ZERO:
                 docs.append(DocumentState(None, back.party, back.account, back.date, back.date, back.currency, back.left, back.narration, back.file, back.line, -1))
-                problems.append(diag("unnumbered-document", f"refund of {format_number(back.left)} {back.currency} exceeds the unapplied credits of {back.party.id}", back.where))
+                problems.append(diag("unnumbered-document", f"refund of {format_amount(back.left, back.currency, precisions)} exceeds the unapplied credits of {back.party.id}", back.where))
 
 
 def party_currencies(party: Party, operating: str) -> tuple[str, ...]:

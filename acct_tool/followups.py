@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from acct_tool.diagnostics import Location
-from acct_tool.money import Money, format_money
+from acct_tool.money import Money, Precisions, format_money
 from acct_tool.parties import Party
 from acct_tool.periods import shift
 from acct_tool.receivables import Document, OpenItems, Side, open_items
@@ -190,7 +190,7 @@ def party_followups(party: Party, as_of: Date, books: Books, documents: Sequence
             known = f"none of its {plural(len(party.contacts), 'contact')} is marked decision_maker" if party.contacts else "it has no contacts"
             add("decision-maker", None, f"Find a decision maker at this {party.tier} account: {known}", where=party.where("contacts", key=True))
     if party.is_client:
-        out += _collections(party, as_of, settings.collection_levels, documents)
+        out += _collections(party, as_of, settings.collection_levels, documents, books.precisions)
     return out
 
 
@@ -203,7 +203,7 @@ def level_name(level: int, levels: int) -> str:
     return "second reminder" if level == 2 else f"reminder {level}"
 
 
-def _collections(party: Party, as_of: Date, levels: Iterable[int], documents: Sequence[Document]) -> list[Followup]:
+def _collections(party: Party, as_of: Date, levels: Iterable[int], documents: Sequence[Document], precisions: Precisions | None = None) -> list[Followup]:
     """One follow-up per open invoice at its highest collection level reached, or its next one."""
     steps = sorted(levels)
     contact = billing_contact(party)
@@ -228,7 +228,7 @@ def _collections(party: Party, as_of: Date, levels: Iterable[int], documents: Se
                 party.manager,
                 due,
                 (as_of - due).days,
-                f"Chase {doc.ref} ({level_name(level, len(steps))}): {format_money(money)} open, {late}{chase}",
+                f"Chase {doc.ref} ({level_name(level, len(steps))}): {format_money(money, precisions)} open, {late}{chase}",
                 contact=who,
                 document=doc.ref,
                 amount=money,

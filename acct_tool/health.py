@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from acct_tool.money import Money, format_money
+from acct_tool.money import Money, Precisions, format_money, places_of, rounded
 from acct_tool.parties import Party
 from acct_tool.payments import Behaviour, behaviour
 from acct_tool.periods import shift
@@ -138,7 +138,7 @@ def score_all(books: Books, as_of: Date | None = None, *, items: OpenItems | Non
     for d in items.documents:
         by_party[d.party].append(d)
     return {
-        party.id: score(party, as_of, books.settings, by_party.get(party.id, []), paying.get(party.id), attribution.of(party.id))
+        party.id: score(party, as_of, books.settings, by_party.get(party.id, []), paying.get(party.id), attribution.of(party.id), books.precisions)
         for party in books.parties.values()
         if party.is_client
     }
@@ -151,18 +151,21 @@ def score(
     documents: Sequence[Document],
     paying: Behaviour | None,
     revenue: Sequence[RevenuePosting],
+    precisions: Precisions | None = None,
 ) -> HealthScore:
-    """The health of one client from its profile, its documents (open and paid) and its revenue postings."""
+    """The health of one client from its profile, its documents (open and paid) and its revenue postings.
+
+    ``precisions`` (currency -> decimal places, the ledger's) writes the amounts in the reasons."""
     health = settings.health
     terms = party.terms.payment_days if party.terms.payment_days is not None else settings.payment_days
     built = [
-        payment_component(documents, paying, as_of, terms),
+        payment_component(documents, paying, as_of, terms, precisions),
         freshness_component(party, as_of, settings.cadence),
         satisfaction_component(party, as_of),
         sentiment_component(party, as_of, health.recent_interactions),
         risks_component(party, as_of),
         renewal_component(party, as_of, health.renewal_windows),
-        revenue_component(party, as_of, revenue),
+        revenue_component(party, as_of, revenue, precisions),
     ]
     components = []
     for name, share, reason in built:
@@ -172,7 +175,7 @@ def score(
     possible = sum(c.weight for c in components if c.applies)
     earned = sum(c.points or 0 for c in components if c.applies)
     total = 100 if possible == 0 else int((Decimal(100) * earned / possible).quantize(ONE, ROUND_HALF_UP))
-    flags = red_flags(party, as_of, health, documents)
+    flags = red_flags(party, as_of, health, documents, precisions)
     by_score = band_of(total, health)
     return HealthScore(party.id, as_of, total, "red" if flags else by_score, by_score, tuple(components), tuple(flags))
 
@@ -180,7 +183,7 @@ def score(
 Share = tuple[str, "Decimal | None", str]
 
 
-def payment_component(documents: Sequence[Document], paying: Behaviour | None, as_of: Date, terms: int) -> Share:
+def payment_component(documents: Sequence[Document], paying: Behaviour | None, as_of: Date, terms: int, precisions: Precisions | None = None) -> Share:
     """Overdue age against the terms, overdue amount against the usual billing, and the days-late trend."""
     if not documents:
         return ("payment", None, "No invoices yet")
@@ -199,7 +202,7 @@ def payment_component(documents: Sequence[Document], paying: Behaviour | None, a
         deduction += AGE_SHARE * min(ONE, Decimal(oldest) / Decimal(2 * max(terms, 1)))
         ratio = max(min(ONE, late[c] * 12 / (billed[c] * AMOUNT_MONTHS)) if billed[c] > ZERO else ONE for c in late)
         deduction += AMOUNT_SHARE * ratio
-        amounts = ", ".join(format_money(Money(late[c], c)) for c in sorted(late))
+        amounts = ", ".join(format_money(Money(late[c], c), precisions) for c in sorted(late))
         parts.append(f"{amounts} overdue in {plural(len(overdue), 'invoice')}, the oldest {plural(oldest, 'day')} past due on {terms}-day terms")
     else:
         parts.append("Nothing overdue")
@@ -302,7 +305,7 @@ def renewal_component(party: Party, as_of: Date, windows: Sequence[int]) -> Shar
     return ("renewal", share, f"Renewal {upcoming.date} ({when}, {inside}) with no renewal opportunity open")
 
 
-def revenue_component(party: Party, as_of: Date, postings: Sequence[RevenuePosting]) -> Share:
+def revenue_component(party: Party, as_of: Date, postings: Sequence[RevenuePosting], precisions: Precisions | None = None) -> Share:
     """Revenue this year against the year's target, pro rata to the as-of date."""
     target = party.revenue_targets.get(as_of.year)
     if target is None:
@@ -310,17 +313,17 @@ def revenue_component(party: Party, as_of: Date, postings: Sequence[RevenuePosti
     earned = year_to_date(postings, party.id, as_of).total(target.currency)
     year_days = (Date(as_of.year + 1, 1, 1) - Date(as_of.year, 1, 1)).days
     elapsed = (as_of - Date(as_of.year, 1, 1)).days + 1
-    expected = (target.number * elapsed / year_days).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    expected = rounded(target.number * elapsed / year_days, places_of(target.currency, precisions))
     share = ONE if expected <= ZERO else earned / expected
     return (
         "revenue",
         share,
-        f"{format_money(Money(earned, target.currency))} this year, {_pct(share)} of the pro-rata target of "
-        f"{format_money(Money(expected, target.currency))} ({format_money(target)} for {as_of.year})",
+        f"{format_money(Money(earned, target.currency), precisions)} this year, {_pct(share)} of the pro-rata target of "
+        f"{format_money(Money(expected, target.currency), precisions)} ({format_money(target, precisions)} for {as_of.year})",
     )
 
 
-def red_flags(party: Party, as_of: Date, health: HealthSettings, documents: Sequence[Document]) -> list[RedFlag]:
+def red_flags(party: Party, as_of: Date, health: HealthSettings, documents: Sequence[Document], precisions: Precisions | None = None) -> list[RedFlag]:
     """The red flags switched on in the settings that the client raises."""
     out = []
     if health.flag_overdue:
@@ -331,7 +334,7 @@ def red_flags(party: Party, as_of: Date, health: HealthSettings, documents: Sequ
             out.append(
                 RedFlag(
                     "overdue",
-                    f"{worst.ref} is {plural(worst.days_past_due(as_of), 'day')} past due{more}: {format_money(Money(worst.open, worst.currency))} open, more than {health.overdue_days} days",
+                    f"{worst.ref} is {plural(worst.days_past_due(as_of), 'day')} past due{more}: {format_money(Money(worst.open, worst.currency), precisions)} open, more than {health.overdue_days} days",
                 )
             )
     if health.flag_risk_without_plan:

@@ -118,7 +118,7 @@ class Context:
     def health(self, party: Party) -> HealthScore | None:
         if not party.is_client:
             return None
-        return score(party, self.as_of, self.books.settings, self.documents(party.id), self.paying.get(party.id), self.attribution.of(party.id))
+        return score(party, self.as_of, self.books.settings, self.documents(party.id), self.paying.get(party.id), self.attribution.of(party.id), self.books.precisions)
 
     def summary(self, party: Party) -> ClientSummary:
         overdue: dict[str, Decimal] = defaultdict(lambda: ZERO)

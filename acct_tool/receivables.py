@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple
 from acct_tool.allocation import Application, CreditState, DocumentState, apply_linked, number_documents, replay
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.party_postings import PartyPosting
-from acct_tool.money import format_number
+from acct_tool.money import format_amount
 from acct_tool.periods import DATE_RANGE, in_range, shift
 
 if TYPE_CHECKING:
@@ -220,9 +220,10 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
             kind = "credit note" if credit_note or not cash_leg else "payment"
             credits.append(CreditState(kind, party, account, date, currency, -number, refs, bool(posting_ref), narration, file, line))
 
-    docs, by_number = number_documents(docs, key, books.settings.operating_currency or "USD", problems)
-    fifo = apply_linked(credits, by_number, all_numbers, key, problems)
-    replay(docs, credits, fifo, refunds, problems)
+    precisions = books.precisions
+    docs, by_number = number_documents(docs, key, books.settings.operating_currency or "USD", problems, precisions)
+    fifo = apply_linked(credits, by_number, all_numbers, key, problems, precisions)
+    replay(docs, credits, fifo, refunds, problems, precisions)
 
     docs.sort(key=lambda d: (d.party.id, d.date, d.number or "", d.file, d.line or 0))
     documents = tuple(
@@ -242,7 +243,7 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
     for tie in ties:
         if not tie.ok:
             party = books.parties[tie.party]
-            problems.append(diag("tie-out", f"{tie.party} {tie.currency}: open {key}s {format_number(tie.open_documents)} minus unapplied credits {format_number(tie.unapplied_credits)} differ from the ledger balance {format_number(tie.ledger_balance)} by {format_number(tie.difference)}", party.where("accounts")))
+            problems.append(diag("tie-out", f"{tie.party} {tie.currency}: open {key}s {format_amount(tie.open_documents, tie.currency, precisions, unit=False)} minus unapplied credits {format_amount(tie.unapplied_credits, tie.currency, precisions, unit=False)} differ from the ledger balance {format_amount(tie.ledger_balance, tie.currency, precisions, unit=False)} by {format_amount(tie.difference, tie.currency, precisions, unit=False)}", party.where("accounts")))
     problems += _credit_limits(books, side, documents, credit_records)
     return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(books.parties), refund_records)
 
@@ -291,5 +292,5 @@ def _credit_limits(books: Books, side: Side, documents: Iterable[Document], cred
     for (party_id, currency), total in sorted(totals.items()):
         limit = books.parties[party_id].terms.credit_limit
         if limit and limit.currency == currency and total > limit.number:
-            out.append(diag("credit-limit", f"{party_id} owes {format_number(total)} {currency}, above its credit limit of {format_number(limit.number)} {currency}", books.parties[party_id].where("terms", "credit_limit")))
+            out.append(diag("credit-limit", f"{party_id} owes {format_amount(total, currency, books.precisions)}, above its credit limit of {format_amount(limit.number, currency, books.precisions)}", books.parties[party_id].where("terms", "credit_limit")))
     return out

@@ -19,7 +19,7 @@ from acct_tool import portfolio as engine
 from acct_tool import relationship as rel
 from acct_tool.aging import age
 from acct_tool.health import HealthScore
-from acct_tool.money import Money, average, format_money
+from acct_tool.money import Money, Precisions, average, format_money
 from acct_tool.payments import dso, paid_in
 from acct_tool.periods import Period, shift
 from acct_tool.receivables import ZERO, OpenItems, Side
@@ -285,11 +285,11 @@ def client_review(
         money=MoneyInfo(
             currencies=tuple(money),
             days_to_pay=figures.days_to_pay,
-            paid=figures.paid,
+            paid_documents=figures.paid,
             days_late=late,
             payment_trend=paying.trend if paying else None,
             open_documents=tuple(
-                OpenDocument(d.ref, d.date, d.due, d.currency, Money(d.amount, d.currency), Money(d.open, d.currency), d.days_past_due(as_of))
+                OpenDocument(d.ref, d.date, d.due, Money(d.amount, d.currency), Money(d.open, d.currency), d.days_past_due(as_of))
                 for d in sorted(docs, key=lambda d: (d.due, d.ref))
             ),
             aging_buckets=tuple(aging.labels),
@@ -314,19 +314,35 @@ def client_review(
         ),
         changes=(),
     )
-    return _with_changes(review, party, period, previous, summary.health, before_score, sat, health_label)
+    return _with_changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.books.precisions)
 
 
 def _with_changes(
-    review: ClientReview, party: Party, period: Period, previous: Period, score: HealthScore | None, before: HealthScore | None, sat: rel.SatisfactionTrend, health_label: str
+    review: ClientReview,
+    party: Party,
+    period: Period,
+    previous: Period,
+    score: HealthScore | None,
+    before: HealthScore | None,
+    sat: rel.SatisfactionTrend,
+    health_label: str,
+    precisions: Precisions | None,
 ) -> ClientReview:
     from dataclasses import replace
 
-    return replace(review, changes=tuple(changes(review, party, period, previous, score, before, sat, health_label)))
+    return replace(review, changes=tuple(changes(review, party, period, previous, score, before, sat, health_label, precisions)))
 
 
 def changes(
-    review: ClientReview, party: Party, period: Period, previous: Period, score: HealthScore | None, before: HealthScore | None, sat: rel.SatisfactionTrend, health_label: str
+    review: ClientReview,
+    party: Party,
+    period: Period,
+    previous: Period,
+    score: HealthScore | None,
+    before: HealthScore | None,
+    sat: rel.SatisfactionTrend,
+    health_label: str,
+    precisions: Precisions | None = None,
 ) -> list[Change]:
     """What changed since the previous period, as records with the sentence a manager reads."""
     out = []
@@ -340,14 +356,14 @@ def changes(
         if now.number == was.number:
             continue
         if was.number == ZERO:
-            text = f"Revenue {format_money(now)} in {period.label}; no revenue in {previous.label} to compare with."
+            text = f"Revenue {format_money(now, precisions)} in {period.label}; no revenue in {previous.label} to compare with."
             out.append(Change("revenue-no-data", text, now=now, before=was))
         elif now.number == ZERO:
-            out.append(Change("revenue", f"No revenue in {period.label}, against {format_money(was)} in {previous.label}.", now=now, before=was))
+            out.append(Change("revenue", f"No revenue in {period.label}, against {format_money(was, precisions)} in {previous.label}.", now=now, before=was))
         else:
             change = m.revenue_change_pct
             how = f" ({'+' if change is not None and change > 0 else ''}{change}%)" if change is not None else ""
-            text = f"Revenue {format_money(now)} in {period.label}, against {format_money(was)} in {previous.label}{how}."
+            text = f"Revenue {format_money(now, precisions)} in {period.label}, against {format_money(was, precisions)} in {previous.label}{how}."
             out.append(Change("revenue", text, now=now, before=was, pct=change))
     for r in party.risks:
         if period.start <= r.opened <= period.end:

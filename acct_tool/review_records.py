@@ -178,10 +178,9 @@ class CurrencyFigures(Record):
 
 @dataclass(frozen=True)
 class OpenDocument(Record):
-    number: str
+    document: str  # the document number, as in `open --format json`
     date: Date
     due: Date
-    currency: str
     amount: Money
     open: Money
     days_past_due: int
@@ -191,7 +190,7 @@ class OpenDocument(Record):
 class MoneyInfo(Record):
     currencies: tuple[CurrencyFigures, ...]
     days_to_pay: Decimal | None  # average over the invoices fully paid in the period, as in portfolio
-    paid: int  # invoices fully paid in the period
+    paid_documents: int  # invoices fully paid in the period
     days_late: Decimal | None  # average days after the due date over the same invoices
     payment_trend: Trend | None  # over every invoice paid by the as-of date, as in dso
     open_documents: tuple[OpenDocument, ...]  # by due date

@@ -32,17 +32,16 @@ ZERO = Decimal(0)
 
 
 def amounts(value: Any) -> Amounts:
-    """Per-currency amounts from any JSON amount shape, zeros left out."""
+    """Per-currency amounts from the one JSON amount shape (an amount, or a list of them), zeros left out."""
     out: Amounts = defaultdict(lambda: ZERO)
     if value is None:
         return {}
     if isinstance(value, dict) and set(value) == {"number", "currency"}:
         out[value["currency"]] += Decimal(value["number"])
-    elif isinstance(value, dict):
+    elif isinstance(value, dict):  # a {currency: number} map built by this test
         for currency, number in value.items():
-            out[currency] += Decimal(number)
-    elif isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
-        out[value[1]] += Decimal(value[0])  # a Money written as [number, currency]
+            assert isinstance(number, Decimal), f"not an amount: {value!r}"
+            out[currency] += number
     elif isinstance(value, list):
         for item in value:
             for currency, number in amounts(item).items():
@@ -75,14 +74,15 @@ def check_books(books: Path, as_of: str, tmp_path: Path) -> None:
     # open, overdue and credits from the open items themselves
     gross: dict[str, Amounts] = defaultdict(dict)
     for d in documents:
-        gross[d["party"]][d["currency"]] = gross[d["party"]].get(d["currency"], ZERO) + Decimal(d["open"])
+        cur, value = d["open"]["currency"], Decimal(d["open"]["number"])
+        gross[d["party"]][cur] = gross[d["party"]].get(cur, ZERO) + value
     aged: dict[str, Amounts] = defaultdict(dict)
     credits: dict[str, Amounts] = defaultdict(dict)
     for currency, table in aging["currencies"].items():
         for row in table["rows"]:
-            aged[row["party"]][currency] = Decimal(row["net"])
-            if Decimal(row["credits"]):
-                credits[row["party"]][currency] = Decimal(row["credits"])
+            aged[row["party"]][currency] = Decimal(row["net"]["number"])
+            if Decimal(row["credits"]["number"]):
+                credits[row["party"]][currency] = Decimal(row["credits"]["number"])
     for pid in set(gross) | set(aged):
         net = {c: gross[pid].get(c, ZERO) - credits[pid].get(c, ZERO) for c in set(gross[pid]) | set(credits[pid])}
         assert amounts(listed[pid]["open"]) == amounts(net) == amounts(aged[pid]), pid
@@ -100,7 +100,7 @@ def check_books(books: Path, as_of: str, tmp_path: Path) -> None:
         if summary["health"] is not None:
             assert (shown["client"]["health"]["score"], shown["client"]["health"]["band"]) == (summary["health"]["score"], summary["health"]["band"]), pid
         for row in dso_by_party.get(pid, []):
-            assert amounts({row["currency"]: row["open"]}) == {k: v for k, v in amounts(summary["open"]).items() if k == row["currency"]}, pid
+            assert amounts(row["open"]) == {k: v for k, v in amounts(summary["open"]).items() if k == row["open"]["currency"]}, pid
             assert number(row["avg_days_to_pay"]) == number(shown["days_to_pay"]), pid
         if pid in ytd_clients:
             c = ytd_clients[pid]
@@ -117,7 +117,7 @@ def check_books(books: Path, as_of: str, tmp_path: Path) -> None:
         assert amounts([m["overdue"] for m in money]) == amounts(summary["overdue"]), pid
         assert amounts([m["credits"] for m in money]) == amounts(credits.get(pid, {})), pid
         for m in money:
-            row = next((x for x in dso_by_party.get(pid, []) if x["currency"] == m["currency"]), None)
+            row = next((x for x in dso_by_party.get(pid, []) if x["open"]["currency"] == m["currency"]), None)
             assert number(m["dso"]) == (number(row["dso_days"]) if row else None), pid
         assert (r["health"]["score"], r["health"]["band"]) == (summary["health"]["score"], summary["health"]["band"]), pid
         if pid in period_clients:

@@ -20,6 +20,6 @@ def test_dso_open_is_open_documents_less_unapplied_credits() -> None:
     """quill-ink has 2,800 USD open and a 300 USD unapplied credit: 2,500 open, as in clients list."""
     rows = run_cli("dso", "--format", "json", books=EXAMPLES, as_of=EXAMPLES_AS_OF).json()
     quill = next(r for r in rows if r["party"] == "quill-ink")
-    assert quill["open"] == "2500.00"
+    assert quill["open"] == {"number": "2500.00", "currency": "USD"}
     tom = run_cli("dso", "--by", "manager", "--format", "json", books=EXAMPLES, as_of=EXAMPLES_AS_OF).json()
-    assert next(r for r in tom if r["manager"] == "tom")["open"] == "66900.00"
+    assert next(r for r in tom if r["manager"] == "tom")["open"] == {"number": "66900.00", "currency": "USD"}

@@ -38,8 +38,9 @@ JSON_COMMANDS: dict[str, list[list[str]]] = {
     "portfolio": [["portfolio"]],
     "reconcile ar": [["reconcile", "ar"]],
     "reconcile ap": [["reconcile", "ap"]],
-    "reconcile bank": [["reconcile", "bank", STATEMENT, "--output", "json"]],
+    "reconcile bank": [["reconcile", "bank", STATEMENT, "--format", "json"]],
     "check": [["check"]],
+    "review": [["review"]],
 }
 
 #: Fields that hold money wherever they appear, so never a bare number (``overdue`` is
@@ -98,7 +99,7 @@ def problems(value: Any, precisions: dict[str, int], path: str = "$") -> Iterato
         bare = isinstance(item, str) and bool(DECIMAL.match(item))
         if CURRENCY.match(key) and bare:
             yield f"{here}: a currency mapped to a number ({{{key!r}: {item!r}}}); use a list of amounts"
-        if "currency" in value and bare:
+        if "currency" in value and bare and not key.endswith("_pct") and key != "dso":  # shares and days are no money
             yield f"{here}: a bare number beside a currency field; use an amount"
         if key in MONEY_KEYS and (bare or isinstance(item, (int, float)) and not isinstance(item, bool) and key != "overdue"):
             yield f"{here}: money must be an amount or a list of amounts, not {item!r}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Callable
 
 from acct_tool import cache
 from acct_tool.books import load_books
@@ -150,8 +151,7 @@ def test_the_statement_in_markdown_keeps_each_currency_s_precision(books) -> Non
     assert "| 2026-03-20 | payment | INV-1 |  | 0.0045 | -0.0005 |" in text
 
 
-@pytest.mark.xfail(strict=True, reason="the message is built in receivables.py with two places; it needs format_amount with the ledger's precisions")
-def test_an_overpayment_in_btc_says_by_how_much(books) -> None:  # type: ignore[no-untyped-def]
+def test_an_overpayment_in_btc_says_by_how_much(books: Callable[..., Path]) -> None:
     root = precision_books(books)
     result = run_cli("reconcile", "ar", books=root, as_of=AS_OF)
     assert "INV-1 overpaid by 0.0005 BTC" in result.output
@@ -178,3 +178,11 @@ def test_filters_and_charts_take_the_precisions_they_are_given() -> None:
     chart = template_globals(PRECISIONS)["bar_chart"]("Revenue", ["2026-03"], [D("0.004")], "BTC")
     assert "<td>0.0040 BTC</td>" in chart
     assert "<td>0.0040 BTC</td>" in template_globals(PRECISIONS)["stacked_bar"]("Aging", ["90+"], [D("0.004")], "BTC")
+
+
+def test_health_reasons_and_follow_ups_write_amounts_at_their_precision(books: Callable[..., Path]) -> None:
+    """The sentences the engines write (health reasons, red flags, chase messages) use the ledger's precision too."""
+    root = precision_books(books)
+    shown = run_cli("clients", "show", "sato", books=root, as_of=AS_OF).output
+    assert "150,000 JPY" in shown
+    assert "150,000.00 JPY" not in shown
