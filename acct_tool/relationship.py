@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Mapping, Sequence
 
+from acct_tool.money import rounded
 from acct_tool.diagnostics import Location
 from acct_tool.parties import Contact, Interaction, Opportunity, Party, Risk, Survey
 from acct_tool.periods import shift
@@ -114,7 +115,7 @@ class Sentiment:
         if not self.recent:
             return None
         total = sum((SENTIMENT_VALUE[i.sentiment or "neutral"] for i in self.recent), Decimal(0))
-        return (total / len(self.recent)).quantize(Decimal("0.001"), ROUND_HALF_UP)
+        return rounded(total / len(self.recent), 3)
 
     def count(self, sentiment: str) -> int:
         return sum(1 for i in self.recent if i.sentiment == sentiment)
