@@ -8,9 +8,9 @@ currencies are never summed: every total is per currency.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Sequence
 
 from acct_tool.receivables import ZERO, Document, OpenItems
 
@@ -85,19 +85,19 @@ def age(items: OpenItems, limits: Sequence[int], *, basis: str = "due", by: str 
     if by == "document":
         for d in sorted(items.open_documents(), key=lambda d: (d.currency, d.party, d.due, d.ref)):
             days = (as_of - (d.due if basis == "due" else d.date)).days
-            buckets = {label: ZERO for label in labels}
+            buckets = dict.fromkeys(labels, ZERO)
             buckets[bucket_of(days, limits)] = d.open
             rows[d.currency].append(AgingRow(d.party, d.currency, buckets, ZERO, d, days))
         for (party, currency), amount in sorted(credits.items()):
-            rows[currency].append(AgingRow(party, currency, {label: ZERO for label in labels}, amount))
+            rows[currency].append(AgingRow(party, currency, dict.fromkeys(labels, ZERO), amount))
     else:
         sums: dict[tuple[str, str], dict[str, Decimal]] = {}
         for d in items.open_documents():
             days = (as_of - (d.due if basis == "due" else d.date)).days
-            buckets = sums.setdefault((d.party, d.currency), {label: ZERO for label in labels})
+            buckets = sums.setdefault((d.party, d.currency), dict.fromkeys(labels, ZERO))
             buckets[bucket_of(days, limits)] += d.open
         for key in credits:
-            sums.setdefault(key, {label: ZERO for label in labels})
+            sums.setdefault(key, dict.fromkeys(labels, ZERO))
         for (party, currency), buckets in sorted(sums.items()):
             rows[currency].append(AgingRow(party, currency, buckets, credits.get((party, currency), ZERO)))
     return Aging(items.side.value, basis, by, labels, dict(sorted(rows.items())))

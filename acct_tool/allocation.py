@@ -39,9 +39,22 @@ class Application(NamedTuple):
 class DocumentState:
     """An invoice or bill while credits are applied to it."""
 
-    __slots__ = ("number", "party", "account", "date", "due", "currency", "amount", "narration", "file", "line", "txn", "apps", "paid")
+    __slots__ = ("account", "amount", "apps", "currency", "date", "due", "file", "line", "narration", "number", "paid", "party", "txn")
 
-    def __init__(self, number: str | None, party: Party, account: str, date: Date, due: Date, currency: str, amount: Decimal, narration: str, file: str, line: int | None, txn: int) -> None:
+    def __init__(
+        self,
+        number: str | None,
+        party: Party,
+        account: str,
+        date: Date,
+        due: Date,
+        currency: str,
+        amount: Decimal,
+        narration: str,
+        file: str,
+        line: int | None,
+        txn: int,
+    ) -> None:
         self.number, self.party, self.account, self.date, self.due = number, party, account, date, due
         self.currency, self.amount, self.narration, self.file, self.line, self.txn = currency, amount, narration, file, line, txn
         self.apps: list[Application] = []
@@ -63,9 +76,22 @@ class DocumentState:
 class CreditState:
     """A payment, credit note or refund while it is applied."""
 
-    __slots__ = ("kind", "party", "account", "date", "currency", "amount", "refs", "by_metadata", "narration", "file", "line", "applied")
+    __slots__ = ("account", "amount", "applied", "by_metadata", "currency", "date", "file", "kind", "line", "narration", "party", "refs")
 
-    def __init__(self, kind: str, party: Party, account: str, date: Date, currency: str, amount: Decimal, refs: list[str], by_metadata: bool, narration: str, file: str, line: int | None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        party: Party,
+        account: str,
+        date: Date,
+        currency: str,
+        amount: Decimal,
+        refs: list[str],
+        by_metadata: bool,
+        narration: str,
+        file: str,
+        line: int | None,
+    ) -> None:
         self.kind, self.party, self.account, self.date, self.currency, self.amount = kind, party, account, date, currency, amount
         self.refs, self.by_metadata, self.narration, self.file, self.line = refs, by_metadata, narration, file, line
         self.applied = ZERO
@@ -83,7 +109,9 @@ class CreditState:
         return self.amount - self.applied
 
 
-def number_documents(docs: list[DocumentState], key: str, operating: str, problems: list[Diagnostic], precisions: Precisions | None = None) -> tuple[list[DocumentState], dict[str, DocumentState]]:
+def number_documents(
+    docs: list[DocumentState], key: str, operating: str, problems: list[Diagnostic], precisions: Precisions | None = None
+) -> tuple[list[DocumentState], dict[str, DocumentState]]:
     """Merge an invoice written as several postings; index documents by number, and
     report documents with no number, a number used twice, or a foreign currency."""
     by_number: dict[str, DocumentState] = {}
@@ -101,7 +129,14 @@ def number_documents(docs: list[DocumentState], key: str, operating: str, proble
     currencies_of: dict[str, tuple[str, ...]] = {}
     for doc in docs:
         if doc.number is None:
-            problems.append(diag("unnumbered-document", f"{key} of {format_amount(doc.amount, doc.currency, precisions)} to {doc.account} has no number", doc.where, hint=f"add a link like ^INV-2026-001 or `{key}:` metadata"))
+            problems.append(
+                diag(
+                    "unnumbered-document",
+                    f"{key} of {format_amount(doc.amount, doc.currency, precisions)} to {doc.account} has no number",
+                    doc.where,
+                    hint=f"add a link like ^INV-2026-001 or `{key}:` metadata",
+                )
+            )
             continue
         if doc.number in by_number:
             first = by_number[doc.number]
@@ -112,11 +147,25 @@ def number_documents(docs: list[DocumentState], key: str, operating: str, proble
         if allowed is None:
             allowed = currencies_of[doc.party.id] = party_currencies(doc.party, operating)
         if doc.currency not in allowed:
-            problems.append(diag("document-currency", f"{key} {doc.number} is in {doc.currency}, but {doc.party.id} uses {', '.join(allowed)}", doc.where, hint="add the currency to the profile's `currencies`"))
+            problems.append(
+                diag(
+                    "document-currency",
+                    f"{key} {doc.number} is in {doc.currency}, but {doc.party.id} uses {', '.join(allowed)}",
+                    doc.where,
+                    hint="add the currency to the profile's `currencies`",
+                )
+            )
     return docs, by_number
 
 
-def apply_linked(credits: list[CreditState], by_number: dict[str, DocumentState], all_numbers: dict[str, Date], key: str, problems: list[Diagnostic], precisions: Precisions | None = None) -> list[CreditState]:
+def apply_linked(
+    credits: list[CreditState],
+    by_number: dict[str, DocumentState],
+    all_numbers: dict[str, Date],
+    key: str,
+    problems: list[Diagnostic],
+    precisions: Precisions | None = None,
+) -> list[CreditState]:
     """Apply credits to the documents they name (metadata, then links), in ledger
     order; return the credits left for FIFO."""
     fifo: list[CreditState] = []
@@ -134,11 +183,20 @@ def apply_linked(credits: list[CreditState], by_number: dict[str, DocumentState]
             else:
                 foreign.append(r)
         for r in foreign:
-            problems.append(diag("unknown-document", f"{credit.kind} of {credit.party.id} is linked to {key} {r}, which belongs to {by_number[r].party.id}", credit.where))
+            problems.append(
+                diag("unknown-document", f"{credit.kind} of {credit.party.id} is linked to {key} {r}, which belongs to {by_number[r].party.id}", credit.where)
+            )
         if credit.by_metadata and unknown:
             problems.append(diag("unknown-document", f"{credit.kind} refers to {key} {unknown[0]}, which is not in the ledger", credit.where))
         elif not targets and unknown and not later:
-            problems.append(diag("unknown-document", f"{credit.kind} is linked to {', '.join(unknown)}, which is no {key} of {credit.party.id}", credit.where, hint=f"check the link; an unlinked {credit.kind} is applied to the oldest open {key}s"))
+            problems.append(
+                diag(
+                    "unknown-document",
+                    f"{credit.kind} is linked to {', '.join(unknown)}, which is no {key} of {credit.party.id}",
+                    credit.where,
+                    hint=f"check the link; an unlinked {credit.kind} is applied to the oldest open {key}s",
+                )
+            )
         if not targets:
             if not later:  # a credit for a document after the as-of date waits for it
                 fifo.append(credit)
@@ -148,17 +206,32 @@ def apply_linked(credits: list[CreditState], by_number: dict[str, DocumentState]
                 problems.append(diag("document-currency", f"{credit.kind} in {credit.currency} is linked to {key} {doc.ref} in {doc.currency}", credit.where))
                 continue
             if credit.date < doc.date:
-                problems.append(diag("payment-before-document", f"{credit.kind} dated {credit.date} is applied to {key} {doc.ref} dated {doc.date}", credit.where))
+                problems.append(
+                    diag("payment-before-document", f"{credit.kind} dated {credit.date} is applied to {key} {doc.ref} dated {doc.date}", credit.where)
+                )
             _apply(credit, doc, "metadata" if credit.by_metadata else "linked")
         if credit.left > ZERO:
             overpaid = [d for d in targets if d.currency == credit.currency]
             if overpaid:
                 names = ", ".join(d.ref for d in overpaid)
-                problems.append(diag("overpaid-document", f"{names} overpaid by {format_amount(credit.left, credit.currency, precisions)}; the surplus is an unapplied credit", credit.where))
+                problems.append(
+                    diag(
+                        "overpaid-document",
+                        f"{names} overpaid by {format_amount(credit.left, credit.currency, precisions)}; the surplus is an unapplied credit",
+                        credit.where,
+                    )
+                )
     return fifo
 
 
-def replay(docs: list[DocumentState], credits: list[CreditState], fifo: list[CreditState], refunds: list[CreditState], problems: list[Diagnostic], precisions: Precisions | None = None) -> None:
+def replay(
+    docs: list[DocumentState],
+    credits: list[CreditState],
+    fifo: list[CreditState],
+    refunds: list[CreditState],
+    problems: list[Diagnostic],
+    precisions: Precisions | None = None,
+) -> None:
     """Unlinked credits and refunds, in date order.
 
     A document becomes payable on its date; an unlinked credit pays the open
@@ -230,8 +303,16 @@ def replay(docs: list[DocumentState], credits: list[CreditState], fifo: list[Cre
                     credit.applied += take
                     back.applied += take
             if back.left > ZERO:
-                docs.append(DocumentState(None, back.party, back.account, back.date, back.date, back.currency, back.left, back.narration, back.file, back.line, -1))
-                problems.append(diag("unnumbered-document", f"refund of {format_amount(back.left, back.currency, precisions)} exceeds the unapplied credits of {back.party.id}", back.where))
+                docs.append(
+                    DocumentState(None, back.party, back.account, back.date, back.date, back.currency, back.left, back.narration, back.file, back.line, -1)
+                )
+                problems.append(
+                    diag(
+                        "unnumbered-document",
+                        f"refund of {format_amount(back.left, back.currency, precisions)} exceeds the unapplied credits of {back.party.id}",
+                        back.where,
+                    )
+                )
 
 
 def party_currencies(party: Party, operating: str) -> tuple[str, ...]:

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import bisect
 import datetime
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Sequence
 
 from acct_tool.ledger import AccountPosting, Ledger, balance_of
 from acct_tool.statements import StatementLine
@@ -143,9 +143,7 @@ def reconcile_bank(
     )
 
 
-def _closing_balance(
-    postings: Iterable[AccountPosting], currency: str, ordered: Sequence[StatementLine], as_of: datetime.date | None
-) -> BalanceCheck | None:
+def _closing_balance(postings: Iterable[AccountPosting], currency: str, ordered: Sequence[StatementLine], as_of: datetime.date | None) -> BalanceCheck | None:
     closing = next((line for line in reversed(ordered) if line.balance is not None), None)
     if closing is None or closing.balance is None:
         return None

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from acct_tool import cache
 from acct_tool.crosscheck import cross_check
@@ -120,8 +121,7 @@ def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
         if marker.is_file() or marker.is_symlink():
             return folder
     raise BooksError(
-        f"no books found: no {SETTINGS_FILE} in {here} or any folder above it. "
-        f"Run acct-tool inside a books repository, pass --books DIR, or set {ENV_BOOKS}."
+        f"no books found: no {SETTINGS_FILE} in {here} or any folder above it. Run acct-tool inside a books repository, pass --books DIR, or set {ENV_BOOKS}."
     )
 
 

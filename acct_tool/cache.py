@@ -54,6 +54,7 @@ MAGIC = "acct-tool-cache"
 ENV_DIR = "ACCT_TOOL_CACHE_DIR"
 ENV_OFF = "ACCT_TOOL_NO_CACHE"
 
+
 def _mappingproxy(items: dict[Any, Any]) -> types.MappingProxyType[Any, Any]:
     """Rebuilds the read-only mappings the settings use (the type itself cannot be pickled)."""
     return types.MappingProxyType(items)
@@ -95,7 +96,7 @@ def _versions() -> dict[str, str]:
         from importlib.metadata import version
 
         beancount = version("beancount")
-    except Exception:  # noqa: BLE001 - not installed as a distribution
+    except Exception:
         beancount = "?"
     return {"tool": __version__, "code": _code_fingerprint(), "beancount": beancount, "python": f"{sys.version_info[0]}.{sys.version_info[1]}"}
 
@@ -157,7 +158,7 @@ def load_facts(ledger: Path, root: Path) -> LedgerFacts | None:
         if not inputs_unchanged(inputs):
             return None
         facts = decode_facts(marshal.loads(payload))
-    except Exception:  # noqa: BLE001 - a cache we cannot read is a cache we rebuild
+    except Exception:
         return None
     facts.inputs = inputs  # checked just now; saved again as they are with new derived facts
     return facts
@@ -175,25 +176,23 @@ def save_facts(ledger: Path, root: Path, facts: LedgerFacts) -> None:
 
 # --- parsed profiles and settings -----------------------------------------------
 
-_ALLOWED = {
-    ("acct_tool.parties", name)
-    for name in ("Party", "Contact", "NextStep", "Interaction", "Survey", "Risk", "Opportunity", "Terms", "Contract")
-} | {
-    ("acct_tool.settings", name)
-    for name in ("Settings", "StatementFormat", "StatementFile", "StatementSettings", "HealthSettings")
-} | {
-    ("acct_tool.money", "Money"),
-    ("acct_tool.diagnostics", "Diagnostic"),
-    ("acct_tool.diagnostics", "Location"),
-    ("acct_tool.diagnostics", "Severity"),
-    ("decimal", "Decimal"),
-    ("datetime", "date"),
-    ("acct_tool.cache", "_mappingproxy"),
-    ("builtins", "frozenset"),
-    ("builtins", "set"),
-    ("copyreg", "_reconstructor"),
-    ("builtins", "object"),
-}
+_ALLOWED = (
+    {("acct_tool.parties", name) for name in ("Party", "Contact", "NextStep", "Interaction", "Survey", "Risk", "Opportunity", "Terms", "Contract")}
+    | {("acct_tool.settings", name) for name in ("Settings", "StatementFormat", "StatementFile", "StatementSettings", "HealthSettings")}
+    | {
+        ("acct_tool.money", "Money"),
+        ("acct_tool.diagnostics", "Diagnostic"),
+        ("acct_tool.diagnostics", "Location"),
+        ("acct_tool.diagnostics", "Severity"),
+        ("decimal", "Decimal"),
+        ("datetime", "date"),
+        ("acct_tool.cache", "_mappingproxy"),
+        ("builtins", "frozenset"),
+        ("builtins", "set"),
+        ("copyreg", "_reconstructor"),
+        ("builtins", "object"),
+    }
+)
 
 
 class _Unpickler(pickle.Unpickler):
@@ -224,7 +223,7 @@ def load_parsed(root: Path) -> Parsed:
         return {}
     try:
         value = _Unpickler(io.BytesIO(found[1])).load()
-    except Exception:  # noqa: BLE001 - a cache we cannot read is a cache we rebuild
+    except Exception:
         return {}
     return value if _well_formed(value) else {}
 

@@ -11,8 +11,9 @@ to be drawn from the ledger again. The file format around them is
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from acct_tool.diagnostics import Diagnostic, Location, Severity
 from acct_tool.ledger import AccountPosting, LedgerFacts, OpenFact
@@ -49,8 +50,7 @@ DECODERS: dict[str, Callable[[Any], Any]] = {}
 
 def _party_postings_encode(rows: list[Any]) -> list[tuple[Any, ...]]:
     return [
-        (r[0], _d(r[1]), str(r[2]), r[3], r[4], tuple(r[5]), r[6], r[7], r[8], r[9], _encode_due(r[10]), r[11], r[12], r[13], r[14], r[15], r[16])
-        for r in rows
+        (r[0], _d(r[1]), str(r[2]), r[3], r[4], tuple(r[5]), r[6], r[7], r[8], r[9], _encode_due(r[10]), r[11], r[12], r[13], r[14], r[15], r[16]) for r in rows
     ]
 
 
@@ -59,7 +59,9 @@ def _party_postings_decode(rows: list[Any]) -> list[Any]:
 
     fromordinal = datetime.date.fromordinal
     return [
-        PartyPosting(r[0], fromordinal(r[1]), Decimal(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], _decode_due(r[10]), r[11], r[12], r[13], r[14], r[15], r[16])
+        PartyPosting(
+            r[0], fromordinal(r[1]), Decimal(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], _decode_due(r[10]), r[11], r[12], r[13], r[14], r[15], r[16]
+        )
         for r in rows
     ]
 
@@ -81,7 +83,10 @@ def _attribution_decode(value: Any) -> Any:
 
 
 def _account_postings_encode(rows: list[AccountPosting]) -> list[tuple[Any, ...]]:
-    return [(_d(p.date), str(p.number), p.currency, p.flag, p.payee, p.narration, tuple(sorted(p.links)), tuple(p.meta), p.file, p.line, tuple(p.order)) for p in rows]
+    return [
+        (_d(p.date), str(p.number), p.currency, p.flag, p.payee, p.narration, tuple(sorted(p.links)), tuple(p.meta), p.file, p.line, tuple(p.order))
+        for p in rows
+    ]
 
 
 def _account_postings_decode(rows: list[Any]) -> list[AccountPosting]:
@@ -159,7 +164,7 @@ def decoded(store: dict[Any, Any], key: Any) -> bool:
         return True
     try:
         store[key] = stored.value()
-    except Exception:  # noqa: BLE001 - a cache we cannot read is a cache we rebuild
+    except Exception:
         del store[key]
         return False
     return True

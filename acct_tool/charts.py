@@ -9,9 +9,9 @@ escaped here; the result is safe to insert into an autoescaped template.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
-from typing import Sequence
 
 from markupsafe import Markup
 
@@ -50,7 +50,7 @@ def _figure(title: str, svg: str, headers: Sequence[str], rows: Sequence[Sequenc
     note_html = f'<p class="chart-note">{escape(note)}</p>' if note else ""
     return Markup(
         f'<figure class="chart" id="{cid}">'
-        f'<figcaption>{escape(title)}</figcaption>{svg}{note_html}'
+        f"<figcaption>{escape(title)}</figcaption>{svg}{note_html}"
         f'<table class="chart-data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
         f"</figure>"
     )
@@ -76,7 +76,13 @@ def _axis(top: Decimal, places: int = 0) -> str:
 
 
 def bar_chart(
-    title: str, labels: Sequence[str], values: Sequence[Decimal], unit: str = "", *, highlight: Sequence[bool] | None = None, precisions: Precisions | None = None
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[Decimal],
+    unit: str = "",
+    *,
+    highlight: Sequence[bool] | None = None,
+    precisions: Precisions | None = None,
 ) -> Markup:
     """Vertical bars, one per label (e.g. revenue by month); with ``highlight``, the
     highlighted bars are drawn in the accent colour and the others muted. A ``unit``
@@ -93,7 +99,9 @@ def bar_chart(
         x = PAD_L + slot * i + (slot - bar) / 2
         y = PAD_T + plot_h - h
         colour = ACCENT if highlight is None or highlight[i] else MUTED
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {escape(_num(value, places))} {escape(unit)}</title></rect>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {escape(_num(value, places))} {escape(unit)}</title></rect>'
+        )
         parts.append(f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - PAD_B + 16}" text-anchor="middle" font-size="11" fill="{INK}">{escape(label)}</text>')
     parts.append("</svg>")
     rows = [[label, f"{_num(v, places)} {unit}".strip()] for label, v in zip(labels, values)]
@@ -116,7 +124,9 @@ def stacked_bar(title: str, labels: Sequence[str], values: Sequence[Decimal], un
         if total <= 0 or value <= 0:
             continue
         w = float(span * (value / total))
-        parts.append(f'<rect x="{x:.1f}" y="8" width="{w:.1f}" height="24" fill="{colours[min(i, len(colours) - 1)]}"><title>{escape(label)}: {escape(_num(value, places))} {escape(unit)}</title></rect>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="8" width="{w:.1f}" height="24" fill="{colours[min(i, len(colours) - 1)]}"><title>{escape(label)}: {escape(_num(value, places))} {escape(unit)}</title></rect>'
+        )
         if w > 36:
             parts.append(f'<text x="{x + w / 2:.1f}" y="50" text-anchor="middle" font-size="11" fill="{INK}">{escape(label)}</text>')
         x += w

@@ -25,9 +25,23 @@ def cross_check(books: Books) -> list[Diagnostic]:
     for party in books.parties.values():
         # An account that is present but invalid is reported by the schema already.
         if party.is_client and party.status != "prospect" and not party.receivable and not _declared(party, "accounts", "receivable"):
-            out.append(diag("missing-receivable", f"client '{party.id}' has no accounts.receivable", party.where("kind"), hint=f"add accounts: {{receivable: {roots['receivable']}:...}}"))
+            out.append(
+                diag(
+                    "missing-receivable",
+                    f"client '{party.id}' has no accounts.receivable",
+                    party.where("kind"),
+                    hint=f"add accounts: {{receivable: {roots['receivable']}:...}}",
+                )
+            )
         if party.is_vendor and party.status != "prospect" and not party.payable and not _declared(party, "accounts", "payable"):
-            out.append(diag("missing-payable", f"vendor '{party.id}' has no accounts.payable", party.where("kind"), hint=f"add accounts: {{payable: {roots['payable']}:...}}"))
+            out.append(
+                diag(
+                    "missing-payable",
+                    f"vendor '{party.id}' has no accounts.payable",
+                    party.where("kind"),
+                    hint=f"add accounts: {{payable: {roots['payable']}:...}}",
+                )
+            )
         named = [("receivable", party.receivable), ("payable", party.payable)]
         named += [("income", a) for a in party.income_accounts]
         for role, account in named:
@@ -40,12 +54,21 @@ def cross_check(books: Books) -> list[Diagnostic]:
                 return party.where(*path)
 
             if account not in opens:
-                out.append(diag("account-not-opened", f"{account} is never opened in the ledger", where(), hint=f"add `YYYY-MM-DD open {account}` to the ledger"))
+                out.append(
+                    diag("account-not-opened", f"{account} is never opened in the ledger", where(), hint=f"add `YYYY-MM-DD open {account}` to the ledger")
+                )
             if role in roots and not (account == roots[role] or account.startswith(roots[role] + ":")):
                 out.append(diag("account-outside-root", f"accounts.{role} {account} is not under {roots[role]}", where()))
             if role != "income":
                 if account in claims:
-                    out.append(diag("account-two-profiles", f"{account} is also claimed by {claims[account]}", where(), hint="each account belongs to exactly one profile"))
+                    out.append(
+                        diag(
+                            "account-two-profiles",
+                            f"{account} is also claimed by {claims[account]}",
+                            where(),
+                            hint="each account belongs to exactly one profile",
+                        )
+                    )
                 else:
                     claims[account] = party.file
         out += _currency_checks(party, opens)
@@ -53,7 +76,14 @@ def cross_check(books: Books) -> list[Diagnostic]:
     for account, first in sorted(ledger.facts.first_use.items()):
         for role, root in roots.items():
             if (account == root or account.startswith(root + ":")) and account not in claims:
-                out.append(diag("account-no-profile", f"{account} has postings but no profile claims it as its {role} account", first, hint=f"add a profile with accounts.{role}: {account}"))
+                out.append(
+                    diag(
+                        "account-no-profile",
+                        f"{account} has postings but no profile claims it as its {role} account",
+                        first,
+                        hint=f"add a profile with accounts.{role}: {account}",
+                    )
+                )
     return out
 
 

@@ -8,8 +8,9 @@ column where known). The CLI prints them all at once and derives the exit code.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 
 class Severity(str, enum.Enum):
@@ -36,7 +37,7 @@ CODES: dict[str, Code] = {
     "file-encoding": Code(E, "A file is not valid UTF-8.", "a profile saved as Latin-1 with `name: Café`"),
     "file-empty": Code(E, "A profile file is empty or holds only comments.", "clients/acme.yaml with no content"),
     "file-too-large": Code(E, "A file is larger than the tool accepts for its kind.", "a 50 MB profile"),
-    "yaml-syntax": Code(E, "The YAML cannot be parsed.", "`name: \"ACME` (unclosed quote)"),
+    "yaml-syntax": Code(E, "The YAML cannot be parsed.", '`name: "ACME` (unclosed quote)'),
     "yaml-duplicate-key": Code(E, "The same key appears twice in one mapping; YAML would silently keep the last.", "two `name:` lines in one profile"),
     "yaml-tag": Code(E, "A YAML tag other than the standard ones is used.", "`name: !!python/object:os.system x`"),
     "yaml-too-complex": Code(E, "The document nests too deeply or expands too many aliases.", "a billion-laughs alias bomb"),
@@ -56,54 +57,100 @@ CODES: dict[str, Code] = {
     "duplicate-id": Code(E, "Two profile files declare the same id.", "clients/acme.yaml and clients/sub/acme.yml"),
     # Settings and books layout
     "profiles-missing": Code(W, "The profiles folder does not exist.", "no clients/ folder"),
-    "ledger-missing": Code(E, "The ledger file named in the settings does not exist, or is a folder or a broken symlink (a loop, or a link to nowhere).", "`ledger: ledger/mian.beancount`"),
+    "ledger-missing": Code(
+        E,
+        "The ledger file named in the settings does not exist, or is a folder or a broken symlink (a loop, or a link to nowhere).",
+        "`ledger: ledger/mian.beancount`",
+    ),
     # Beancount's own errors, by class
     "ledger-syntax": Code(E, "Beancount cannot parse a line of the ledger.", "`2026-01-01 opn Assets:Bank`"),
-    "ledger-load": Code(E, "Beancount cannot load a file (missing or cyclic include, bad plugin).", "`include \"missing.beancount\"`"),
+    "ledger-load": Code(E, "Beancount cannot load a file (missing or cyclic include, bad plugin).", '`include "missing.beancount"`'),
     "ledger-balance": Code(E, "A balance assertion fails.", "`balance Assets:Bank 100 USD` when the balance is 90 USD"),
-    "ledger-validation": Code(E, "Beancount's validation fails (a transaction that does not balance, an unopened or closed account, a currency not allowed).", "a posting to an account with no `open`"),
-    "ledger-booking": Code(E, "A transaction's missing amounts cannot be filled in, or its lots cannot be booked.", "two postings without an amount in one transaction"),
+    "ledger-validation": Code(
+        E,
+        "Beancount's validation fails (a transaction that does not balance, an unopened or closed account, a currency not allowed).",
+        "a posting to an account with no `open`",
+    ),
+    "ledger-booking": Code(
+        E, "A transaction's missing amounts cannot be filled in, or its lots cannot be booked.", "two postings without an amount in one transaction"
+    ),
     "ledger-pad": Code(E, "A `pad` directive cannot be applied.", "a pad with no following balance"),
-    "ledger-plugin": Code(E, "A plugin reported an error or raised.", "`plugin \"no.such.module\"`"),
-    "ledger-plugin-output": Code(W, "A plugin printed while the ledger loaded; what it printed is quoted here instead of mixed into the output.", "a books plugin that calls `print()`"),
-    "ledger-amount-too-large": Code(E, "An amount has more digits than Beancount's decimal arithmetic holds (28), so the ledger cannot be loaded.", "`Assets:Bank 1234567890123456789012345678901234567890.00 USD`"),
-    "ledger-document": Code(E, "A `document` directive points at a missing file.", "`document Assets:Bank \"missing.pdf\"`"),
+    "ledger-plugin": Code(E, "A plugin reported an error or raised.", '`plugin "no.such.module"`'),
+    "ledger-plugin-output": Code(
+        W, "A plugin printed while the ledger loaded; what it printed is quoted here instead of mixed into the output.", "a books plugin that calls `print()`"
+    ),
+    "ledger-amount-too-large": Code(
+        E,
+        "An amount has more digits than Beancount's decimal arithmetic holds (28), so the ledger cannot be loaded.",
+        "`Assets:Bank 1234567890123456789012345678901234567890.00 USD`",
+    ),
+    "ledger-document": Code(E, "A `document` directive points at a missing file.", '`document Assets:Bank "missing.pdf"`'),
     "ledger-deprecated": Code(E, "Beancount reports deprecated syntax.", "an old option name"),
     "ledger-error": Code(E, "Any other error Beancount reports.", "(errors from third-party plugins)"),
     # Receivables and payables (reconcile ar|ap, and check)
-    "unnumbered-document": Code(W, "An invoice or bill has no number (no link, no `invoice:`/`bill:` metadata); it is tracked by file:line.", "a receivable posting with no ^link"),
+    "unnumbered-document": Code(
+        W, "An invoice or bill has no number (no link, no `invoice:`/`bill:` metadata); it is tracked by file:line.", "a receivable posting with no ^link"
+    ),
     "duplicate-document": Code(E, "Two invoices (or bills) carry the same number.", "two transactions linked ^INV-2026-001 posting to receivables"),
-    "unknown-document": Code(E, "A payment or credit note refers to a document that does not exist, or belongs to another party.", "a payment linked ^INV-2026-999"),
-    "overpaid-document": Code(W, "A payment linked to a document exceeds what was open; the surplus stays an unapplied credit.", "4,500 paid against a 4,200 invoice"),
-    "payment-before-document": Code(W, "A payment or credit note is dated before the document it is applied to.", "a payment on 2026-01-05 linked to an invoice of 2026-01-10"),
-    "document-currency": Code(E, "A document is in a currency the party does not use, or a payment's currency differs from its document's.", "a EUR invoice for a client with `currencies: [USD]`"),
+    "unknown-document": Code(
+        E, "A payment or credit note refers to a document that does not exist, or belongs to another party.", "a payment linked ^INV-2026-999"
+    ),
+    "overpaid-document": Code(
+        W, "A payment linked to a document exceeds what was open; the surplus stays an unapplied credit.", "4,500 paid against a 4,200 invoice"
+    ),
+    "payment-before-document": Code(
+        W, "A payment or credit note is dated before the document it is applied to.", "a payment on 2026-01-05 linked to an invoice of 2026-01-10"
+    ),
+    "document-currency": Code(
+        E,
+        "A document is in a currency the party does not use, or a payment's currency differs from its document's.",
+        "a EUR invoice for a client with `currencies: [USD]`",
+    ),
     "credit-limit": Code(W, "A client owes more than its credit limit.", "12,000 USD open with `credit_limit: 10000 USD`"),
-    "tie-out": Code(E, "Open documents minus unapplied credits differ from the ledger balance of the party's account.", "(an internal inconsistency; should never happen)"),
+    "tie-out": Code(
+        E, "Open documents minus unapplied credits differ from the ledger balance of the party's account.", "(an internal inconsistency; should never happen)"
+    ),
     # Report templates
     "template-syntax": Code(E, "A report template has a Jinja syntax error.", "`{% if %}` with no condition in templates/review.md.j2"),
     "template-undefined": Code(E, "A report template uses a name the context does not define.", "`{{ client.nmae }}`"),
-    "template-unsafe": Code(E, "A report template tried to reach outside its sandbox, or to build a huge value, or ran out of its time or memory.", "`{{ ''.__class__.__mro__ }}`, `{{ 'x' * 10**10 }}`"),
+    "template-unsafe": Code(
+        E,
+        "A report template tried to reach outside its sandbox, or to build a huge value, or ran out of its time or memory.",
+        "`{{ ''.__class__.__mro__ }}`, `{{ 'x' * 10**10 }}`",
+    ),
     "template-missing": Code(E, "A report template cannot be found.", "`{% include 'nope.md.j2' %}`"),
     "template-error": Code(E, "A report template failed while rendering.", "`{{ 1 / 0 }}`"),
     # Relationship
-    "account-shared-income": Code(W, "An income posting that touches no receivable goes to an account several profiles list under `accounts.income`, so it counts as nobody's revenue.", "a cash sale to Income:Services:Retainer, listed by acme.yaml and harbor.yaml"),
+    "account-shared-income": Code(
+        W,
+        "An income posting that touches no receivable goes to an account several profiles list under `accounts.income`, so it counts as nobody's revenue.",
+        "a cash sale to Income:Services:Retainer, listed by acme.yaml and harbor.yaml",
+    ),
     # Profiles against the ledger
     "account-not-opened": Code(E, "A profile names an account the ledger never opens.", "`receivable: Assets:Receivable:Acme` with no open directive"),
-    "account-no-profile": Code(W, "An account under the receivable or payable root has postings but no profile claims it.", "postings to Assets:Receivable:Zeta, no profile"),
+    "account-no-profile": Code(
+        W, "An account under the receivable or payable root has postings but no profile claims it.", "postings to Assets:Receivable:Zeta, no profile"
+    ),
     "account-two-profiles": Code(E, "Two profiles claim the same account.", "acme.yaml and acme-old.yaml both name Assets:Receivable:Acme"),
     "account-outside-root": Code(W, "A profile's receivable or payable account is not under the configured root.", "`receivable: Assets:Bank:Acme`"),
     "missing-receivable": Code(E, "A client (not a prospect) has no receivable account.", "`kind: client` with no `accounts.receivable`"),
     "missing-payable": Code(E, "A vendor has no payable account.", "`kind: vendor` with no `accounts.payable`"),
-    "currency-mismatch": Code(E, "A currency in the profile is not allowed by the party's account in the ledger.", "`credit_limit: 5000 EUR` on an account opened for USD"),
+    "currency-mismatch": Code(
+        E, "A currency in the profile is not allowed by the party's account in the ledger.", "`credit_limit: 5000 EUR` on an account opened for USD"
+    ),
     # Bank statements
-    "statement-too-large": Code(E, "A statement file has more bytes (200 MB) or lines (250,000) than the tool accepts.", "a 300 MB CSV export, or a million lines"),
-    "statement-encoding": Code(E, "A statement cannot be decoded with the encoding its format declares (or the encoding is unknown).", "a cp1252 statement read with `encoding: utf-8`"),
+    "statement-too-large": Code(
+        E, "A statement file has more bytes (200 MB) or lines (250,000) than the tool accepts.", "a 300 MB CSV export, or a million lines"
+    ),
+    "statement-encoding": Code(
+        E, "A statement cannot be decoded with the encoding its format declares (or the encoding is unknown).", "a cp1252 statement read with `encoding: utf-8`"
+    ),
     "statement-csv": Code(E, "A statement row cannot be split into fields (the CSV itself is broken).", "a field longer than the CSV reader's limit"),
     "statement-no-header": Code(E, "A statement has no header row after the rows its format skips.", "an empty file, or `skip_rows: 5` on a 3-line file"),
     "statement-missing-column": Code(E, "A column the format names is not in the statement's header row.", "`amount: Betrag` when the header says `Umsatz`"),
     "statement-columns": Code(E, "A statement row has a different number of fields than the header.", "`2026-10-01,Rent` under a five-column header"),
-    "statement-bad-date": Code(E, "A statement date does not fit the format's `date_format`.", "`31.10.2026` with `date_format: \"%Y-%m-%d\"`"),
-    "statement-bad-number": Code(E, "A statement amount or balance is not a number in the format's decimal convention.", "`1.234,56` with `decimal_mark: \".\"`"),
+    "statement-bad-date": Code(E, "A statement date does not fit the format's `date_format`.", '`31.10.2026` with `date_format: "%Y-%m-%d"`'),
+    "statement-bad-number": Code(E, "A statement amount or balance is not a number in the format's decimal convention.", '`1.234,56` with `decimal_mark: "."`'),
 }
 
 del E, W

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from acct_tool.diagnostics import Location
 from acct_tool.money import Money, Precisions, format_money
@@ -129,11 +130,7 @@ def followups(
     found: list[Followup] = []
     for party in books.parties.values():
         found += party_followups(party, as_of, books, open_by_party.get(party.id, []))
-    chosen = [
-        f
-        for f in found
-        if (f.due is None or f.due <= horizon) and (manager is None or manager in (f.owner, f.manager))
-    ]
+    chosen = [f for f in found if (f.due is None or f.due <= horizon) and (manager is None or manager in (f.owner, f.manager))]
     return Followups(as_of, within, tuple(sorted(chosen, key=Followup.sort_key)))
 
 
@@ -164,7 +161,13 @@ def party_followups(party: Party, as_of: Date, books: Books, documents: Sequence
         contact = primary_contact(party)
         who = describe_contact(contact) if contact else None
         if fresh.last is None:
-            add("check-in", None, f"Check in: no interaction on record; {party.tier} accounts every {plural(fresh.cadence, 'day')}", contact=who, where=party.where("interactions", key=True))
+            add(
+                "check-in",
+                None,
+                f"Check in: no interaction on record; {party.tier} accounts every {plural(fresh.cadence, 'day')}",
+                contact=who,
+                where=party.where("interactions", key=True),
+            )
         else:
             add(
                 "check-in",

@@ -17,8 +17,9 @@ import hashlib
 import os
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 INCLUDE = re.compile(r'^\s*include\s+"(?P<target>[^"]+)"')
 
@@ -124,7 +125,4 @@ def inputs_unchanged(inputs: Any) -> bool:
     for folder, listing in inputs["folders"]:
         if _listing(folder) != listing:
             return False
-    for pattern, matches in inputs["globs"]:
-        if _matches(pattern) != matches:
-            return False
-    return True
+    return all(_matches(pattern) == matches for pattern, matches in inputs["globs"])

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import yaml as pyyaml
 from ruamel.yaml import YAML
@@ -150,4 +151,3 @@ def end_of_list(lines: Sequence[str], start: int, dash: int) -> int:
             break
         end = number
     return end
-

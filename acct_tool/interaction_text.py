@@ -18,8 +18,9 @@ import datetime
 import gc
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import yaml as pyyaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -110,7 +111,7 @@ def insert_interaction(text: str, entry: NewInteraction) -> str:
     document in the rare layouts a line insertion cannot extend.
     """
     bom = "\ufeff" if text.startswith("\ufeff") else ""
-    body = text[len(bom):]
+    body = text[len(bom) :]
     newline = "\r\n" if "\r\n" in body else "\n"
     try:
         root, old = _parse(body)
@@ -138,7 +139,7 @@ def insert_interaction(text: str, entry: NewInteraction) -> str:
         line = key.start_mark.line
         text_line = lines[line].rstrip("\r\n")
         if _EMPTY_KEY.match(text_line):
-            ending = lines[line][len(text_line):] or newline
+            ending = lines[line][len(text_line) :] or newline
             key_line = _EMPTY_VALUE.sub(r"\g<key>", text_line, count=1) + ending
             new_lines = lines[:line] + [key_line] + render_item(item, dash, content, mapping, newline) + lines[line + 1 :]
     elif isinstance(seq, pyyaml.SequenceNode) and not seq.flow_style:
@@ -244,4 +245,3 @@ def _reads_as(text: str, expected: dict[str, Any]) -> bool:
     except pyyaml.YAMLError:
         return False
     return bool(data == expected)
-

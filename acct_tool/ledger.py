@@ -17,10 +17,11 @@ import decimal
 import gc
 import os
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.inputs import broken_link, track_inputs

@@ -15,9 +15,10 @@ import io
 import os
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.inputs import INCLUDE as _INCLUDE
@@ -43,6 +44,7 @@ _CODES = {
     "DocumentError": "ledger-document",
     "DeprecatedError": "ledger-deprecated",
 }
+
 
 @functools.lru_cache(maxsize=4096)
 def display_path(filename: str | None, root: Path) -> str | None:
@@ -119,7 +121,7 @@ def too_wide_amounts(loader: Any, path: Path, root: Path, exc: BaseException) ->
     prec = decimal.getcontext().prec
     try:
         entries = _parsed_entries(loader, path)
-    except Exception:  # noqa: BLE001 - a second opinion only; the caller reports the failure
+    except Exception:
         entries = []
     out = []
     for entry, number, currency, meta in _numbers(entries):

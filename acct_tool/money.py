@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 #: The largest amounts the tool takes in, wherever they come from (profiles, statements):
 #: at most this many digits before the decimal point (leading zeros aside) and after it.

@@ -9,9 +9,9 @@ for. :mod:`acct_tool.profiles` reads and validates the files.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from acct_tool.diagnostics import Location
 from acct_tool.money import Money
@@ -173,4 +173,3 @@ def _reparse(path: str, display: str) -> YamlDoc | None:
         doc, _ = load_yaml(Path(path), display, max_bytes=MAX_PROFILE_BYTES)
         _REPARSED[path] = doc
     return _REPARSED[path]
-

@@ -11,9 +11,10 @@ without loading the ledger when it has not changed.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Mapping, NamedTuple
+from typing import NamedTuple
 
 from acct_tool.ledger import Transaction, display_path
 

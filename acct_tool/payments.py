@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Literal, Mapping
+from typing import Literal
 
 from acct_tool.money import average, rounded
-from acct_tool.receivables import ZERO, Document, OpenItems
 from acct_tool.periods import shift
+from acct_tool.receivables import ZERO, Document, OpenItems
 
 Trend = Literal["improving", "worsening", "stable"]
 
@@ -140,6 +141,6 @@ def dso(items: OpenItems, groups: Mapping[str, str] | None = None, window: int =
         for name in (groups.get(c.party, "") if groups is not None else c.party, "*"):
             opened[(name, c.currency)] -= c.unapplied
     out: dict[str, dict[str, Dso]] = defaultdict(dict)
-    for (name, currency) in sorted(set(opened) | set(invoiced)):
+    for name, currency in sorted(set(opened) | set(invoiced)):
         out[name][currency] = Dso(currency, opened[(name, currency)], invoiced[(name, currency)], window)
     return dict(out)

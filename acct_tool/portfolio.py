@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Iterable, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
 
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.followups import Followup, party_followups
@@ -118,7 +119,9 @@ class Context:
     def health(self, party: Party) -> HealthScore | None:
         if not party.is_client:
             return None
-        return score(party, self.as_of, self.books.settings, self.documents(party.id), self.paying.get(party.id), self.attribution.of(party.id), self.books.precisions)
+        return score(
+            party, self.as_of, self.books.settings, self.documents(party.id), self.paying.get(party.id), self.attribution.of(party.id), self.books.precisions
+        )
 
     def summary(self, party: Party) -> ClientSummary:
         overdue: dict[str, Decimal] = defaultdict(lambda: ZERO)

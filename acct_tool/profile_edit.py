@@ -14,9 +14,9 @@ profile that would not validate after the edit is restored.
 from __future__ import annotations
 
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from acct_tool.diagnostics import Diagnostic, Severity
 from acct_tool.files import locked, read_regular, write_atomic
@@ -86,4 +86,3 @@ def _append_locked(path: Path, target: Path, display: str, entry: NewInteraction
         write_atomic(target, before, force=True, mode=mode, shown=display)
         return EditResult(path, False, before, after, tuple(errors), restored=True)
     return EditResult(path, True, before, after)
-

@@ -12,8 +12,9 @@ import dataclasses
 import datetime
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.money import Money, parse_money
@@ -35,7 +36,9 @@ def load_parties(root: Path, folder: str, memo: ParseMemo | None = None) -> tupl
     base = root / folder
     problems: list[Diagnostic] = []
     if not base.exists():
-        return {}, [diag("profiles-missing", f"profiles folder {folder}/ does not exist", Location(folder), hint="create it or set `profiles:` in acct-tool.yaml")]
+        return {}, [
+            diag("profiles-missing", f"profiles folder {folder}/ does not exist", Location(folder), hint="create it or set `profiles:` in acct-tool.yaml")
+        ]
     if not base.is_dir():
         return {}, [diag("file-unreadable", f"profiles folder {folder} is not a folder", Location(folder))]
     unreadable: list[OSError] = []
@@ -60,7 +63,9 @@ def load_parties(root: Path, folder: str, memo: ParseMemo | None = None) -> tupl
             continue
         if party.id in parties:
             first = parties[party.id]
-            problems.append(diag("duplicate-id", f"id '{party.id}' is also used by {first.file}", party.where("id"), hint="ids must be unique; rename one of the files"))
+            problems.append(
+                diag("duplicate-id", f"id '{party.id}' is also used by {first.file}", party.where("id"), hint="ids must be unique; rename one of the files")
+            )
             continue
         parties[party.id] = party
     return dict(sorted(parties.items())), problems
@@ -101,7 +106,14 @@ def load_party(path: Path, display: str) -> tuple[Party | None, list[Diagnostic]
     stem = path.stem
     party = _build(doc, bad, stem)
     if "id" in doc.data and not is_bad(("id",), bad) and party.id != stem:
-        problems.append(diag("id-mismatch", f"id '{party.id}' differs from the file name '{path.name}'", doc.where(("id",)), hint=f"rename the file to {party.id}{path.suffix} or set `id: {stem}`"))
+        problems.append(
+            diag(
+                "id-mismatch",
+                f"id '{party.id}' differs from the file name '{path.name}'",
+                doc.where(("id",)),
+                hint=f"rename the file to {party.id}{path.suffix} or set `id: {stem}`",
+            )
+        )
     problems += _semantic_checks(party)
     # The marks of every node take more memory than the party itself; drop them and
     # parse the file again only if a location is asked for later (see Party.where).

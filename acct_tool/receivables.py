@@ -24,15 +24,16 @@ from __future__ import annotations
 import datetime
 import functools
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from acct_tool.allocation import Application, CreditState, DocumentState, apply_linked, number_documents, replay
 from acct_tool.diagnostics import Diagnostic, Location, diag
-from acct_tool.party_postings import PartyPosting
 from acct_tool.money import format_amount
+from acct_tool.party_postings import PartyPosting
 from acct_tool.periods import DATE_RANGE, in_range, shift
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ class OpenItems:
     credits: tuple[Credit, ...]
     ties: tuple[Tie, ...]
     diagnostics: tuple[Diagnostic, ...]
-    parties: Mapping[str, "Party"] = field(default_factory=dict)
+    parties: Mapping[str, Party] = field(default_factory=dict)
     #: Money paid back to a party out of its unapplied credits (AR) or received back (AP).
     refunds: tuple[Credit, ...] = ()
 
@@ -227,12 +228,39 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
 
     docs.sort(key=lambda d: (d.party.id, d.date, d.number or "", d.file, d.line or 0))
     documents = tuple(
-        Document(side, d.number or f"{d.file}:{d.line}", d.number, d.party.id, d.account, d.date, d.due, d.currency, d.amount, tuple(d.apps), d.narration, Location(d.file, d.line), d.paid)
+        Document(
+            side,
+            d.number or f"{d.file}:{d.line}",
+            d.number,
+            d.party.id,
+            d.account,
+            d.date,
+            d.due,
+            d.currency,
+            d.amount,
+            tuple(d.apps),
+            d.narration,
+            Location(d.file, d.line),
+            d.paid,
+        )
         for d in docs
     )
     credits.sort(key=lambda c: (c.party.id, c.date, c.file, c.line or 0))
     credit_records = tuple(
-        Credit(side, f"{c.file}:{c.line}", c.kind, c.party.id, c.account, c.date, c.currency, c.amount, c.applied, tuple(c.refs), c.narration, Location(c.file, c.line))
+        Credit(
+            side,
+            f"{c.file}:{c.line}",
+            c.kind,
+            c.party.id,
+            c.account,
+            c.date,
+            c.currency,
+            c.amount,
+            c.applied,
+            tuple(c.refs),
+            c.narration,
+            Location(c.file, c.line),
+        )
         for c in credits
     )
     refund_records = tuple(
@@ -243,7 +271,13 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
     for tie in ties:
         if not tie.ok:
             party = books.parties[tie.party]
-            problems.append(diag("tie-out", f"{tie.party} {tie.currency}: open {key}s {format_amount(tie.open_documents, tie.currency, precisions, unit=False)} minus unapplied credits {format_amount(tie.unapplied_credits, tie.currency, precisions, unit=False)} differ from the ledger balance {format_amount(tie.ledger_balance, tie.currency, precisions, unit=False)} by {format_amount(tie.difference, tie.currency, precisions, unit=False)}", party.where("accounts")))
+            problems.append(
+                diag(
+                    "tie-out",
+                    f"{tie.party} {tie.currency}: open {key}s {format_amount(tie.open_documents, tie.currency, precisions, unit=False)} minus unapplied credits {format_amount(tie.unapplied_credits, tie.currency, precisions, unit=False)} differ from the ledger balance {format_amount(tie.ledger_balance, tie.currency, precisions, unit=False)} by {format_amount(tie.difference, tie.currency, precisions, unit=False)}",
+                    party.where("accounts"),
+                )
+            )
     problems += _credit_limits(books, side, documents, credit_records)
     return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(books.parties), refund_records)
 
@@ -258,7 +292,9 @@ def _due(pp: PartyPosting, party: Party, default_days: int, problems: list[Diagn
         else:
             if in_range(day):
                 return day
-            problems.append(diag("invalid-date", f"due: {day} is outside the dates acct-tool handles ({DATE_RANGE}); using the payment terms", Location(pp.file, pp.line)))
+            problems.append(
+                diag("invalid-date", f"due: {day} is outside the dates acct-tool handles ({DATE_RANGE}); using the payment terms", Location(pp.file, pp.line))
+            )
     days = party.terms.payment_days if party.terms.payment_days is not None else default_days
     return shift(pp.date, days)
 
@@ -292,5 +328,11 @@ def _credit_limits(books: Books, side: Side, documents: Iterable[Document], cred
     for (party_id, currency), total in sorted(totals.items()):
         limit = books.parties[party_id].terms.credit_limit
         if limit and limit.currency == currency and total > limit.number:
-            out.append(diag("credit-limit", f"{party_id} owes {format_amount(total, currency, books.precisions)}, above its credit limit of {format_amount(limit.number, currency, books.precisions)}", books.parties[party_id].where("terms", "credit_limit")))
+            out.append(
+                diag(
+                    "credit-limit",
+                    f"{party_id} owes {format_amount(total, currency, books.precisions)}, above its credit limit of {format_amount(limit.number, currency, books.precisions)}",
+                    books.parties[party_id].where("terms", "credit_limit"),
+                )
+            )
     return out

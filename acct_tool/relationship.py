@@ -10,12 +10,12 @@ latest interaction in the log -- it is never typed in.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Mapping, Sequence
 
-from acct_tool.money import rounded
 from acct_tool.diagnostics import Location
+from acct_tool.money import rounded
 from acct_tool.parties import Contact, Interaction, Opportunity, Party, Risk, Survey
 from acct_tool.periods import shift
 

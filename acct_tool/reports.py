@@ -15,20 +15,21 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 
+from acct_tool import template_limits as limits
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.files import WriteError, write_atomic
 from acct_tool.money import Precisions
-from acct_tool.template_filters import filters, template_globals
-from acct_tool import template_limits as limits
 from acct_tool.template_filter_limits import bounded_filters
+from acct_tool.template_filters import filters, template_globals
 from acct_tool.template_limits import TooSlow, deadline, memory_cap, render_bounded
 from acct_tool.template_sandbox import Sandbox
 
@@ -141,9 +142,13 @@ class Templates:
                 template = self.env.get_template(name)
                 return render_bounded(template, context), []
         except TooSlow:
-            return None, [diag("template-unsafe", f"refused: rendering took longer than {limits.MAX_SECONDS:g} seconds", Location(self.display_name(name, books_root)))]
+            return None, [
+                diag("template-unsafe", f"refused: rendering took longer than {limits.MAX_SECONDS:g} seconds", Location(self.display_name(name, books_root)))
+            ]
         except MemoryError:
-            return None, [diag("template-unsafe", f"refused: rendering needs more than {limits.MAX_MEMORY:,} bytes of memory", self._from_traceback(name, books_root))]
+            return None, [
+                diag("template-unsafe", f"refused: rendering needs more than {limits.MAX_MEMORY:,} bytes of memory", self._from_traceback(name, books_root))
+            ]
         except jinja2.TemplateSyntaxError as exc:
             where = self._where(exc.filename or name, exc.lineno, books_root)
             return None, [diag("template-syntax", f"{exc.message}", where)]
@@ -158,14 +163,21 @@ class Templates:
         except SecurityError as exc:
             return None, [diag("template-unsafe", f"refused: {exc}", self._from_traceback(name, books_root))]
         except jinja2.UndefinedError as exc:
-            return None, [diag("template-undefined", f"{exc.message}", self._from_traceback(name, books_root), hint="see docs/templates.md for the names a template can use")]
+            return None, [
+                diag(
+                    "template-undefined",
+                    f"{exc.message}",
+                    self._from_traceback(name, books_root),
+                    hint="see docs/templates.md for the names a template can use",
+                )
+            ]
         except RecursionError:
             return None, [diag("template-error", "the template recurses too deeply", self._from_traceback(name, books_root))]
         except OverflowError as exc:
             if "sandbox" in str(exc):  # range() beyond Jinja's MAX_RANGE
                 return None, [diag("template-unsafe", f"refused: {exc}", self._from_traceback(name, books_root))]
             return None, [diag("template-error", f"{type(exc).__name__}: {exc}", self._from_traceback(name, books_root))]
-        except Exception as exc:  # noqa: BLE001 - any failure of user template code is a diagnostic
+        except Exception as exc:
             return None, [diag("template-error", f"{type(exc).__name__}: {exc}", self._from_traceback(name, books_root))]
 
     def _where(self, filename: str, line: int | None, books_root: Path | None) -> Location:

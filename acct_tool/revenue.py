@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.ledger import display_path
@@ -201,11 +202,7 @@ def revenue(postings: Iterable[RevenuePosting], party: str, start: Date, end: Da
         if p.party == party and start <= p.date <= end:
             by_month[(month_of(p.date), p.currency)] += p.amount
             totals[p.currency] += p.amount
-    months = tuple(
-        MonthRevenue(month, currency, by_month.get((month, currency), ZERO))
-        for currency in sorted(totals)
-        for month in months_between(start, end)
-    )
+    months = tuple(MonthRevenue(month, currency, by_month.get((month, currency), ZERO)) for currency in sorted(totals) for month in months_between(start, end))
     return Revenue(party, start, end, months, tuple(Money(totals[c], c) for c in sorted(totals)))
 
 

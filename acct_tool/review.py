@@ -11,22 +11,24 @@ The shape is documented in ``docs/templates.md``, generated from the records.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from acct_tool import portfolio as engine
 from acct_tool import relationship as rel
 from acct_tool.aging import age
 from acct_tool.health import HealthScore
-from acct_tool.money import Money, Precisions, average, format_money
+from acct_tool.money import Money, average
 from acct_tool.payments import dso, paid_in
 from acct_tool.periods import Period, shift
 from acct_tool.receivables import ZERO, OpenItems, Side
+from acct_tool.revenue import revenue, year_to_date
+from acct_tool.review_changes import changes
 from acct_tool.review_records import (
     AccountRow,
     AgingAmount,
-    Change,
     ClientInfo,
     ClientReview,
     Contact,
@@ -55,7 +57,6 @@ from acct_tool.review_records import (
     SurveyInfo,
     as_data,
 )
-from acct_tool.revenue import revenue, year_to_date
 
 if TYPE_CHECKING:
     from acct_tool.books import Books
@@ -227,7 +228,7 @@ def client_review(
         rev, rev_prev, ytd_amount = Money(now_rev.total(cur), cur), Money(prev_rev.total(cur), cur), Money(ytd.total(cur), cur)
         target_here = target if target is not None and target.currency == cur else None
         open_here = _pick(summary.open, cur)
-        buckets = aging.totals(cur).buckets if cur in aging.tables else {b: ZERO for b in aging.labels}
+        buckets = aging.totals(cur).buckets if cur in aging.tables else dict.fromkeys(aging.labels, ZERO)
         limit_here = limit if limit is not None and limit.currency == cur else None
         d = party_dso.get(cur)
         money.append(
@@ -295,16 +296,28 @@ def client_review(
             aging_buckets=tuple(aging.labels),
         ),
         satisfaction=SatisfactionInfo(
-            surveys=tuple(SurveyInfo(s.date, s.nps, s.csat, s.comment) for s in sorted((s for s in party.satisfaction if s.date <= as_of), key=lambda s: s.date)),
+            surveys=tuple(
+                SurveyInfo(s.date, s.nps, s.csat, s.comment) for s in sorted((s for s in party.satisfaction if s.date <= as_of), key=lambda s: s.date)
+            ),
             latest_nps=sat.latest.nps if sat.latest else None,
             previous_nps=sat.previous.nps if sat.previous else None,
             trend=sat.direction,
         ),
         risks=tuple(
-            RiskInfo(r.opened, r.summary, r.severity, r.plan, r.owner, r.status if rel.is_open_risk(r, as_of) else (r.status if r.status != "open" else "closed"), rel.is_open_risk(r, as_of))
+            RiskInfo(
+                r.opened,
+                r.summary,
+                r.severity,
+                r.plan,
+                r.owner,
+                r.status if rel.is_open_risk(r, as_of) else (r.status if r.status != "open" else "closed"),
+                rel.is_open_risk(r, as_of),
+            )
             for r in risks
         ),
-        opportunities=tuple(OpportunityInfo(o.name, o.value, o.value.currency if o.value else None, o.stage, o.close, o.type, o.probability) for o in party.opportunities),
+        opportunities=tuple(
+            OpportunityInfo(o.name, o.value, o.value.currency if o.value else None, o.stage, o.close, o.type, o.probability) for o in party.opportunities
+        ),
         renewal=None
         if renewal is None
         else RenewalInfo(renewal.date, renewal.days, renewal.auto_renew, renewal.opportunity.name if renewal.opportunity else None, renewal.needs_opportunity),
@@ -314,80 +327,28 @@ def client_review(
         ),
         changes=(),
     )
-    return _with_changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.books.precisions)
+    found = changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.books.precisions)
+    return replace(review, changes=tuple(found))
 
 
-def _with_changes(
-    review: ClientReview,
-    party: Party,
-    period: Period,
-    previous: Period,
-    score: HealthScore | None,
-    before: HealthScore | None,
-    sat: rel.SatisfactionTrend,
-    health_label: str,
-    precisions: Precisions | None,
-) -> ClientReview:
-    from dataclasses import replace
-
-    return replace(review, changes=tuple(changes(review, party, period, previous, score, before, sat, health_label, precisions)))
-
-
-def changes(
-    review: ClientReview,
-    party: Party,
-    period: Period,
-    previous: Period,
-    score: HealthScore | None,
-    before: HealthScore | None,
-    sat: rel.SatisfactionTrend,
-    health_label: str,
-    precisions: Precisions | None = None,
-) -> list[Change]:
-    """What changed since the previous period, as records with the sentence a manager reads."""
-    out = []
-    if score is not None and before is None:
-        out.append(Change("health-no-data", f"No health score for {health_label} to compare with: there was no data yet.", score=score.score))
-    elif score is not None and before is not None and (score.score != before.score or score.band != before.band):
-        direction = "rose" if score.score > before.score else "fell" if score.score < before.score else "stayed"
-        out.append(Change("health", f"Health {direction} from {before.score} ({before.band}) to {score.score} ({score.band}).", score=score.score, score_before=before.score))
-    for m in review.money.currencies:
-        now, was = m.revenue, m.revenue_previous
-        if now.number == was.number:
-            continue
-        if was.number == ZERO:
-            text = f"Revenue {format_money(now, precisions)} in {period.label}; no revenue in {previous.label} to compare with."
-            out.append(Change("revenue-no-data", text, now=now, before=was))
-        elif now.number == ZERO:
-            out.append(Change("revenue", f"No revenue in {period.label}, against {format_money(was, precisions)} in {previous.label}.", now=now, before=was))
-        else:
-            change = m.revenue_change_pct
-            how = f" ({'+' if change is not None and change > 0 else ''}{change}%)" if change is not None else ""
-            text = f"Revenue {format_money(now, precisions)} in {period.label}, against {format_money(was, precisions)} in {previous.label}{how}."
-            out.append(Change("revenue", text, now=now, before=was, pct=change))
-    for r in party.risks:
-        if period.start <= r.opened <= period.end:
-            out.append(Change("risk-opened", f"New risk ({r.severity}): {r.summary}."))
-        if r.closed and period.start <= r.closed <= period.end:
-            out.append(Change("risk-closed", f"Risk {r.status}: {r.summary}."))
-    for s in party.satisfaction:
-        if period.start <= s.date <= period.end and s.nps is not None and sat.previous is not None and sat.latest is s and sat.previous.nps is not None:
-            out.append(Change("nps", f"NPS {s.nps}, from {sat.previous.nps} in the survey of {sat.previous.date}."))
-    for o in party.opportunities:
-        if o.close and period.start <= o.close <= period.end and o.stage in ("won", "lost"):
-            out.append(Change("opportunity", f"Opportunity {o.stage}: {o.name}."))
-    return out or [Change("none", "No notable changes since the previous period.")]
-
-
-def manager_portfolio(name: str, members: Sequence[ClientReview], figures: Sequence[engine.PortfolioClient], period: Period, as_of: datetime.date) -> ManagerPortfolio:
+def manager_portfolio(
+    name: str, members: Sequence[ClientReview], figures: Sequence[engine.PortfolioClient], period: Period, as_of: datetime.date
+) -> ManagerPortfolio:
     """One manager's reviewed clients; totals and averages are the portfolio engine's rollup of the same clients."""
     total = engine.rollup(name, figures, [d for f in figures for d in f.paid_days])
     rows = []
     for r in members:
         rows.append(
             AccountRow(
-                r.client.id, r.client.name, r.client.tier, r.health, r.money.currencies, r.money.days_to_pay,
-                r.satisfaction.latest_nps, r.relationship.days_since_contact, r.next_steps[0] if r.next_steps else None,
+                r.client.id,
+                r.client.name,
+                r.client.tier,
+                r.health,
+                r.money.currencies,
+                r.money.days_to_pay,
+                r.satisfaction.latest_nps,
+                r.relationship.days_since_contact,
+                r.next_steps[0] if r.next_steps else None,
             )
         )
     accounts = sorted(rows, key=_risk_order)

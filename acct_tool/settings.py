@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-
+import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import MappingProxyType
-from typing import Any, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.inputs import broken_link
@@ -169,11 +170,11 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
             values.pop(key)
 
     limits = values.get("aging_limits")
-    if isinstance(limits, list) and any(b <= a for a, b in zip(limits, limits[1:])):
+    if isinstance(limits, list) and any(b <= a for a, b in itertools.pairwise(limits)):
         problems.append(diag("out-of-range", "aging_limits must increase, e.g. [30, 60, 90]", doc.where(("aging_limits",))))
         values.pop("aging_limits")
     levels = values.get("collection_levels")
-    if isinstance(levels, list) and any(b <= a for a, b in zip(levels, levels[1:])):
+    if isinstance(levels, list) and any(b <= a for a, b in itertools.pairwise(levels)):
         problems.append(diag("out-of-range", "collection_levels must increase, e.g. [7, 30, 60]", doc.where(("collection_levels",))))
         values.pop("collection_levels")
     # One bad entry must not hide the valid rest (or the checks on it): filter per entry.
@@ -264,7 +265,9 @@ def _health(raw: dict[str, Any], bad: set[PathT], doc: Any, problems: list[Diagn
         overdue_days=pick(("red_flags", "overdue_days"), flags.get("overdue_days"), defaults.overdue_days),
         flag_risk_without_plan=pick(("red_flags", "risk_without_plan"), flags.get("risk_without_plan"), defaults.flag_risk_without_plan),
         flag_renewal_unprepared=pick(("red_flags", "renewal_unprepared"), flags.get("renewal_unprepared"), defaults.flag_renewal_unprepared),
-        renewal_windows=tuple(sorted(set(windows), reverse=True)) if isinstance(windows, list) and windows and not is_bad(base + ("renewal_windows",), bad) else defaults.renewal_windows,
+        renewal_windows=tuple(sorted(set(windows), reverse=True))
+        if isinstance(windows, list) and windows and not is_bad(base + ("renewal_windows",), bad)
+        else defaults.renewal_windows,
         recent_interactions=pick(("recent_interactions",), raw.get("recent_interactions"), defaults.recent_interactions),
     )
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from acct_tool.diagnostics import Diagnostic, Location, Severity, diag
 
@@ -116,4 +116,3 @@ def field_column(row: Row, index: int, delimiter: str) -> int | None:
         elif char in "\r\n":
             break
     return None
-

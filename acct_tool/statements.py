@@ -69,9 +69,7 @@ def read_statement(
     return parse_statement(raw, display, fmt, max_lines=max_lines)
 
 
-def parse_statement(
-    raw: bytes, display: str, fmt: StatementFormat, *, max_lines: int = MAX_LINES
-) -> tuple[list[StatementLine], list[Diagnostic]]:
+def parse_statement(raw: bytes, display: str, fmt: StatementFormat, *, max_lines: int = MAX_LINES) -> tuple[list[StatementLine], list[Diagnostic]]:
     """Parse the bytes of a statement file. Linear in its size; never raises for bad input."""
     if len(fmt.delimiter) != 1 or fmt.delimiter in '"\r\n':
         return [], [diag("statement-csv", f"the delimiter {fmt.delimiter!r} of format '{fmt.name}' cannot separate fields", Location(display))]
@@ -109,9 +107,7 @@ def _columns(header: Row, fmt: StatementFormat, where: Location, problems: list[
     for i, name in enumerate(names):
         folded.setdefault(name.casefold(), []).append(i)
     wanted = {
-        role: getattr(fmt, role)
-        for role in ("date", "amount", "debit", "credit", "description", "reference", "balance")
-        if getattr(fmt, role) is not None
+        role: getattr(fmt, role) for role in ("date", "amount", "debit", "credit", "description", "reference", "balance") if getattr(fmt, role) is not None
     }
     if "amount" not in wanted and not ("debit" in wanted and "credit" in wanted):
         problems.append(diag("statement-missing-column", f"statement format '{fmt.name}' names no `amount` column and not both `debit` and `credit`", where))
@@ -210,10 +206,14 @@ def _line(
         if value is None:
             shown = repr(cell.strip()) if cell.strip() else "an empty amount"
             column = getattr(fmt, role)
-            convention = f"decimal mark {fmt.decimal_mark!r}" + (f", thousands separator {fmt.thousands_separator!r}" if fmt.thousands_separator else ", no thousands separator")
+            convention = f"decimal mark {fmt.decimal_mark!r}" + (
+                f", thousands separator {fmt.thousands_separator!r}" if fmt.thousands_separator else ", no thousands separator"
+            )
             problems.append(diag("statement-bad-number", f"{shown} in column '{column}' is not a number with {convention}", where(role)))
         elif not within_bound(value):  # the bound profiles have: larger sums would be rounded
-            problems.append(diag("statement-bad-number", f"{cell.strip()!r} in column '{getattr(fmt, role)}' has too many digits: amounts have {BOUND}", where(role)))
+            problems.append(
+                diag("statement-bad-number", f"{cell.strip()!r} in column '{getattr(fmt, role)}' has too many digits: amounts have {BOUND}", where(role))
+            )
             return None
         return value
 

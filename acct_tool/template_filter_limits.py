@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Mapping
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import jinja2
 from jinja2.filters import make_attrgetter
@@ -18,13 +18,38 @@ from jinja2.utils import _PassArg
 from acct_tool import template_limits as limits
 from acct_tool.template_sizes import WALKED, checked, fits, joined_length, printf_length, replace_length, shape, size_of, taken, text_length
 
-
 #: Filters that turn their value into text first: sized from that value.
 _TEXT_FILTERS = frozenset(
     {
-        "capitalize", "center", "e", "escape", "forceescape", "format", "indent", "lower", "pprint", "replace", "safe", "string", "striptags",
-        "title", "trim", "truncate", "upper", "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr",
-        "date", "days", "md", "money", "number", "pct", "signed",
+        "capitalize",
+        "center",
+        "e",
+        "escape",
+        "forceescape",
+        "format",
+        "indent",
+        "lower",
+        "pprint",
+        "replace",
+        "safe",
+        "string",
+        "striptags",
+        "title",
+        "trim",
+        "truncate",
+        "upper",
+        "urlencode",
+        "urlize",
+        "wordcount",
+        "wordwrap",
+        "xmlattr",
+        "date",
+        "days",
+        "md",
+        "money",
+        "number",
+        "pct",
+        "signed",
     }
 )
 
@@ -42,7 +67,9 @@ def _f_indent(env: jinja2.Environment, value: Any, width: Any = 4, first: Any = 
     return value
 
 
-def _f_wordwrap(env: jinja2.Environment, value: Any, width: Any = 79, break_long_words: Any = True, wrapstring: Any = None, break_on_hyphens: Any = True) -> Any:
+def _f_wordwrap(
+    env: jinja2.Environment, value: Any, width: Any = 79, break_long_words: Any = True, wrapstring: Any = None, break_on_hyphens: Any = True
+) -> Any:
     size = text_length(value)
     paragraphs = value.count("\n") + 1 if isinstance(value, str) else 1
     # every two consecutive lines hold more than width - 1 characters, or the first would take the next word

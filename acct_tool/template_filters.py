@@ -7,8 +7,9 @@ Money is written by :mod:`acct_tool.money` at each currency's precision in the l
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from markupsafe import Markup
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import string
 import types
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
@@ -25,7 +25,19 @@ from jinja2.sandbox import SandboxedEnvironment, SandboxedEscapeFormatter, Sandb
 from markupsafe import Markup
 
 from acct_tool import template_limits as limits
-from acct_tool.template_sizes import WALKED, checked, field_length, fits, joined_length, printf_length, replace_length, repr_text_length, size_of, taken, text_length
+from acct_tool.template_sizes import (
+    WALKED,
+    checked,
+    field_length,
+    fits,
+    joined_length,
+    printf_length,
+    replace_length,
+    repr_text_length,
+    size_of,
+    taken,
+    text_length,
+)
 
 
 class _BoundedFormatting(string.Formatter):
@@ -148,7 +160,7 @@ class _CodeGenerator(CodeGenerator):
     """Jinja's code generator with ``~`` sized before it joins."""
 
     @optimizeconst
-    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # noqa: N802 - Jinja's visitor name
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         if frame.eval_ctx.volatile:
             markup = "context.eval_ctx.volatile"
         else:
@@ -186,7 +198,7 @@ class Sandbox(SandboxedEnvironment):
         _check_binop(operator, left, right)
         return checked(super().call_binop(context, operator, left, right), f"the {operator} operator")
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         args = _check_call(__obj, args, kwargs)
         return checked(super().call(__context, __obj, *args, **kwargs), f"calling {getattr(__obj, '__name__', 'this')}")
 
@@ -213,4 +225,3 @@ class Sandbox(SandboxedEnvironment):
         bounded.__name__ = value.__name__
         bounded.__doc__ = value.__doc__
         return bounded
-

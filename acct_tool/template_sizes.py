@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from jinja2.exceptions import SecurityError
 from jinja2.utils import Namespace
@@ -91,7 +91,7 @@ def _leaf_length(value: Any, nested: bool) -> int:
     if nested:  # an object of the books inside a list: its repr, however often the list repeats it
         try:
             return len(repr(value))
-        except Exception:  # noqa: BLE001 - printing it will say what is wrong
+        except Exception:
             return 64
     return 64  # other objects print a short description of themselves
 
@@ -237,7 +237,7 @@ def printf_length(fmt: str, values: Any) -> int:
         else:
             try:
                 value = values[key]
-            except Exception:  # noqa: BLE001 - the formatting itself reports it
+            except Exception:
                 value = None
         if conversion == "s":
             body = text_length(value)

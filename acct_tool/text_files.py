@@ -12,7 +12,6 @@ from pathlib import Path
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
 
-
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO"),
     (stat.S_ISCHR, "a character device"),

@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable, ParamSpec
+from typing import Any, ParamSpec
 
 P = ParamSpec("P")
 

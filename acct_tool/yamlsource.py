@@ -18,7 +18,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
@@ -50,7 +50,7 @@ class _Loader(_Base):  # type: ignore[misc]
 
 
 #: A path into a document: mapping keys (str) and sequence indexes (int).
-PathT = tuple[Union[str, int], ...]
+PathT = tuple[str | int, ...]
 
 MAX_NODES = 2_000_000
 MAX_DEPTH = 64

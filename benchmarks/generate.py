@@ -42,9 +42,10 @@ import shutil
 import sys
 import time
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Sequence
+from typing import IO, Any
 
 #: Bump when the output for a given seed changes, so cached books are regenerated.
 GENERATOR_VERSION = 1
@@ -60,33 +61,233 @@ _DAY = datetime.timedelta(days=1)
 
 # --- names ---------------------------------------------------------------------
 
-_CLIENT_A = (
-    "Acme Amber Apex Arbor Atlas Beacon Birch Blue Bright Cedar Coastal Copper Crest Delta Eagle Ember "
-    "Evergreen Falcon Fern Golden Granite Harbor Highland Iron Juniper Keystone Lake Maple Meridian Nimbus "
-    "North Oak Orchid Pacific Pine Prairie Quill Redwood Ridge River Sage Silver Solstice Summit Tidal Union "
-    "Vertex Willow"
-).split()
-_CLIENT_B = (
-    "Analytics Bakery Bio Brewing Capital Clinic Coffee Construction Credit Dental Design Energy Foods Freight "
-    "Games Health Hotels Insurance Labs Legal Logistics Media Medical Motors Outdoor Partners Pharma Press "
-    "Properties Publishing Realty Retail Robotics Schools Software Solar Sports Studios Systems Textiles Travel "
-    "Ventures Vision Water Wellness Wines Works Yards"
-).split()
-_CLIENT_C = (
-    "- Group Inc Co Ltd LLC Holdings Collective Cooperative Company Associates International Brothers Alliance "
-    "Studio Foundation Network Trust Guild Center Society Agency Federation Club"
-).split()
-_PERSON_FIRST = (
-    "Ada Ahmed Aiko Alba Amara Ana Ben Bruno Carla Chen Dana Derek Elena Emeka Farah Felix Grace Hana Ibrahim "
-    "Ines Jonas Julia Kai Kofi Lars Lena Luca Mai Marco Maya Mei Nadia Noah Omar Paul Priya Rafael Rosa Sam "
-    "Sandra Sofia Tariq Tom Uma Victor Wen Yara Zoe"
-).split()
-_PERSON_LAST = (
-    "Abbott Adeyemi Bauer Becker Brooks Castro Chen Costa Diaz Dubois Eriksen Ferreira Fischer Garcia Haddad "
-    "Hansen Holt Ito Jensen Kim Kowalski Larsen Liu Lopez Martin Meyer Moreau Nakamura Nguyen Novak Okafor "
-    "Olsen Patel Perez Quinn Rossi Santos Schmidt Silva Singh Tanaka Tran Vargas Weber Wong Yilmaz Young Zhang"
-).split()
-_VENDOR_A = "Cloud Pixel Byte Paper Metro Swift Prime Clear Bold Nova Core Peak".split()
+_CLIENT_A = [
+    "Acme",
+    "Amber",
+    "Apex",
+    "Arbor",
+    "Atlas",
+    "Beacon",
+    "Birch",
+    "Blue",
+    "Bright",
+    "Cedar",
+    "Coastal",
+    "Copper",
+    "Crest",
+    "Delta",
+    "Eagle",
+    "Ember",
+    "Evergreen",
+    "Falcon",
+    "Fern",
+    "Golden",
+    "Granite",
+    "Harbor",
+    "Highland",
+    "Iron",
+    "Juniper",
+    "Keystone",
+    "Lake",
+    "Maple",
+    "Meridian",
+    "Nimbus",
+    "North",
+    "Oak",
+    "Orchid",
+    "Pacific",
+    "Pine",
+    "Prairie",
+    "Quill",
+    "Redwood",
+    "Ridge",
+    "River",
+    "Sage",
+    "Silver",
+    "Solstice",
+    "Summit",
+    "Tidal",
+    "Union",
+    "Vertex",
+    "Willow",
+]
+_CLIENT_B = [
+    "Analytics",
+    "Bakery",
+    "Bio",
+    "Brewing",
+    "Capital",
+    "Clinic",
+    "Coffee",
+    "Construction",
+    "Credit",
+    "Dental",
+    "Design",
+    "Energy",
+    "Foods",
+    "Freight",
+    "Games",
+    "Health",
+    "Hotels",
+    "Insurance",
+    "Labs",
+    "Legal",
+    "Logistics",
+    "Media",
+    "Medical",
+    "Motors",
+    "Outdoor",
+    "Partners",
+    "Pharma",
+    "Press",
+    "Properties",
+    "Publishing",
+    "Realty",
+    "Retail",
+    "Robotics",
+    "Schools",
+    "Software",
+    "Solar",
+    "Sports",
+    "Studios",
+    "Systems",
+    "Textiles",
+    "Travel",
+    "Ventures",
+    "Vision",
+    "Water",
+    "Wellness",
+    "Wines",
+    "Works",
+    "Yards",
+]
+_CLIENT_C = [
+    "-",
+    "Group",
+    "Inc",
+    "Co",
+    "Ltd",
+    "LLC",
+    "Holdings",
+    "Collective",
+    "Cooperative",
+    "Company",
+    "Associates",
+    "International",
+    "Brothers",
+    "Alliance",
+    "Studio",
+    "Foundation",
+    "Network",
+    "Trust",
+    "Guild",
+    "Center",
+    "Society",
+    "Agency",
+    "Federation",
+    "Club",
+]
+_PERSON_FIRST = [
+    "Ada",
+    "Ahmed",
+    "Aiko",
+    "Alba",
+    "Amara",
+    "Ana",
+    "Ben",
+    "Bruno",
+    "Carla",
+    "Chen",
+    "Dana",
+    "Derek",
+    "Elena",
+    "Emeka",
+    "Farah",
+    "Felix",
+    "Grace",
+    "Hana",
+    "Ibrahim",
+    "Ines",
+    "Jonas",
+    "Julia",
+    "Kai",
+    "Kofi",
+    "Lars",
+    "Lena",
+    "Luca",
+    "Mai",
+    "Marco",
+    "Maya",
+    "Mei",
+    "Nadia",
+    "Noah",
+    "Omar",
+    "Paul",
+    "Priya",
+    "Rafael",
+    "Rosa",
+    "Sam",
+    "Sandra",
+    "Sofia",
+    "Tariq",
+    "Tom",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Yara",
+    "Zoe",
+]
+_PERSON_LAST = [
+    "Abbott",
+    "Adeyemi",
+    "Bauer",
+    "Becker",
+    "Brooks",
+    "Castro",
+    "Chen",
+    "Costa",
+    "Diaz",
+    "Dubois",
+    "Eriksen",
+    "Ferreira",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Hansen",
+    "Holt",
+    "Ito",
+    "Jensen",
+    "Kim",
+    "Kowalski",
+    "Larsen",
+    "Liu",
+    "Lopez",
+    "Martin",
+    "Meyer",
+    "Moreau",
+    "Nakamura",
+    "Nguyen",
+    "Novak",
+    "Okafor",
+    "Olsen",
+    "Patel",
+    "Perez",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Singh",
+    "Tanaka",
+    "Tran",
+    "Vargas",
+    "Weber",
+    "Wong",
+    "Yilmaz",
+    "Young",
+    "Zhang",
+]
+_VENDOR_A = ["Cloud", "Pixel", "Byte", "Paper", "Metro", "Swift", "Prime", "Clear", "Bold", "Nova", "Core", "Peak"]
 #: Vendor trade -> (expense account, low and high bill in dollars).
 _VENDOR_B: dict[str, tuple[str, int, int]] = {
     "Hosting": ("Expenses:Hosting", 400, 4000),
@@ -102,24 +303,62 @@ _VENDOR_B: dict[str, tuple[str, int, int]] = {
 }
 _MANAGERS = ("lan", "priya", "tom", "ana", "marco", "yuki", "sam", "leila")
 _INDUSTRIES = (
-    "Logistics", "Healthcare", "Retail", "Financial services", "Manufacturing", "Hospitality", "Education",
-    "Media", "Energy", "Real estate", "Food and beverage", "Technology", "Non-profit", "Legal services",
+    "Logistics",
+    "Healthcare",
+    "Retail",
+    "Financial services",
+    "Manufacturing",
+    "Hospitality",
+    "Education",
+    "Media",
+    "Energy",
+    "Real estate",
+    "Food and beverage",
+    "Technology",
+    "Non-profit",
+    "Legal services",
 )
 _SERVICES = ("Income:Services:Design", "Income:Services:Development", "Income:Services:Retainer", "Income:Services:Consulting")
 _WORK = (
-    "retainer", "website redesign - milestone", "mobile app - sprint", "brand refresh", "analytics dashboard",
-    "content strategy", "UX audit", "e-commerce build - milestone", "hosting and support", "campaign design",
+    "retainer",
+    "website redesign - milestone",
+    "mobile app - sprint",
+    "brand refresh",
+    "analytics dashboard",
+    "content strategy",
+    "UX audit",
+    "e-commerce build - milestone",
+    "hosting and support",
+    "campaign design",
 )
 _ROLES = ("CEO", "CFO", "COO", "CTO", "Head of Marketing", "Head of Digital", "Product Manager", "Operations Manager", "Accounts Payable")
 _TOPICS = (
-    "quarterly business review", "roadmap planning", "release demo", "budget for next year", "support response times",
-    "invoice questions", "new feature request", "campaign results", "contract renewal", "team changes on their side",
-    "performance issues", "launch retrospective", "pricing discussion", "security questionnaire",
+    "quarterly business review",
+    "roadmap planning",
+    "release demo",
+    "budget for next year",
+    "support response times",
+    "invoice questions",
+    "new feature request",
+    "campaign results",
+    "contract renewal",
+    "team changes on their side",
+    "performance issues",
+    "launch retrospective",
+    "pricing discussion",
+    "security questionnaire",
 )
 _ACTIONS = (
-    "Send revised proposal", "Share the release plan", "Book the next review", "Send payment reminder",
-    "Prepare case studies", "Send updated estimate", "Follow up on open invoices", "Draft the renewal terms",
-    "Introduce the new project lead", "Send the audit findings",
+    "Send revised proposal",
+    "Share the release plan",
+    "Book the next review",
+    "Send payment reminder",
+    "Prepare case studies",
+    "Send updated estimate",
+    "Follow up on open invoices",
+    "Draft the renewal terms",
+    "Introduce the new project lead",
+    "Send the audit findings",
 )
 _RISKS = (
     ("Evaluating a competitor ahead of the renewal", "Executive sponsor call and a renewal offer"),
@@ -129,8 +368,12 @@ _RISKS = (
     ("Unhappy with release cadence", "Weekly demos and a shorter sprint cycle"),
 )
 _GOALS = (
-    "Cut onboarding time in half", "Launch the new online shop", "Grow repeat customers by 20%",
-    "Reduce support calls", "Modernise the brand", "Move reporting to self-service dashboards",
+    "Cut onboarding time in half",
+    "Launch the new online shop",
+    "Grow repeat customers by 20%",
+    "Reduce support calls",
+    "Modernise the brand",
+    "Move reporting to self-service dashboards",
 )
 _OPPORTUNITIES = ("Phase two build", "Annual retainer extension", "Mobile app", "Brand refresh", "Analytics add-on", "Support plan upgrade")
 _MISC = (
@@ -375,7 +618,7 @@ class _Ledger:
             self.handle.close()
         self.year = year
         self.years.append(year)
-        self.handle = open(self.folder / f"{year}.beancount", "w", encoding="utf-8", newline="\n")
+        self.handle = open(self.folder / f"{year}.beancount", "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - kept open across calls, closed by _switch and close
         self.handle.write(f";; Transactions {year}, generated by benchmarks/generate.py. Accounts are opened in main.beancount.\n")
 
     def flush(self) -> None:
@@ -452,7 +695,9 @@ def generate(out: Path, transactions: int, seed: int = 1, years: int = 3) -> Sum
 
     for sub in ("ledger/statements", "clients"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text(f"generated by benchmarks/generate.py version {GENERATOR_VERSION}: --transactions {transactions} --seed {seed} --years {years}\n", encoding="utf-8")
+    (out / MARKER).write_text(
+        f"generated by benchmarks/generate.py version {GENERATOR_VERSION}: --transactions {transactions} --seed {seed} --years {years}\n", encoding="utf-8"
+    )
     ledger = _Ledger(out / "ledger", start, end)
     invoicing = [c for c in clients if c.status != "prospect"]
 
@@ -496,7 +741,11 @@ def generate(out: Path, transactions: int, seed: int = 1, years: int = 3) -> Sum
             meta += f"  due: {(ledger.day + datetime.timedelta(days=due_days)).isoformat()}\n"
         if rng.random() < 0.2:  # two service lines
             part = amount * rng.randrange(20, 80) // 100
-            body = _post(client.receivable, amount, client.currency) + _post("Income:Services:Design", -part, client.currency) + _post("Income:Services:Development", part - amount, client.currency)
+            body = (
+                _post(client.receivable, amount, client.currency)
+                + _post("Income:Services:Design", -part, client.currency)
+                + _post("Income:Services:Development", part - amount, client.currency)
+            )
         else:
             body = _post(client.receivable, amount, client.currency) + f"  {client.income}\n"
         ledger.txn("invoice", f"{header}\n{meta}{body}")
@@ -556,7 +805,10 @@ def generate(out: Path, transactions: int, seed: int = 1, years: int = 3) -> Sum
         ledger.move(client.bank, cents, f"{client.name.upper()}", num)
 
     def unlinked(client: Client, cents: int) -> None:
-        ledger.txn("unlinked payment", f'* "{client.name}" "Payment received - no remittance advice"\n{_post(client.bank, cents, client.currency)}{_post(client.receivable, -cents, client.currency)}')
+        ledger.txn(
+            "unlinked payment",
+            f'* "{client.name}" "Payment received - no remittance advice"\n{_post(client.bank, cents, client.currency)}{_post(client.receivable, -cents, client.currency)}',
+        )
         ledger.move(client.bank, cents, f"{client.name.upper()}", f"TRF-{ledger.count:07d}")
 
     def joint(client: Client, items: Sequence[tuple[str, int]]) -> None:
@@ -570,7 +822,10 @@ def generate(out: Path, transactions: int, seed: int = 1, years: int = 3) -> Sum
 
     def credit_note(client: Client, num: str, cents: int) -> None:
         cn = number("CN", ledger.day.year)
-        ledger.txn("credit note", f'* "{client.name}" "Credit note {cn} for {num}" ^{num}\n  credit_note: "{cn}"\n{_post(client.receivable, -cents, client.currency)}  {client.income}\n')
+        ledger.txn(
+            "credit note",
+            f'* "{client.name}" "Credit note {cn} for {num}" ^{num}\n  credit_note: "{cn}"\n{_post(client.receivable, -cents, client.currency)}  {client.income}\n',
+        )
 
     def bill(d: int) -> None:
         vendor = vendors[rng.randrange(len(vendors))]
@@ -614,7 +869,10 @@ def generate(out: Path, transactions: int, seed: int = 1, years: int = 3) -> Sum
         rate = rng.randrange(10500, 12500)  # USD per EUR, 4 decimals
         usd = euros * rate // 100  # cents: euros * rate / 10000 dollars, exact for whole hundreds of euros
         ref = f"UEB-{ledger.day_text.replace('-', '')}"
-        ledger.txn("transfer", f'* "Rheinbank AG" "Transfer EUR to USD operating account"\n  {"Assets:Bank:Euro":<46}{_money(-euros * 100):>13} EUR @ {rate // 10000}.{rate % 10000:04d} USD\n{_post("Assets:Bank:Operating", usd, "USD")}')
+        ledger.txn(
+            "transfer",
+            f'* "Rheinbank AG" "Transfer EUR to USD operating account"\n  {"Assets:Bank:Euro":<46}{_money(-euros * 100):>13} EUR @ {rate // 10000}.{rate % 10000:04d} USD\n{_post("Assets:Bank:Operating", usd, "USD")}',
+        )
         ledger.move("Assets:Bank:Euro", -euros * 100, "Ueberweisung an Northbank USD-Konto", ref)
         ledger.move("Assets:Bank:Operating", usd, "INCOMING WIRE RHEINBANK", ref)
         return True
@@ -660,15 +918,44 @@ def generate(out: Path, transactions: int, seed: int = 1, years: int = 3) -> Sum
             month = day.strftime("%B %Y")
             fixed_cost("rent", "Mill Street Properties", f"Office rent {month}", "Expenses:Rent", rent, "Assets:Bank:Operating", "USD", f"ACH-RENT-{day:%Y%m}")
         if day.day == 5:
-            fixed_cost("software", "Northbank Card Services", f"Software subscriptions {day:%B %Y}", "Expenses:Software", salaries // 40 + rng.randrange(0, 20000), "Assets:Bank:Operating", "USD", f"CARD-{day:%Y%m}")
+            fixed_cost(
+                "software",
+                "Northbank Card Services",
+                f"Software subscriptions {day:%B %Y}",
+                "Expenses:Software",
+                salaries // 40 + rng.randrange(0, 20000),
+                "Assets:Bank:Operating",
+                "USD",
+                f"CARD-{day:%Y%m}",
+            )
         if day.day == 16 and has_eur:
             pending.setdefault(d, []).insert(0, ("transfer",))
         if day.day == 25:
-            fixed_cost("salaries", "Northbank Payroll", f"Net salaries {day:%B %Y}", "Expenses:Salaries", salaries, "Assets:Bank:Operating", "USD", f"PAYROLL-{day:%Y%m}")
+            fixed_cost(
+                "salaries",
+                "Northbank Payroll",
+                f"Net salaries {day:%B %Y}",
+                "Expenses:Salaries",
+                salaries,
+                "Assets:Bank:Operating",
+                "USD",
+                f"PAYROLL-{day:%Y%m}",
+            )
         if (day + _DAY).day == 1:
-            fixed_cost("bank fees", "Northbank", f"Account fees {day:%B %Y}", "Expenses:BankFees", 4500 + rng.randrange(0, 8000), "Assets:Bank:Operating", "USD", f"FEE-{day:%Y%m}")
+            fixed_cost(
+                "bank fees",
+                "Northbank",
+                f"Account fees {day:%B %Y}",
+                "Expenses:BankFees",
+                4500 + rng.randrange(0, 8000),
+                "Assets:Bank:Operating",
+                "USD",
+                f"FEE-{day:%Y%m}",
+            )
             if has_eur:
-                fixed_cost("bank fees", "Rheinbank AG", f"Kontofuehrungsgebuehr {day:%m/%Y}", "Expenses:BankFees", 1250, "Assets:Bank:Euro", "EUR", f"GEB-{day:%Y%m}")
+                fixed_cost(
+                    "bank fees", "Rheinbank AG", f"Kontofuehrungsgebuehr {day:%m/%Y}", "Expenses:BankFees", 1250, "Assets:Bank:Euro", "EUR", f"GEB-{day:%Y%m}"
+                )
 
         quota = spread * (d + 1) // days - spread * d // days
         done = 0
@@ -752,7 +1039,11 @@ def _write_main(path: Path, clients: Sequence[Client], vendors: Sequence[Vendor]
     out.append(f"\n{s} open {'Equity:Opening-Balances':<44} USD,EUR\n\n")
     for account in _SERVICES:
         out.append(f"{s} open {account:<44} USD,EUR\n")
-    expenses = sorted({v.expense for v in vendors} | {m[1] for m in _MISC} | {"Expenses:Rent", "Expenses:Salaries", "Expenses:Software", "Expenses:BankFees", "Expenses:Uncategorized"})
+    expenses = sorted(
+        {v.expense for v in vendors}
+        | {m[1] for m in _MISC}
+        | {"Expenses:Rent", "Expenses:Salaries", "Expenses:Software", "Expenses:BankFees", "Expenses:Uncategorized"}
+    )
     out.append("\n")
     for account in expenses:
         out.append(f"{s} open {account:<44} {'USD,EUR' if account in ('Expenses:BankFees', 'Expenses:Uncategorized') else 'USD'}\n")
@@ -874,7 +1165,9 @@ def _client_yaml(c: Client, rng: random.Random, start: Date, end: Date) -> str:
             y.append(f"contract: {{start: {c.opened.isoformat()}, end: {c.stop.isoformat()}, value: {value} {c.currency}, auto_renew: false}}\n")
         else:
             renewal = _date_between(rng, end - datetime.timedelta(days=60), end + datetime.timedelta(days=300))
-            y.append(f"contract: {{start: {c.opened.isoformat()}, renewal: {renewal.isoformat()}, value: {value} {c.currency}, auto_renew: {'true' if rng.random() < 0.5 else 'false'}, notice_days: 30}}\n")
+            y.append(
+                f"contract: {{start: {c.opened.isoformat()}, renewal: {renewal.isoformat()}, value: {value} {c.currency}, auto_renew: {'true' if rng.random() < 0.5 else 'false'}, notice_days: 30}}\n"
+            )
     people: list[str] = []
     y.append("contacts:\n")
     for k in range(rng.randrange(2, 5)):
@@ -888,7 +1181,9 @@ def _client_yaml(c: Client, rng: random.Random, start: Date, end: Date) -> str:
             flags += ", decision_maker: true, primary: true"
         if k == 1:
             flags += ", billing: true"
-        y.append(f"  - {{name: {person}, role: {_ROLES[rng.randrange(len(_ROLES))]}, email: {first.lower()}.{last.lower()}@{c.id}.example, phone: \"+1 555 {rng.randrange(1000, 9999)}\"{flags}}}\n")
+        y.append(
+            f'  - {{name: {person}, role: {_ROLES[rng.randrange(len(_ROLES))]}, email: {first.lower()}.{last.lower()}@{c.id}.example, phone: "+1 555 {rng.randrange(1000, 9999)}"{flags}}}\n'
+        )
     y.append("goals:\n")
     for goal in rng.sample(_GOALS, rng.randrange(1, 4)):
         y.append(f"  - {goal}\n")
@@ -949,7 +1244,9 @@ def _client_yaml(c: Client, rng: random.Random, start: Date, end: Date) -> str:
             close = _date_between(rng, end - datetime.timedelta(days=300), end) if closed else _date_between(rng, end, end + datetime.timedelta(days=240))
             chance = 100 if stage == "won" else 0 if stage == "lost" else _STAGE_CHANCE[stage]
             kind = "new" if c.status == "prospect" else rng.choice(("expansion", "renewal"))
-            y.append(f"  - {{name: {name}, value: {c.base // 100 * rng.randrange(2, 13)} {c.currency}, stage: {stage}, close: {close.isoformat()}, type: {kind}, probability: {chance}, owner: {c.manager}}}\n")
+            y.append(
+                f"  - {{name: {name}, value: {c.base // 100 * rng.randrange(2, 13)} {c.currency}, stage: {stage}, close: {close.isoformat()}, type: {kind}, probability: {chance}, owner: {c.manager}}}\n"
+            )
     if c.revenue:
         y.append("targets:\n  revenue:\n")
         for year in sorted(c.revenue):
@@ -972,7 +1269,9 @@ def _vendor_yaml(v: Vendor, rng: random.Random, start: Date, end: Date) -> str:
     ]
     if rng.random() < 0.5:
         day = _date_between(rng, start, end)
-        y.append(f"interactions:\n  - {{date: {day.isoformat()}, channel: email, with: {contact}, by: {_MANAGERS[0]}, summary: Renegotiated terms, sentiment: neutral}}\n")
+        y.append(
+            f"interactions:\n  - {{date: {day.isoformat()}, channel: email, with: {contact}, by: {_MANAGERS[0]}, summary: Renegotiated terms, sentiment: neutral}}\n"
+        )
     y.append(f"tags: [{'contractor' if v.person else 'supplier'}]\n")
     return "".join(y)
 

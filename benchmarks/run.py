@@ -37,6 +37,7 @@ Nothing is asserted: this is a measurement, not a test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -48,9 +49,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from benchmarks.generate import GENERATOR_VERSION, generate, parse_size
 
@@ -243,7 +244,11 @@ def bench(
                 sample = one(s)
                 s.samples.append(sample)
                 if log:
-                    print(f"  [{books.label} {mode} {r + 1}/{repeat}] {s.name:<14} {sample.seconds:8.2f} s {sample.peak_mb:8.0f} MB  exit {sample.exit_code}", file=sys.stderr, flush=True)
+                    print(
+                        f"  [{books.label} {mode} {r + 1}/{repeat}] {s.name:<14} {sample.seconds:8.2f} s {sample.peak_mb:8.0f} MB  exit {sample.exit_code}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
     return series
 
 
@@ -363,13 +368,11 @@ def environment() -> list[str]:
         from importlib.metadata import version
 
         beancount, acct = version("beancount"), version("acct-tool")
-    except Exception:  # noqa: BLE001 - a report without versions is still a report
+    except Exception:
         beancount, acct = "unknown", "unknown"
     uname = " ".join(platform.uname())
-    try:
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
         uname = subprocess.run(["uname", "-a"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
     commit = "unknown"
     try:
         repo = Path(__file__).resolve().parent.parent

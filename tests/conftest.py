@@ -9,9 +9,10 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import hypothesis
 import pytest
@@ -53,6 +54,7 @@ def build_wheel(tmp_path: Path) -> Path:
     assert build.returncode == 0, build.stderr[-2000:]
     (wheel,) = wheels.glob("acct_tool-*.whl")
     return wheel
+
 
 EXAMPLES = REPO / "examples"
 EXAMPLES_AS_OF = "2026-11-30"

@@ -20,14 +20,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
+from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 from acct_tool import files, reports
 from acct_tool.files import WriteError, write_atomic
-from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -238,7 +239,7 @@ def test_two_write_reports_at_once_keep_every_manifest_entry(tmp_path: Path, mon
     def run(names: list[str]) -> None:
         try:
             reports.write_reports(out, {name: f"{name}\n" for name in names})
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=([f"a{i}.md" for i in range(4)],)), threading.Thread(target=run, args=([f"b{i}.md" for i in range(4)],))]

@@ -10,18 +10,19 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
+from codes_seen import record
+from conftest import EXAMPLES, EXAMPLES_AS_OF, LEDGER_HEAD, run_cli
 
 from acct_tool.bank import match_lines, reconcile_bank, render_drafts
 from acct_tool.files import WriteError, write_atomic
 from acct_tool.ledger import AccountPosting, account_postings, load_ledger
 from acct_tool.statements import StatementLine
-from codes_seen import record
-from conftest import EXAMPLES, EXAMPLES_AS_OF, LEDGER_HEAD, run_cli
 
 D = datetime.date
 BANK = "Assets:Bank:Operating"
@@ -102,9 +103,7 @@ def test_exact_and_window_matches_with_date_differences() -> None:
 
 
 def test_outside_the_window_or_other_amount_is_not_a_match() -> None:
-    matches, left_lines, left_postings = match_lines(
-        [line(2, 10, "-120.00"), line(3, 10, "99.99")], [posting(10, 6, "-120.00"), posting(11, 10, "99.98")], 3
-    )
+    matches, left_lines, left_postings = match_lines([line(2, 10, "-120.00"), line(3, 10, "99.99")], [posting(10, 6, "-120.00"), posting(11, 10, "99.98")], 3)
     assert matches == []
     assert [ln.row for ln in left_lines] == [2, 3] and [p.line for p in left_postings] == [10, 11]
 
@@ -134,17 +133,13 @@ def test_without_references_the_closest_date_wins() -> None:
 def test_equal_amounts_never_stay_unmatched_when_a_pairing_exists() -> None:
     # Greedy by distance would pair row 2 with posting 10 (0 days) and strand row 3 and
     # posting 11, six days apart; the augmenting step pairs both within the window.
-    matches, left_lines, left_postings = match_lines(
-        [line(2, 4, "-500"), line(3, 1, "-500")], [posting(10, 4, "-500"), posting(11, 7, "-500")], 3
-    )
+    matches, left_lines, left_postings = match_lines([line(2, 4, "-500"), line(3, 1, "-500")], [posting(10, 4, "-500"), posting(11, 7, "-500")], 3)
     assert sorted(pairs(matches)) == [(2, 11, 3), (3, 10, 3)]
     assert left_lines == [] and left_postings == []
 
 
 def test_a_reference_match_is_never_given_up_to_pair_another_line() -> None:
-    matches, left_lines, _ = match_lines(
-        [line(2, 4, "-500", "X-1"), line(3, 1, "-500")], [posting(10, 4, "-500", "paid X-1"), posting(11, 7, "-500")], 3
-    )
+    matches, left_lines, _ = match_lines([line(2, 4, "-500", "X-1"), line(3, 1, "-500")], [posting(10, 4, "-500", "paid X-1"), posting(11, 7, "-500")], 3)
     assert pairs(matches) == [(2, 10, 0)] and [ln.row for ln in left_lines] == [3]
 
 
@@ -179,11 +174,14 @@ def test_drafts_render_escaped_beancount() -> None:
 
 def test_clean_statement_exits_0(books: Callable[..., Path]) -> None:
     root = books(ledger=LEDGER, settings=SETTINGS)
-    path = statement(root, """\
+    path = statement(
+        root,
+        """\
         2026-03-02,ACME PAYMENT,INV-1,500.00,"1,500.00"
         2026-03-06,CLOUDNEST,,-120.00,"1,380.00"
         2026-03-11,ZETA,INV-7,"2,000.00","3,380.00"
-    """)
+    """,
+    )
     result = reconcile(root, path)
     assert result.exit_code == 0, result.output + result.stderr
     assert "Matched: 3" in result.output
@@ -211,11 +209,14 @@ def test_clean_statement_exits_0(books: Callable[..., Path]) -> None:
 
 def test_missing_ledger_entry_missing_statement_line_and_balance_difference(books: Callable[..., Path]) -> None:
     root = books(ledger=LEDGER, settings=SETTINGS)
-    path = statement(root, """\
+    path = statement(
+        root,
+        """\
         2026-03-02,ACME PAYMENT,INV-1,500.00,"1,500.00"
         2026-03-09,WIRE FEE,FEE-9,-15.00,"1,485.00"
         2026-03-11,ZETA,INV-7,"2,000.00","3,485.00"
-    """)
+    """,
+    )
     result = reconcile(root, path)
     assert result.exit_code == 1
     out = result.output
@@ -224,13 +225,17 @@ def test_missing_ledger_entry_missing_statement_line_and_balance_difference(book
     assert "Difference   -105.00 USD  DIFFERS" in out
     assert all(len(text) <= 80 for text in out.splitlines())
     assert " ".join(out.split("\n\n")[-1].split()) == (
-        "Not reconciled: 1 statement line missing from the ledger; 1 ledger posting missing from the statement; "
-        "closing balance differs by -105.00 USD."
+        "Not reconciled: 1 statement line missing from the ledger; 1 ledger posting missing from the statement; closing balance differs by -105.00 USD."
     )
     doc = reconcile(root, path, "--output", "json").json()
     assert doc["summary"] == {"lines": 3, "matched": 2, "missing_in_ledger": 1, "missing_in_statement": 1}
     assert doc["missing_in_ledger"][0] == {
-        "row": 3, "date": "2026-03-09", "amount": {"number": "-15.00", "currency": "USD"}, "description": "WIRE FEE", "reference": "FEE-9", "balance": {"number": "1485.00", "currency": "USD"},
+        "row": 3,
+        "date": "2026-03-09",
+        "amount": {"number": "-15.00", "currency": "USD"},
+        "description": "WIRE FEE",
+        "reference": "FEE-9",
+        "balance": {"number": "1485.00", "currency": "USD"},
     }
     assert doc["missing_in_statement"][0]["amount"] == {"number": "-120.00", "currency": "USD"}
     assert doc["closing_balance"]["difference"] == {"number": "-105.00", "currency": "USD"}
@@ -252,12 +257,15 @@ def test_postings_outside_the_period_are_not_missing_and_window_is_an_option(boo
 
 def test_malformed_rows_are_diagnostics_on_stderr_and_exit_1(books: Callable[..., Path]) -> None:
     root = books(ledger=LEDGER, settings=SETTINGS)
-    path = statement(root, """\
+    path = statement(
+        root,
+        """\
         2026-03-02,ACME PAYMENT,INV-1,500.00,
         03/06/2026,CLOUDNEST,,-120.00,
         2026-03-10,ZETA,INV-7,2.000.00,
         2026-03-11,SHORT
-    """)
+    """,
+    )
     result = reconcile(root, path)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:3] == [
@@ -323,13 +331,16 @@ def bean_check(main: Path) -> list[str]:
 
 def test_draft_file_passes_bean_check_once_included(books: Callable[..., Path]) -> None:
     root = books(ledger=LEDGER, settings=SETTINGS)
-    path = statement(root, """\
+    path = statement(
+        root,
+        """\
         2026-03-02,ACME PAYMENT,INV-1,500.00,"1,500.00"
         2026-03-06,CLOUDNEST,,-120.00,"1,380.00"
         2026-03-09,"WIRE FEE \"\"URGENT\"\"",FEE-9,-15.00,"1,365.00"
         2026-03-11,ZETA,INV-7,"2,000.00","3,365.00"
         2026-03-12,INTEREST,,0.42,"3,365.42"
-    """)
+    """,
+    )
     draft = root / "ledger" / "drafts.beancount"
     ledger_before = (root / "ledger" / "main.beancount").read_text()
     result = reconcile(root, path, "--draft", str(draft))

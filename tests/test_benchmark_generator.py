@@ -10,14 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, run_cli
 
 from acct_tool.ledger import load_ledger
-from conftest import REPO, run_cli
 
 if str(REPO) not in sys.path:  # benchmarks/ is a folder of the repository, not of the package
     sys.path.insert(0, str(REPO))
 
-from benchmarks.generate import Summary, generate  # noqa: E402
+from benchmarks.generate import Summary, generate
 
 SEED = 7
 SIZE = 300

@@ -10,15 +10,16 @@ from __future__ import annotations
 import datetime
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
+from conftest import LEDGER_HEAD, make_books, run_cli
 
 from acct_tool import cache, ledger
 from acct_tool.books import load_books
 from acct_tool.receivables import Side, open_items
-from conftest import LEDGER_HEAD, make_books, run_cli
 
 ACME = """\
 id: acme
@@ -28,10 +29,13 @@ manager: lan
 accounts: {receivable: Assets:Receivable:Acme}
 """
 
-LEDGER = LEDGER_HEAD + """\
+LEDGER = (
+    LEDGER_HEAD
+    + """\
 2025-01-01 open Assets:Receivable:Acme USD
 include "2026.beancount"
 """
+)
 
 Y2026 = """\
 2026-01-10 * "ACME" "Invoice" ^INV-1
@@ -150,7 +154,7 @@ def test_as_of_date_is_never_cached(root: Path, cache_dir: Path) -> None:
 
 
 def test_ledger_errors_come_back_from_the_cache_with_their_location(root: Path, cache_dir: Path, loads: Loads) -> None:
-    (root / "ledger" / "2026.beancount").write_text(Y2026 + "2026-01-11 * \"x\"\n  Assets:Bank:Operating  1 USD\n  Income:Services  -2 USD\n")
+    (root / "ledger" / "2026.beancount").write_text(Y2026 + '2026-01-11 * "x"\n  Assets:Bank:Operating  1 USD\n  Income:Services  -2 USD\n')
     first = [(d.code, d.file, d.line) for d in load_books(root, AS_OF, use_cache=True).diagnostics]
     second = [(d.code, d.file, d.line) for d in load_books(root, AS_OF, use_cache=True).diagnostics]
     assert first == second and ("ledger-validation", "ledger/2026.beancount", 5) in first
@@ -233,8 +237,9 @@ def test_a_cache_written_by_other_code_is_ignored(root: Path, cache_dir: Path, l
 
 def test_clean_profiles_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Marks are dropped after loading; a clean run must not parse any profile again."""
-    from acct_tool import parties
     from conftest import EXAMPLES
+
+    from acct_tool import parties
 
     calls: list[str] = []
     real = parties._reparse
@@ -251,7 +256,12 @@ def test_clean_profiles_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_new_folder_matching_a_nested_include_glob_is_seen(tmp_path: Path, cache_dir: Path, loads: Loads) -> None:
-    root = make_books(tmp_path / "nested", ledger="", profiles={"acme": ACME}, head=LEDGER.replace('include "2026.beancount"', 'include "years/*/*.beancount"\ninclude "imports/*.beancount"'))
+    root = make_books(
+        tmp_path / "nested",
+        ledger="",
+        profiles={"acme": ACME},
+        head=LEDGER.replace('include "2026.beancount"', 'include "years/*/*.beancount"\ninclude "imports/*.beancount"'),
+    )
     (root / "ledger" / "years" / "2026").mkdir(parents=True)
     (root / "ledger" / "imports").mkdir()
     (root / "ledger" / "years" / "2026" / "a.beancount").write_text(Y2026)

@@ -6,18 +6,18 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import yaml
+from codes_seen import check, expect
+from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from acct_tool.profiles import load_party
 from acct_tool.settings import load_settings
-from codes_seen import check, expect
-from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 Books = Callable[..., Path]
 
@@ -134,7 +134,7 @@ def test_github_format_paths_relative_to_the_working_directory(books: Books, mon
     assert lines[-1].startswith("::warning file=../ledger/main.beancount,line=9,")
 
 
-PLUGIN = '''\
+PLUGIN = """\
 import collections
 
 __plugins__ = ["annotate"]
@@ -144,7 +144,7 @@ Error = collections.namedtuple("Error", "source message entry")
 def annotate(entries, options_map):
     errors = [Error(e.meta, "first line\\nsecond line: 100%, done", e) for e in entries if getattr(e, "narration", "") == "odd"]
     return entries, errors
-'''
+"""
 
 
 def test_github_format_escapes_data_and_properties(books: Books, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,7 +155,7 @@ def test_github_format_escapes_data_and_properties(books: Books, tmp_path: Path,
     monkeypatch.delitem(sys.modules, "acct_test_annotate", raising=False)
     root = books(
         ledger='plugin "acct_test_annotate"\n2026-01-05 * "odd" ^INV-1\n  Assets:Receivable:Acme  1 USD\n  Income:Services\n',
-        head='2025-01-01 open Assets:Receivable:Acme USD\n2025-01-01 open Income:Services\n',
+        head="2025-01-01 open Assets:Receivable:Acme USD\n2025-01-01 open Income:Services\n",
     )
     (root / "clients" / "a,b:c%.yaml").write_text(ACME)
     monkeypatch.chdir(root)
@@ -256,7 +256,7 @@ def test_books_from_the_environment(books: Books, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("ACCT_TOOL_BOOKS", str(root))
     result = run_cli("check", "--format", "json", as_of="2026-11-30")
     assert result.exit_code == 1
-    assert [d["file"] for d in json.loads(result.output)][0] == "clients/acme.yaml"
+    assert next(d["file"] for d in json.loads(result.output)) == "clients/acme.yaml"
     # --books wins over the environment
     monkeypatch.setenv("ACCT_TOOL_BOOKS", str(tmp_path / "missing"))
     assert run_cli("check", books=root, as_of="2026-11-30").exit_code == 1
@@ -326,7 +326,26 @@ yaml_scalars = st.one_of(
     st.sampled_from(["2026-02-30", "2026-01-01", "50000 USD", "Assets:Receivable:Acme", "client", "key", "acme"]),
 )
 yaml_values = st.recursive(yaml_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=20)
-PROFILE_KEYS = ["id", "name", "kind", "status", "tier", "since", "accounts", "terms", "contract", "contacts", "interactions", "satisfaction", "risks", "opportunities", "targets", "currencies", "goals", "tags"]
+PROFILE_KEYS = [
+    "id",
+    "name",
+    "kind",
+    "status",
+    "tier",
+    "since",
+    "accounts",
+    "terms",
+    "contract",
+    "contacts",
+    "interactions",
+    "satisfaction",
+    "risks",
+    "opportunities",
+    "targets",
+    "currencies",
+    "goals",
+    "tags",
+]
 profiles = st.dictionaries(st.sampled_from(PROFILE_KEYS) | st.text(max_size=8), yaml_values, max_size=10)
 
 
@@ -335,7 +354,7 @@ profiles = st.dictionaries(st.sampled_from(PROFILE_KEYS) | st.text(max_size=8), 
 def test_any_yaml_mapping_as_a_profile_gives_diagnostics_not_exceptions(tmp_path: Path, data: dict[object, object]) -> None:
     path = tmp_path / "acme.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    party, problems = load_party(path, "clients/acme.yaml")
+    _party, problems = load_party(path, "clients/acme.yaml")
     for d in problems:
         assert d.code and d.file == "clients/acme.yaml"
         assert d.line is None or d.line >= 1
@@ -389,4 +408,3 @@ def test_examples_with_one_broken_field_name_its_file_line_and_column(examples_c
     ]
     text_out = run_cli("check", books=examples_copy, as_of=EXAMPLES_AS_OF).output
     assert f"{shown}:{line}:7: error bad-value tier: 'gold'" in text_out
-

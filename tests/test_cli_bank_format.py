@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import click
+from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 from acct_tool.cli import cli
 from acct_tool.views.cli_doc import commands
-from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 STATEMENT = EXAMPLES / "ledger" / "statements" / "northbank-2026-10.csv"
 BANK = ["reconcile", "bank"]

@@ -16,10 +16,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import EXAMPLES, EXAMPLES_AS_OF
 
 from acct_tool.cli import cli
 from acct_tool.views.cli_doc import commands
-from conftest import EXAMPLES, EXAMPLES_AS_OF
 
 GLOBAL = ("--books", "--as-of", "--no-cache")
 LEAVES = [(path, command) for path, command, _ in commands(cli) if not isinstance(command, click.Group)]
@@ -65,7 +65,9 @@ def test_no_cache_after_the_command_leaves_the_cache_alone(tmp_path: Path) -> No
     books = tmp_path / "books"
     shutil.copytree(EXAMPLES, books)
     quiet, used = tmp_path / "quiet", tmp_path / "used"
-    code, _, _ = invoke("check", "--books", str(books), "--as-of", EXAMPLES_AS_OF, "--no-cache", env={"ACCT_TOOL_CACHE_DIR": str(quiet), "ACCT_TOOL_NO_CACHE": ""})
+    code, _, _ = invoke(
+        "check", "--books", str(books), "--as-of", EXAMPLES_AS_OF, "--no-cache", env={"ACCT_TOOL_CACHE_DIR": str(quiet), "ACCT_TOOL_NO_CACHE": ""}
+    )
     assert code == 0
     assert not quiet.exists() or not any(quiet.rglob("*"))
     code, _, _ = invoke("check", "--books", str(books), "--as-of", EXAMPLES_AS_OF, env={"ACCT_TOOL_CACHE_DIR": str(used), "ACCT_TOOL_NO_CACHE": ""})
@@ -92,7 +94,10 @@ def test_the_installed_command_line_takes_them_after_the_command(tmp_path: Path)
     env.pop("ACCT_TOOL_BOOKS")
     result = subprocess.run(
         [sys.executable, "-m", "acct_tool", "aging", "ar", "--books", str(EXAMPLES), "--as-of", "2026-09-30", "--no-cache"],
-        cwd=tmp_path, env=env, capture_output=True, text=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "as of 2026-09-30" in result.stdout

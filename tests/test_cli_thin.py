@@ -11,8 +11,10 @@ import datetime
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 from acct_tool.books import load_books
 from acct_tool.checks import findings, receivable_exceptions
@@ -20,7 +22,6 @@ from acct_tool.edit_scaffold import account_part, new_accounts, new_profile, pro
 from acct_tool.render_scaffold import render_scaffold
 from acct_tool.settings import load_settings
 from acct_tool.views import diagnostics as diagnostics_view
-from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 AS_OF = datetime.date.fromisoformat(EXAMPLES_AS_OF)
 
@@ -49,7 +50,9 @@ def test_clients_new_writes_the_profile_text_built_outside_the_cli(books: Callab
     assert result.exit_code == 0, result.stderr
     settings, _ = load_settings(root)
     accounts = new_accounts(settings, "acme-corp", "client", "active")
-    expected = new_profile("acme-corp", "ACME: the corp", "client", "active", "lan", datetime.date(2026, 11, 30), accounts, "../.schema/party.schema.json", True)
+    expected = new_profile(
+        "acme-corp", "ACME: the corp", "client", "active", "lan", datetime.date(2026, 11, 30), accounts, "../.schema/party.schema.json", True
+    )
     assert (root / "clients" / "acme-corp.yaml").read_text() == expected
     assert 'name: "ACME: the corp"' in expected
     assert profile_problems(expected, "clients/acme-corp.yaml") == []

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 Books = Callable[..., Path]
@@ -86,7 +85,12 @@ def test_list_json_and_filters(root: Path) -> None:
     data = run_cli("clients", "list", "--format", "json", books=root, as_of="2026-11-30").json()
     assert data["as_of"] == "2026-11-30"
     acme = data["clients"][0]
-    assert (acme["id"], acme["open"], acme["overdue"], acme["days_since_contact"]) == ("acme", [{"number": "3000.00", "currency": "USD"}], [{"number": "1000.00", "currency": "USD"}], 10)
+    assert (acme["id"], acme["open"], acme["overdue"], acme["days_since_contact"]) == (
+        "acme",
+        [{"number": "3000.00", "currency": "USD"}],
+        [{"number": "1000.00", "currency": "USD"}],
+        10,
+    )
     assert acme["next_step"] == {"action": "Send proposal", "due": "2026-12-04", "owner": "lan"}
     assert acme["health"]["band"] in ("green", "amber", "red") and acme["health"]["components"][0]["name"] == "payment"
 
@@ -104,7 +108,9 @@ def test_list_json_and_filters(root: Path) -> None:
 
 def test_list_csv(root: Path) -> None:
     lines = run_cli("clients", "list", "--format", "csv", books=root, as_of="2026-11-30").output.splitlines()
-    assert lines[0] == "id,name,kind,tier,manager,status,open,overdue,last_contact,days_since_contact,next_step_due,next_step,health_score,health_band,red_flags"
+    assert (
+        lines[0] == "id,name,kind,tier,manager,status,open,overdue,last_contact,days_since_contact,next_step_due,next_step,health_score,health_band,red_flags"
+    )
     assert lines[1].startswith("acme,ACME Manufacturing,client,key,lan,active,3000.00 USD,1000.00 USD,2026-11-20,10,2026-12-04,Send proposal,")
 
 
@@ -170,7 +176,11 @@ def test_examples_list_and_portfolio() -> None:
     assert bands["harbor-logistics"] == (13, "red")
     assert bands["acme"][1] == "green"
     harbor = next(c for c in listed if c["id"] == "harbor-logistics")
-    assert (harbor["open"], harbor["overdue"], harbor["days_since_contact"]) == ([{"number": "37000.00", "currency": "USD"}], [{"number": "29000.00", "currency": "USD"}], 60)
+    assert (harbor["open"], harbor["overdue"], harbor["days_since_contact"]) == (
+        [{"number": "37000.00", "currency": "USD"}],
+        [{"number": "29000.00", "currency": "USD"}],
+        60,
+    )
     table = run_cli("clients", "list", "--manager", "tom", books=EXAMPLES, as_of=EXAMPLES_AS_OF).output
     assert "red!" in table and "! red flag" in table
     portfolio = run_cli("portfolio", "--format", "json", books=EXAMPLES, as_of=EXAMPLES_AS_OF).json()

@@ -16,10 +16,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import REPO
 
 from acct_tool.diagnostics import CODES, Severity
 from acct_tool.views.codes_doc import GROUPS, OTHER, group_of, render
-from conftest import REPO
 
 DOC = REPO / "docs" / "diagnostics.md"
 

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 from acct_tool.money import format_number
-from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 if str(REPO) not in sys.path:  # benchmarks/ is a folder of the repository, not of the package
     sys.path.insert(0, str(REPO))
 
-from benchmarks.generate import generate  # noqa: E402
+from benchmarks.generate import generate
 
 Amounts = dict[str, Decimal]
 ZERO = Decimal(0)
@@ -130,7 +130,10 @@ def check_books(books: Path, as_of: str, tmp_path: Path) -> None:
     for name, p in review["portfolios"].items():
         ids = {a["id"] for a in p["accounts"]}
         for key in ("open", "overdue", "revenue"):
-            assert amounts([t[key] for t in p["totals"]]) == amounts([m[key] for pid in ids for m in review["clients"][pid]["money"]["currencies"]]), (name, key)
+            assert amounts([t[key] for t in p["totals"]]) == amounts([m[key] for pid in ids for m in review["clients"][pid]["money"]["currencies"]]), (
+                name,
+                key,
+            )
         engine = period_managers.get(name)
         if engine is not None and {c["id"] for c in engine["clients"]} == ids:
             assert amounts([t["open"] for t in p["totals"]]) == amounts(engine["open"]), name

@@ -30,6 +30,7 @@ lists the categories with their counts; regenerate it with
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import errno
 import json
 import os
@@ -41,19 +42,20 @@ import subprocess
 import sys
 import traceback
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from codes_seen import record
+from conftest import REPO
 
 from acct_tool import template_limits
 from acct_tool.cli import cli
 from acct_tool.diagnostics import CODES
-from codes_seen import record
-from conftest import REPO
 
 CORPUS = Path(__file__).parent / "corpus"
 README = CORPUS / "README.md"
@@ -78,7 +80,9 @@ CATEGORIES: dict[str, str] = {
 }
 
 CASE_KEYS = {"category", "why", "command", "exit", "code", "file", "line", "column", "message", "base", "remove", "as_of", "generate", "xfail"}
-TEXT_LINE = re.compile(r"^(?P<file>[^\s:][^:]*?):(?:(?P<line>\d+):(?:(?P<column>\d+):)?)? (?P<severity>error|warning) (?P<code>[a-z][a-z0-9-]*) (?P<message>.*)$")
+TEXT_LINE = re.compile(
+    r"^(?P<file>[^\s:][^:]*?):(?:(?P<line>\d+):(?:(?P<column>\d+):)?)? (?P<severity>error|warning) (?P<code>[a-z][a-z0-9-]*) (?P<message>.*)$"
+)
 
 
 @dataclass
@@ -240,10 +244,8 @@ def restore_permissions(root: Path) -> None:
     """Undo ``unreadable`` recipes so that pytest can clean up."""
     for path in [root, *root.rglob("*")]:
         if not path.is_symlink():
-            try:
+            with contextlib.suppress(OSError):
                 path.chmod(0o755 if path.is_dir() else 0o644)
-            except OSError:
-                pass
 
 
 def argv(case: Case, books: Path, tmp: Path) -> list[str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from codes_seen import check, codes, expect
 
@@ -61,7 +61,12 @@ def test_unopened_income_account_after_an_invalid_one_points_at_the_right_item(b
 
 
 def test_account_with_postings_and_no_profile_is_a_warning(books: Books) -> None:
-    ledger = OPENS + "2025-01-01 open Assets:Receivable:Zeta\n" + invoice("Assets:Receivable:Zeta", "INV-7") + invoice("Assets:Receivable:Zeta", "INV-8", "2026-02-05")
+    ledger = (
+        OPENS
+        + "2025-01-01 open Assets:Receivable:Zeta\n"
+        + invoice("Assets:Receivable:Zeta", "INV-7")
+        + invoice("Assets:Receivable:Zeta", "INV-8", "2026-02-05")
+    )
     root = books(ledger=ledger, profiles={"acme": ACME, "cloudnest": CLOUDNEST})
     exit_code, found = check(root)
     assert exit_code == 0
@@ -135,7 +140,9 @@ def test_party_that_is_both_needs_both_accounts(books: Books) -> None:
     root = books(ledger=OPENS, profiles={"both": "id: both\nname: Both\nkind: both\naccounts: {receivable: Assets:Receivable:Both}\n"})
     _, found = check(root)
     assert codes(found) == ["missing-payable"]
-    (root / "clients" / "both.yaml").write_text("id: both\nname: Both\nkind: both\naccounts: {receivable: Assets:Receivable:Both, payable: Liabilities:Payable:Both}\n")
+    (root / "clients" / "both.yaml").write_text(
+        "id: both\nname: Both\nkind: both\naccounts: {receivable: Assets:Receivable:Both, payable: Liabilities:Payable:Both}\n"
+    )
     exit_code, found = check(root)
     assert (exit_code, found) == (0, [])
 
@@ -157,7 +164,9 @@ def test_currencies_must_be_allowed_by_the_account(books: Books) -> None:
 
 
 def test_account_without_currency_constraint_allows_any_currency(books: Books) -> None:
-    root = books(ledger=OPENS, profiles={"both": "id: both\nname: Both\nkind: client\naccounts: {receivable: Assets:Receivable:Both}\nterms: {credit_limit: 5 JPY}\n"})
+    root = books(
+        ledger=OPENS, profiles={"both": "id: both\nname: Both\nkind: client\naccounts: {receivable: Assets:Receivable:Both}\nterms: {credit_limit: 5 JPY}\n"}
+    )
     exit_code, found = check(root)
     assert (exit_code, found) == (0, [])
 

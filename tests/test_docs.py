@@ -24,12 +24,12 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import REPO, run_cli
 
 from acct_tool.cli import cli
 from acct_tool.render_scaffold import render_scaffold
 from acct_tool.schema import load_schema
 from acct_tool.views import cli_doc, schema_doc
-from conftest import REPO, run_cli
 
 DOCS = REPO / "docs"
 DAY = datetime.date(2026, 11, 30)
@@ -204,7 +204,9 @@ def test_pre_commit_accepts_the_hook_manifest_and_the_config(tmp_path: Path) -> 
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.skipif(not os.environ.get("ACCT_TOOL_NETWORK_TESTS"), reason="pre-commit installs acct-tool and its dependencies from PyPI: set ACCT_TOOL_NETWORK_TESTS=1")
+@pytest.mark.skipif(
+    not os.environ.get("ACCT_TOOL_NETWORK_TESTS"), reason="pre-commit installs acct-tool and its dependencies from PyPI: set ACCT_TOOL_NETWORK_TESTS=1"
+)
 def test_this_repository_works_as_a_hook_source(tmp_path: Path) -> None:
     """pre-commit clones a git repository: commit a copy of this one, then try its hook on new books."""
     git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com"]
@@ -221,7 +223,14 @@ def test_this_repository_works_as_a_hook_source(tmp_path: Path) -> None:
     subprocess.run([*git, "init", "-q"], cwd=books, check=True)
     subprocess.run([*git, "add", "-A"], cwd=books, check=True)
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    done = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(source), "acct-tool-check", "--all-files"], cwd=books, env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(source), "acct-tool-check", "--all-files"],
+        cwd=books,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Passed" in done.stdout
 

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, EXAMPLES_AS_OF, make_books
 
 CMD = [sys.executable, "-m", "acct_tool", "--books", str(EXAMPLES), "--as-of", EXAMPLES_AS_OF]
@@ -46,10 +45,15 @@ def test_a_closed_pipe_is_not_a_failure() -> None:
 
 
 def test_ctrl_c_exits_130(tmp_path: Path) -> None:
-    books = make_books(tmp_path / "big", ledger="".join(
-        f'2026-01-{1 + i % 28:02d} * "Sale {i}"\n  Assets:Bank:Operating  {i % 97 + 1}.00 USD\n  Income:Services\n' for i in range(30_000)
-    ))
-    proc = subprocess.Popen([sys.executable, "-m", "acct_tool", "--books", str(books), "--as-of", "2026-12-31", "--no-cache", "check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    books = make_books(
+        tmp_path / "big",
+        ledger="".join(f'2026-01-{1 + i % 28:02d} * "Sale {i}"\n  Assets:Bank:Operating  {i % 97 + 1}.00 USD\n  Income:Services\n' for i in range(30_000)),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "acct_tool", "--books", str(books), "--as-of", "2026-12-31", "--no-cache", "check"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(1.0)  # past interpreter start-up, into the load
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)

@@ -10,9 +10,10 @@ import dataclasses
 import os
 from typing import Any, cast
 
+from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
+
 from acct_tool import review_records
 from acct_tool.views import templates_doc
-from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 PAGE = REPO / "docs" / "templates.md"
 
@@ -43,4 +44,4 @@ def test_review_format_json_prints_every_review_portfolio_and_the_index() -> Non
     assert {f.name.rstrip("_") for f in dataclasses.fields(review_records.ClientReview)} == set(harbor)
     assert harbor["period"]["label"] == "2026-Q4 to date"
     assert harbor["relationship"]["interactions"][0]["with"]
-    assert [c["id"] for c in data["index"]["clients"]][0] == "harbor-logistics"
+    assert next(c["id"] for c in data["index"]["clients"]) == "harbor-logistics"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 from acct_tool.books import load_books
 from acct_tool.followups import Followup, followups
-from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 Books = Callable[..., Path]
 
@@ -21,10 +22,14 @@ OPENS = """\
 def client(ident: str = "acme", *, tier: str = "standard", status: str = "active", kind: str = "client", manager: str = "lan", body: str = "") -> str:
     account = "payable: Liabilities:Payable:Acme" if kind == "vendor" else f"receivable: Assets:Receivable:{ident.title()}"
     contacts = "contacts:\n  - {name: Mai Tran, role: CFO, email: mai@acme.example, decision_maker: true}\n  - {name: Raj Patel, email: ap@acme.example, phone: '+1 555 0100', billing: true}\n"
-    return f"id: {ident}\nname: {ident.title()} Inc\nkind: {kind}\nstatus: {status}\ntier: {tier}\nmanager: {manager}\naccounts: {{{account}}}\n{contacts}{body}"
+    return (
+        f"id: {ident}\nname: {ident.title()} Inc\nkind: {kind}\nstatus: {status}\ntier: {tier}\nmanager: {manager}\naccounts: {{{account}}}\n{contacts}{body}"
+    )
 
 
-def run(books: Books, as_of: str, profiles: dict[str, str], ledger: str = "", settings: str | None = None, within: int = 0, manager: str | None = None) -> list[Followup]:
+def run(
+    books: Books, as_of: str, profiles: dict[str, str], ledger: str = "", settings: str | None = None, within: int = 0, manager: str | None = None
+) -> list[Followup]:
     head = OPENS + ("2025-01-01 open Liabilities:Payable:Acme USD\n" if "Liabilities:Payable:Acme" in "".join(profiles.values()) else "")
     root = books(ledger=head + ledger, profiles=profiles, settings=settings)
     loaded = load_books(root, datetime.date.fromisoformat(as_of))

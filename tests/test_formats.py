@@ -15,10 +15,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 from acct_tool.cli import cli
 from acct_tool.views.cli_doc import commands
-from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 STATEMENT = "ledger/statements/northbank-2026-10.csv"
 

@@ -32,6 +32,7 @@ from typing import Any
 import jinja2
 import pytest
 import yaml
+from conftest import make_books, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +46,6 @@ from acct_tool.reports import Templates
 from acct_tool.settings import StatementFormat, load_settings
 from acct_tool.statements import parse_statement
 from acct_tool.yamlsource import parse_yaml
-from conftest import make_books, run_cli
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 SLOW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -60,12 +60,49 @@ SETTINGS_KEYS = ["ledger", "profiles", "templates", "payment_days", "aging_limit
 SCALARS = st.one_of(
     st.sampled_from(
         [
-            "acme", "ACME Manufacturing", "client", "vendor", "both", "key", "active", "2026-01-31", "2026-02-30", "0000-00-00",
-            "50000 USD", "1e5 USD", "-5 USD", "Assets:Receivable:Acme", "receivable:acme", "../x", "CON", "mai@acme.example",
-            "call", "meeting", "positive", "", " ", "yes", "no", "on", "~", "null", "0x1F", "0o17", ".inf", "-.nan", "1_000",
-            "12:30:00", "2026-01-01T10:00:00Z", "é", "\u2028", "\x85", "Ω≈ç√", "<script>", "{{ x }}",
+            "acme",
+            "ACME Manufacturing",
+            "client",
+            "vendor",
+            "both",
+            "key",
+            "active",
+            "2026-01-31",
+            "2026-02-30",
+            "0000-00-00",
+            "50000 USD",
+            "1e5 USD",
+            "-5 USD",
+            "Assets:Receivable:Acme",
+            "receivable:acme",
+            "../x",
+            "CON",
+            "mai@acme.example",
+            "call",
+            "meeting",
+            "positive",
+            "",
+            " ",
+            "yes",
+            "no",
+            "on",
+            "~",
+            "null",
+            "0x1F",
+            "0o17",
+            ".inf",
+            "-.nan",
+            "1_000",
+            "12:30:00",
+            "2026-01-01T10:00:00Z",
+            "é",
+            "\u2028",
+            "\x85",
+            "Ω≈ç√",
+            "<script>",
+            "{{ x }}",
         ]
-    ),  # fmt: skip
+    ),
     st.integers(min_value=-(10**40), max_value=10**40),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
@@ -188,10 +225,10 @@ def test_alias_graphs_are_loaded_or_refused_quickly(text: str) -> None:
 
 
 VALID = (
-    "id: acme\nname: ACME\nkind: client\naccounts: {receivable: Assets:Receivable:Acme}\n"
-    "contacts:\n  - {name: Mai Tran, email: mai@acme.example}\n"
-    "interactions:\n  - {date: 2026-10-01, channel: call, summary: Kick-off}\n"
-).encode()
+    b"id: acme\nname: ACME\nkind: client\naccounts: {receivable: Assets:Receivable:Acme}\n"
+    b"contacts:\n  - {name: Mai Tran, email: mai@acme.example}\n"
+    b"interactions:\n  - {date: 2026-10-01, channel: call, summary: Kick-off}\n"
+)
 
 
 @FUZZ
@@ -199,7 +236,7 @@ VALID = (
     data=st.one_of(
         st.binary(max_size=600),
         st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=6).map(
-            lambda flips: bytes(b if i not in dict(flips) else dict(flips)[i] for i, b in enumerate(VALID))
+            lambda flips: bytes(dict(flips).get(i, b) for i, b in enumerate(VALID))
         ),
     )
 )
@@ -301,10 +338,21 @@ def matching_cases(draw: st.DrawFn) -> tuple[list[Any], list[AccountPosting], in
     assert problems == []
     postings = [
         AccountPosting(
-            date=datetime.date(2026, 10, day), number=amount, currency="USD", flag="*", payee="", narration=narration,
-            links=frozenset(), meta=(), file=None, line=None, order=(i, 0),
-        )  # fmt: skip
-        for i, (day, amount, narration) in enumerate(draw(st.lists(st.tuples(st.integers(1, 28), amounts, st.sampled_from(["", "INV-1", "pays inv-2"])), max_size=15)))
+            date=datetime.date(2026, 10, day),
+            number=amount,
+            currency="USD",
+            flag="*",
+            payee="",
+            narration=narration,
+            links=frozenset(),
+            meta=(),
+            file=None,
+            line=None,
+            order=(i, 0),
+        )
+        for i, (day, amount, narration) in enumerate(
+            draw(st.lists(st.tuples(st.integers(1, 28), amounts, st.sampled_from(["", "INV-1", "pays inv-2"])), max_size=15))
+        )
     ]
     return lines, postings, draw(st.integers(0, 5))
 
@@ -383,7 +431,22 @@ def test_random_statements_through_reconcile_bank(tmp_path_factory: pytest.TempP
     assert {d["code"] for d in result.json()["diagnostics"]} <= STATEMENT_CODES
 
 
-_FORMAT_KEYS = ("date", "date_format", "amount", "debit", "credit", "description", "reference", "balance", "delimiter", "encoding", "skip_rows", "decimal_mark", "thousands_separator", "sign")
+_FORMAT_KEYS = (
+    "date",
+    "date_format",
+    "amount",
+    "debit",
+    "credit",
+    "description",
+    "reference",
+    "balance",
+    "delimiter",
+    "encoding",
+    "skip_rows",
+    "decimal_mark",
+    "thousands_separator",
+    "sign",
+)
 
 
 # --- statement globs ----------------------------------------------------------------------

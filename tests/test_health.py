@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 from acct_tool.books import load_books
 from acct_tool.health import Component, HealthScore, score_all
-from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 Books = Callable[..., Path]
 
@@ -29,7 +29,9 @@ contacts:
 """
 
 
-def health(books: Books, as_of: str, body: str = "", *, ledger: str = "", settings: str | None = None, tier: str = "strategic", status: str = "active") -> HealthScore:
+def health(
+    books: Books, as_of: str, body: str = "", *, ledger: str = "", settings: str | None = None, tier: str = "strategic", status: str = "active"
+) -> HealthScore:
     root = books(ledger=OPENS + ledger, profiles={"acme": BASE.format(tier=tier, status=status) + body}, settings=settings)
     loaded = load_books(root, datetime.date.fromisoformat(as_of))
     assert not [d for d in loaded.diagnostics if d.severity.value == "error"], loaded.diagnostics
@@ -249,7 +251,9 @@ def test_revenue_against_the_pro_rata_target(books: Books) -> None:
 
 def test_score_is_points_over_the_weights_that_apply(books: Books) -> None:
     # applies: freshness 15/15, sentiment 10/10, risks 8/15 -> 33 of 40 -> 82.5 -> 83
-    body = "interactions:\n  - {date: 2026-11-20, channel: call, summary: Hi, sentiment: positive}\n" + risks("{opened: 2026-10-01, summary: A, severity: high, plan: Call}")
+    body = "interactions:\n  - {date: 2026-11-20, channel: call, summary: Hi, sentiment: positive}\n" + risks(
+        "{opened: 2026-10-01, summary: A, severity: high, plan: Call}"
+    )
     h = health(books, "2026-11-30", body)
     assert [c.name for c in h.components if c.applies] == ["freshness", "sentiment", "risks"]
     assert (h.score, h.band, h.red_flags) == (83, "green", ())
@@ -257,7 +261,9 @@ def test_score_is_points_over_the_weights_that_apply(books: Books) -> None:
 
 
 def test_bands_and_weights_come_from_the_settings(books: Books) -> None:
-    body = "interactions:\n  - {date: 2026-11-20, channel: call, summary: Hi, sentiment: positive}\n" + risks("{opened: 2026-10-01, summary: A, severity: high, plan: Call}")
+    body = "interactions:\n  - {date: 2026-11-20, channel: call, summary: Hi, sentiment: positive}\n" + risks(
+        "{opened: 2026-10-01, summary: A, severity: high, plan: Call}"
+    )
     assert health(books, "2026-11-30", body, settings="health: {bands: {green: 85, amber: 80}}\n").band == "amber"
     assert health(books, "2026-11-30", body, settings="health: {bands: {green: 90, amber: 84}}\n").band == "red"
     unweighted = health(books, "2026-11-30", body, settings="health: {weights: {risks: 0}}\n")
@@ -286,7 +292,9 @@ def test_red_flag_more_than_90_days_overdue(books: Books) -> None:
 
 
 def test_red_flag_open_risk_without_a_plan_overrides_a_green_score(books: Books) -> None:
-    body = "interactions:\n  - {date: 2026-11-20, channel: call, summary: Hi, sentiment: positive}\n" + risks("{opened: 2026-10-01, summary: Budget owner unclear, severity: medium}")
+    body = "interactions:\n  - {date: 2026-11-20, channel: call, summary: Hi, sentiment: positive}\n" + risks(
+        "{opened: 2026-10-01, summary: Budget owner unclear, severity: medium}"
+    )
     h = health(books, "2026-11-30", body)
     assert (h.score_band, h.band) == ("green", "red")
     assert [(f.code, f.reason) for f in h.red_flags] == [("risk-without-plan", "Open medium risk without a plan: Budget owner unclear")]
@@ -295,7 +303,9 @@ def test_red_flag_open_risk_without_a_plan_overrides_a_green_score(books: Books)
 
 
 def test_a_low_risk_without_a_plan_costs_points_but_raises_no_red_flag(books: Books) -> None:
-    body = "interactions:\n  - {date: 2026-11-20, channel: call, summary: Hi, sentiment: positive}\n" + risks("{opened: 2026-10-01, summary: Budget owner unclear, severity: low}")
+    body = "interactions:\n  - {date: 2026-11-20, channel: call, summary: Hi, sentiment: positive}\n" + risks(
+        "{opened: 2026-10-01, summary: Budget owner unclear, severity: low}"
+    )
     h = health(books, "2026-11-30", body)
     assert (h.score, h.band, h.red_flags) == (90, "green", ())  # 15 + 10 + 11 of 40
 

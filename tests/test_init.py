@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import build_wheel, run_cli
 
 from acct_tool.profiles import load_party
 from acct_tool.render_scaffold import FILES, SCHEMA_FOLDER, render_scaffold
 from acct_tool.schema import load_schema
-from conftest import build_wheel, run_cli
 
 AS_OF = "2026-11-30"
 BIN = Path(sys.executable).parent
@@ -344,7 +344,13 @@ def test_clients_new_writes_a_valid_profile_with_a_schema_header(scaffold: Path)
     assert text.startswith("# yaml-language-server: $schema=../.schema/party.schema.json\n")
     party, problems = load_party(path, "clients/harbor-logistics.yaml")
     assert problems == [] and party is not None
-    assert (party.id, party.name, party.kind, party.manager, party.receivable) == ("harbor-logistics", "Harbor Logistics", "client", "tom", "Assets:Receivable:HarborLogistics")
+    assert (party.id, party.name, party.kind, party.manager, party.receivable) == (
+        "harbor-logistics",
+        "Harbor Logistics",
+        "client",
+        "tom",
+        "Assets:Receivable:HarborLogistics",
+    )
     assert "open Assets:Receivable:HarborLogistics" in result.stderr
     # the only remaining problem is the account the ledger has yet to open
     codes = {d["code"] for d in run_cli("check", "--format", "json", books=scaffold, as_of=AS_OF).json()}
@@ -453,7 +459,7 @@ def test_clients_new_on_the_examples_touches_nothing_else(examples_copy: Path) -
 
 def test_render_scaffold_dates_are_relative_to_the_day() -> None:
     files = render_scaffold(datetime.date(2026, 11, 30), title="t")
-    assert "2026-11-22 * \"ACME Manufacturing\" \"Website redesign, phase 2\" ^INV-0002" in files["ledger/main.beancount"]
+    assert '2026-11-22 * "ACME Manufacturing" "Website redesign, phase 2" ^INV-0002' in files["ledger/main.beancount"]
 
 
 def test_a_non_editable_wheel_install_scaffolds_books(tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 PACKAGE = "acct_tool"
@@ -227,7 +226,13 @@ def test_imports_for_the_type_checker_do_not_count(tmp_path: Path) -> None:
 def test_relative_imports_and_submodules_resolve(tmp_path: Path) -> None:
     edges = _package(
         tmp_path,
-        {"__init__.py": "", "sub/__init__.py": "from . import one\n", "sub/one.py": "from .. import top\nfrom .two import z\n", "sub/two.py": "", "top.py": "import jinja2.sandbox\n"},
+        {
+            "__init__.py": "",
+            "sub/__init__.py": "from . import one\n",
+            "sub/one.py": "from .. import top\nfrom .two import z\n",
+            "sub/two.py": "",
+            "top.py": "import jinja2.sandbox\n",
+        },
     )
     assert edges["pkg.sub"] == {"pkg.sub.one"}
     assert edges["pkg.sub.one"] == {"pkg.top", "pkg.sub.two"}

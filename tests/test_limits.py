@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from codes_seen import record
+from conftest import REPO
 
 from acct_tool.globs import glob_matches
 from acct_tool.profiles import load_party
 from acct_tool.statements import MAX_LINES
 from acct_tool.yamlsource import parse_yaml
-from codes_seen import record
-from conftest import REPO
 
 BASE = Path(__file__).parent / "corpus" / "_base" / "minimal"
 #: Generous ceilings: a hang or a quadratic path blows through them, a slow machine does not.
@@ -222,9 +222,7 @@ def statement(path: Path, lines: int) -> Path:
 
 def test_a_million_line_statement_is_refused_clearly_and_fast(books: Path) -> None:
     csv = statement(books / "statements" / "big-2026.csv", 1_000_000)
-    code, stdout, stderr, seconds, peak = measured(
-        ["--books", str(books), "--as-of", AS_OF, "reconcile", "bank", str(csv), "--output", "json"], books.parent
-    )
+    code, stdout, stderr, seconds, peak = measured(["--books", str(books), "--as-of", AS_OF, "reconcile", "bank", str(csv), "--output", "json"], books.parent)
     report(f"refusing a 1,000,000-line statement ({csv.stat().st_size / 1e6:.0f} MB)", seconds, peak)
     assert code == 1, stderr
     (problem,) = json.loads(stdout)["diagnostics"]
@@ -237,9 +235,7 @@ def test_a_million_line_statement_is_refused_clearly_and_fast(books: Path) -> No
 
 def test_a_statement_at_the_line_limit_reconciles_in_linear_time(books: Path) -> None:
     csv = statement(books / "statements" / "big-2026.csv", MAX_LINES)
-    code, stdout, stderr, seconds, peak = measured(
-        ["--books", str(books), "--as-of", AS_OF, "reconcile", "bank", str(csv), "--output", "json"], books.parent
-    )
+    code, stdout, stderr, seconds, peak = measured(["--books", str(books), "--as-of", AS_OF, "reconcile", "bank", str(csv), "--output", "json"], books.parent)
     report(f"reconcile bank, a {MAX_LINES:,}-line statement, JSON output", seconds, peak)
     assert code == 1, stderr  # every line is missing from the ledger
     result = json.loads(stdout)

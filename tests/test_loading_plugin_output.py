@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
-
-from acct_tool import ledger
 from codes_seen import Diag, codes, expect
 from conftest import LEDGER_HEAD, run_cli
 
-PLUGIN = '''\
+from acct_tool import ledger
+
+PLUGIN = """\
 import sys
 print("noisy plugin imported")
 __plugins__ = ["run"]
@@ -23,7 +24,7 @@ def run(entries, options_map):
     for n in range(10):
         print("detail", n, file=sys.stderr)
     return entries, []
-'''
+"""
 
 
 @pytest.fixture

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
-from acct_tool.books import find_root
 from codes_seen import Diag, expect
 from conftest import run_cli
+
+from acct_tool.books import find_root
 
 
 def check(root: Path | None, *flags: str) -> tuple[int, list[Diag]]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
-from acct_tool import ledger
 from codes_seen import Diag, expect
 from conftest import run_cli
+
+from acct_tool import ledger
 
 LEDGER = """\
 2025-01-01 open Assets:Receivable:Acme USD

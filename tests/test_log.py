@@ -6,15 +6,16 @@ import datetime
 import difflib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
-
-from acct_tool.profiles import load_party
-from acct_tool.interaction_text import NewInteraction, insert_interaction
 from conftest import EXAMPLES_AS_OF, run_cli
+
+from acct_tool.interaction_text import NewInteraction, insert_interaction
+from acct_tool.profiles import load_party
 
 Books = Callable[..., Path]
 
@@ -69,7 +70,22 @@ def log(root: Path, *args: str, as_of: str = "2026-11-30") -> Any:
 def test_log_appends_only_the_new_interaction(books: Books) -> None:
     root = books(ledger=OPENS, profiles={"acme": ACME})
     path = root / "clients" / "acme.yaml"
-    result = log(root, "acme", "--channel", "call", "--with", "mai tran", "--summary", "Renewal terms agreed", "--sentiment", "positive", "--next", "Send the contract", "--due", "2026-12-10")
+    result = log(
+        root,
+        "acme",
+        "--channel",
+        "call",
+        "--with",
+        "mai tran",
+        "--summary",
+        "Renewal terms agreed",
+        "--sentiment",
+        "positive",
+        "--next",
+        "Send the contract",
+        "--due",
+        "2026-12-10",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.output == "logged 2026-11-30 call with mai tran in clients/acme.yaml (+7 lines)\n"
     assert result.stderr == ""  # contact names match ignoring case
@@ -89,8 +105,19 @@ def test_log_appends_only_the_new_interaction(books: Books) -> None:
     party, problems = load_party(path, "clients/acme.yaml")
     assert problems == [] and party is not None
     new = party.interactions[-1]
-    assert (new.date, new.channel, new.with_, new.by, new.summary, new.sentiment) == (datetime.date(2026, 11, 30), "call", ("mai tran",), "lan", "Renewal terms agreed", "positive")
-    assert new.next_step is not None and (new.next_step.action, new.next_step.due, new.next_step.done) == ("Send the contract", datetime.date(2026, 12, 10), False)
+    assert (new.date, new.channel, new.with_, new.by, new.summary, new.sentiment) == (
+        datetime.date(2026, 11, 30),
+        "call",
+        ("mai tran",),
+        "lan",
+        "Renewal terms agreed",
+        "positive",
+    )
+    assert new.next_step is not None and (new.next_step.action, new.next_step.due, new.next_step.done) == (
+        "Send the contract",
+        datetime.date(2026, 12, 10),
+        False,
+    )
 
 
 def test_last_contact_follows_the_log(books: Books) -> None:
@@ -104,7 +131,9 @@ def test_last_contact_follows_the_log(books: Books) -> None:
 
 def test_date_by_and_several_people(books: Books) -> None:
     root = books(ledger=OPENS, profiles={"acme": ACME})
-    result = log(root, "acme", "--channel", "visit", "--with", "Mai Tran", "--with", "Carlos Mendes", "--summary", "Plant visit", "--date", "2026-11-25", "--by", "priya")
+    result = log(
+        root, "acme", "--channel", "visit", "--with", "Mai Tran", "--with", "Carlos Mendes", "--summary", "Plant visit", "--date", "2026-11-25", "--by", "priya"
+    )
     assert result.exit_code == 0
     text = (root / "clients" / "acme.yaml").read_text()
     assert "  - date: 2026-11-25\n    channel: visit\n    with: [Mai Tran, Carlos Mendes]\n    by: priya\n    summary: Plant visit\nsatisfaction:" in text
@@ -229,7 +258,10 @@ def test_a_one_line_flow_list_is_extended_in_place_by_ruamel() -> None:
     text = "# head\nid: acme\ncontacts:\n  - {name: Mai Tran}   # sponsor\ninteractions: [{date: 2026-10-01, channel: call, summary: Hi}]\nrisks: []\n"
     after = insert_interaction(text, ENTRY)
     assert changes(text, after) == [("replace", 4, 5, 4, 5)]
-    assert after.splitlines()[4] == "interactions: [{date: 2026-10-01, channel: call, summary: Hi}, {date: 2026-11-30, channel: call, with: Mai Tran, by: lan, summary: Short call}]"
+    assert (
+        after.splitlines()[4]
+        == "interactions: [{date: 2026-10-01, channel: call, summary: Hi}, {date: 2026-11-30, channel: call, with: Mai Tran, by: lan, summary: Short call}]"
+    )
 
 
 def test_profile_without_interactions_gets_the_key_at_the_end() -> None:
@@ -273,10 +305,16 @@ def test_crlf_line_endings_tabs_of_style_and_a_missing_final_newline_survive() -
     assert yaml.safe_load(after)["interactions"][0]["summary"] == "Line one\n\nLine two\n"
 
 
-@pytest.mark.parametrize("summary", ["yes", "No", "on", "12:30", "1e3", "null", "Re: pricing # urgent", "- dash", "?question", "'quoted'", '"double"', "trailing ", "Ünïcode ✓", "multi\nline"])
+@pytest.mark.parametrize(
+    "summary",
+    ["yes", "No", "on", "12:30", "1e3", "null", "Re: pricing # urgent", "- dash", "?question", "'quoted'", '"double"', "trailing ", "Ünïcode ✓", "multi\nline"],
+)
 def test_texts_read_back_exactly(summary: str) -> None:
     entry = NewInteraction(datetime.date(2026, 11, 30), "call", summary, (summary,), None, None, summary, datetime.date(2026, 12, 1))
-    for text in (ACME, ACME.replace("next_step: {action: Send notes, due: 2026-10-09, owner: lan, done: true}", "next_step:\n      action: Send notes\n      due: 2026-10-09")):
+    for text in (
+        ACME,
+        ACME.replace("next_step: {action: Send notes, due: 2026-10-09, owner: lan, done: true}", "next_step:\n      action: Send notes\n      due: 2026-10-09"),
+    ):
         after = insert_interaction(text, entry)
         item = yaml.safe_load(after)["interactions"][-1]
         assert (item["summary"], item["with"], item["next_step"]["action"]) == (summary, summary, summary)

@@ -12,17 +12,18 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 import pytest
+from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
+from test_money_precision import AS_OF, precision_books
 
 from acct_tool.books import load_books
 from acct_tool.cli import cli
 from acct_tool.views.cli_doc import commands
-from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
-from test_money_precision import AS_OF, precision_books
 
 STATEMENT = str(EXAMPLES / "ledger/statements/northbank-2026-10.csv")
 
@@ -101,13 +102,13 @@ def problems(value: Any, precisions: dict[str, int], path: str = "$") -> Iterato
             yield f"{here}: a currency mapped to a number ({{{key!r}: {item!r}}}); use a list of amounts"
         if "currency" in value and bare and not key.endswith("_pct") and key != "dso":  # shares and days are no money
             yield f"{here}: a bare number beside a currency field; use an amount"
-        if key in MONEY_KEYS and (bare or isinstance(item, (int, float)) and not isinstance(item, bool) and key != "overdue"):
+        if key in MONEY_KEYS and (bare or (isinstance(item, (int, float)) and not isinstance(item, bool) and key != "overdue")):
             yield f"{here}: money must be an amount or a list of amounts, not {item!r}"
         yield from problems(item, precisions, here)
 
 
 def outputs(root: Path, as_of: str, runs: dict[str, list[list[str]]]) -> Iterator[tuple[str, Any]]:
-    for name, argvs in runs.items():
+    for _name, argvs in runs.items():
         for argv in argvs:
             args = argv if "--output" in argv else [*argv, "--format", "json"]
             result = run_cli(*args, books=root, as_of=as_of)

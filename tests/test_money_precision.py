@@ -8,16 +8,15 @@ gets two places.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
+
+from conftest import run_cli
 
 from acct_tool import cache
 from acct_tool.books import load_books
 from acct_tool.money import Money, amount_json, format_amount, format_money, number_text, places_of
-from conftest import run_cli
-
-import pytest
 
 D = Decimal
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
+
+from conftest import run_cli
 
 from acct_tool.bank import reconcile_bank
 from acct_tool.diagnostics import Diagnostic, Severity
 from acct_tool.statements import StatementLine
 from acct_tool.views import bank as view
-from conftest import run_cli
 
 Books = Callable[..., Path]
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from conftest import run_cli
 
 from acct_tool.money import Money
 from acct_tool.views.clients import money_csv
 from acct_tool.views.table import to_csv
-from conftest import run_cli
 
 Books = Callable[..., Path]
 
@@ -163,11 +163,7 @@ def test_reconcile_bank_csv_quotes_a_bank_description_and_keeps_amounts(books: B
     )
     (root / "statements").mkdir()
     statement = root / "statements" / "oct.csv"
-    statement.write_text(
-        "Date,Description,Reference,Amount\n"
-        f'2026-10-01,"{FORMULA.replace(chr(34), chr(34) * 2)}",-1+1,-12.50\n'
-        "2026-10-02,Card,,-4.00\n"
-    )
+    statement.write_text(f'Date,Description,Reference,Amount\n2026-10-01,"{FORMULA.replace(chr(34), chr(34) * 2)}",-1+1,-12.50\n2026-10-02,Card,,-4.00\n')
     result = run_cli("reconcile", "bank", str(statement), "--output", "csv", books=root, as_of=AS_OF)
     rows = rows_of(result.output)
     missing = next(r for r in rows if r["kind"] == "missing-in-ledger")

@@ -8,11 +8,12 @@ templates' ``md`` filter share one escaping function.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+from conftest import run_cli
 
 from acct_tool import template_filters, text_safety
-from conftest import run_cli
 
 Books = Callable[..., Path]
 

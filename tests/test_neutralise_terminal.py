@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import CliRunner
+from conftest import Result
 
+from acct_tool.cli import cli
 from acct_tool.diagnostics import Diagnostic, Severity
 from acct_tool.text_safety import csv_cell, visible, visible_lines
 from acct_tool.views import diagnostics as diagnostics_view
 from acct_tool.views.table import render, to_csv, to_json
-from acct_tool.cli import cli
-from conftest import Result
 
 Books = Callable[..., Path]
 
@@ -82,7 +82,9 @@ def test_github_annotations_escape_control_characters(tmp_path: Path) -> None:
     d = Diagnostic(Severity.WARNING, "unknown-key", f"unknown key '{OSC_LINK}'\nmore", "clients/a\x1b.yaml", 3, 1, hint="h\x9b")
     text = diagnostics_view.to_github([d], tmp_path, cwd=tmp_path)
     assert not CONTROL.search(text)
-    assert text == "::warning file=clients/a\\x1b.yaml,line=3,col=1,title=unknown-key::unknown key '\\x1b]8;;http://x\\x07click\\x1b]8;;\\x07'%0Amore (h\\x9b)\n"
+    assert (
+        text == "::warning file=clients/a\\x1b.yaml,line=3,col=1,title=unknown-key::unknown key '\\x1b]8;;http://x\\x07click\\x1b]8;;\\x07'%0Amore (h\\x9b)\n"
+    )
 
 
 def test_json_escapes_del_and_c1_too_and_keeps_the_value() -> None:
@@ -145,7 +147,7 @@ def hostile(books: Books) -> Path:
     root = books(
         ledger=LEDGER,
         profiles={"acme": PROFILE},
-        settings='statements:\n  formats:\n    plain: {date: Date, amount: Amount, description: Description}\n',
+        settings="statements:\n  formats:\n    plain: {date: Date, amount: Amount, description: Description}\n",
     )
     (root / "oct.csv").write_bytes(b"Date,Description,Amount\n2026-10-01,PAY\x1b]0;pwned\x07MENT,-12.50\n")
     return root
@@ -194,7 +196,7 @@ def test_no_control_character_reaches_the_terminal(hostile: Path, args: list[str
     assert result.output.strip()
     for stream in (result.output, result.stderr):
         found = CONTROL.search(stream.replace("\t", "") if "csv" in args else stream)
-        assert found is None, f"{found.group()!r} at {found.start()}: {stream[max(found.start() - 40, 0):found.start() + 40]!r}"
+        assert found is None, f"{found.group()!r} at {found.start()}: {stream[max(found.start() - 40, 0) : found.start() + 40]!r}"
 
 
 def test_the_escapes_show_where_the_text_was(hostile: Path) -> None:
@@ -202,5 +204,7 @@ def test_the_escapes_show_where_the_text_was(hostile: Path) -> None:
     assert "ACME \\x1b]8;;http" in listed
     shown = run_cli("clients", "show", "acme", books=hostile, as_of=AS_OF).output
     assert shown.startswith("ACME \\x1b]8;;http://x\\x07Manufacturing\\x1b]8;;\\x07 \\x9b2J (acme)\n")
-    bank = run_cli("reconcile", "bank", str(hostile / "oct.csv"), "--account", "Assets:Bank:Operating", "--statement-format", "plain", books=hostile, as_of=AS_OF)
+    bank = run_cli(
+        "reconcile", "bank", str(hostile / "oct.csv"), "--account", "Assets:Bank:Operating", "--statement-format", "plain", books=hostile, as_of=AS_OF
+    )
     assert "PAY\\x1b]0;pwned\\x07MENT" in bank.output

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from codes_seen import check, codes, expect
 
 from acct_tool.money import Money
 from acct_tool.profiles import load_parties
-from codes_seen import check, codes, expect
 
 Books = Callable[..., Path]
 
@@ -204,7 +204,8 @@ def test_invalid_date(books: Books, value: str, column: int) -> None:
 def test_invalid_date_deep_inside_a_list(books: Books) -> None:
     root = one_profile(
         books,
-        HEAD + "interactions:\n  - {date: 2026-10-02, channel: call, summary: x}\n  - {date: 2026-10-03, channel: call, summary: y,\n     next_step: {action: z, due: 2026-13-01}}\n",
+        HEAD
+        + "interactions:\n  - {date: 2026-10-02, channel: call, summary: x}\n  - {date: 2026-10-03, channel: call, summary: y,\n     next_step: {action: z, due: 2026-13-01}}\n",
     )
     _, found = check(root)
     expect(found, "invalid-date", "clients/acme.yaml", 8, 34, message="interactions[1].next_step.due")
@@ -311,7 +312,15 @@ def test_id_different_from_the_file_stem(books: Books) -> None:
     exit_code, found = check(root)
     assert exit_code == 1
     assert codes(found) == ["id-mismatch"]
-    expect(found, "id-mismatch", "clients/acme.yaml", 1, 5, message="id 'acme-corp' differs from the file name 'acme.yaml'", hint="rename the file to acme-corp.yaml or set `id: acme`")
+    expect(
+        found,
+        "id-mismatch",
+        "clients/acme.yaml",
+        1,
+        5,
+        message="id 'acme-corp' differs from the file name 'acme.yaml'",
+        hint="rename the file to acme-corp.yaml or set `id: acme`",
+    )
 
 
 def test_two_profiles_with_the_same_id(books: Books) -> None:

@@ -21,9 +21,7 @@ def test_settings_file_is_not_read_as_a_profile(tmp_path: Path) -> None:
     (root / "ledger").mkdir(parents=True)
     (root / "acct-tool.yaml").write_text("profiles: .\npayment_days: 30\n")
     (root / "acme.yaml").write_text(ACME)
-    (root / "ledger" / "main.beancount").write_text(
-        'option "operating_currency" "USD"\n2025-01-01 open Assets:Receivable:Acme USD\n'
-    )
+    (root / "ledger" / "main.beancount").write_text('option "operating_currency" "USD"\n2025-01-01 open Assets:Receivable:Acme USD\n')
     for _ in range(2):  # cold, then from the cache
         result = run_cli("check", "--format", "json", books=root, as_of="2026-11-30")
         assert result.exit_code == 0, result.output

@@ -6,20 +6,19 @@ row by row (``statement-bad-number``), and every command stays up on books holdi
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from codes_seen import check, expect, record
+from conftest import run_cli
 
 from acct_tool.money import MAX_FRACTION_DIGITS, MAX_WHOLE_DIGITS, format_number, parse_money
 from acct_tool.schema import load_schema
 from acct_tool.settings import StatementFormat
 from acct_tool.statements import parse_statement
-from codes_seen import check, expect, record
-from conftest import run_cli
 
 HUGE = "1234567890123456789012345678901234567890"
 LEDGER = """\

@@ -9,18 +9,18 @@ fails on books holding such dates.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from codes_seen import check, expect, record
+from conftest import run_cli
 
 from acct_tool.periods import FIRST_DATE, LAST_DATE, in_range, shift
 from acct_tool.schema import load_schema
 from acct_tool.settings import StatementFormat
 from acct_tool.statements import parse_statement
 from acct_tool.yamlsource import parse_date
-from codes_seen import check, expect, record
-from conftest import run_cli
 
 LEDGER = """\
 2025-01-01 open Assets:Receivable:Acme USD
@@ -54,7 +54,7 @@ satisfaction:
 
 
 def test_the_command_line_and_the_loaders_share_one_range() -> None:
-    assert (FIRST_DATE, LAST_DATE) == (datetime.date(1900, 1, 1), datetime.date(2999, 12, 31))
+    assert (datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)) == (FIRST_DATE, LAST_DATE)
     for outside in ("1899-12-31", "3000-01-01"):  # the command line refuses what the loaders refuse
         refused = run_cli("--as-of", outside, "check")
         assert refused.exit_code == 2 and f"{FIRST_DATE} to {LAST_DATE}" in refused.stderr, refused.stderr
@@ -66,7 +66,15 @@ def test_the_schema_date_pattern_is_the_range() -> None:
     import re
 
     pattern = re.compile(load_schema("party")["$defs"]["date"]["pattern"])
-    for text, ok in (("1899-12-31", False), ("1900-01-01", True), ("2026-06-15", True), ("2999-12-31", True), ("3000-01-01", False), ("0001-01-01", False), ("9999-12-31", False)):
+    for text, ok in (
+        ("1899-12-31", False),
+        ("1900-01-01", True),
+        ("2026-06-15", True),
+        ("2999-12-31", True),
+        ("3000-01-01", False),
+        ("0001-01-01", False),
+        ("9999-12-31", False),
+    ):
         assert (pattern.search(text) is not None) is ok, text
 
 
@@ -89,7 +97,17 @@ def test_check_names_every_date_outside_the_range(books: Callable[..., Path]) ->
 
 @pytest.mark.parametrize(
     "command",
-    [["followups", "--within", "3650"], ["clients", "show", "acme"], ["clients", "list"], ["review", "acme"], ["portfolio"], ["open", "ar"], ["aging", "ar"], ["dso"], ["statement", "acme"]],
+    [
+        ["followups", "--within", "3650"],
+        ["clients", "show", "acme"],
+        ["clients", "list"],
+        ["review", "acme"],
+        ["portfolio"],
+        ["open", "ar"],
+        ["aging", "ar"],
+        ["dso"],
+        ["statement", "acme"],
+    ],
 )
 def test_commands_stay_up_on_dates_outside_the_range(books: Callable[..., Path], command: list[str]) -> None:
     root = books(ledger=LEDGER, profiles={"acme": PROFILE})

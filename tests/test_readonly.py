@@ -18,9 +18,9 @@ from pathlib import Path
 
 import click
 import pytest
+from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 from acct_tool.cli import cli
-from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 #: For every command, the invocations to run: argv after --books/--as-of, and the
 #: paths (relative to the test's folder) each one may create. ``{books}`` is the copy of
@@ -35,9 +35,16 @@ COMMANDS: dict[str, list[tuple[list[str], list[str]]]] = {
     "reconcile bank": [
         (["reconcile", "bank", "{books}/ledger/statements/northbank-2026-10.csv"], []),
         (["reconcile", "bank", "{books}/ledger/statements/rheinbank-2026-10.csv", "--output", "json"], []),
-        (["reconcile", "bank", "{books}/ledger/statements/northbank-2026-11.csv", "--output", "csv", "--draft", "{out}/drafts.beancount"], ["out/drafts.beancount"]),
+        (
+            ["reconcile", "bank", "{books}/ledger/statements/northbank-2026-11.csv", "--output", "csv", "--draft", "{out}/drafts.beancount"],
+            ["out/drafts.beancount"],
+        ),
     ],
-    "statement": [(["statement", "acme"], []), (["statement", "acme", "--from", "2026-01-01", "--format", "md"], []), (["statement", "cloudnest", "--format", "json"], [])],
+    "statement": [
+        (["statement", "acme"], []),
+        (["statement", "acme", "--from", "2026-01-01", "--format", "md"], []),
+        (["statement", "cloudnest", "--format", "json"], []),
+    ],
     "dso": [(["dso", "ar"], []), (["dso", "ap", "--by", "manager", "--format", "json"], [])],
     "clients list": [(["clients", "list"], []), (["clients", "list", "--kind", "vendor", "--format", "csv"], [])],
     "clients show": [(["clients", "show", "acme"], []), (["clients", "show", "harbor-logistics", "--format", "json"], [])],

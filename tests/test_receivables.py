@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from conftest import run_cli
 
 from acct_tool.aging import age, bucket_labels, bucket_of
 from acct_tool.books import Books, load_books
 from acct_tool.payments import behaviour, dso
 from acct_tool.receivables import Document, OpenItems, Side, open_items
-from conftest import run_cli
 
 D = Decimal
 
@@ -87,7 +87,10 @@ def test_partial_payments_to_the_cent(books: Callable[..., Path]) -> None:
 
 
 def test_one_payment_over_two_invoices_by_posting_metadata(books: Callable[..., Path]) -> None:
-    ledger = invoice("2026-01-10", "INV-1", "500.00") + invoice("2026-01-15", "INV-2", "250.00") + """
+    ledger = (
+        invoice("2026-01-10", "INV-1", "500.00")
+        + invoice("2026-01-15", "INV-2", "250.00")
+        + """
 2026-02-01 * "ACME" "Payment for two invoices"
   Assets:Bank:Operating   600.00 USD
   Assets:Receivable:Acme  -400.00 USD
@@ -95,6 +98,7 @@ def test_one_payment_over_two_invoices_by_posting_metadata(books: Callable[..., 
   Assets:Receivable:Acme  -200.00 USD
     invoice: "INV-2"
 """
+    )
     docs = docs_by_ref(open_items(load(books, ledger), Side.AR))
     assert docs["INV-1"].open == D("100.00")
     assert docs["INV-2"].open == D("50.00")
@@ -108,12 +112,15 @@ def test_one_posting_linked_to_two_invoices_pays_oldest_first(books: Callable[..
 
 
 def test_credit_note_reduces_its_invoice(books: Callable[..., Path]) -> None:
-    ledger = invoice("2026-01-10", "INV-1", "1200.00") + """
+    ledger = (
+        invoice("2026-01-10", "INV-1", "1200.00")
+        + """
 2026-01-20 * "ACME" "Credit note CN-1 on INV-1" ^INV-1
   credit_note: "CN-1"
   Assets:Receivable:Acme  -200.00 USD
   Income:Services
 """
+    )
     items = open_items(load(books, ledger), Side.AR)
     assert items.documents[0].open == D("1000.00")
     assert items.credits[0].kind == "credit note"
@@ -146,7 +153,12 @@ def test_unlinked_payment_applies_fifo_by_due_date(books: Callable[..., Path]) -
 
 
 def test_linked_payments_take_precedence_over_fifo(books: Callable[..., Path]) -> None:
-    ledger = invoice("2026-01-10", "INV-1", "100.00") + invoice("2026-01-20", "INV-2", "100.00") + payment("2026-01-25", "100.00") + payment("2026-02-01", "100.00", "INV-1")
+    ledger = (
+        invoice("2026-01-10", "INV-1", "100.00")
+        + invoice("2026-01-20", "INV-2", "100.00")
+        + payment("2026-01-25", "100.00")
+        + payment("2026-02-01", "100.00", "INV-1")
+    )
     docs = docs_by_ref(open_items(load(books, ledger), Side.AR))
     assert docs["INV-1"].open == D("0.00")
     assert docs["INV-2"].open == D("0.00")

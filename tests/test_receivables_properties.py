@@ -6,17 +6,17 @@ from __future__ import annotations
 import datetime
 import shutil
 import tempfile
-from typing import Any
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+from conftest import make_books
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from acct_tool.aging import age
 from acct_tool.books import load_books
 from acct_tool.receivables import Side, open_items
-from conftest import make_books
 
 PROFILE = """\
 id: acme
@@ -55,7 +55,7 @@ def ledger_text(events: list[tuple[Any, ...]]) -> str:
             due = date + datetime.timedelta(days=extra)
             out.append(f'{date} * "Invoice" ^INV-{n}\n  due: {due}\n  Assets:Receivable:Acme  {amount} {cur}\n  Income:Services\n')
         elif kind == "split":
-            parts = [f"  Assets:Receivable:Acme  -{amount} {cur}\n    invoice: \"INV-{ref}\"\n" for ref in extra]
+            parts = [f'  Assets:Receivable:Acme  -{amount} {cur}\n    invoice: "INV-{ref}"\n' for ref in extra]
             out.append(f'{date} * "Split payment"\n  Assets:Bank:Operating\n' + "".join(parts))
         else:
             links = " ".join(f"^INV-{ref}" for ref in extra)
@@ -81,14 +81,14 @@ def test_tie_out_holds_and_buckets_sum_to_open(events: list[tuple[Any, ...]], as
             if datetime.date(2026, 1, 1) + datetime.timedelta(days=offset) <= as_of:
                 sign = 1 if kind == "invoice" else -len(extra) if kind == "split" else -1
                 expected[cur] = expected.get(cur, Decimal(0)) + sign * amount
-        assert {t.currency: t.ledger_balance for t in items.ties} == {c: v for c, v in expected.items()}
+        assert {t.currency: t.ledger_balance for t in items.ties} == dict(expected.items())
         assert "tie-out" not in {d.code for d in items.diagnostics}
         for d in items.documents:
             assert Decimal(0) <= d.open <= d.amount
         for c in items.credits:
             assert Decimal(0) <= c.unapplied <= c.amount
         aging = age(items, (30, 60, 90))
-        for cur, rows in aging.tables.items():
+        for cur, _rows in aging.tables.items():
             open_total = sum((d.open for d in items.open_documents() if d.currency == cur), Decimal(0))
             assert aging.totals(cur).total == open_total
             credits = sum((c.unapplied for c in items.unapplied_credits() if c.currency == cur), Decimal(0))

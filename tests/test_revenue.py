@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
+
+from codes_seen import record
+from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 from acct_tool.books import load_books
 from acct_tool.money import Money
 from acct_tool.revenue import attribute, full_year, revenue, year_to_date
-from codes_seen import record
-from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 Books = Callable[..., Path]
 D = Decimal

@@ -14,8 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, build_wheel, run_cli
+from conftest import EXAMPLES, EXAMPLES_AS_OF, build_wheel, run_cli
 
 GOLDEN = Path(__file__).parent / "golden" / "review"
 REGEN = os.environ.get("ACCT_TOOL_REGEN") == "1"
@@ -177,7 +176,7 @@ def test_user_strings_arrive_escaped_in_html(examples_copy: Path) -> None:
 
 def test_html_is_self_contained(tmp_path: Path) -> None:
     files = render_examples(tmp_path / "out", "html")
-    for name, html in files.items():
+    for _name, html in files.items():
         assert "<script" not in html
         assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
         assert "https://" not in html
@@ -201,8 +200,20 @@ def test_a_non_editable_wheel_install_renders_reviews(tmp_path: Path) -> None:
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(target)}
     run = subprocess.run(
-        [python, "-c", "import acct_tool, sys; assert 'site' in acct_tool.__file__, acct_tool.__file__; from acct_tool.cli import main; sys.argv=['acct-tool', *sys.argv[1:]]; main()",
-         "--books", str(EXAMPLES), "--as-of", EXAMPLES_AS_OF, "review", "--format", "html", "--out", str(out)],
+        [
+            python,
+            "-c",
+            "import acct_tool, sys; assert 'site' in acct_tool.__file__, acct_tool.__file__; from acct_tool.cli import main; sys.argv=['acct-tool', *sys.argv[1:]]; main()",
+            "--books",
+            str(EXAMPLES),
+            "--as-of",
+            EXAMPLES_AS_OF,
+            "review",
+            "--format",
+            "html",
+            "--out",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         env=env,

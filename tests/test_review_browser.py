@@ -9,6 +9,7 @@ so the test needs nothing but the browser. ``.ci/run`` installs Debian's
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -35,9 +35,18 @@ class Browser:
         os.set_inheritable(to_browser_r, True)
         os.set_inheritable(from_browser_w, True)
         args = [
-            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-extensions",
-            f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank",
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-extensions",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-pipe",
+            "about:blank",
         ]
 
         def wire() -> None:  # in the child: Chromium reads fd 3 and writes fd 4
@@ -95,10 +104,8 @@ class Browser:
         return dict(json.loads(raw))
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.send("Browser.close", timeout=5)
-        except Exception:  # noqa: BLE001 - closing anyway
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -127,7 +134,8 @@ def test_html_review_loads_cleanly_and_prints_to_pdf(tmp_path: Path) -> None:
         browser.close()
 
     problems = [
-        e for e in browser.events
+        e
+        for e in browser.events
         if e.get("method") in ("Runtime.exceptionThrown",)
         or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
         or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from codes_seen import check, codes, expect
 
 from acct_tool.settings import Settings, load_settings
-from codes_seen import check, codes, expect
 
 Books = Callable[..., Path]
 
@@ -38,7 +38,9 @@ def test_empty_settings_file_is_fine(books: Books, text: str) -> None:
 
 
 def test_unknown_settings_with_did_you_mean(books: Books) -> None:
-    root = books(ledger=LEDGER, profiles={"acme": ACME}, settings="payment_days: 30\npayment_dayz: 45\nledgr: books.beancount\ncadence:\n  key: 7\n  standrd: 30\n")
+    root = books(
+        ledger=LEDGER, profiles={"acme": ACME}, settings="payment_days: 30\npayment_dayz: 45\nledgr: books.beancount\ncadence:\n  key: 7\n  standrd: 30\n"
+    )
     exit_code, found = check(root)
     assert exit_code == 1
     assert codes(found) == ["unknown-key"] * 3

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from codes_seen import record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codes_seen import record
-
 from acct_tool.diagnostics import CODES, Severity
-from acct_tool.settings import StatementFormat
 from acct_tool.globs import glob_matches
+from acct_tool.settings import StatementFormat
 from acct_tool.statements import _number_parser, parse_number, parse_statement, read_statement
 
 SIGNED = StatementFormat(
@@ -59,11 +58,7 @@ def codes(problems: list[Any]) -> list[str]:
 
 
 def test_signed_amount_column() -> None:
-    lines, problems = parse(
-        "Date,Description,Reference,Amount,Balance\n"
-        '2026-10-01,Rent,ACH-1,"-4,400.00","170,976.95"\n'
-        "2026-10-05,Card,,-781.20,\n"
-    )
+    lines, problems = parse('Date,Description,Reference,Amount,Balance\n2026-10-01,Rent,ACH-1,"-4,400.00","170,976.95"\n2026-10-05,Card,,-781.20,\n')
     assert problems == []
     assert [(ln.row, ln.date, ln.amount, ln.reference, ln.balance) for ln in lines] == [
         (2, datetime.date(2026, 10, 1), Decimal("-4400.00"), "ACH-1", Decimal("170976.95")),
@@ -93,14 +88,16 @@ def test_debit_credit_comma_decimal_cp1252_preamble_crlf() -> None:
 
 
 def test_utf8_bom_and_blank_rows_are_handled() -> None:
-    lines, problems = parse(b"\xef\xbb\xbfDate,Amount\r\n\r\n2026-01-02,1.50\r\n,\r\n\r\n2026-01-03,2\r\n", replace(SIGNED, description=None, reference=None, balance=None))
+    lines, problems = parse(
+        b"\xef\xbb\xbfDate,Amount\r\n\r\n2026-01-02,1.50\r\n,\r\n\r\n2026-01-03,2\r\n", replace(SIGNED, description=None, reference=None, balance=None)
+    )
     assert problems == []
     assert [(ln.row, ln.amount) for ln in lines] == [(3, Decimal("1.50")), (6, Decimal("2"))]
 
 
 def test_utf8_bom_with_another_declared_encoding_is_read_as_utf8_with_a_warning() -> None:
     fmt = replace(SIGNED, encoding="cp1252", description=None, reference=None, balance=None)
-    lines, problems = parse("\ufeffDate,Amount\n2026-01-02,1.50\n".encode("utf-8") + "2026-01-03,2\n".encode("utf-8"), fmt)
+    lines, problems = parse("\ufeffDate,Amount\n2026-01-02,1.50\n".encode("utf-8") + b"2026-01-03,2\n", fmt)
     assert [ln.amount for ln in lines] == [Decimal("1.50"), Decimal("2")]
     assert [(p.code, p.severity) for p in problems] == [("statement-encoding", Severity.WARNING)]
 
@@ -241,7 +238,7 @@ def test_encoding_problems() -> None:
 
 def test_csv_errors_and_bad_delimiter() -> None:
     fmt = replace(SIGNED, description=None, reference=None, balance=None)
-    huge = "Date,Amount\n2026-01-01,\"" + "9" * 200_000 + '"\n2026-01-02,2\n'
+    huge = 'Date,Amount\n2026-01-01,"' + "9" * 200_000 + '"\n2026-01-02,2\n'
     lines, problems = parse(huge, fmt)
     assert codes(problems) == ["statement-csv"] and problems[0].line == 2
     assert [ln.amount for ln in lines] == [Decimal("2")]
@@ -258,8 +255,16 @@ def test_too_large_and_unreadable_files(tmp_path: Path) -> None:
 
 
 def test_every_statement_code_is_documented() -> None:
-    for code in ("statement-too-large", "statement-encoding", "statement-csv", "statement-no-header",
-                 "statement-missing-column", "statement-columns", "statement-bad-date", "statement-bad-number"):
+    for code in (
+        "statement-too-large",
+        "statement-encoding",
+        "statement-csv",
+        "statement-no-header",
+        "statement-missing-column",
+        "statement-columns",
+        "statement-bad-date",
+        "statement-bad-number",
+    ):
         assert code in CODES
 
 
@@ -315,7 +320,7 @@ def test_random_rows_never_raise(rows: list[list[str]], which: int, newline: str
 
 
 @given(
-    value=st.decimals(min_value=-10**12, max_value=10**12, places=2, allow_nan=False, allow_infinity=False),
+    value=st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False, allow_infinity=False),
     convention=st.sampled_from([(".", ""), (".", ","), (",", "."), (",", " "), (".", "'"), (",", "")]),
 )
 def test_formatted_numbers_round_trip(value: Decimal, convention: tuple[str, str]) -> None:

@@ -23,10 +23,10 @@ from typing import Any
 
 import jinja2
 import pytest
+from codes_seen import record
 
 from acct_tool import template_limits
 from acct_tool.reports import Templates
-from codes_seen import record
 
 CAP = 1_000_000
 
@@ -36,6 +36,7 @@ class Big:
 
     def __repr__(self) -> str:
         return "x" * 100_000
+
 
 BOMBS = [
     # str.format and format_map: the width or precision can come from an argument
@@ -94,7 +95,10 @@ BOMBS = [
     ("tilde-of-a-list", "{% set t = 'a' ~ (['x' * 100000] * 1000) %}"),
     ("block-set", "{% set s = 'x' * 100000 %}{% set t %}{% for i in range(10000) %}{{ s }}{% endfor %}{% endset %}"),
     ("macro-output", "{% set s = 'x' * 100000 %}{% macro m() %}{% for i in range(10000) %}{{ s }}{% endfor %}{% endmacro %}{% set t = m() %}"),
-    ("caller-output", "{% set s = 'x' * 100000 %}{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}{% for i in range(10000) %}{{ s }}{% endfor %}{% endcall %}"),
+    (
+        "caller-output",
+        "{% set s = 'x' * 100000 %}{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}{% for i in range(10000) %}{{ s }}{% endfor %}{% endcall %}",
+    ),
     ("filter-block", "{% set s = 'x' * 100000 %}{% filter upper %}{% for i in range(10000) %}{{ s }}{% endfor %}{% endfilter %}"),
     ("print-a-list", "{{ ['x' * 100000] * 10000 }}"),
     ("print-a-list-of-bytes", "{{ [('x' * 100000).encode()] * 1000 }}"),
@@ -159,9 +163,18 @@ UP_TO_THE_CAP = [
     ("{{ '-'.join('abc') }} {{ '-'.join(range(3)|map('string')) }} {{ [{'n': 'a'}, {'n': 'b'}]|join(', ', attribute='n') }}", "a-b-c 0-1-2 a, b"),
     ("{{ 'abc'.translate({97: 'xy', 98: None}) }} {{ 'a\tb'.expandtabs(4) }}|", "xyc a   b|"),
     ("{{ [1, 2, 3]|batch(2, 0)|list }} {{ [1, 2, 3]|slice(2)|list }} {{ [[1], [2]]|sum(start=[]) }}", "[[1, 2], [3, 0]] [[1, 2], [3]] [1, 2]"),
-    ("{{ 'a b c'|wordwrap(3) }}|{{ {'a': 1}|tojson(1) }}|{{ 'see https://a.com'|urlize(target='_top') }}", 'a b\nc|{\n "a": 1\n}|see <a href="https://a.com" rel="noopener" target="_top">https://a.com</a>'),
-    ("{% set s %}{% for i in range(3) %}{{ i }}{% endfor %}{% endset %}{% macro m() %}<{{ caller() }}>{% endmacro %}{{ s }}{% call m() %}c{% endcall %}{% filter upper %}up{% endfilter %}", "012<c>UP"),
-    ("{% set ns = namespace(l=[0]) %}{% for i in range(3) %}{% set _ = ns.l.extend(ns.l) %}{% endfor %}{{ ns.l|length }} {{ [['a'] * 2] }} {{ day|date('%d %b') }}", "8 [['a', 'a']] 30 Nov"),
+    (
+        "{{ 'a b c'|wordwrap(3) }}|{{ {'a': 1}|tojson(1) }}|{{ 'see https://a.com'|urlize(target='_top') }}",
+        'a b\nc|{\n "a": 1\n}|see <a href="https://a.com" rel="noopener" target="_top">https://a.com</a>',
+    ),
+    (
+        "{% set s %}{% for i in range(3) %}{{ i }}{% endfor %}{% endset %}{% macro m() %}<{{ caller() }}>{% endmacro %}{{ s }}{% call m() %}c{% endcall %}{% filter upper %}up{% endfilter %}",
+        "012<c>UP",
+    ),
+    (
+        "{% set ns = namespace(l=[0]) %}{% for i in range(3) %}{% set _ = ns.l.extend(ns.l) %}{% endfor %}{{ ns.l|length }} {{ [['a'] * 2] }} {{ day|date('%d %b') }}",
+        "8 [['a', 'a']] 30 Nov",
+    ),
 ]
 
 

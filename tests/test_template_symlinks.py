@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from codes_seen import record
 from conftest import EXAMPLES_AS_OF, run_cli
 

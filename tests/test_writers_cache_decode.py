@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLES_AS_OF, REPO, run_cli
 
 from acct_tool import cache
-from conftest import EXAMPLES_AS_OF, REPO, run_cli
 
 
 @pytest.fixture
@@ -60,7 +60,12 @@ def broken_facts(raw: dict[str, Any], how: str) -> dict[str, Any]:
 def test_ledger_facts_of_the_wrong_shape_are_rebuilt(tmp_path: Path, cache_dir: Path, how: str) -> None:
     root = examples_root(tmp_path)
     statement = root / "ledger" / "statements" / "northbank-2026-10.csv"
-    commands = [("check", "--format", "json"), ("aging", "ar", "--format", "json"), ("clients", "list", "--format", "json"), ("reconcile", "bank", str(statement), "--output", "json")]
+    commands = [
+        ("check", "--format", "json"),
+        ("aging", "ar", "--format", "json"),
+        ("clients", "list", "--format", "json"),
+        ("reconcile", "bank", str(statement), "--output", "json"),
+    ]
     expected = [run_cli("--no-cache", *c, books=root, as_of=EXAMPLES_AS_OF) for c in commands]
     for command in commands:  # fill the cache with every derived fact
         run_cli(*command, books=root, as_of=EXAMPLES_AS_OF)

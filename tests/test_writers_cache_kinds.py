@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import make_books, run_cli
 
 from acct_tool import cache
-from conftest import make_books, run_cli
 
 ACME = """\
 id: acme
@@ -42,5 +42,3 @@ def test_profiles_in_the_books_root_with_the_cache_on(tmp_path: Path, cache_dir:
     assert list(cache_dir.iterdir())  # the cache was used
     shown = run_cli("clients", "show", "acme", books=root, as_of="2026-11-30")
     assert shown.exit_code == 0, shown.stderr
-
-

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import datetime
 import difflib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import yaml
+from conftest import run_cli
 
 from acct_tool import interaction_layout, interaction_text
 from acct_tool.interaction_text import NewInteraction
-from conftest import run_cli
 
 Books = Callable[..., Path]
 

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from conftest import EXAMPLES_AS_OF, REPO, run_cli
 
 PAIRS = 20

@@ -16,14 +16,15 @@ import socket
 import stat
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
+from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 from acct_tool import cache, files, interaction_text, profile_edit
 from acct_tool.files import WriteError, write_atomic
-from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 PACKAGE = REPO / "acct_tool"
 
@@ -172,7 +173,9 @@ def test_clients_new_refuses_a_special_file_where_the_profile_goes(examples_copy
 
 
 @pytest.mark.parametrize("kind", ["fifo", "socket", "folder"])
-def test_log_never_replaces_a_profile_that_became_special(examples_copy: Path, sockets: Callable[[Path], None], monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+def test_log_never_replaces_a_profile_that_became_special(
+    examples_copy: Path, sockets: Callable[[Path], None], monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
     """The profile is read as a regular file, then replaced by something else before the write."""
     profile = examples_copy / "clients" / "acme.yaml"
     real = interaction_text.insert_interaction

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import click
 import pytest
+from conftest import EXAMPLES_AS_OF, REPO, run_cli
 
 from acct_tool.cli import cli
 from acct_tool.cli.common import TEXT
-from conftest import EXAMPLES_AS_OF, REPO, run_cli
 
 BAD = "Z\udcffen"  # what Python makes of the bytes b"Z\xffen" in argv
 

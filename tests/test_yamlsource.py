@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from codes_seen import check, codes, expect
 
 LEDGER = "2025-01-01 open Assets:Receivable:Acme USD\n"
@@ -115,7 +114,10 @@ contacts:
 
 def test_duplicate_key_keeps_the_first_value_so_later_checks_do_not_cascade(books: Books) -> None:
     # The second receivable is never opened; only the duplicate is reported, not account-not-opened.
-    root = write_profile(books, GOOD.replace("accounts: {receivable: Assets:Receivable:Acme}", "accounts: {receivable: Assets:Receivable:Acme, receivable: Assets:Receivable:Nope}"))
+    root = write_profile(
+        books,
+        GOOD.replace("accounts: {receivable: Assets:Receivable:Acme}", "accounts: {receivable: Assets:Receivable:Acme, receivable: Assets:Receivable:Nope}"),
+    )
     _, found = check(root)
     assert codes(found) == ["yaml-duplicate-key"]
 

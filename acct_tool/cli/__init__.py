@@ -7,6 +7,7 @@ Exit codes: 0 clean, 1 problems found, 2 usage error or unreadable books.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gc
 import os
@@ -81,10 +82,8 @@ def main() -> None:
         _quiet_stdout()
     except OSError as exc:
         code = _write_failed(exc)
-    try:
+    with contextlib.suppress(OSError):
         sys.stderr.flush()
-    except OSError:
-        pass
     if os.environ.get("ACCT_TOOL_NO_FAST_EXIT"):  # for profilers, which report at exit
         sys.exit(code)
     os._exit(code)
@@ -135,10 +134,8 @@ def _run() -> int:
 
 def _write_failed(exc: OSError) -> int:
     _quiet_stdout()
-    try:
+    with contextlib.suppress(OSError):
         print(f"Error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
-    except OSError:
-        pass
     return EXIT_USAGE
 
 

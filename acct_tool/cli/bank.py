@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import click
 
 from acct_tool.bank import account_currency, reconcile_bank, render_drafts
 from acct_tool.books import Books
-from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, format_option, say, TEXT
+from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, format_option, say
 from acct_tool.diagnostics import has_errors
 from acct_tool.files import WriteError, check_target, write_atomic
 from acct_tool.globs import glob_matches
@@ -26,11 +26,20 @@ from acct_tool.views import diagnostics as diagnostics_view
 @click.command("bank")
 @click.argument("statement", type=click.Path(path_type=Path))
 @click.option("--account", type=TEXT, metavar="ACCOUNT", help="Ledger account of the statement (default: from `statements.files`).")
-@click.option("--statement-format", "format_name", type=TEXT, metavar="NAME", help="Statement format from `statements.formats` (default: from `statements.files`).")
-@click.option("--window", type=click.IntRange(0, 60), metavar="DAYS", help="Days a ledger date may differ from the bank's (default: `statements.window_days`, 3).")
+@click.option(
+    "--statement-format", "format_name", type=TEXT, metavar="NAME", help="Statement format from `statements.formats` (default: from `statements.files`)."
+)
+@click.option(
+    "--window", type=click.IntRange(0, 60), metavar="DAYS", help="Days a ledger date may differ from the bank's (default: `statements.window_days`, 3)."
+)
 @format_option("text", "json", "csv", hint="the statement's CSV layout is --statement-format NAME")
 @click.option("--output", type=click.Choice(["text", "json", "csv"]), hidden=True, help="The former name of --format.")
-@click.option("--draft", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE", help="Write Beancount drafts (flag !) for lines missing from the ledger to FILE.")
+@click.option(
+    "--draft",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write Beancount drafts (flag !) for lines missing from the ledger to FILE.",
+)
 @click.option("--force", is_flag=True, help="Let --draft overwrite an existing FILE.")
 @click.pass_obj
 def bank(
@@ -147,16 +156,12 @@ def _check_draft_target(books: Books, draft: Path, statement: Path, force: bool)
         raise UsageError(f"cannot write {draft}: folder {draft.parent} does not exist")
 
 
-def _write_draft(
-    books: Books, draft: Path, force: bool, lines: Sequence[StatementLine], account: str, currency: str, shown: str
-) -> None:
+def _write_draft(books: Books, draft: Path, force: bool, lines: Sequence[StatementLine], account: str, currency: str, shown: str) -> None:
     if not lines:
         say("no draft written: no statement line is missing from the ledger")
         return
     counter = books.settings.statements.counter_account
-    text = render_drafts(
-        lines, account=account, counter_account=counter, currency=currency, statement=shown, open_counter=counter not in books.ledger.opens()
-    )
+    text = render_drafts(lines, account=account, counter_account=counter, currency=currency, statement=shown, open_counter=counter not in books.ledger.opens())
     try:
         write_atomic(draft, text, force)
     except WriteError as exc:

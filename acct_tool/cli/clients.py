@@ -9,17 +9,19 @@ import sys
 import click
 
 from acct_tool.books import profile_load_errors, unknown_party
-from acct_tool.text_safety import visible
-from acct_tool.cli.common import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, format_option, warn_if_broken, say, TEXT
+from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.followups import followups as find_followups
+from acct_tool.portfolio import context, detail, summaries
+from acct_tool.portfolio import portfolio as build_portfolio
 from acct_tool.profiles import PROFILE_SUFFIXES, load_parties
-from acct_tool.portfolio import context, detail, portfolio as build_portfolio, summaries
 from acct_tool.schema import load_schema
 from acct_tool.settings import load_settings
+from acct_tool.text_safety import visible
 from acct_tool.views import clients as view
 from acct_tool.views import diagnostics as diagnostics_view
 from acct_tool.views import followups as followups_view
+from acct_tool.views import portfolio as portfolio_view
 
 
 def _enum(*path: str) -> list[str]:
@@ -36,7 +38,6 @@ TIERS = _enum("properties", "tier")
 KINDS = _enum("properties", "kind")
 STATUSES = _enum("properties", "status")
 SLUG = re.compile(load_schema("party")["$defs"]["slug"]["pattern"])
-
 
 
 def _warn(diagnostics: list[Diagnostic]) -> None:
@@ -153,7 +154,13 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
     result = build_portfolio(ctx, start, manager)
     _warn(list(result.diagnostics))
     places = books.precisions
-    emit(view.portfolio_json(result, places) if fmt == "json" else view.portfolio_csv(result, places) if fmt == "csv" else view.portfolio_table(result, places))
+    emit(
+        portfolio_view.portfolio_json(result, places)
+        if fmt == "json"
+        else portfolio_view.portfolio_csv(result, places)
+        if fmt == "csv"
+        else portfolio_view.portfolio_table(result, places)
+    )
 
 
 @click.command()
@@ -251,6 +258,7 @@ def _refuse(problems: list[Diagnostic], display: str) -> None:
 
 
 # --- clients new --------------------------------------------------------------
+
 
 @clients.command(name="new")
 @click.argument("party_id", type=TEXT, metavar="ID")

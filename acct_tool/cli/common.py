@@ -9,9 +9,10 @@ builds the command tree from them.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -177,7 +178,15 @@ def accept_global_options(command: click.Command) -> None:
         if flag in known:
             continue
         command.params.append(
-            click.Option([flag, name], metavar=metavar, is_flag=metavar is None, default=None if metavar else False, expose_value=False, callback=_after_the_command, help=text)
+            click.Option(
+                [flag, name],
+                metavar=metavar,
+                is_flag=metavar is None,
+                default=None if metavar else False,
+                expose_value=False,
+                callback=_after_the_command,
+                help=text,
+            )
         )
 
 

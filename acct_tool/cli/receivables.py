@@ -9,7 +9,7 @@ import click
 
 from acct_tool.aging import age
 from acct_tool.books import unknown_party
-from acct_tool.cli.common import optional_date, EXIT_FINDINGS, EXIT_OK, Context, UsageError, emit, format_option, warn_if_broken, TEXT
+from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, format_option, optional_date, warn_if_broken
 from acct_tool.diagnostics import has_errors
 from acct_tool.party_statement import default_start, party_statement
 from acct_tool.receivables import Side, open_items
@@ -22,7 +22,9 @@ SIDE = click.Choice(["ar", "ap"])
 @click.command()
 @click.argument("side", type=SIDE)
 @click.option("--by", type=click.Choice(["party", "document"]), default="party", show_default=True, help="One line per party or per open document.")
-@click.option("--basis", type=click.Choice(["due", "date"]), default="due", show_default=True, help="Age by days past the due date, or since the document date.")
+@click.option(
+    "--basis", type=click.Choice(["due", "date"]), default="due", show_default=True, help="Age by days past the due date, or since the document date."
+)
 @format_option("table", "json", "csv")
 @click.pass_obj
 def aging(obj: Context, side: str, by: str, basis: str, fmt: str) -> None:
@@ -40,7 +42,9 @@ def aging(obj: Context, side: str, by: str, basis: str, fmt: str) -> None:
     result = age(items, books.settings.aging_limits, basis=basis, by=by)
     as_of = items.as_of.isoformat()
     places = books.precisions
-    emit(view.aging_json(result, as_of, places) if fmt == "json" else view.aging_csv(result, places) if fmt == "csv" else view.aging_table(result, as_of, places))
+    emit(
+        view.aging_json(result, as_of, places) if fmt == "json" else view.aging_csv(result, places) if fmt == "csv" else view.aging_table(result, as_of, places)
+    )
 
 
 @click.command(name="open")
@@ -59,7 +63,13 @@ def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
     warn_if_broken(books)
     items = open_items(books, Side(side))
     places = books.precisions
-    emit(view.open_json(items, party, places) if fmt == "json" else view.open_csv(items, party, places) if fmt == "csv" else view.open_table(items, party, places))
+    emit(
+        view.open_json(items, party, places)
+        if fmt == "json"
+        else view.open_csv(items, party, places)
+        if fmt == "csv"
+        else view.open_table(items, party, places)
+    )
 
 
 def _reconcile_side(obj: Context, side: Side, fmt: str) -> None:
@@ -101,7 +111,6 @@ def reconcile_ap(obj: Context, fmt: str) -> None:
     Example: acct-tool reconcile ap
     """
     _reconcile_side(obj, Side.AP, fmt)
-
 
 
 @click.command()
@@ -150,7 +159,8 @@ def dso(obj: Context, side: str, by: str, window: int, fmt: str) -> None:
 
     Example: acct-tool dso ar --by manager
     """
-    from acct_tool.payments import behaviour, dso as compute_dso
+    from acct_tool.payments import behaviour
+    from acct_tool.payments import dso as compute_dso
 
     books = obj.books()
     warn_if_broken(books)

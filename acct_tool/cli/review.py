@@ -9,12 +9,11 @@ from pathlib import Path
 import click
 
 from acct_tool.books import unknown_party
-from acct_tool.cli.common import optional_date, EXIT_FINDINGS, Context, UsageError, emit, format_option, warn_if_broken, say, TEXT
+from acct_tool.cli.common import EXIT_FINDINGS, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.files import WriteError
 from acct_tool.periods import Period, parse_period, quarter_of, range_period
 from acct_tool.views import diagnostics as diagnostics_view
-
 
 
 def choose_period(as_of: datetime.date, period: str | None, start: datetime.date | None, end: datetime.date | None) -> Period:
@@ -42,7 +41,13 @@ def choose_period(as_of: datetime.date, period: str | None, start: datetime.date
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day of a custom period (with --to).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day of a custom period (with --from).")
 @format_option("md", "html", "json")
-@click.option("--out", "out", metavar="DIR", type=click.Path(file_okay=False, path_type=Path), help="Write one file per client, one portfolio per manager and an index into DIR.")
+@click.option(
+    "--out",
+    "out",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write one file per client, one portfolio per manager and an index into DIR.",
+)
 @click.option("--force", is_flag=True, help="Overwrite files in DIR that acct-tool did not write (or that were edited since).")
 @click.pass_obj
 def review(

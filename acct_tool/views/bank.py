@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from acct_tool.bank import BankReconciliation
 from acct_tool.diagnostics import Diagnostic, Severity, has_errors
@@ -86,10 +87,7 @@ def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics:
     if result.start is None or result.end is None:
         out.append("The statement has no lines.")
     else:
-        out.append(
-            f"{_plural(result.lines, 'line')} from {result.start} to {result.end}, "
-            f"dates matched within {result.window_days} day(s)"
-        )
+        out.append(f"{_plural(result.lines, 'line')} from {result.start} to {result.end}, dates matched within {result.window_days} day(s)")
     amounts = [shown(m.line.amount) for m in result.matched]
     amounts += [shown(line.amount) for line in result.missing_in_ledger]
     amounts += [shown(p.number) for p in result.missing_in_statement]
@@ -101,10 +99,7 @@ def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics:
         out.append(f"  {'Row':>5}  {'Statement':<10}  {'Ledger':<10}  {'Days':>4}  {'Amount':>{aw}}  Reference")
         for m in result.matched:
             label = m.line.reference or m.line.description
-            out.append(
-                f"  {m.line.row:>5}  {m.line.date}  {m.posting.date}  {_days(m.days):>4}  "
-                f"{shown(m.line.amount):>{aw}}  {_fit(label, rest)}".rstrip()
-            )
+            out.append(f"  {m.line.row:>5}  {m.line.date}  {m.posting.date}  {_days(m.days):>4}  {shown(m.line.amount):>{aw}}  {_fit(label, rest)}".rstrip())
 
     out += ["", f"Missing from the ledger: {len(result.missing_in_ledger)}"]
     if result.missing_in_ledger:
@@ -231,7 +226,21 @@ def to_csv(result: BankReconciliation, root: Path, precisions: Precisions | None
 
     for m in result.matched:
         line = m.line
-        rows.append(["matched", line.row, line.date, figure(line.amount), m.posting.date, figure(m.posting.number), m.days, cur, line.reference, line.description, *where(m.posting)])
+        rows.append(
+            [
+                "matched",
+                line.row,
+                line.date,
+                figure(line.amount),
+                m.posting.date,
+                figure(m.posting.number),
+                m.days,
+                cur,
+                line.reference,
+                line.description,
+                *where(m.posting),
+            ]
+        )
     for line in result.missing_in_ledger:
         rows.append(["missing-in-ledger", line.row, line.date, figure(line.amount), "", "", "", cur, line.reference, line.description, "", "", ""])
     for p in result.missing_in_statement:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from acct_tool.health import HealthScore
 from acct_tool.money import Money, Precisions, by_currency, format_money
@@ -35,8 +36,7 @@ def health_json(h: HealthScore | None) -> dict[str, Any] | None:
         "score_band": h.score_band,
         "red_flags": [{"code": f.code, "reason": f.reason} for f in h.red_flags],
         "components": [
-            {"name": c.name, "label": c.label, "weight": c.weight, "points": c.points, "applies": c.applies, "reason": c.reason}
-            for c in h.components
+            {"name": c.name, "label": c.label, "weight": c.weight, "points": c.points, "applies": c.applies, "reason": c.reason} for c in h.components
         ],
     }
 

@@ -1,15 +1,17 @@
-"""Views of clients: the list, one client in full, the portfolio per manager (the pieces they
-share are in :mod:`acct_tool.views.client_parts`)."""
+"""Views of clients: the list and one client in full (the pieces they share with the
+portfolio are in :mod:`acct_tool.views.client_parts`; the portfolio is
+:mod:`acct_tool.views.portfolio`)."""
 
 from __future__ import annotations
 
 import datetime
 import textwrap
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from acct_tool.money import Money, Precisions, format_money
-from acct_tool.portfolio import ClientDetail, ClientSummary, Portfolio, Rollup
+from acct_tool.portfolio import ClientDetail, ClientSummary
 from acct_tool.receivables import Document
 from acct_tool.relationship import plural
 from acct_tool.revenue import Revenue
@@ -20,7 +22,7 @@ from acct_tool.views.client_parts import money_csv as money_csv
 from acct_tool.views.client_parts import money_json as money_json
 from acct_tool.views.client_parts import money_text as money_text
 from acct_tool.views.followups import when
-from acct_tool.views.table import csv_amount, render, to_csv, to_json
+from acct_tool.views.table import render, to_csv, to_json
 
 # --- clients list -------------------------------------------------------------
 
@@ -234,7 +236,9 @@ def show_text(d: ClientDetail, precisions: Precisions | None = None) -> str:
         out.append(f"  Pays in {pay.average_days_to_pay} days on average ({lateness}, {plural(len(pay.paid), 'paid invoice')}){trend}")
     sat = d.satisfaction
     if sat.latest is not None:
-        scores = ", ".join(x for x in (f"NPS {sat.latest.nps}" if sat.latest.nps is not None else "", f"CSAT {sat.latest.csat}" if sat.latest.csat is not None else "") if x)
+        scores = ", ".join(
+            x for x in (f"NPS {sat.latest.nps}" if sat.latest.nps is not None else "", f"CSAT {sat.latest.csat}" if sat.latest.csat is not None else "") if x
+        )
         trend = f", {sat.direction}" if sat.direction else ""
         out += ["", "Satisfaction", f"  {sat.latest.date}: {scores}{trend}" + (f' - "{visible(sat.latest.comment)}"' if sat.latest.comment else "")]
     return "\n".join(out) + "\n"
@@ -261,7 +265,15 @@ def show_json(d: ClientDetail, precisions: Precisions | None = None) -> str:
             "as_of": d.as_of,
             "client": summary_json(d.summary),
             "contacts": [
-                {"name": c.name, "role": c.role, "email": c.email, "phone": c.phone, "decision_maker": c.decision_maker, "primary": c.primary, "billing": c.billing}
+                {
+                    "name": c.name,
+                    "role": c.role,
+                    "email": c.email,
+                    "phone": c.phone,
+                    "decision_maker": c.decision_maker,
+                    "primary": c.primary,
+                    "billing": c.billing,
+                }
                 for c in p.contacts
             ],
             "interactions": [
@@ -271,12 +283,16 @@ def show_json(d: ClientDetail, precisions: Precisions | None = None) -> str:
             "next_steps": [{"action": s.action, "due": s.due, "owner": s.owner, "days_overdue": s.days_overdue(d.as_of)} for s in d.next_steps],
             "open_risks": [{"opened": r.opened, "severity": r.severity, "summary": r.summary, "plan": r.plan, "owner": r.owner} for r in d.risks],
             "opportunities": [
-                {"name": o.name, "type": o.type, "stage": o.stage, "value": o.value, "close": o.close, "probability": o.probability}
-                for o in d.opportunities
+                {"name": o.name, "type": o.type, "stage": o.stage, "value": o.value, "close": o.close, "probability": o.probability} for o in d.opportunities
             ],
             "renewal": None
             if d.renewal is None
-            else {"date": d.renewal.date, "days": d.renewal.days, "auto_renew": d.renewal.auto_renew, "opportunity": d.renewal.opportunity.name if d.renewal.opportunity else None},
+            else {
+                "date": d.renewal.date,
+                "days": d.renewal.days,
+                "auto_renew": d.renewal.auto_renew,
+                "opportunity": d.renewal.opportunity.name if d.renewal.opportunity else None,
+            },
             "revenue": {
                 "this_year": money_json(d.revenue_this_year.totals),
                 "last_year": money_json(d.revenue_last_year.totals),
@@ -287,105 +303,3 @@ def show_json(d: ClientDetail, precisions: Precisions | None = None) -> str:
         },
         precisions,
     )
-
-
-# --- portfolio ----------------------------------------------------------------
-
-PORTFOLIO_HEADERS = ["client", "tier", "revenue", "open", "overdue", "days to pay", "NPS", "health"]
-
-
-def _num(value: Decimal | int | None) -> str:
-    return "" if value is None else str(value)
-
-
-def _rollup_lines(r: Rollup, indent: str = "  ", precisions: Precisions | None = None) -> str:
-    bands = ", ".join(f"{n} {band}" for band, n in r.bands.items() if n)
-    risk = ", ".join(r.at_risk) or "none"
-    return (
-        f"{indent}{plural(r.accounts, 'account')}; revenue {money_text(r.revenue, '0.00', precisions)}\n"
-        f"{indent}open {money_text(r.open, 'nothing', precisions)}; overdue {money_text(r.overdue, 'nothing', precisions)}; "
-        f"days to pay {_num(r.average_days_to_pay) or 'n/a'}\n"
-        f"{indent}average NPS {_num(r.average_nps) or 'n/a'}; average health {_num(r.average_health) or 'n/a'} ({bands or 'no scores'}); at risk: {risk}\n"
-    )
-
-
-@for_terminal
-def portfolio_table(result: Portfolio, precisions: Precisions | None = None) -> str:
-    out = [f"Portfolio {result.start} to {result.end} (open, overdue and health at {result.end})\n"]
-    if not result.managers:
-        return out[0] + "no accounts\n"
-    for r in result.managers:
-        rows = []
-        for c in r.clients:
-            s = c.summary
-            health = f"{s.health.score} {s.health.band}" if s.health else ""
-            money = [money_text(m, precisions=precisions) for m in (c.revenue.totals, s.open, s.overdue)]
-            rows.append([s.id, s.tier, *money, _num(c.days_to_pay), _num(c.nps), health])
-        out.append(f"\n{r.name}\n")
-        out.append(render(PORTFOLIO_HEADERS, rows, right=[2, 3, 4, 5, 6]))
-        out.append(_rollup_lines(r, precisions=precisions))
-    out.append("\nTotal\n" + _rollup_lines(result.totals, precisions=precisions))
-    return "".join(out)
-
-
-def _rollup_json(r: Rollup) -> dict[str, Any]:
-    return {
-        "name": r.name,
-        "accounts": r.accounts,
-        "revenue": money_json(r.revenue),
-        "open": money_json(r.open),
-        "overdue": money_json(r.overdue),
-        "average_days_to_pay": r.average_days_to_pay,
-        "average_nps": r.average_nps,
-        "average_csat": r.average_csat,
-        "average_health": r.average_health,
-        "at_risk": list(r.at_risk),
-        "bands": dict(r.bands),
-    }
-
-
-def portfolio_json(result: Portfolio, precisions: Precisions | None = None) -> str:
-    managers = []
-    for r in result.managers:
-        item = _rollup_json(r)
-        item["clients"] = [
-            {
-                "id": c.summary.id,
-                "name": c.summary.name,
-                "tier": c.summary.tier,
-                "status": c.summary.status,
-                "revenue": money_json(c.revenue.totals),
-                "revenue_by_month": [{"month": m.month, "amount": Money(m.amount, m.currency)} for m in c.revenue.months],
-                "open": money_json(c.summary.open),
-                "overdue": money_json(c.summary.overdue),
-                "days_to_pay": c.days_to_pay,
-                "nps": c.nps,
-                "csat": c.csat,
-                "health": health_json(c.summary.health),
-            }
-            for c in r.clients
-        ]
-        managers.append(item)
-    return to_json({"start": result.start, "end": result.end, "managers": managers, "totals": _rollup_json(result.totals)}, precisions)
-
-
-PORTFOLIO_CSV = ["manager", "client", "tier", "status", "currency", "revenue", "open", "overdue", "days_to_pay", "nps", "csat", "health_score", "health_band"]
-
-
-def portfolio_csv(result: Portfolio, precisions: Precisions | None = None) -> str:
-    """One row per client and currency (a client with no money gets one row with an empty currency)."""
-    rows = []
-    for r in result.managers:
-        for c in r.clients:
-            s = c.summary
-            currencies = sorted({m.currency for m in (*c.revenue.totals, *s.open, *s.overdue)}) or [""]
-            for cur in currencies:
-
-                def pick(amounts: Iterable[Money], cur: str = cur) -> Decimal | None:
-                    return csv_amount(next((m.number for m in amounts if m.currency == cur), Decimal(0) if cur else None), cur, precisions)
-
-                rows.append(
-                    [r.name, s.id, s.tier, s.status, cur, pick(c.revenue.totals), pick(s.open), pick(s.overdue), c.days_to_pay, c.nps, c.csat,
-                     s.health.score if s.health else None, s.health.band if s.health else None]
-                )  # fmt: skip
-    return to_csv(PORTFOLIO_CSV, rows)

@@ -7,7 +7,7 @@ Regenerate it with ``python -m acct_tool.views.codes_doc > docs/diagnostics.md``
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from acct_tool.diagnostics import CODES, Code
 
@@ -135,15 +135,8 @@ def render(codes: Mapping[str, Code]) -> str:
         names = sections.get(title)
         if not names:
             continue
-        rows = [
-            f"| `{name}` | {codes[name].severity.value} | {_cell(codes[name].summary)} | {_cell(codes[name].example)} |"
-            for name in names
-        ]
-        parts.append(
-            f"## {title}\n\n{about}\n\n"
-            "| Code | Severity | Meaning | Example |\n"
-            "|------|----------|---------|---------|\n" + "\n".join(rows) + "\n"
-        )
+        rows = [f"| `{name}` | {codes[name].severity.value} | {_cell(codes[name].summary)} | {_cell(codes[name].example)} |" for name in names]
+        parts.append(f"## {title}\n\n{about}\n\n| Code | Severity | Meaning | Example |\n|------|----------|---------|---------|\n" + "\n".join(rows) + "\n")
     return "\n".join(parts)
 
 

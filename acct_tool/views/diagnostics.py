@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from acct_tool.diagnostics import Diagnostic, Severity
 from acct_tool.text_safety import json_text, visible

@@ -133,7 +133,9 @@ def open_table(items: OpenItems, party: str | None, precisions: Precisions | Non
         places = places_of(currency, precisions)
         out.append(f"\n{currency}\n" + render(headers, body, right=[3, 4, 5, 6], footer=["total", "", "", "", "", total, ""], places=places))
         for c in (c for c in credits if c.currency == currency):
-            out.append(f"unapplied credit: {c.party} {cell(c.unapplied, places)} {currency} ({c.kind} of {c.date}, {visible(c.where.file or '')}:{c.where.line})\n")
+            out.append(
+                f"unapplied credit: {c.party} {cell(c.unapplied, places)} {currency} ({c.kind} of {c.date}, {visible(c.where.file or '')}:{c.where.line})\n"
+            )
     return "".join(out)
 
 
@@ -160,7 +162,15 @@ def document_json(d: Document, as_of: Any) -> dict[str, Any]:
 def open_json(items: OpenItems, party: str | None, precisions: Precisions | None = None) -> str:
     docs = [document_json(d, items.as_of) for d in items.open_documents(party)]
     credits = [
-        {"party": c.party, "date": c.date, "kind": c.kind, "amount": Money(c.amount, c.currency), "unapplied": Money(c.unapplied, c.currency), "file": c.where.file, "line": c.where.line}
+        {
+            "party": c.party,
+            "date": c.date,
+            "kind": c.kind,
+            "amount": Money(c.amount, c.currency),
+            "unapplied": Money(c.unapplied, c.currency),
+            "file": c.where.file,
+            "line": c.where.line,
+        }
         for c in items.unapplied_credits(party)
     ]
     return to_json({"side": items.side.value, "as_of": items.as_of, "documents": docs, "unapplied_credits": credits}, precisions)
@@ -201,7 +211,13 @@ RECONCILE_CSV = ["party", "account", "currency", "open_documents", "unapplied_cr
 def reconcile_csv(items: OpenItems, precisions: Precisions | None = None) -> str:
     """One row per party and currency, the figures at the currency's precision."""
     rows = [
-        [t.party, t.account, t.currency, *(csv_amount(n, t.currency, precisions) for n in (t.open_documents, t.unapplied_credits, t.ledger_balance, t.difference)), str(t.ok).lower()]
+        [
+            t.party,
+            t.account,
+            t.currency,
+            *(csv_amount(n, t.currency, precisions) for n in (t.open_documents, t.unapplied_credits, t.ledger_balance, t.difference)),
+            str(t.ok).lower(),
+        ]
         for t in items.ties
     ]
     return to_csv(RECONCILE_CSV, rows)
@@ -226,14 +242,18 @@ def statement_text(s: PartyStatement, markdown: bool = False, precisions: Precis
         footer = ["", "closing balance", "", "", "", sec.closing]
         places = places_of(sec.currency, precisions)
         out.append(f"\n## {md(sec.currency)}\n\n" if markdown else f"\n{sec.currency}\n")
-        out.append(_md_table(headers, rows + [footer], right=[3, 4, 5], places=places) if markdown else render(headers, rows, right=[3, 4, 5], footer=footer, places=places))
+        out.append(
+            _md_table(headers, rows + [footer], right=[3, 4, 5], places=places)
+            if markdown
+            else render(headers, rows, right=[3, 4, 5], footer=footer, places=places)
+        )
     if s.open_documents or s.unapplied:
         out.append(f"\n{'## ' if markdown else ''}Open items at {s.end}\n" + ("\n" if markdown else ""))
         headers = ["number", "date", "due", "currency", "open", "days"]
         rows = [[d.ref, d.date, d.due, d.currency, cell(d.open, places_of(d.currency, precisions)), d.days_past_due(s.end)] for d in s.open_documents]
         rows += [[f"{c.kind} (unapplied)", c.date, "", c.currency, cell(-c.unapplied, places_of(c.currency, precisions)), ""] for c in s.unapplied]
         out.append(_md_table(headers, rows, right=[4, 5]) if markdown else render(headers, rows, right=[4, 5]))
-        for currency, table in s.aging.tables.items():
+        for currency, _table in s.aging.tables.items():
             totals = s.aging.totals(currency)
             parts = [f"{label} {cell(totals.buckets[label], places_of(currency, precisions))}" for label in s.aging.labels]
             out.append(f"\nAging ({currency}): " + " | ".join(parts) + "\n")
@@ -277,7 +297,10 @@ def statement_json(s: PartyStatement, precisions: Precisions | None = None) -> s
                 }
                 for sec in s.sections
             },
-            "open_documents": [{"document": d.ref, "date": d.date, "due": d.due, "open": Money(d.open, d.currency), "days_past_due": d.days_past_due(s.end)} for d in s.open_documents],
+            "open_documents": [
+                {"document": d.ref, "date": d.date, "due": d.due, "open": Money(d.open, d.currency), "days_past_due": d.days_past_due(s.end)}
+                for d in s.open_documents
+            ],
             "aging": {cur: {label: Money(v, cur) for label, v in s.aging.totals(cur).buckets.items()} for cur in s.aging.tables},
         },
         precisions,
@@ -326,6 +349,7 @@ def dso_table(headers: list[str], rows: list[list[Any]], as_of: str, precisions:
     window = headers[4].removeprefix("invoiced_").removesuffix("d")
     short = ["", "cur", "DSO", "open", f"invoiced {window}d", "paid", "late", "to pay", "trend"]
     short[0] = headers[0]
+
     def days(value: Any, empty: str = "") -> str:
         return empty if value is None else str(value)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from acct_tool.money import DEFAULT_PLACES, Money, Precisions, amount_json, format_money, format_number, places_of, quantized
 from acct_tool.text_safety import csv_cell, json_text, visible
