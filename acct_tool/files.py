@@ -60,7 +60,8 @@ _KINDS = (
 
 
 def special_kind(mode: int) -> str | None:
-    """What a file of ``mode`` is when it is neither a regular file nor a folder, else None."""
+    """What a file of ``mode`` is when it is neither a regular file nor a folder ("a FIFO",
+    "a character device", ...), else None: the one wording for readers and writers."""
     return next((name for test, name in _KINDS if test(mode)), None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else "not a regular file")
 
 

@@ -11,13 +11,7 @@ import stat
 from pathlib import Path
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
-
-_KINDS = (
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
+from acct_tool.files import special_kind
 
 
 def kind_problem(mode: int) -> str | None:
@@ -28,8 +22,7 @@ def kind_problem(mode: int) -> str | None:
         return None
     if stat.S_ISDIR(mode):
         return "is a folder, not a file"
-    kind = next((name for test, name in _KINDS if test(mode)), "something other than a file")
-    return f"is {kind}, not a regular file"
+    return f"is {special_kind(mode) or 'something other than a file'}, not a regular file"
 
 
 def file_problem(path: Path) -> str | None:
