@@ -76,7 +76,7 @@ class Period:
             if self.days >= before.days:
                 return before
             end = shift(before.start, self.days - 1)
-            return Period(before.start, end, f"{before.label} to {end}")
+            return Period(before.start, end, f"{before.label} ({before.start} to {end})")
         q = _QUARTER.match(self.label)
         if q:
             year, quarter = int(q.group(1)), int(q.group(2)) - 1

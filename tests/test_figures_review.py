@@ -64,7 +64,7 @@ def test_a_quarter_not_over_is_to_date_and_compared_with_as_many_days_of_the_pre
     text = run_cli("review", "acme", books=EXAMPLES, as_of=EXAMPLES_AS_OF).output
     assert "account review 2026-Q4 to date" in text
     assert "| Period | 2026-10-01 to 2026-11-30 |" in text
-    assert "2026-Q3 to 2026-08-30" in text  # the first 61 days of Q3, as many as Q4 has had
+    assert "2026-Q3 (2026-07-01 to 2026-08-30)" in text  # the first 61 days of Q3, as many as Q4 has had
     assert "against 36,000.00 in 2026-Q3" not in text
 
 
@@ -100,6 +100,6 @@ def test_a_comparison_with_a_period_without_data_says_so(tmp_path: Path) -> None
     result = run_cli("review", "newco", books=books, as_of="2026-11-30")
     assert result.exit_code == 0, result.stderr
     changes = result.output.split("## What changed")[1].split("## Relationship")[0]
-    assert "no revenue in 2026-Q3 to 2026-08-30 to compare with" in changes
+    assert "no revenue in 2026-Q3 (2026-07-01 to 2026-08-30) to compare with" in changes
     assert "No health score for 2026-Q3 to compare with" in changes
     assert "rose" not in changes and "%" not in changes

@@ -27,7 +27,7 @@ dates, counts are integers, lists are in a stable order, and missing values are 
 `stable` or `worsening`; `ChangeKind` is `health`, `health-no-data`, `revenue`,
 `revenue-no-data`, `risk-opened`, `risk-closed`, `nps`, `opportunity` or `none`.
 A period not over at the as-of date is reviewed *to date* (`2026-Q4 to date`) and
-compared with as many days of the previous period (`2026-Q3 to 2026-08-30`).
+compared with as many days of the previous period (`2026-Q3 (2026-07-01 to 2026-08-30)`).
 
 """
 
