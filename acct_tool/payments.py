@@ -73,6 +73,13 @@ def days_to_pay(documents: Iterable[Document], start: datetime.date | None, end:
     return average(p.days_to_pay for p in paid), len(paid)
 
 
+def pooled(behaviours: Mapping[str, Behaviour], parties: Iterable[str]) -> tuple[Decimal | None, Decimal | None, int]:
+    """Average days late and days to pay of several parties together (a manager's), and how
+    many documents they paid: the mean over all their paid documents, not a mean of means."""
+    paid = [p for party in parties if party in behaviours for p in behaviours[party].paid]
+    return average(p.days_late for p in paid), average(p.days_to_pay for p in paid), len(paid)
+
+
 def year_start(as_of: datetime.date) -> datetime.date:
     """The default start of the period payment behaviour is measured over: 1 January."""
     return datetime.date(as_of.year, 1, 1)

@@ -154,8 +154,9 @@ def dso(obj: Context, side: str, by: str, window: int, fmt: str) -> None:
     """Days sales outstanding and payment behaviour: how long each party takes to pay.
 
     DSO = open documents / amount invoiced in the last WINDOW days x WINDOW, per
-    currency. Days late and days to pay are averages over fully paid documents;
-    the trend compares the recent half of them with the older half.
+    currency. Days late and days to pay are averages over the documents fully
+    paid this year (since 1 January of the as-of date); the trend compares the
+    recent half of all paid documents with the older half.
 
     Example: acct-tool dso ar --by manager
     """

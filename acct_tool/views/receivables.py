@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from acct_tool.aging import Aging
-from acct_tool.money import Money, Precisions, average, places_of
+from acct_tool.money import Money, Precisions, places_of
 from acct_tool.party_statement import PartyStatement
+from acct_tool.payments import pooled
 from acct_tool.receivables import Document, OpenItems
 from acct_tool.text_safety import for_terminal, visible
 from acct_tool.text_safety import markdown as md  # the name `markdown` is a parameter here
@@ -333,12 +334,10 @@ def dso_rows(behaviours: dict[str, Any], dsos: dict[str, dict[str, Any]], by: st
     rows: list[list[Any]] = []
     for name in sorted(k for k in dsos if k != "*"):
         members = [p for p, g in groups.items() if g == name] if by == "manager" else [name]
-        paid = [pd for m in members if m in behaviours for pd in behaviours[m].paid]
-        late = average([pd.days_late for pd in paid])
-        to_pay = average([pd.days_to_pay for pd in paid])
+        late, to_pay, paid = pooled(behaviours, members)
         trend = behaviours[name].trend if by == "party" and name in behaviours else None
         for currency, d in dsos[name].items():
-            rows.append([name, currency, d.days, d.open, d.invoiced, len(paid), late, to_pay, trend])
+            rows.append([name, currency, d.days, d.open, d.invoiced, paid, late, to_pay, trend])
     for currency, d in dsos.get("*", {}).items():
         rows.append(["(all)", currency, d.days, d.open, d.invoiced, None, None, None, None])
     return headers, rows
@@ -357,7 +356,7 @@ def dso_table(headers: list[str], rows: list[list[Any]], as_of: str, precisions:
         return cell(value, places_of(currency, precisions))
 
     body = [[_short(str(r[0]), 16), r[1], days(r[2], "-"), money(r[3], r[1]), money(r[4], r[1]), days(r[5]), days(r[6]), days(r[7]), r[8] or ""] for r in rows]
-    note = f"DSO = open / invoiced in the last {window} days x {window}; late and to pay are average days over fully paid documents\n"
+    note = f"DSO = open / invoiced in the last {window} days x {window}; late and to pay are average days over the documents fully paid this year\n"
     return f"Payment behaviour as of {as_of}\n" + render(short, body, right=[2, 3, 4, 5, 6, 7]) + note
 
 
