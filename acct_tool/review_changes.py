@@ -40,7 +40,7 @@ def changes(
         out.append(
             Change(
                 "health",
-                f"Health {direction} from {before.score} ({before.band}) to {score.score} ({score.band}).",
+                f"Health {direction} from {before.score} ({before.band}) on {before.as_of} to {score.score} ({score.band}).",
                 score=score.score,
                 score_before=before.score,
             )
