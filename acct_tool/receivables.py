@@ -196,7 +196,7 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
     balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
 
     is_ar = side is Side.AR
-    for pp in books.party_postings():
+    for pp in books.party_postings:
         (account, date, raw, currency, txn, links, p_inv, t_inv, p_bill, t_bill, _, refund, credit_note, cash_leg, narration, file, line) = pp
         owner = accounts.get(account)
         if owner is None:

@@ -87,7 +87,7 @@ class Attribution:
 
 def attribute(books: Books) -> Attribution:
     """Attribute the ledger's income postings to clients (the rule is in the module docstring)."""
-    return books.attribution()
+    return books.attribution
 
 
 def attribution_key(parties: Iterable[Party]) -> tuple[tuple[str, str | None, tuple[str, ...]], ...]:

@@ -8,8 +8,8 @@ import sys
 
 import click
 
-from acct_tool.books import profile_load_errors, unknown_party
-from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
+from acct_tool.books import Needs, profile_load_errors, unknown_party
+from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, RELATIONSHIP, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.followups import followups as find_followups
 from acct_tool.portfolio import context, detail, summaries
@@ -67,7 +67,7 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
 
     Example: acct-tool --as-of 2026-11-30 clients list --tier strategic
     """
-    books = obj.books(needs=("party_postings", "attribution"))
+    books = obj.books(RELATIONSHIP)
     warn_if_broken(books)
     ctx = context(books)
     rows = [
@@ -96,7 +96,7 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
 
     Example: acct-tool --as-of 2026-11-30 clients show harbor-logistics
     """
-    books = obj.books(needs=("party_postings", "attribution"))
+    books = obj.books(RELATIONSHIP)
     if party_id not in books.parties:
         raise UsageError(unknown_party(party_id, books.diagnostics, books.settings.profiles))
     warn_if_broken(books)
@@ -121,7 +121,7 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
 
     Example: acct-tool --as-of 2026-11-30 followups --manager tom --fail-on overdue
     """
-    books = obj.books(needs=("party_postings", "attribution"))
+    books = obj.books(RELATIONSHIP)
     warn_if_broken(books)
     result = find_followups(books, within=within, manager=manager)
     places = books.precisions
@@ -142,7 +142,7 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
 
     Example: acct-tool --as-of 2026-11-30 portfolio --from 2026-07-01
     """
-    books = obj.books(needs=("party_postings", "attribution"))
+    books = obj.books(RELATIONSHIP)
     end = end or books.as_of
     if end > books.as_of:
         raise UsageError(f"--to {end} is after the as-of date {books.as_of}; pass --as-of {end}")
@@ -320,7 +320,7 @@ def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, 
     say(f"wrote {display}", err=False)
     if not schema_file.is_file():
         say(f"note: {PARTY_SCHEMA} does not exist; write it with `acct-tool schema party > {PARTY_SCHEMA}` so editors validate profiles")
-    books = obj.books(needs=("party_postings", "attribution"))
+    books = obj.books(Needs())
     for account in accounts.values():
         if account not in books.ledger.opens():
             currency = books.settings.operating_currency or "USD"
