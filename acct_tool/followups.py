@@ -122,7 +122,7 @@ def followups(
     With ``manager``, only the follow-ups that person owns or whose party they manage.
     """
     as_of = as_of or books.as_of
-    items = items or open_items(books, Side.AR, as_of)
+    items = items or open_items(books.party_postings, books.parties, books.settings, Side.AR, as_of, books.precisions)
     horizon = shift(as_of, within)
     open_by_party: dict[str, list[Document]] = defaultdict(list)
     for d in items.open_documents():

@@ -132,7 +132,7 @@ def _pct(value: Decimal) -> str:
 def score_all(books: Books, as_of: Date | None = None, *, items: OpenItems | None = None, attribution: Attribution | None = None) -> dict[str, HealthScore]:
     """The health of every client (kind client or both), by id."""
     as_of = as_of or books.as_of
-    items = items or open_items(books, Side.AR, as_of)
+    items = items or open_items(books.party_postings, books.parties, books.settings, Side.AR, as_of, books.precisions)
     attribution = attribution or attribute(books)
     paying = behaviour(items)
     by_party: dict[str, list[Document]] = defaultdict(list)

@@ -66,7 +66,7 @@ def default_start(end: datetime.date) -> datetime.date:
 
 def party_statement(books: Books, party_id: str, side: Side, start: datetime.date, end: datetime.date) -> PartyStatement:
     party = books.parties[party_id]
-    items: OpenItems = open_items(books, side, as_of=end)
+    items: OpenItems = open_items(books.party_postings, books.parties, books.settings, side, end, books.precisions)
     entries: list[tuple[datetime.date, int, str, str, str, Decimal, Decimal, datetime.date | None, str]] = []
     for d in items.documents:
         if d.party == party_id:

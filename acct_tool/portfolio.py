@@ -152,7 +152,7 @@ class Context:
 
 def context(books: Books, as_of: Date | None = None) -> Context:
     as_of = as_of or books.as_of
-    items = open_items(books, Side.AR, as_of)
+    items = open_items(books.party_postings, books.parties, books.settings, Side.AR, as_of, books.precisions)
     by_party: dict[str, list[Document]] = defaultdict(list)
     balances: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for d in items.documents:
@@ -225,7 +225,11 @@ def detail(ctx: Context, party_id: str) -> ClientDetail:
         open_documents=tuple(docs),
         paying=ctx.paying.get(party.id),
         followups=ctx.followups(party),
-        open_bills=tuple(open_items(ctx.books, Side.AP, as_of).open_documents(party.id)) if party.is_vendor else (),
+        open_bills=tuple(
+            open_items(ctx.books.party_postings, ctx.books.parties, ctx.books.settings, Side.AP, as_of, ctx.books.precisions).open_documents(party.id)
+        )
+        if party.is_vendor
+        else (),
     )
 
 

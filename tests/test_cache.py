@@ -18,8 +18,15 @@ import pytest
 from conftest import LEDGER_HEAD, make_books, run_cli
 
 from acct_tool import cache, ledger
-from acct_tool.books import load_books
-from acct_tool.receivables import Side, open_items
+from acct_tool import receivables as receivables_engine
+from acct_tool.books import Books, load_books
+from acct_tool.receivables import OpenItems, Side
+
+
+def open_items(books: Books, side: Side, as_of: datetime.date | None = None) -> OpenItems:
+    """The open items of loaded books, from the explicit inputs the engine takes."""
+    return receivables_engine.open_items(books.party_postings, books.parties, books.settings, side, as_of or books.as_of, books.precisions)
+
 
 ACME = """\
 id: acme
