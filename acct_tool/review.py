@@ -134,10 +134,10 @@ def build(books: Books, period: Period, party_ids: Sequence[str] | None = None, 
     as_of = books.as_of
     period = period.until(as_of)
     previous = period.previous()
-    ctx = engine.context(books, as_of)
+    ctx = engine.context(books.parties, books.settings, books.party_postings, books.attribution, as_of, books.precisions)
     # Health is a standing, not a flow: compared with the end of the whole previous period.
     health_day = min(shift(period.start, -1), as_of)
-    before = engine.context(books, health_day)
+    before = engine.context(books.parties, books.settings, books.party_postings, books.attribution, health_day, books.precisions)
     health_label = (period.whole or period).previous().label
     dsos = dso(ctx.items)
 
@@ -217,7 +217,7 @@ def client_review(
     docs = list(detail.open_documents)
     credits = ctx.credits(party.id)
     party_items = OpenItems(Side.AR, as_of, tuple(docs), tuple(ctx.items.unapplied_credits(party.id)), (), ())
-    aging = age(party_items, ctx.books.settings.aging_limits)
+    aging = age(party_items, ctx.settings.aging_limits)
 
     currencies = sorted({m.currency for m in now_rev.totals} | {m.currency for m in prev_rev.totals} | {d.currency for d in docs} | set(aging.tables))
     limit = party.terms.credit_limit
@@ -327,7 +327,7 @@ def client_review(
         ),
         changes=(),
     )
-    found = changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.books.precisions)
+    found = changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.precisions)
     return replace(review, changes=tuple(found))
 
 

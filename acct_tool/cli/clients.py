@@ -15,6 +15,7 @@ from acct_tool.followups import followups as find_followups
 from acct_tool.portfolio import context, detail, summaries
 from acct_tool.portfolio import portfolio as build_portfolio
 from acct_tool.profiles import PROFILE_SUFFIXES, load_parties
+from acct_tool.receivables import Side, open_items
 from acct_tool.schema import load_schema
 from acct_tool.settings import load_settings
 from acct_tool.text_safety import visible
@@ -69,7 +70,7 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
     """
     books = obj.books(RELATIONSHIP)
     warn_if_broken(books)
-    ctx = context(books)
+    ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions)
     rows = [
         r
         for r in summaries(ctx)
@@ -100,7 +101,7 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
     if party_id not in books.parties:
         raise UsageError(unknown_party(party_id, books.diagnostics, books.settings.profiles))
     warn_if_broken(books)
-    ctx = context(books)
+    ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions)
     _warn(list(ctx.diagnostics))
     result = detail(ctx, party_id)
     emit(view.show_json(result, books.precisions) if fmt == "json" else view.show_text(result, books.precisions))
@@ -123,7 +124,8 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
     """
     books = obj.books(RELATIONSHIP)
     warn_if_broken(books)
-    result = find_followups(books, within=within, manager=manager)
+    items = open_items(books.party_postings, books.parties, books.settings, Side.AR, books.as_of, books.precisions)
+    result = find_followups(books.parties, books.settings, items, books.as_of, books.precisions, within=within, manager=manager)
     places = books.precisions
     emit(followups_view.json(result, places) if fmt == "json" else followups_view.csv(result, places) if fmt == "csv" else followups_view.table(result))
     sys.exit(EXIT_FINDINGS if fail_on == "overdue" and result.overdue else EXIT_OK)
@@ -150,7 +152,7 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
     if start > end:
         raise UsageError(f"--from {start} is after --to {end}")
     warn_if_broken(books)
-    ctx = context(books, end)
+    ctx = context(books.parties, books.settings, books.party_postings, books.attribution, end, books.precisions)
     result = build_portfolio(ctx, start, manager)
     _warn(list(result.diagnostics))
     places = books.precisions
