@@ -204,16 +204,19 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     parties, party_problems = load_parties(root, settings.profiles, memo.setdefault("profiles", {}) if memo is not None else None)
     problems += party_problems
     frozen_parties = MappingProxyType(parties)
-    books = Books(root=root, settings=settings, ledger=ledger, parties=frozen_parties, as_of=as_of)
-    problems += cross_check(books)
+    problems += cross_check(ledger, frozen_parties, settings)
     if use and memo is not None:
         cache.save_parsed(root, memo, before)
 
     need = needs(settings) if callable(needs) else needs
     drawer = _Drawer(root, ledger, frozen_parties)
     drawn = _AccountPostings({account: drawer.account_postings(account) for account in sorted(need.accounts)})
-    books = replace(
-        books,
+    books = Books(
+        root=root,
+        settings=settings,
+        ledger=ledger,
+        parties=frozen_parties,
+        as_of=as_of,
         diagnostics=tuple(sort_diagnostics(problems)),
         needs=need,
         _party_postings=drawer.party_postings() if need.party_postings else None,

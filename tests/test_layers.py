@@ -196,7 +196,16 @@ def test_the_layers_named_here_exist() -> None:
 
 #: Engines take explicit inputs (postings, parties, settings, an as-of date), never the
 #: loaded books: they cannot load, draw from the ledger or write the cache.
-ENGINES_ON_EXPLICIT_INPUTS = ("acct_tool.receivables", "acct_tool.health", "acct_tool.followups", "acct_tool.portfolio", "acct_tool.revenue")
+ENGINES_ON_EXPLICIT_INPUTS = (
+    "acct_tool.receivables",
+    "acct_tool.health",
+    "acct_tool.followups",
+    "acct_tool.portfolio",
+    "acct_tool.revenue",
+    "acct_tool.party_statement",
+    "acct_tool.review",
+    "acct_tool.crosscheck",
+)
 
 
 def test_engines_do_not_know_the_loaded_books() -> None:

@@ -136,7 +136,7 @@ def statement(obj: Context, party: str, start: datetime.date | None, end: dateti
     if start > end:
         raise UsageError(f"--from {start} is after --to {end}")
     warn_if_broken(books)
-    result = party_statement(books, party, chosen, start, end)
+    result = party_statement(books.party_postings, books.parties, books.settings, party, chosen, start, end, books.precisions)
     places = books.precisions
     if fmt == "csv":
         emit(view.statement_csv(result, places))

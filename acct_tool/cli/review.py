@@ -89,7 +89,9 @@ def review(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     warn_if_broken(books)
-    reviews = build(books, chosen_period, list(parties) or None, manager)
+    reviews = build(
+        books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, chosen_period, list(parties) or None, manager
+    )
     if not reviews.clients:
         raise UsageError("no client matches; reviews cover active clients (name a party to review any other)")
     if fmt == "json":
