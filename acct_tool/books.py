@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any
 
 from acct_tool import cache
@@ -31,71 +32,128 @@ class BooksError(Exception):
     """The books root cannot be found or read; the message says how to fix it."""
 
 
-@dataclass
+@dataclass(frozen=True)
+class Needs:
+    """What a command will draw from the ledger, declared before the books are loaded.
+
+    The load draws exactly these (from the cache when it can) and then lets go of
+    Beancount's entries unless ``entries`` is asked for (the command reads them itself).
+    """
+
+    party_postings: bool = False
+    attribution: bool = False
+    #: Accounts whose every posting the command reads (bank reconciliation).
+    accounts: frozenset[str] = frozenset()
+    entries: bool = False
+
+
+#: What :func:`load_books` draws when it is not told: the facts most engines read.
+DEFAULT_NEEDS = Needs(party_postings=True, attribution=True)
+
+#: The needs, or how to tell them from the settings (a statement's account is named there).
+NeedsSpec = Needs | Callable[[Settings], Needs]
+
+
+class UndeclaredNeed(RuntimeError):
+    """A fact was asked of the books that the load was not told to draw (a programmer error)."""
+
+
+class _AccountPostings(Mapping[str, tuple[AccountPosting, ...]]):
+    """The postings of the declared accounts; any other account is an :class:`UndeclaredNeed`."""
+
+    def __init__(self, drawn: dict[str, tuple[AccountPosting, ...]]) -> None:
+        self._drawn = drawn
+
+    def __getitem__(self, account: str) -> tuple[AccountPosting, ...]:
+        if account not in self._drawn:
+            raise UndeclaredNeed(f"the postings of {account} were not drawn: declare Needs(accounts=frozenset({{{account!r}}})) when loading the books")
+        return self._drawn[account]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._drawn)
+
+    def __len__(self) -> int:
+        return len(self._drawn)
+
+
+@dataclass(frozen=True)
 class Books:
+    """The loaded books, with the facts the command declared already drawn from the ledger."""
+
     root: Path
     settings: Settings
     ledger: Ledger
-    parties: dict[str, Party]
+    parties: Mapping[str, Party]
     as_of: datetime.date
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    use_cache: bool = False
+    diagnostics: tuple[Diagnostic, ...] = ()
+    needs: Needs = field(default_factory=Needs)
+    _party_postings: tuple[PartyPosting, ...] | None = field(default=None, repr=False)
+    _attribution: Attribution | None = field(default=None, repr=False)
+    _account_postings: Mapping[str, tuple[AccountPosting, ...]] = field(default_factory=lambda: _AccountPostings({}), repr=False)
 
     @property
     def precisions(self) -> dict[str, int]:
         """Decimal places per currency, as the ledger writes them (see :mod:`acct_tool.money`)."""
         return self.ledger.facts.precisions
 
-    def _derived(self, kind: str, key: Any, compute: Callable[[], Any]) -> Any:
-        """A fact drawn from the ledger that depends on profiles or settings.
+    @property
+    def party_postings(self) -> tuple[PartyPosting, ...]:
+        """Postings to every party's receivable and payable account."""
+        if self._party_postings is None:
+            raise UndeclaredNeed("the party postings were not drawn: declare Needs(party_postings=True) when loading the books")
+        return self._party_postings
 
-        Stored in the ledger's facts under ``key`` (exactly what it depends on) so
-        that the cache can serve it; computed from the entries -- loading the
-        ledger if it came from the cache -- when missing.
-        """
+    @property
+    def attribution(self) -> Attribution:
+        """Income postings attributed to clients (see :mod:`acct_tool.revenue`)."""
+        if self._attribution is None:
+            raise UndeclaredNeed("the revenue attribution was not drawn: declare Needs(attribution=True) when loading the books")
+        return self._attribution
+
+    @property
+    def account_postings(self) -> Mapping[str, tuple[AccountPosting, ...]]:
+        """Every posting to exactly each declared account, in ledger order (for bank reconciliation)."""
+        return self._account_postings
+
+
+class _Drawer:
+    """Draws derived facts from the ledger's facts (the cache's) or, on a miss, from its entries."""
+
+    def __init__(self, root: Path, ledger: Ledger, parties: Mapping[str, Party]) -> None:
+        self.root, self.ledger, self.parties = root, ledger, parties
+        self.computed = False
+
+    def _derived(self, kind: str, key: Any, compute: Callable[[], Any], *, one_variant: bool = True) -> Any:
+        """A fact stored in the ledger's facts under ``key`` (exactly what it depends on), so
+        that the cache can serve it; computed -- loading the ledger if need be -- when missing."""
         store = self.ledger.facts.derived.setdefault(kind, {})
         if cache.decoded(store, key):
             return store[key]
         value = compute()
+        self.computed = True
         store = self.ledger.facts.derived.setdefault(kind, {})  # the load may have replaced the facts
-        store.clear()  # one variant per kind: the current profiles' and settings'
+        if one_variant:
+            store.clear()  # one variant per kind: the current profiles' and settings'
         store[key] = value
-        if self.use_cache:
-            cache.save_facts(self.ledger.path, self.root, self.ledger.facts)
         return value
 
-    def party_postings(self) -> list[PartyPosting]:
-        """Postings to every party's receivable and payable account."""
+    def party_postings(self) -> tuple[PartyPosting, ...]:
         accounts = tuple(sorted({a for p in self.parties.values() for a in (p.receivable, p.payable) if a}))
-        result: list[PartyPosting] = self._derived(
-            "party_postings", accounts, lambda: extract_party_postings(self.ledger.transactions(), accounts, self.root, self._cash_roots())
-        )
-        return result
-
-    def _cash_roots(self) -> tuple[str, ...]:
         options = self.ledger.options
-        return (str(options.get("name_assets") or "Assets"), str(options.get("name_liabilities") or "Liabilities"))
+        cash_roots = (str(options.get("name_assets") or "Assets"), str(options.get("name_liabilities") or "Liabilities"))
+        drawn = self._derived("party_postings", accounts, lambda: extract_party_postings(self.ledger.transactions(), accounts, self.root, cash_roots))
+        return tuple(drawn)
 
     def attribution(self) -> Attribution:
-        """Income postings attributed to clients (see :mod:`acct_tool.revenue`)."""
         key = attribution_key(self.parties.values())
         income_root = str(self.ledger.options.get("name_income") or "Income")
-        result: Attribution = self._derived(
+        drawn: Attribution = self._derived(
             "attribution", (income_root, key), lambda: attribute_transactions(self.ledger.transactions(), self.parties.values(), income_root, self.root)
         )
-        return result
+        return drawn
 
-    def account_postings(self, account: str) -> list[AccountPosting]:
-        """Every posting to exactly ``account``, in ledger order (for bank reconciliation)."""
-        store = self.ledger.facts.derived.setdefault("account_postings", {})
-        if not cache.decoded(store, account):
-            value = account_postings(self.ledger.entries, account)
-            store = self.ledger.facts.derived.setdefault("account_postings", {})  # the load may have replaced the facts
-            store[account] = value
-            if self.use_cache:
-                cache.save_facts(self.ledger.path, self.root, self.ledger.facts)
-        result: list[AccountPosting] = store[account]
-        return result
+    def account_postings(self, account: str) -> tuple[AccountPosting, ...]:
+        return tuple(self._derived("account_postings", account, lambda: account_postings(self.ledger.entries, account), one_variant=False))
 
 
 def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
@@ -125,11 +183,14 @@ def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
     )
 
 
-def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = None) -> Books:
-    """Load settings, ledger and profiles, then cross-check them.
+def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = None, needs: NeedsSpec = DEFAULT_NEEDS) -> Books:
+    """Load settings, ledger and profiles, cross-check them, and draw the facts ``needs`` declares.
 
     With the cache (the default unless it is turned off), unchanged files are not
-    read again and an unchanged ledger is not loaded at all (see :mod:`acct_tool.cache`).
+    read again and an unchanged ledger is not loaded at all (see :mod:`acct_tool.cache`);
+    the ledger's facts are written to it at most once, and only when something new was
+    drawn or the ledger had to be loaded. Beancount's entries are let go at the end
+    unless ``needs.entries``.
     """
     use = cache.enabled() if use_cache is None else use_cache
     memo = cache.load_parsed(root) if use else None
@@ -142,19 +203,37 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
         settings = replace(settings, operating_currency=(ledger.operating_currencies or ["USD"])[0])
     parties, party_problems = load_parties(root, settings.profiles, memo.setdefault("profiles", {}) if memo is not None else None)
     problems += party_problems
-    books = Books(root=root, settings=settings, ledger=ledger, parties=parties, as_of=as_of, use_cache=use)
-    problems += cross_check(books)
-    books.diagnostics = sort_diagnostics(problems)
+    frozen_parties = MappingProxyType(parties)
+    problems += cross_check(ledger, frozen_parties, settings)
     if use and memo is not None:
         cache.save_parsed(root, memo, before)
+
+    need = needs(settings) if callable(needs) else needs
+    drawer = _Drawer(root, ledger, frozen_parties)
+    drawn = _AccountPostings({account: drawer.account_postings(account) for account in sorted(need.accounts)})
+    books = Books(
+        root=root,
+        settings=settings,
+        ledger=ledger,
+        parties=frozen_parties,
+        as_of=as_of,
+        diagnostics=tuple(sort_diagnostics(problems)),
+        needs=need,
+        _party_postings=drawer.party_postings() if need.party_postings else None,
+        _attribution=drawer.attribution() if need.attribution else None,
+        _account_postings=drawn,
+    )
     if use and ledger.loaded:
-        # The ledger had to be loaded: draw the facts the next command will want, then cache them.
-        books.party_postings()
-        books.attribution()
+        # The ledger had to be loaded: draw the facts the next command will want too, then cache them.
+        drawer.party_postings()
+        drawer.attribution()
         for statement in settings.statements.files:
             if statement.account:
-                books.account_postings(statement.account)
+                drawer.account_postings(statement.account)
+    if use and (ledger.loaded or drawer.computed):
         cache.save_facts(ledger_path, root, ledger.facts)
+    if not need.entries:
+        ledger.release()
     return books
 
 

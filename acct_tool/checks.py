@@ -11,7 +11,7 @@ def receivable_exceptions(books: Books) -> list[Diagnostic]:
     """AR and AP exceptions (unknown documents, overpayments, tie-out...), none when the ledger failed to load."""
     if books.ledger.failed:
         return []
-    return [d for side in Side for d in open_items(books, side).diagnostics]
+    return [d for side in Side for d in open_items(books.party_postings, books.parties, books.settings, side, books.as_of, books.precisions).diagnostics]
 
 
 def findings(books: Books) -> list[Diagnostic]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
@@ -10,19 +11,20 @@ from acct_tool.parties import Party
 from acct_tool.schema import dotted
 
 if TYPE_CHECKING:
-    from acct_tool.books import Books
+    from acct_tool.ledger import Ledger
+    from acct_tool.settings import Settings
 
 
-def cross_check(books: Books) -> list[Diagnostic]:
-    ledger = books.ledger
+def cross_check(ledger: Ledger, parties: Mapping[str, Party], settings: Settings) -> list[Diagnostic]:
+    """Every profile checked against the ledger's opened and used accounts."""
     if ledger.failed:
         return []  # the ledger did not load; its own diagnostics say why
     opens = ledger.opens()
     out: list[Diagnostic] = []
     claims: dict[str, str] = {}  # account -> file of the first party claiming it
-    roots = {"receivable": books.settings.receivable_root, "payable": books.settings.payable_root}
+    roots = {"receivable": settings.receivable_root, "payable": settings.payable_root}
 
-    for party in books.parties.values():
+    for party in parties.values():
         # An account that is present but invalid is reported by the schema already.
         if party.is_client and party.status != "prospect" and not party.receivable and not _declared(party, "accounts", "receivable"):
             out.append(

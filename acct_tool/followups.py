@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,7 @@ from acct_tool.diagnostics import Location
 from acct_tool.money import Money, Precisions, format_money
 from acct_tool.parties import Party
 from acct_tool.periods import shift
-from acct_tool.receivables import Document, OpenItems, Side, open_items
+from acct_tool.receivables import Document, OpenItems
 from acct_tool.relationship import (
     billing_contact,
     decision_makers,
@@ -48,7 +48,7 @@ from acct_tool.relationship import (
 )
 
 if TYPE_CHECKING:
-    from acct_tool.books import Books
+    from acct_tool.settings import Settings
 
 Date = datetime.date
 
@@ -110,33 +110,33 @@ class Followups:
 
 
 def followups(
-    books: Books,
-    as_of: Date | None = None,
+    parties: Mapping[str, Party],
+    settings: Settings,
+    items: OpenItems,
+    as_of: Date,
+    precisions: Precisions,
     *,
     within: int = 0,
     manager: str | None = None,
-    items: OpenItems | None = None,
 ) -> Followups:
     """Every follow-up due on or before ``as_of + within`` days, plus the standing gaps.
 
+    ``items`` are the receivables' open items at ``as_of`` (for the collection follow-ups).
     With ``manager``, only the follow-ups that person owns or whose party they manage.
     """
-    as_of = as_of or books.as_of
-    items = items or open_items(books, Side.AR, as_of)
     horizon = shift(as_of, within)
     open_by_party: dict[str, list[Document]] = defaultdict(list)
     for d in items.open_documents():
         open_by_party[d.party].append(d)
     found: list[Followup] = []
-    for party in books.parties.values():
-        found += party_followups(party, as_of, books, open_by_party.get(party.id, []))
+    for party in parties.values():
+        found += party_followups(party, as_of, settings, open_by_party.get(party.id, []), precisions)
     chosen = [f for f in found if (f.due is None or f.due <= horizon) and (manager is None or manager in (f.owner, f.manager))]
     return Followups(as_of, within, tuple(sorted(chosen, key=Followup.sort_key)))
 
 
-def party_followups(party: Party, as_of: Date, books: Books, documents: Sequence[Document]) -> list[Followup]:
-    """All follow-ups of one party, whatever their due date."""
-    settings = books.settings
+def party_followups(party: Party, as_of: Date, settings: Settings, documents: Sequence[Document], precisions: Precisions) -> list[Followup]:
+    """All follow-ups of one party, whatever their due date (``documents``: its open ones)."""
     out: list[Followup] = []
 
     def add(kind: str, due: Date | None, message: str, owner: str | None = None, *, contact: str | None = None, where: Location | None = None) -> None:
@@ -193,7 +193,7 @@ def party_followups(party: Party, as_of: Date, books: Books, documents: Sequence
             known = f"none of its {plural(len(party.contacts), 'contact')} is marked decision_maker" if party.contacts else "it has no contacts"
             add("decision-maker", None, f"Find a decision maker at this {party.tier} account: {known}", where=party.where("contacts", key=True))
     if party.is_client:
-        out += _collections(party, as_of, settings.collection_levels, documents, books.precisions)
+        out += _collections(party, as_of, settings.collection_levels, documents, precisions)
     return out
 
 

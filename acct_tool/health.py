@@ -19,13 +19,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from acct_tool.money import Money, Precisions, format_money, places_of, rounded
 from acct_tool.parties import Party
 from acct_tool.payments import Behaviour, behaviour
 from acct_tool.periods import shift
-from acct_tool.receivables import ZERO, Document, OpenItems, Side, open_items
+from acct_tool.receivables import ZERO, Document, OpenItems
 from acct_tool.relationship import (
     freshness,
     has_plan,
@@ -35,11 +34,8 @@ from acct_tool.relationship import (
     renewal,
     satisfaction_trend,
 )
-from acct_tool.revenue import Attribution, RevenuePosting, attribute, year_to_date
+from acct_tool.revenue import Attribution, RevenuePosting, year_to_date
 from acct_tool.settings import HealthSettings, Settings
-
-if TYPE_CHECKING:
-    from acct_tool.books import Books
 
 Date = datetime.date
 ONE = Decimal(1)
@@ -129,18 +125,18 @@ def _pct(value: Decimal) -> str:
     return f"{(value * 100).quantize(ONE, ROUND_HALF_UP)}%"
 
 
-def score_all(books: Books, as_of: Date | None = None, *, items: OpenItems | None = None, attribution: Attribution | None = None) -> dict[str, HealthScore]:
-    """The health of every client (kind client or both), by id."""
-    as_of = as_of or books.as_of
-    items = items or open_items(books, Side.AR, as_of)
-    attribution = attribution or attribute(books)
+def score_all(
+    parties: Mapping[str, Party], settings: Settings, items: OpenItems, attribution: Attribution, as_of: Date, precisions: Precisions
+) -> dict[str, HealthScore]:
+    """The health of every client (kind client or both), by id, from the receivables' open
+    items and the revenue attribution at ``as_of``."""
     paying = behaviour(items)
     by_party: dict[str, list[Document]] = defaultdict(list)
     for d in items.documents:
         by_party[d.party].append(d)
     return {
-        party.id: score(party, as_of, books.settings, by_party.get(party.id, []), paying.get(party.id), attribution.of(party.id), books.precisions)
-        for party in books.parties.values()
+        party.id: score(party, as_of, settings, by_party.get(party.id, []), paying.get(party.id), attribution.of(party.id), precisions)
+        for party in parties.values()
         if party.is_client
     }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -15,7 +16,10 @@ from acct_tool.aging import Aging, age
 from acct_tool.receivables import ZERO, Credit, Document, OpenItems, Side, open_items
 
 if TYPE_CHECKING:
-    from acct_tool.books import Books
+    from acct_tool.money import Precisions
+    from acct_tool.parties import Party
+    from acct_tool.party_postings import PartyPosting
+    from acct_tool.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,19 @@ def default_start(end: datetime.date) -> datetime.date:
     return datetime.date(year, month, 1)
 
 
-def party_statement(books: Books, party_id: str, side: Side, start: datetime.date, end: datetime.date) -> PartyStatement:
-    party = books.parties[party_id]
-    items: OpenItems = open_items(books, side, as_of=end)
+def party_statement(
+    postings: Iterable[PartyPosting],
+    parties: Mapping[str, Party],
+    settings: Settings,
+    party_id: str,
+    side: Side,
+    start: datetime.date,
+    end: datetime.date,
+    precisions: Precisions,
+) -> PartyStatement:
+    """The statement of ``party_id`` from ``start`` to ``end``, from the postings to the parties' accounts."""
+    party = parties[party_id]
+    items: OpenItems = open_items(postings, parties, settings, side, end, precisions)
     entries: list[tuple[datetime.date, int, str, str, str, Decimal, Decimal, datetime.date | None, str]] = []
     for d in items.documents:
         if d.party == party_id:
@@ -88,5 +102,5 @@ def party_statement(books: Books, party_id: str, side: Side, start: datetime.dat
     sections = tuple(CurrencySection(cur, forward[cur], tuple(lines[cur])) for cur in currencies)
     open_docs = tuple(d for d in items.open_documents(party_id))
     party_items = OpenItems(side, end, open_docs, tuple(c for c in items.credits if c.party == party_id), (), ())
-    aging = age(party_items, books.settings.aging_limits)
+    aging = age(party_items, settings.aging_limits)
     return PartyStatement(party_id, party.name, side, start, end, sections, open_docs, aging, tuple(items.unapplied_credits(party_id)))

@@ -39,10 +39,12 @@ from acct_tool.relationship import (
     renewal,
     satisfaction_trend,
 )
-from acct_tool.revenue import Attribution, Revenue, attribute, full_year, revenue, year_to_date
+from acct_tool.revenue import Attribution, Revenue, full_year, revenue, year_to_date
 
 if TYPE_CHECKING:
-    from acct_tool.books import Books
+    from acct_tool.money import Precisions
+    from acct_tool.party_postings import PartyPosting
+    from acct_tool.settings import Settings
 
 Date = datetime.date
 Band = Literal["green", "amber", "red"]
@@ -85,7 +87,11 @@ class ClientSummary:
 class Context:
     """What every view of the clients needs, computed once for all of them."""
 
-    books: Books
+    parties: Mapping[str, Party]
+    settings: Settings
+    #: The postings to the parties' accounts (the payables' open items come from them too).
+    postings: tuple[PartyPosting, ...]
+    precisions: Precisions
     as_of: Date
     items: OpenItems
     attribution: Attribution
@@ -110,25 +116,23 @@ class Context:
 
     def renewal(self, party: Party) -> Renewal | None:
         """The renewal seen with the configured ``health.renewal_windows``: the one rule for every view."""
-        return renewal(party, self.as_of, self.books.settings.health.renewal_windows)
+        return renewal(party, self.as_of, self.settings.health.renewal_windows)
 
     def followups(self, party: Party) -> tuple[Followup, ...]:
         """Every follow-up of the party, whatever its due date, in the order ``followups`` lists them."""
-        return tuple(sorted(party_followups(party, self.as_of, self.books, self.open_documents(party.id)), key=Followup.sort_key))
+        return tuple(sorted(party_followups(party, self.as_of, self.settings, self.open_documents(party.id), self.precisions), key=Followup.sort_key))
 
     def health(self, party: Party) -> HealthScore | None:
         if not party.is_client:
             return None
-        return score(
-            party, self.as_of, self.books.settings, self.documents(party.id), self.paying.get(party.id), self.attribution.of(party.id), self.books.precisions
-        )
+        return score(party, self.as_of, self.settings, self.documents(party.id), self.paying.get(party.id), self.attribution.of(party.id), self.precisions)
 
     def summary(self, party: Party) -> ClientSummary:
         overdue: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for d in self.open_documents(party.id):
             if d.days_past_due(self.as_of) > 0:
                 overdue[d.currency] += d.open
-        fresh = freshness(party, self.as_of, self.books.settings.cadence)
+        fresh = freshness(party, self.as_of, self.settings.cadence)
         steps = open_next_steps(party, self.as_of)
         return ClientSummary(
             party.id,
@@ -150,9 +154,12 @@ class Context:
         return self.attribution.diagnostics
 
 
-def context(books: Books, as_of: Date | None = None) -> Context:
-    as_of = as_of or books.as_of
-    items = open_items(books, Side.AR, as_of)
+def context(
+    parties: Mapping[str, Party], settings: Settings, postings: tuple[PartyPosting, ...], attribution: Attribution, as_of: Date, precisions: Precisions
+) -> Context:
+    """What every view of the clients reads at ``as_of``, from the postings to the parties'
+    accounts and the revenue attribution the load drew."""
+    items = open_items(postings, parties, settings, Side.AR, as_of, precisions)
     by_party: dict[str, list[Document]] = defaultdict(list)
     balances: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for d in items.documents:
@@ -162,10 +169,13 @@ def context(books: Books, as_of: Date | None = None) -> Context:
     for c in items.unapplied_credits():
         balances[c.party][c.currency] -= c.unapplied
     return Context(
-        books,
+        parties,
+        settings,
+        postings,
+        precisions,
         as_of,
         items,
-        attribute(books),
+        attribution,
         behaviour(items),
         {k: tuple(v) for k, v in by_party.items()},
         {k: dict(v) for k, v in balances.items()},
@@ -174,7 +184,7 @@ def context(books: Books, as_of: Date | None = None) -> Context:
 
 def summaries(ctx: Context) -> tuple[ClientSummary, ...]:
     """Every party, by id."""
-    return tuple(ctx.summary(p) for p in ctx.books.parties.values())
+    return tuple(ctx.summary(p) for p in ctx.parties.values())
 
 
 @dataclass(frozen=True)
@@ -205,7 +215,7 @@ class ClientDetail:
 
 
 def detail(ctx: Context, party_id: str) -> ClientDetail:
-    party = ctx.books.parties[party_id]
+    party = ctx.parties[party_id]
     as_of = ctx.as_of
     postings = ctx.attribution.of(party.id)
     docs = ctx.open_documents(party.id)
@@ -213,7 +223,7 @@ def detail(ctx: Context, party_id: str) -> ClientDetail:
         party=party,
         as_of=as_of,
         summary=ctx.summary(party),
-        freshness=freshness(party, as_of, ctx.books.settings.cadence),
+        freshness=freshness(party, as_of, ctx.settings.cadence),
         interactions=tuple(reversed(interactions_until(party, as_of))),
         next_steps=open_next_steps(party, as_of),
         risks=open_risks(party, as_of),
@@ -225,7 +235,9 @@ def detail(ctx: Context, party_id: str) -> ClientDetail:
         open_documents=tuple(docs),
         paying=ctx.paying.get(party.id),
         followups=ctx.followups(party),
-        open_bills=tuple(open_items(ctx.books, Side.AP, as_of).open_documents(party.id)) if party.is_vendor else (),
+        open_bills=tuple(open_items(ctx.postings, ctx.parties, ctx.settings, Side.AP, as_of, ctx.precisions).open_documents(party.id))
+        if party.is_vendor
+        else (),
     )
 
 
@@ -319,7 +331,7 @@ def portfolio(ctx: Context, start: Date, manager: str | None = None) -> Portfoli
     end = ctx.as_of
     groups: dict[str, list[PortfolioClient]] = defaultdict(list)
     paid_days: dict[str, list[int]] = defaultdict(list)
-    for party in ctx.books.parties.values():
+    for party in ctx.parties.values():
         if manager is not None and party.manager != manager:
             continue
         client = portfolio_client(ctx, party, start, end)

@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from acct_tool.allocation import Application, CreditState, DocumentState, apply_linked, number_documents, replay
 from acct_tool.diagnostics import Diagnostic, Location, diag
-from acct_tool.money import format_amount
+from acct_tool.money import Precisions, format_amount
 from acct_tool.party_postings import PartyPosting
 from acct_tool.periods import DATE_RANGE, in_range, shift
 
 if TYPE_CHECKING:
-    from acct_tool.books import Books
     from acct_tool.parties import Party
+    from acct_tool.settings import Settings
 
 ZERO = Decimal(0)
 Date = datetime.date
@@ -177,16 +177,22 @@ class OpenItems:
 # --- building ---------------------------------------------------------------
 
 
-def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems:
-    """Documents, credits, their allocation and the tie-out for one side at ``as_of``."""
-    as_of = as_of or books.as_of
+def open_items(
+    postings: Iterable[PartyPosting], parties: Mapping[str, Party], settings: Settings, side: Side, as_of: Date, precisions: Precisions
+) -> OpenItems:
+    """Documents, credits, their allocation and the tie-out for one side at ``as_of``.
+
+    ``postings`` are the postings to the parties' accounts (drawn by the load), ``settings``
+    give the default payment days and the operating currency, ``precisions`` the decimal
+    places per currency that messages show amounts with.
+    """
     key = side.document  # "invoice" or "bill"
     accounts: dict[str, Party] = {}
-    for party in books.parties.values():
+    for party in parties.values():
         account = party.receivable if side is Side.AR else party.payable
         if account:
             accounts.setdefault(account, party)
-    default_days = books.settings.payment_days
+    default_days = settings.payment_days
     problems: list[Diagnostic] = []
 
     docs: list[DocumentState] = []
@@ -196,7 +202,7 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
     balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
 
     is_ar = side is Side.AR
-    for pp in books.party_postings():
+    for pp in postings:
         (account, date, raw, currency, txn, links, p_inv, t_inv, p_bill, t_bill, _, refund, credit_note, cash_leg, narration, file, line) = pp
         owner = accounts.get(account)
         if owner is None:
@@ -221,8 +227,7 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
             kind = "credit note" if credit_note or not cash_leg else "payment"
             credits.append(CreditState(kind, party, account, date, currency, -number, refs, bool(posting_ref), narration, file, line))
 
-    precisions = books.precisions
-    docs, by_number = number_documents(docs, key, books.settings.operating_currency or "USD", problems, precisions)
+    docs, by_number = number_documents(docs, key, settings.operating_currency or "USD", problems, precisions)
     fifo = apply_linked(credits, by_number, all_numbers, key, problems, precisions)
     replay(docs, credits, fifo, refunds, problems, precisions)
 
@@ -270,7 +275,7 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
     ties = _tie_out(documents, credit_records, balances, accounts)
     for tie in ties:
         if not tie.ok:
-            party = books.parties[tie.party]
+            party = parties[tie.party]
             problems.append(
                 diag(
                     "tie-out",
@@ -278,8 +283,8 @@ def open_items(books: Books, side: Side, as_of: Date | None = None) -> OpenItems
                     party.where("accounts"),
                 )
             )
-    problems += _credit_limits(books, side, documents, credit_records)
-    return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(books.parties), refund_records)
+    problems += _credit_limits(parties, precisions, side, documents, credit_records)
+    return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(parties), refund_records)
 
 
 def _due(pp: PartyPosting, party: Party, default_days: int, problems: list[Diagnostic]) -> Date:
@@ -316,7 +321,9 @@ def _tie_out(
     return tuple(Tie(p, account_of.get(p, ""), cur, opened[(p, cur)], unapplied[(p, cur)], balances.get((p, cur), ZERO)) for p, cur in keys)
 
 
-def _credit_limits(books: Books, side: Side, documents: Iterable[Document], credits: Iterable[Credit]) -> list[Diagnostic]:
+def _credit_limits(
+    parties: Mapping[str, Party], precisions: Precisions, side: Side, documents: Iterable[Document], credits: Iterable[Credit]
+) -> list[Diagnostic]:
     if side is not Side.AR:
         return []
     totals: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
@@ -326,13 +333,13 @@ def _credit_limits(books: Books, side: Side, documents: Iterable[Document], cred
         totals[(c.party, c.currency)] -= c.unapplied
     out = []
     for (party_id, currency), total in sorted(totals.items()):
-        limit = books.parties[party_id].terms.credit_limit
+        limit = parties[party_id].terms.credit_limit
         if limit and limit.currency == currency and total > limit.number:
             out.append(
                 diag(
                     "credit-limit",
-                    f"{party_id} owes {format_amount(total, currency, books.precisions)}, above its credit limit of {format_amount(limit.number, currency, books.precisions)}",
-                    books.parties[party_id].where("terms", "credit_limit"),
+                    f"{party_id} owes {format_amount(total, currency, precisions)}, above its credit limit of {format_amount(limit.number, currency, precisions)}",
+                    parties[party_id].where("terms", "credit_limit"),
                 )
             )
     return out

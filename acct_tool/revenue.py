@@ -32,7 +32,6 @@ from acct_tool.ledger import display_path
 from acct_tool.money import Money
 
 if TYPE_CHECKING:
-    from acct_tool.books import Books
     from acct_tool.parties import Party
 
 Date = datetime.date
@@ -83,11 +82,6 @@ class Attribution:
 
     def of(self, party: str) -> tuple[RevenuePosting, ...]:
         return self.postings.get(party, ())
-
-
-def attribute(books: Books) -> Attribution:
-    """Attribute the ledger's income postings to clients (the rule is in the module docstring)."""
-    return books.attribution()
 
 
 def attribution_key(parties: Iterable[Party]) -> tuple[tuple[str, str | None, tuple[str, ...]], ...]:

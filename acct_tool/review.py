@@ -11,7 +11,7 @@ The shape is documented in ``docs/templates.md``, generated from the records.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -59,8 +59,11 @@ from acct_tool.review_records import (
 )
 
 if TYPE_CHECKING:
-    from acct_tool.books import Books
+    from acct_tool.money import Precisions
     from acct_tool.parties import Party
+    from acct_tool.party_postings import PartyPosting
+    from acct_tool.revenue import Attribution
+    from acct_tool.settings import Settings
 
 BAND_ORDER = {"red": 0, "amber": 1, "green": 2}
 UNASSIGNED = "unassigned"
@@ -124,27 +127,36 @@ def _pick(amounts: Sequence[Money], currency: str) -> Money:
     return next((m for m in amounts if m.currency == currency), Money(ZERO, currency))
 
 
-def build(books: Books, period: Period, party_ids: Sequence[str] | None = None, manager: str | None = None) -> ReviewSet:
+def build(
+    parties: Mapping[str, Party],
+    settings: Settings,
+    postings: tuple[PartyPosting, ...],
+    attribution: Attribution,
+    as_of: datetime.date,
+    precisions: Precisions,
+    period: Period,
+    party_ids: Sequence[str] | None = None,
+    manager: str | None = None,
+) -> ReviewSet:
     """Reviews of the chosen clients (default: all active clients) and their managers' portfolios.
 
     ``period`` is taken as it stands at the as-of date (:meth:`Period.until`): a
     period that is not over is reviewed to date and compared with as many days of
     the one before; a period that starts after the as-of date is a ValueError.
     """
-    as_of = books.as_of
     period = period.until(as_of)
     previous = period.previous()
-    ctx = engine.context(books, as_of)
+    ctx = engine.context(parties, settings, postings, attribution, as_of, precisions)
     # Health is a standing, not a flow: compared with the end of the whole previous period.
     health_day = min(shift(period.start, -1), as_of)
-    before = engine.context(books, health_day)
+    before = engine.context(parties, settings, postings, attribution, health_day, precisions)
     health_label = (period.whole or period).previous().label
     dsos = dso(ctx.items)
 
     if party_ids:
-        chosen = [books.parties[p] for p in party_ids]
+        chosen = [parties[p] for p in party_ids]
     else:
-        chosen = [p for p in books.parties.values() if p.is_client and p.status == "active"]
+        chosen = [p for p in parties.values() if p.is_client and p.status == "active"]
     if manager is not None:
         chosen = [p for p in chosen if p.manager == manager]
 
@@ -217,7 +229,7 @@ def client_review(
     docs = list(detail.open_documents)
     credits = ctx.credits(party.id)
     party_items = OpenItems(Side.AR, as_of, tuple(docs), tuple(ctx.items.unapplied_credits(party.id)), (), ())
-    aging = age(party_items, ctx.books.settings.aging_limits)
+    aging = age(party_items, ctx.settings.aging_limits)
 
     currencies = sorted({m.currency for m in now_rev.totals} | {m.currency for m in prev_rev.totals} | {d.currency for d in docs} | set(aging.tables))
     limit = party.terms.credit_limit
@@ -327,7 +339,7 @@ def client_review(
         ),
         changes=(),
     )
-    found = changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.books.precisions)
+    found = changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.precisions)
     return replace(review, changes=tuple(found))
 
 

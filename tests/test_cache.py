@@ -18,8 +18,15 @@ import pytest
 from conftest import LEDGER_HEAD, make_books, run_cli
 
 from acct_tool import cache, ledger
-from acct_tool.books import load_books
-from acct_tool.receivables import Side, open_items
+from acct_tool import receivables as receivables_engine
+from acct_tool.books import Books, load_books
+from acct_tool.receivables import OpenItems, Side
+
+
+def open_items(books: Books, side: Side, as_of: datetime.date | None = None) -> OpenItems:
+    """The open items of loaded books, from the explicit inputs the engine takes."""
+    return receivables_engine.open_items(books.party_postings, books.parties, books.settings, side, as_of or books.as_of, books.precisions)
+
 
 ACME = """\
 id: acme
@@ -332,3 +339,40 @@ def test_bean_checks_own_cache_is_left_alone_and_ignored(root: Path, cache_dir: 
     load_books(root, AS_OF, use_cache=False)  # a real load
     assert theirs.read_bytes() == b"bean-check's"
     assert sorted(p.name for p in (root / "ledger").iterdir()) == [".main.beancount.picklecache", "2026.beancount", "main.beancount"]
+
+
+@pytest.mark.parametrize("command", [("clients", "list"), ("aging", "ar"), ("check",)])
+def test_one_command_writes_the_ledger_facts_at_most_once(
+    root: Path, cache_dir: Path, loads: Loads, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    writes: list[Path] = []
+    real = cache.save_facts
+
+    def counting(ledger_path: Path, books_root: Path, facts: Any) -> None:
+        writes.append(ledger_path)
+        real(ledger_path, books_root, facts)
+
+    monkeypatch.setattr(cache, "save_facts", counting)
+    cold = run_cli(*command, books=root, as_of=AS_OF.isoformat())
+    assert cold.exit_code in (0, 1) and len(writes) == 1 and loads.count == 1
+    warm = run_cli(*command, books=root, as_of=AS_OF.isoformat())
+    assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output)
+    assert len(writes) == 1 and loads.count == 1  # nothing new was drawn: nothing written
+    # pointing the profile at another account changes the party postings: recomputed, written once more
+    (root / "clients" / "acme.yaml").write_text(ACME.replace("Assets:Receivable:Acme", "Assets:Receivable:Other"))
+    run_cli(*command, books=root, as_of=AS_OF.isoformat())
+    assert len(writes) == 2
+
+
+def test_a_fact_that_was_not_declared_is_a_programmer_error(root: Path, cache_dir: Path) -> None:
+    from acct_tool.books import Needs, UndeclaredNeed
+
+    books = load_books(root, AS_OF, use_cache=True, needs=Needs(accounts=frozenset({"Assets:Receivable:Acme"})))
+    assert [p.number for p in books.account_postings["Assets:Receivable:Acme"]]
+    with pytest.raises(UndeclaredNeed, match="Needs\\(party_postings=True\\)"):
+        assert books.party_postings
+    with pytest.raises(UndeclaredNeed, match="Needs\\(attribution=True\\)"):
+        assert books.attribution
+    with pytest.raises(UndeclaredNeed, match="Assets:Bank"):
+        books.account_postings["Assets:Bank"]
+    assert not books.ledger.loaded  # the entries were let go once the declared facts were drawn

@@ -10,6 +10,7 @@ from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 from acct_tool.books import load_books
 from acct_tool.followups import Followup, followups
+from acct_tool.receivables import Side, open_items
 
 Books = Callable[..., Path]
 
@@ -34,7 +35,8 @@ def run(
     root = books(ledger=head + ledger, profiles=profiles, settings=settings)
     loaded = load_books(root, datetime.date.fromisoformat(as_of))
     assert not [d for d in loaded.diagnostics if d.severity.value == "error"], loaded.diagnostics
-    return list(followups(loaded, within=within, manager=manager).items)
+    items = open_items(loaded.party_postings, loaded.parties, loaded.settings, Side.AR, loaded.as_of, loaded.precisions)
+    return list(followups(loaded.parties, loaded.settings, items, loaded.as_of, loaded.precisions, within=within, manager=manager).items)
 
 
 def of_kind(found: list[Followup], kind: str) -> list[Followup]:

@@ -9,10 +9,20 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
+from acct_tool import health as engine
+from acct_tool.books import Books as LoadedBooks
 from acct_tool.books import load_books
-from acct_tool.health import Component, HealthScore, score_all
+from acct_tool.health import Component, HealthScore
+from acct_tool.receivables import Side, open_items
 
 Books = Callable[..., Path]
+
+
+def score_all(books: LoadedBooks) -> dict[str, HealthScore]:
+    """The health of every client of loaded books, from the explicit inputs the engine takes."""
+    items = open_items(books.party_postings, books.parties, books.settings, Side.AR, books.as_of, books.precisions)
+    return engine.score_all(books.parties, books.settings, items, books.attribution, books.as_of, books.precisions)
+
 
 OPENS = "2025-01-01 open Assets:Receivable:Acme USD\n"
 BASE = """\

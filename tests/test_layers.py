@@ -194,6 +194,33 @@ def test_the_layers_named_here_exist() -> None:
         assert top in GRAPH, f"{top} is named as a layer but is not a module of {PACKAGE}"
 
 
+#: Engines take explicit inputs (postings, parties, settings, an as-of date), never the
+#: loaded books: they cannot load, draw from the ledger or write the cache.
+ENGINES_ON_EXPLICIT_INPUTS = (
+    "acct_tool.receivables",
+    "acct_tool.health",
+    "acct_tool.followups",
+    "acct_tool.portfolio",
+    "acct_tool.revenue",
+    "acct_tool.party_statement",
+    "acct_tool.review",
+    "acct_tool.crosscheck",
+)
+
+
+def test_engines_do_not_know_the_loaded_books() -> None:
+    """Not even for the type checker: an engine whose signature names ``Books`` reads it."""
+    found = []
+    for name in ENGINES_ON_EXPLICIT_INPUTS:
+        path = module_names(REPO / PACKAGE, PACKAGE)[name]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if (isinstance(node, ast.ImportFrom) and node.module == "acct_tool.books") or (
+                isinstance(node, ast.Import) and any(a.name == "acct_tool.books" for a in node.names)
+            ):
+                found.append(f"{name}:{node.lineno}")
+    assert found == [], "engines take explicit inputs, not Books: " + ", ".join(found)
+
+
 # --- the checker itself, on a small package ---------------------------------------------------------
 
 

@@ -10,10 +10,17 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
+from acct_tool import receivables
 from acct_tool.aging import age, bucket_labels, bucket_of
 from acct_tool.books import Books, load_books
 from acct_tool.payments import behaviour, dso
-from acct_tool.receivables import Document, OpenItems, Side, open_items
+from acct_tool.receivables import Document, OpenItems, Side
+
+
+def open_items(books: Books, side: Side, as_of: datetime.date | None = None) -> OpenItems:
+    """The open items of loaded books, from the explicit inputs the engine takes."""
+    return receivables.open_items(books.party_postings, books.parties, books.settings, side, as_of or books.as_of, books.precisions)
+
 
 D = Decimal
 
@@ -396,3 +403,12 @@ def test_an_invoice_split_over_two_clients_stays_two_documents(books: Callable[.
     items = open_items(load(books, ledger, head=HEAD + "2025-01-01 open Assets:Receivable:Zeta USD\n", profiles={"acme": ACME, "zeta": zeta}), Side.AR)
     assert sorted((d.party, d.amount) for d in items.documents) == [("acme", D("100.00")), ("zeta", D("50.00"))]
     assert all(t.ok for t in items.ties)
+
+
+def test_open_items_are_a_function_of_the_postings_and_parties_given(books: Callable[..., Path]) -> None:
+    """The engine reads nothing but its inputs: no postings, or no party owning them, means no open items."""
+    b = load(books, invoice("2026-01-10", "INV-1", "100.00"), as_of="2026-02-01")
+    given = receivables.open_items(b.party_postings, b.parties, b.settings, Side.AR, b.as_of, b.precisions)
+    assert [d.ref for d in given.open_documents()] == ["INV-1"]
+    assert receivables.open_items((), b.parties, b.settings, Side.AR, b.as_of, b.precisions).documents == ()
+    assert receivables.open_items(b.party_postings, {}, b.settings, Side.AR, b.as_of, b.precisions).documents == ()

@@ -14,9 +14,16 @@ from conftest import make_books
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from acct_tool import receivables
 from acct_tool.aging import age
-from acct_tool.books import load_books
-from acct_tool.receivables import Side, open_items
+from acct_tool.books import Books, load_books
+from acct_tool.receivables import OpenItems, Side
+
+
+def open_items(books: Books, side: Side, as_of: datetime.date | None = None) -> OpenItems:
+    """The open items of loaded books, from the explicit inputs the engine takes."""
+    return receivables.open_items(books.party_postings, books.parties, books.settings, side, as_of or books.as_of, books.precisions)
+
 
 PROFILE = """\
 id: acme

@@ -12,7 +12,7 @@ from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 from acct_tool.books import load_books
 from acct_tool.money import Money
-from acct_tool.revenue import attribute, full_year, revenue, year_to_date
+from acct_tool.revenue import full_year, revenue, year_to_date
 
 Books = Callable[..., Path]
 D = Decimal
@@ -36,7 +36,7 @@ def attributed(books: Books, ledger: str, acme_income: str = "", beta_income: st
     root = books(ledger=OPENS + ledger, profiles={"acme": profile("acme", acme_income), "beta": profile("beta", beta_income)})
     loaded = load_books(root, day("2026-12-31"))
     assert not [d for d in loaded.diagnostics if d.severity.value == "error"], loaded.diagnostics
-    return attribute(loaded)
+    return loaded.attribution
 
 
 INVOICES = """
@@ -138,7 +138,7 @@ def test_one_transaction_on_two_receivables_splits_its_income(books: Books) -> N
 
 def test_examples_revenue_in_show_and_portfolio() -> None:
     books = load_books(EXAMPLES, day(EXAMPLES_AS_OF))
-    found = attribute(books)
+    found = books.attribution
     assert found.diagnostics == ()
     assert year_to_date(found.of("harbor-logistics"), "harbor-logistics", books.as_of).totals == (Money(D("88000.00"), "USD"),)
     assert full_year(found.of("harbor-logistics"), "harbor-logistics", 2025).totals == (Money(D("46500.00"), "USD"),)

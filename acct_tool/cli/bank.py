@@ -9,14 +9,14 @@ from pathlib import Path
 import click
 
 from acct_tool.bank import account_currency, reconcile_bank, render_drafts
-from acct_tool.books import Books
+from acct_tool.books import Books, Needs
 from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, format_option, say
 from acct_tool.diagnostics import has_errors
 from acct_tool.files import WriteError, check_target, write_atomic
 from acct_tool.globs import glob_matches
 from acct_tool.ledger import display_path
 from acct_tool.schema import did_you_mean
-from acct_tool.settings import SETTINGS_FILE, StatementFormat
+from acct_tool.settings import SETTINGS_FILE, Settings, StatementFormat
 from acct_tool.statements import StatementLine, read_statement
 from acct_tool.text_files import file_problem
 from acct_tool.views import bank as view
@@ -69,7 +69,7 @@ def bank(
     Example: acct-tool reconcile bank oct.csv --draft drafts.beancount
     """
     fmt = _output_format(fmt, output)
-    books = obj.books(needs=None)
+    books = obj.books(lambda settings: Needs(accounts=frozenset(filter(None, [_entry_for(settings, obj.root(), statement, account)[1]]))))
     if (problem := file_problem(statement)) is not None:
         raise UsageError(f"statement {statement} {problem}")
     shown = display_path(str(statement), books.root) or str(statement)
@@ -89,7 +89,7 @@ def bank(
     if any(d.code == "file-unreadable" for d in problems):
         raise UsageError(problems[0].message)
     window_days = books.settings.statements.window_days if window is None else window
-    result = reconcile_bank(books.account_postings(account), account, currency, lines, window_days, books.as_of)
+    result = reconcile_bank(books.account_postings[account], account, currency, lines, window_days, books.as_of)
 
     if fmt == "json":
         emit(view.to_json(result, shown, books.root, problems, books.precisions))
@@ -116,16 +116,22 @@ def _output_format(fmt: str, output: str | None) -> str:
     return output
 
 
+def _entry_for(settings: Settings, root: Path, statement: Path, account: str | None) -> tuple[str | None, str | None]:
+    """The format named by the first `statements.files` entry matching the statement, and the
+    account: ``account`` when given, else that entry's."""
+    try:
+        relative: str | None = statement.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        relative = None
+    entry = next((f for f in settings.statements.files if relative is not None and glob_matches(f.match, relative)), None)
+    return (entry.format if entry else None), account or (entry.account if entry else None)
+
+
 def _resolve(books: Books, statement: Path, shown: str, format_name: str | None, account: str | None) -> tuple[StatementFormat, str]:
     """The statement's format and account: options first, then the first matching `statements.files` entry."""
     settings = books.settings.statements
-    try:
-        relative: str | None = statement.resolve().relative_to(books.root.resolve()).as_posix()
-    except ValueError:
-        relative = None
-    entry = next((f for f in settings.files if relative is not None and glob_matches(f.match, relative)), None)
-    name = format_name or (entry.format if entry else None)
-    account = account or (entry.account if entry else None)
+    entry_format, account = _entry_for(books.settings, books.root, statement, account)
+    name = format_name or entry_format
     known = ", ".join(sorted(settings.formats)) or f"none; declare them under statements.formats in {SETTINGS_FILE}"
     if name is None or account is None:
         missing = " and ".join(opt for opt, value in (("--statement-format NAME", name), ("--account ACCOUNT", account)) if value is None)

@@ -8,7 +8,7 @@ import sys
 import click
 
 from acct_tool.checks import findings
-from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, Context, emit, format_option
+from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, PARTY_POSTINGS, Context, emit, format_option
 from acct_tool.diagnostics import has_errors
 from acct_tool.schema import SCHEMAS, load_schema
 from acct_tool.views import diagnostics as diagnostics_view
@@ -28,7 +28,7 @@ def check(obj: Context, fmt: str, strict: bool) -> None:
 
     Example: acct-tool check --format github
     """
-    books = obj.books()
+    books = obj.books(PARTY_POSTINGS)
     found = findings(books)
     if fmt == "json":
         emit(diagnostics_view.to_json(found))

@@ -8,13 +8,14 @@ import sys
 
 import click
 
-from acct_tool.books import profile_load_errors, unknown_party
-from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
+from acct_tool.books import Needs, profile_load_errors, unknown_party
+from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, RELATIONSHIP, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.followups import followups as find_followups
 from acct_tool.portfolio import context, detail, summaries
 from acct_tool.portfolio import portfolio as build_portfolio
 from acct_tool.profiles import PROFILE_SUFFIXES, load_parties
+from acct_tool.receivables import Side, open_items
 from acct_tool.schema import load_schema
 from acct_tool.settings import load_settings
 from acct_tool.text_safety import visible
@@ -67,9 +68,9 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
 
     Example: acct-tool --as-of 2026-11-30 clients list --tier strategic
     """
-    books = obj.books(needs=("party_postings", "attribution"))
+    books = obj.books(RELATIONSHIP)
     warn_if_broken(books)
-    ctx = context(books)
+    ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions)
     rows = [
         r
         for r in summaries(ctx)
@@ -96,11 +97,11 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
 
     Example: acct-tool --as-of 2026-11-30 clients show harbor-logistics
     """
-    books = obj.books(needs=("party_postings", "attribution"))
+    books = obj.books(RELATIONSHIP)
     if party_id not in books.parties:
         raise UsageError(unknown_party(party_id, books.diagnostics, books.settings.profiles))
     warn_if_broken(books)
-    ctx = context(books)
+    ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions)
     _warn(list(ctx.diagnostics))
     result = detail(ctx, party_id)
     emit(view.show_json(result, books.precisions) if fmt == "json" else view.show_text(result, books.precisions))
@@ -121,9 +122,10 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
 
     Example: acct-tool --as-of 2026-11-30 followups --manager tom --fail-on overdue
     """
-    books = obj.books(needs=("party_postings", "attribution"))
+    books = obj.books(RELATIONSHIP)
     warn_if_broken(books)
-    result = find_followups(books, within=within, manager=manager)
+    items = open_items(books.party_postings, books.parties, books.settings, Side.AR, books.as_of, books.precisions)
+    result = find_followups(books.parties, books.settings, items, books.as_of, books.precisions, within=within, manager=manager)
     places = books.precisions
     emit(followups_view.json(result, places) if fmt == "json" else followups_view.csv(result, places) if fmt == "csv" else followups_view.table(result))
     sys.exit(EXIT_FINDINGS if fail_on == "overdue" and result.overdue else EXIT_OK)
@@ -142,7 +144,7 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
 
     Example: acct-tool --as-of 2026-11-30 portfolio --from 2026-07-01
     """
-    books = obj.books(needs=("party_postings", "attribution"))
+    books = obj.books(RELATIONSHIP)
     end = end or books.as_of
     if end > books.as_of:
         raise UsageError(f"--to {end} is after the as-of date {books.as_of}; pass --as-of {end}")
@@ -150,7 +152,7 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
     if start > end:
         raise UsageError(f"--from {start} is after --to {end}")
     warn_if_broken(books)
-    ctx = context(books, end)
+    ctx = context(books.parties, books.settings, books.party_postings, books.attribution, end, books.precisions)
     result = build_portfolio(ctx, start, manager)
     _warn(list(result.diagnostics))
     places = books.precisions
@@ -320,7 +322,7 @@ def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, 
     say(f"wrote {display}", err=False)
     if not schema_file.is_file():
         say(f"note: {PARTY_SCHEMA} does not exist; write it with `acct-tool schema party > {PARTY_SCHEMA}` so editors validate profiles")
-    books = obj.books(needs=("party_postings", "attribution"))
+    books = obj.books(Needs())
     for account in accounts.values():
         if account not in books.ledger.opens():
             currency = books.settings.operating_currency or "USD"

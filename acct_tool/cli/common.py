@@ -16,13 +16,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from acct_tool.books import Books, BooksError, find_root, load_books
+from acct_tool.books import Books, BooksError, Needs, NeedsSpec, find_root, load_books
 from acct_tool.periods import FIRST_DATE, LAST_DATE
 from acct_tool.text_safety import visible_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+#: What most commands draw: the postings to the parties' accounts (open items, aging, statements).
+PARTY_POSTINGS = Needs(party_postings=True)
+#: Party postings and revenue: what the relationship commands (health, reviews) draw.
+RELATIONSHIP = Needs(party_postings=True, attribution=True)
 
 
 class UsageError(click.ClickException):
@@ -51,21 +56,14 @@ class Context:
         except BooksError as exc:
             raise UsageError(str(exc)) from None
 
-    def books(self, needs: tuple[str, ...] | None = ("party_postings",)) -> Books:
-        """The books, loaded once.
+    def books(self, needs: NeedsSpec) -> Books:
+        """The books, loaded once, with the facts ``needs`` declares drawn from the ledger.
 
-        ``needs`` names the facts the command will draw from the ledger
-        (``party_postings``, ``attribution``); once they are drawn, Beancount's
-        entries are let go, which keeps a large ledger's peak memory close to
-        bean-check's. ``None`` keeps the entries (the command reads them itself).
-        Asking for something else later still works: the ledger is loaded again.
+        Once they are drawn, Beancount's entries are let go (unless ``needs.entries``),
+        which keeps a large ledger's peak memory close to bean-check's.
         """
         if self._books is None:
-            self._books = load_books(self.root(), self.as_of, use_cache=self.use_cache)
-            if needs is not None and self._books.ledger.loaded:
-                for need in needs:
-                    getattr(self._books, need)()
-                self._books.ledger.release()
+            self._books = load_books(self.root(), self.as_of, use_cache=self.use_cache, needs=needs)
         return self._books
 
 

@@ -9,7 +9,7 @@ import click
 
 from acct_tool.aging import age
 from acct_tool.books import unknown_party
-from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, format_option, optional_date, warn_if_broken
+from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, PARTY_POSTINGS, TEXT, Context, UsageError, emit, format_option, optional_date, warn_if_broken
 from acct_tool.diagnostics import has_errors
 from acct_tool.party_statement import default_start, party_statement
 from acct_tool.receivables import Side, open_items
@@ -36,9 +36,9 @@ def aging(obj: Context, side: str, by: str, basis: str, fmt: str) -> None:
 
     Example: acct-tool --as-of 2026-11-30 aging ar --by document
     """
-    books = obj.books()
+    books = obj.books(PARTY_POSTINGS)
     warn_if_broken(books)
-    items = open_items(books, Side(side))
+    items = open_items(books.party_postings, books.parties, books.settings, Side(side), books.as_of, books.precisions)
     result = age(items, books.settings.aging_limits, basis=basis, by=by)
     as_of = items.as_of.isoformat()
     places = books.precisions
@@ -57,11 +57,11 @@ def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
 
     Example: acct-tool open ar --party acme
     """
-    books = obj.books()
+    books = obj.books(PARTY_POSTINGS)
     if party is not None and party not in books.parties:
         raise UsageError(unknown_party(party, books.diagnostics, books.settings.profiles))
     warn_if_broken(books)
-    items = open_items(books, Side(side))
+    items = open_items(books.party_postings, books.parties, books.settings, Side(side), books.as_of, books.precisions)
     places = books.precisions
     emit(
         view.open_json(items, party, places)
@@ -73,9 +73,9 @@ def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
 
 
 def _reconcile_side(obj: Context, side: Side, fmt: str) -> None:
-    books = obj.books()
+    books = obj.books(PARTY_POSTINGS)
     warn_if_broken(books)
-    items = open_items(books, side)
+    items = open_items(books.party_postings, books.parties, books.settings, side, books.as_of, books.precisions)
     if fmt == "json":
         emit(view.reconcile_json(items, books.precisions))
     elif fmt == "github":
@@ -126,7 +126,7 @@ def statement(obj: Context, party: str, start: datetime.date | None, end: dateti
 
     Example: acct-tool statement acme --from 2026-07-01 --to 2026-09-30 --format md
     """
-    books = obj.books()
+    books = obj.books(PARTY_POSTINGS)
     if party not in books.parties:
         raise UsageError(unknown_party(party, books.diagnostics, books.settings.profiles))
     who = books.parties[party]
@@ -136,7 +136,7 @@ def statement(obj: Context, party: str, start: datetime.date | None, end: dateti
     if start > end:
         raise UsageError(f"--from {start} is after --to {end}")
     warn_if_broken(books)
-    result = party_statement(books, party, chosen, start, end)
+    result = party_statement(books.party_postings, books.parties, books.settings, party, chosen, start, end, books.precisions)
     places = books.precisions
     if fmt == "csv":
         emit(view.statement_csv(result, places))
@@ -163,9 +163,9 @@ def dso(obj: Context, side: str, by: str, window: int, fmt: str) -> None:
     from acct_tool.payments import behaviour
     from acct_tool.payments import dso as compute_dso
 
-    books = obj.books()
+    books = obj.books(PARTY_POSTINGS)
     warn_if_broken(books)
-    items = open_items(books, Side(side))
+    items = open_items(books.party_postings, books.parties, books.settings, Side(side), books.as_of, books.precisions)
     groups = {p.id: p.manager or "(none)" for p in books.parties.values()}
     result = compute_dso(items, groups if by == "manager" else None, window)
     headers, rows = view.dso_rows(behaviour(items), result, by, groups)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from acct_tool.books import unknown_party
-from acct_tool.cli.common import EXIT_FINDINGS, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
+from acct_tool.cli.common import EXIT_FINDINGS, RELATIONSHIP, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.files import WriteError
 from acct_tool.periods import Period, parse_period, quarter_of, range_period
@@ -80,7 +80,7 @@ def review(
     from acct_tool.reports import Templates, check_out_dir, write_reports  # Jinja only when rendering
     from acct_tool.review import build
 
-    books = obj.books(needs=("party_postings", "attribution"))
+    books = obj.books(RELATIONSHIP)
     unknown = [p for p in parties if p not in books.parties]
     if unknown:
         raise UsageError("; ".join(unknown_party(u, books.diagnostics, books.settings.profiles) for u in unknown))
@@ -89,7 +89,9 @@ def review(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     warn_if_broken(books)
-    reviews = build(books, chosen_period, list(parties) or None, manager)
+    reviews = build(
+        books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, chosen_period, list(parties) or None, manager
+    )
     if not reviews.clients:
         raise UsageError("no client matches; reviews cover active clients (name a party to review any other)")
     if fmt == "json":
