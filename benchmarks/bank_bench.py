@@ -19,10 +19,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from acct_tool.bank import reconcile_bank
-from acct_tool.ledger import load_ledger
-from acct_tool.settings import StatementFormat
-from acct_tool.statements import read_statement
+from acct_tool.books.ledger import load_ledger
+from acct_tool.books.settings import StatementFormat
+from acct_tool.engines.bank import reconcile_bank
+from acct_tool.engines.statements import read_statement
 
 FORMAT = StatementFormat(name="bench", date="Date", amount="Amount", description="Description", reference="Reference", balance="Balance")
 BANK = "Assets:Bank:Operating"

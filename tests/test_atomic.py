@@ -27,8 +27,9 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
-from acct_tool import files, reports
-from acct_tool.files import WriteError, write_atomic
+from acct_tool.edit import files
+from acct_tool.edit.files import WriteError, write_atomic
+from acct_tool.render import reports
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -19,10 +19,10 @@ import pytest
 from codes_seen import record
 from conftest import EXAMPLES, EXAMPLES_AS_OF, LEDGER_HEAD, run_cli
 
-from acct_tool.bank import match_lines, reconcile_bank, render_drafts
-from acct_tool.files import WriteError, write_atomic
-from acct_tool.ledger import AccountPosting, account_postings, load_ledger
-from acct_tool.statements import StatementLine
+from acct_tool.books.ledger import AccountPosting, account_postings, load_ledger
+from acct_tool.edit.files import WriteError, write_atomic
+from acct_tool.engines.bank import match_lines, reconcile_bank, render_drafts
+from acct_tool.engines.statements import StatementLine
 
 D = datetime.date
 BANK = "Assets:Bank:Operating"

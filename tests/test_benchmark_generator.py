@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_cli
 
-from acct_tool.ledger import load_ledger
+from acct_tool.books.ledger import load_ledger
 
 if str(REPO) not in sys.path:  # benchmarks/ is a folder of the repository, not of the package
     sys.path.insert(0, str(REPO))

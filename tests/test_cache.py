@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from conftest import LEDGER_HEAD, make_books, run_cli
 
-from acct_tool import cache, ledger
-from acct_tool import receivables as receivables_engine
-from acct_tool.books import Books, load_books
-from acct_tool.receivables import OpenItems, Side
+from acct_tool.books import cache, ledger
+from acct_tool.books.load import Books, load_books
+from acct_tool.engines import receivables as receivables_engine
+from acct_tool.engines.receivables import OpenItems, Side
 
 
 def open_items(books: Books, side: Side, as_of: datetime.date | None = None) -> OpenItems:
@@ -246,7 +246,7 @@ def test_clean_profiles_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None
     """Marks are dropped after loading; a clean run must not parse any profile again."""
     from conftest import EXAMPLES
 
-    from acct_tool import parties
+    from acct_tool.books import parties
 
     calls: list[str] = []
     real = parties._reparse
@@ -365,7 +365,7 @@ def test_one_command_writes_the_ledger_facts_at_most_once(
 
 
 def test_a_fact_that_was_not_declared_is_a_programmer_error(root: Path, cache_dir: Path) -> None:
-    from acct_tool.books import Needs, UndeclaredNeed
+    from acct_tool.books.load import Needs, UndeclaredNeed
 
     books = load_books(root, AS_OF, use_cache=True, needs=Needs(accounts=frozenset({"Assets:Receivable:Acme"})))
     assert [p.number for p in books.account_postings["Assets:Receivable:Acme"]]

@@ -16,8 +16,8 @@ from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acct_tool.profiles import load_party
-from acct_tool.settings import load_settings
+from acct_tool.books.profiles import load_party
+from acct_tool.books.settings import load_settings
 
 Books = Callable[..., Path]
 

@@ -14,7 +14,7 @@ import click
 from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 from acct_tool.cli import cli
-from acct_tool.views.cli_doc import commands
+from acct_tool.render.cli_doc import commands
 
 STATEMENT = EXAMPLES / "ledger" / "statements" / "northbank-2026-10.csv"
 BANK = ["reconcile", "bank"]

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, EXAMPLES_AS_OF
 
 from acct_tool.cli import cli
-from acct_tool.views.cli_doc import commands
+from acct_tool.render.cli_doc import commands
 
 GLOBAL = ("--books", "--as-of", "--no-cache")
 LEAVES = [(path, command) for path, command, _ in commands(cli) if not isinstance(command, click.Group)]

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
-from acct_tool.books import load_books
-from acct_tool.checks import findings, receivable_exceptions
-from acct_tool.edit_scaffold import account_part, new_accounts, new_profile, profile_problems, write_scaffold
-from acct_tool.render_scaffold import render_scaffold
-from acct_tool.settings import load_settings
-from acct_tool.views import diagnostics as diagnostics_view
+from acct_tool.books.load import load_books
+from acct_tool.books.settings import load_settings
+from acct_tool.checks.findings import findings, receivable_exceptions
+from acct_tool.edit.edit_scaffold import account_part, new_accounts, new_profile, profile_problems, write_scaffold
+from acct_tool.render import diagnostics as diagnostics_view
+from acct_tool.render.render_scaffold import render_scaffold
 
 AS_OF = datetime.date.fromisoformat(EXAMPLES_AS_OF)
 

@@ -2,7 +2,7 @@
 
 Regenerate the page after changing :data:`acct_tool.diagnostics.CODES`::
 
-    python -m acct_tool.views.codes_doc > docs/diagnostics.md
+    python -m acct_tool.render.codes_doc > docs/diagnostics.md
 
 or run this test with ``ACCT_TOOL_REGEN=1``. That every code is provoked by a
 test is checked by ``test_zz_codes_coverage.py``, which runs last.
@@ -19,7 +19,7 @@ import pytest
 from conftest import REPO
 
 from acct_tool.diagnostics import CODES, Severity
-from acct_tool.views.codes_doc import GROUPS, OTHER, group_of, render
+from acct_tool.render.codes_doc import GROUPS, OTHER, group_of, render
 
 DOC = REPO / "docs" / "diagnostics.md"
 
@@ -29,11 +29,11 @@ def test_docs_are_generated_from_the_codes_table() -> None:
     if os.environ.get("ACCT_TOOL_REGEN"):
         DOC.parent.mkdir(exist_ok=True)
         DOC.write_text(text, encoding="utf-8")
-    assert DOC.read_text(encoding="utf-8") == text, "docs/diagnostics.md is stale: run `python -m acct_tool.views.codes_doc > docs/diagnostics.md`"
+    assert DOC.read_text(encoding="utf-8") == text, "docs/diagnostics.md is stale: run `python -m acct_tool.render.codes_doc > docs/diagnostics.md`"
 
 
 def test_module_prints_the_page() -> None:
-    result = subprocess.run([sys.executable, "-m", "acct_tool.views.codes_doc"], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-m", "acct_tool.render.codes_doc"], capture_output=True, text=True, check=True)
     assert result.stdout == render(CODES)
 
 
@@ -58,7 +58,7 @@ def test_code_is_well_formed(name: str) -> None:
 
 def test_codes_are_sorted_into_sections() -> None:
     unsorted = [name for name in CODES if group_of(name) == OTHER[0]]
-    assert unsorted == [], "add the code to a section in acct_tool/views/codes_doc.py GROUPS"
+    assert unsorted == [], "add the code to a section in acct_tool/render/codes_doc.py GROUPS"
 
 
 def test_sections_appear_in_order_and_only_when_they_have_codes() -> None:

@@ -53,9 +53,9 @@ from click.testing import CliRunner
 from codes_seen import record
 from conftest import REPO
 
-from acct_tool import template_limits
 from acct_tool.cli import cli
 from acct_tool.diagnostics import CODES
+from acct_tool.render import template_limits
 
 CORPUS = Path(__file__).parent / "corpus"
 README = CORPUS / "README.md"

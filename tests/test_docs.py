@@ -2,9 +2,9 @@
 
 Regenerate the generated pages after changing a command's help or a schema::
 
-    python -m acct_tool.views.cli_doc > docs/cli.md
-    python -m acct_tool.views.schema_doc party > docs/profiles.md
-    python -m acct_tool.views.schema_doc settings > docs/settings.md
+    python -m acct_tool.render.cli_doc > docs/cli.md
+    python -m acct_tool.render.schema_doc party > docs/profiles.md
+    python -m acct_tool.render.schema_doc settings > docs/settings.md
 
 or run this file with ``ACCT_TOOL_REGEN=1``.
 """
@@ -26,10 +26,10 @@ import pytest
 import yaml
 from conftest import REPO, run_cli
 
+from acct_tool.books.schema import load_schema
 from acct_tool.cli import cli
-from acct_tool.render_scaffold import render_scaffold
-from acct_tool.schema import load_schema
-from acct_tool.views import cli_doc, schema_doc
+from acct_tool.render import cli_doc, schema_doc
+from acct_tool.render.render_scaffold import render_scaffold
 
 DOCS = REPO / "docs"
 DAY = datetime.date(2026, 11, 30)
@@ -40,9 +40,9 @@ GENERATED = {
     "settings.md": lambda: schema_doc.render("settings"),
 }
 REGENERATE = {
-    "cli.md": "python -m acct_tool.views.cli_doc > docs/cli.md",
-    "profiles.md": "python -m acct_tool.views.schema_doc party > docs/profiles.md",
-    "settings.md": "python -m acct_tool.views.schema_doc settings > docs/settings.md",
+    "cli.md": "python -m acct_tool.render.cli_doc > docs/cli.md",
+    "profiles.md": "python -m acct_tool.render.schema_doc party > docs/profiles.md",
+    "settings.md": "python -m acct_tool.render.schema_doc settings > docs/settings.md",
 }
 
 
@@ -114,7 +114,7 @@ def test_schema_reference_shows_defaults_and_required_keys() -> None:
 
 
 def test_schema_doc_module_needs_a_schema_name() -> None:
-    done = subprocess.run([sys.executable, "-m", "acct_tool.views.schema_doc"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "acct_tool.render.schema_doc"], capture_output=True, text=True)
     assert done.returncode != 0 and "party|settings" in done.stderr
 
 

@@ -1,6 +1,6 @@
 """docs/templates.md is generated from the review records, and `review --format json` prints that context.
 
-Regenerate the page with ``python -m acct_tool.views.templates_doc > docs/templates.md``
+Regenerate the page with ``python -m acct_tool.render.templates_doc > docs/templates.md``
 (or run this file with ``ACCT_TOOL_REGEN=1``).
 """
 
@@ -12,8 +12,8 @@ from typing import Any, cast
 
 from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
-from acct_tool import review_records
-from acct_tool.views import templates_doc
+from acct_tool.engines import review_records
+from acct_tool.render import templates_doc
 
 PAGE = REPO / "docs" / "templates.md"
 
@@ -22,7 +22,7 @@ def test_templates_page_is_generated_from_the_records() -> None:
     text = templates_doc.render()
     if os.environ.get("ACCT_TOOL_REGEN"):
         PAGE.write_text(text, encoding="utf-8")
-    assert PAGE.read_text(encoding="utf-8") == text, "docs/templates.md is stale: run `python -m acct_tool.views.templates_doc > docs/templates.md`"
+    assert PAGE.read_text(encoding="utf-8") == text, "docs/templates.md is stale: run `python -m acct_tool.render.templates_doc > docs/templates.md`"
 
 
 def test_every_record_field_is_on_the_page() -> None:

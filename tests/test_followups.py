@@ -8,9 +8,9 @@ from pathlib import Path
 
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
-from acct_tool.books import load_books
-from acct_tool.followups import Followup, followups
-from acct_tool.receivables import Side, open_items
+from acct_tool.books.load import load_books
+from acct_tool.engines.followups import Followup, followups
+from acct_tool.engines.receivables import Side, open_items
 
 Books = Callable[..., Path]
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 from acct_tool.cli import cli
-from acct_tool.views.cli_doc import commands
+from acct_tool.render.cli_doc import commands
 
 STATEMENT = "ledger/statements/northbank-2026-10.csv"
 

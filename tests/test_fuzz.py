@@ -36,16 +36,16 @@ from conftest import make_books, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acct_tool import template_limits
-from acct_tool.bank import match_lines
+from acct_tool.books.globs import glob_matches
+from acct_tool.books.ledger import AccountPosting
+from acct_tool.books.profiles import load_party
+from acct_tool.books.settings import StatementFormat, load_settings
+from acct_tool.books.yamlsource import parse_yaml
 from acct_tool.diagnostics import CODES
-from acct_tool.globs import glob_matches
-from acct_tool.ledger import AccountPosting
-from acct_tool.profiles import load_party
-from acct_tool.reports import Templates
-from acct_tool.settings import StatementFormat, load_settings
-from acct_tool.statements import parse_statement
-from acct_tool.yamlsource import parse_yaml
+from acct_tool.engines.bank import match_lines
+from acct_tool.engines.statements import parse_statement
+from acct_tool.render import template_limits
+from acct_tool.render.reports import Templates
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 SLOW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

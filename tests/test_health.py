@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
-from acct_tool import health as engine
-from acct_tool.books import Books as LoadedBooks
-from acct_tool.books import load_books
-from acct_tool.health import Component, HealthScore
-from acct_tool.receivables import Side, open_items
+from acct_tool.books.load import Books as LoadedBooks
+from acct_tool.books.load import load_books
+from acct_tool.engines import health as engine
+from acct_tool.engines.health import Component, HealthScore
+from acct_tool.engines.receivables import Side, open_items
 
 Books = Callable[..., Path]
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from acct_tool.cli import cli
-from acct_tool.views.cli_doc import commands
+from acct_tool.render.cli_doc import commands
 
 ALL = commands(cli)
 IDS = [path for path, _command, _help in ALL]

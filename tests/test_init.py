@@ -21,9 +21,9 @@ import pytest
 import yaml
 from conftest import build_wheel, run_cli
 
-from acct_tool.profiles import load_party
-from acct_tool.render_scaffold import FILES, SCHEMA_FOLDER, render_scaffold
-from acct_tool.schema import load_schema
+from acct_tool.books.profiles import load_party
+from acct_tool.books.schema import load_schema
+from acct_tool.render.render_scaffold import FILES, SCHEMA_FOLDER, render_scaffold
 
 AS_OF = "2026-11-30"
 BIN = Path(sys.executable).parent

@@ -23,20 +23,20 @@ from conftest import REPO
 
 PACKAGE = "acct_tool"
 
-#: The command line: Click is its business. ``views.cli_doc`` renders the Click
+#: The command line: Click is its business. ``render.cli_doc`` renders the Click
 #: command tree into docs/cli.md, so it is part of the CLI layer although it
-#: lives with the views: it cannot exist without click and the commands.
-CLI_LAYER = ("acct_tool.cli", "acct_tool.views.cli_doc")
+#: lives with the rendering: it cannot exist without click and the commands.
+CLI_LAYER = ("acct_tool.cli", "acct_tool.render.cli_doc")
 
 #: Jinja templates: the reports (with their sandbox and size limits) and the
 #: scaffold ``init`` writes.
 RENDERING_LAYER = (
-    "acct_tool.reports",
-    "acct_tool.template_limits",
-    "acct_tool.template_sandbox",
-    "acct_tool.template_sizes",
-    "acct_tool.template_filter_limits",
-    "acct_tool.render_scaffold",
+    "acct_tool.render.reports",
+    "acct_tool.render.template_limits",
+    "acct_tool.render.template_sandbox",
+    "acct_tool.render.template_sizes",
+    "acct_tool.render.template_filter_limits",
+    "acct_tool.render.render_scaffold",
 )
 
 
@@ -160,9 +160,9 @@ GRAPH = graph(REPO / PACKAGE, PACKAGE)
 
 
 def test_the_graph_sees_the_package() -> None:
-    assert "acct_tool.cli" in GRAPH and "acct_tool.books" in GRAPH
+    assert "acct_tool.cli" in GRAPH and "acct_tool.books.load" in GRAPH
     assert "click" in GRAPH["acct_tool.cli"]
-    assert "jinja2" in GRAPH["acct_tool.reports"]
+    assert "jinja2" in GRAPH["acct_tool.render.reports"]
 
 
 def test_no_import_cycles() -> None:
@@ -197,14 +197,14 @@ def test_the_layers_named_here_exist() -> None:
 #: Engines take explicit inputs (postings, parties, settings, an as-of date), never the
 #: loaded books: they cannot load, draw from the ledger or write the cache.
 ENGINES_ON_EXPLICIT_INPUTS = (
-    "acct_tool.receivables",
-    "acct_tool.health",
-    "acct_tool.followups",
-    "acct_tool.portfolio",
-    "acct_tool.revenue",
-    "acct_tool.party_statement",
-    "acct_tool.review",
-    "acct_tool.crosscheck",
+    "acct_tool.engines.receivables",
+    "acct_tool.engines.health",
+    "acct_tool.engines.followups",
+    "acct_tool.engines.portfolio",
+    "acct_tool.engines.revenue",
+    "acct_tool.engines.party_statement",
+    "acct_tool.engines.review",
+    "acct_tool.checks.crosscheck",
 )
 
 
@@ -214,8 +214,8 @@ def test_engines_do_not_know_the_loaded_books() -> None:
     for name in ENGINES_ON_EXPLICIT_INPUTS:
         path = module_names(REPO / PACKAGE, PACKAGE)[name]
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-            if (isinstance(node, ast.ImportFrom) and node.module == "acct_tool.books") or (
-                isinstance(node, ast.Import) and any(a.name == "acct_tool.books" for a in node.names)
+            if (isinstance(node, ast.ImportFrom) and node.module == "acct_tool.books.load") or (
+                isinstance(node, ast.Import) and any(a.name == "acct_tool.books.load" for a in node.names)
             ):
                 found.append(f"{name}:{node.lineno}")
     assert found == [], "engines take explicit inputs, not Books: " + ", ".join(found)

@@ -23,10 +23,10 @@ import pytest
 from codes_seen import record
 from conftest import REPO
 
-from acct_tool.globs import glob_matches
-from acct_tool.profiles import load_party
-from acct_tool.statements import MAX_LINES
-from acct_tool.yamlsource import parse_yaml
+from acct_tool.books.globs import glob_matches
+from acct_tool.books.profiles import load_party
+from acct_tool.books.yamlsource import parse_yaml
+from acct_tool.engines.statements import MAX_LINES
 
 BASE = Path(__file__).parent / "corpus" / "_base" / "minimal"
 #: Generous ceilings: a hang or a quadratic path blows through them, a slow machine does not.

@@ -12,7 +12,7 @@ import pytest
 from codes_seen import Diag, codes, expect
 from conftest import LEDGER_HEAD, run_cli
 
-from acct_tool import ledger
+from acct_tool.books import ledger
 
 PLUGIN = """\
 import sys

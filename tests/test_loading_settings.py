@@ -9,7 +9,7 @@ import pytest
 from codes_seen import Diag, expect
 from conftest import run_cli
 
-from acct_tool.books import find_root
+from acct_tool.books.load import find_root
 
 
 def check(root: Path | None, *flags: str) -> tuple[int, list[Diag]]:

@@ -10,7 +10,7 @@ import pytest
 from codes_seen import Diag, expect
 from conftest import run_cli
 
-from acct_tool import ledger
+from acct_tool.books import ledger
 
 LEDGER = """\
 2025-01-01 open Assets:Receivable:Acme USD

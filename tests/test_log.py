@@ -14,8 +14,8 @@ import pytest
 import yaml
 from conftest import EXAMPLES_AS_OF, run_cli
 
-from acct_tool.interaction_text import NewInteraction, insert_interaction
-from acct_tool.profiles import load_party
+from acct_tool.books.profiles import load_party
+from acct_tool.edit.interaction_text import NewInteraction, insert_interaction
 
 Books = Callable[..., Path]
 

@@ -21,9 +21,9 @@ import pytest
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 from test_money_precision import AS_OF, precision_books
 
-from acct_tool.books import load_books
+from acct_tool.books.load import load_books
 from acct_tool.cli import cli
-from acct_tool.views.cli_doc import commands
+from acct_tool.render.cli_doc import commands
 
 STATEMENT = str(EXAMPLES / "ledger/statements/northbank-2026-10.csv")
 

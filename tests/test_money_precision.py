@@ -14,8 +14,8 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from acct_tool import cache
-from acct_tool.books import load_books
+from acct_tool.books import cache
+from acct_tool.books.load import load_books
 from acct_tool.money import Money, amount_json, format_amount, format_money, number_text, places_of
 
 D = Decimal
@@ -167,7 +167,7 @@ def test_reviews_in_markdown_and_html_show_each_currency_at_its_precision(books)
 
 
 def test_filters_and_charts_take_the_precisions_they_are_given() -> None:
-    from acct_tool.template_filters import filters, template_globals
+    from acct_tool.render.template_filters import filters, template_globals
 
     bound = filters(PRECISIONS)
     assert bound["money"](D("0.00451"), "BTC") == "0.0045 BTC"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from acct_tool.bank import reconcile_bank
 from acct_tool.diagnostics import Diagnostic, Severity
-from acct_tool.statements import StatementLine
-from acct_tool.views import bank as view
+from acct_tool.engines.bank import reconcile_bank
+from acct_tool.engines.statements import StatementLine
+from acct_tool.render import bank as view
 
 Books = Callable[..., Path]
 

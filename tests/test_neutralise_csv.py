@@ -19,8 +19,8 @@ import pytest
 from conftest import run_cli
 
 from acct_tool.money import Money
-from acct_tool.views.clients import money_csv
-from acct_tool.views.table import to_csv
+from acct_tool.render.clients import money_csv
+from acct_tool.render.table import to_csv
 
 Books = Callable[..., Path]
 
@@ -176,9 +176,9 @@ def test_reconcile_bank_csv_quotes_a_bank_description_and_keeps_amounts(books: B
 
 
 def test_every_csv_is_written_by_the_one_writer() -> None:
-    """The quoting lives in ``views.table.to_csv``; a second ``csv.writer`` would skip it."""
+    """The quoting lives in ``render.table.to_csv``; a second ``csv.writer`` would skip it."""
     package = Path(__file__).resolve().parent.parent / "acct_tool"
     writers = sorted(
         str(path.relative_to(package)) for path in package.rglob("*.py") if "csv.writer(" in path.read_text("utf-8") or "DictWriter(" in path.read_text("utf-8")
     )
-    assert writers == ["views/table.py"]
+    assert writers == ["render/table.py"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from acct_tool import template_filters, text_safety
+from acct_tool.render import template_filters, text_safety
 
 Books = Callable[..., Path]
 

@@ -21,9 +21,9 @@ from conftest import Result
 
 from acct_tool.cli import cli
 from acct_tool.diagnostics import Diagnostic, Severity
-from acct_tool.text_safety import csv_cell, visible, visible_lines
-from acct_tool.views import diagnostics as diagnostics_view
-from acct_tool.views.table import render, to_csv, to_json
+from acct_tool.render import diagnostics as diagnostics_view
+from acct_tool.render.table import render, to_csv, to_json
+from acct_tool.render.text_safety import csv_cell, visible, visible_lines
 
 Books = Callable[..., Path]
 

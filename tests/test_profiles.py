@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from codes_seen import check, codes, expect
 
+from acct_tool.books.profiles import load_parties
 from acct_tool.money import Money
-from acct_tool.profiles import load_parties
 
 Books = Callable[..., Path]
 

@@ -15,10 +15,10 @@ import pytest
 from codes_seen import check, expect, record
 from conftest import run_cli
 
+from acct_tool.books.schema import load_schema
+from acct_tool.books.settings import StatementFormat
+from acct_tool.engines.statements import parse_statement
 from acct_tool.money import MAX_FRACTION_DIGITS, MAX_WHOLE_DIGITS, format_number, parse_money
-from acct_tool.schema import load_schema
-from acct_tool.settings import StatementFormat
-from acct_tool.statements import parse_statement
 
 HUGE = "1234567890123456789012345678901234567890"
 LEDGER = """\

@@ -16,11 +16,11 @@ import pytest
 from codes_seen import check, expect, record
 from conftest import run_cli
 
+from acct_tool.books.schema import load_schema
+from acct_tool.books.settings import StatementFormat
+from acct_tool.books.yamlsource import parse_date
+from acct_tool.engines.statements import parse_statement
 from acct_tool.periods import FIRST_DATE, LAST_DATE, in_range, shift
-from acct_tool.schema import load_schema
-from acct_tool.settings import StatementFormat
-from acct_tool.statements import parse_statement
-from acct_tool.yamlsource import parse_date
 
 LEDGER = """\
 2025-01-01 open Assets:Receivable:Acme USD

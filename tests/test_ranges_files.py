@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from acct_tool.settings import StatementFormat
-from acct_tool.statements import read_statement
-from acct_tool.text_files import file_problem, read_text
+from acct_tool.books.settings import StatementFormat
+from acct_tool.books.text_files import file_problem, read_text
+from acct_tool.engines.statements import read_statement
 
 PLAIN = StatementFormat(name="plain", date="Date", amount="Amount")
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from acct_tool import receivables
-from acct_tool.aging import age, bucket_labels, bucket_of
-from acct_tool.books import Books, load_books
-from acct_tool.payments import behaviour, dso
-from acct_tool.receivables import Document, OpenItems, Side
+from acct_tool.books.load import Books, load_books
+from acct_tool.engines import receivables
+from acct_tool.engines.aging import age, bucket_labels, bucket_of
+from acct_tool.engines.payments import behaviour, dso
+from acct_tool.engines.receivables import Document, OpenItems, Side
 
 
 def open_items(books: Books, side: Side, as_of: datetime.date | None = None) -> OpenItems:

@@ -14,10 +14,10 @@ from conftest import make_books
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acct_tool import receivables
-from acct_tool.aging import age
-from acct_tool.books import Books, load_books
-from acct_tool.receivables import OpenItems, Side
+from acct_tool.books.load import Books, load_books
+from acct_tool.engines import receivables
+from acct_tool.engines.aging import age
+from acct_tool.engines.receivables import OpenItems, Side
 
 
 def open_items(books: Books, side: Side, as_of: datetime.date | None = None) -> OpenItems:

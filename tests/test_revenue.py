@@ -10,9 +10,9 @@ from pathlib import Path
 from codes_seen import record
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
-from acct_tool.books import load_books
+from acct_tool.books.load import load_books
+from acct_tool.engines.revenue import full_year, revenue, year_to_date
 from acct_tool.money import Money
-from acct_tool.revenue import full_year, revenue, year_to_date
 
 Books = Callable[..., Path]
 D = Decimal

@@ -11,7 +11,7 @@ from conftest import EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from acct_tool.schema import _fast, _validator
+from acct_tool.books.schema import _fast, _validator
 
 PROFILES = [yaml.safe_load(p.read_text()) for p in sorted((EXAMPLES / "clients").glob("*.yaml"))]
 SETTINGS = yaml.safe_load((EXAMPLES / "acct-tool.yaml").read_text())
@@ -93,10 +93,10 @@ def test_mutated_settings_get_the_same_verdict(data: st.DataObject, replacement:
 
 
 def test_shipped_validators_match_the_schemas() -> None:
-    """Regenerate with `python -m acct_tool.schema` after changing a schema."""
+    """Regenerate with `python -m acct_tool.books.schema` after changing a schema."""
     import importlib
 
-    from acct_tool.schema import GENERATED, schema_digest
+    from acct_tool.books.schema import GENERATED, schema_digest
 
     for name, module in GENERATED.items():
-        assert schema_digest(name) == importlib.import_module(module).SCHEMA_SHA256, f"{module} is stale: run python -m acct_tool.schema"
+        assert schema_digest(name) == importlib.import_module(module).SCHEMA_SHA256, f"{module} is stale: run python -m acct_tool.books.schema"

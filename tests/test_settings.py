@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from codes_seen import check, codes, expect
 
-from acct_tool.settings import Settings, load_settings
+from acct_tool.books.settings import Settings, load_settings
 
 Books = Callable[..., Path]
 

@@ -13,10 +13,10 @@ from codes_seen import record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from acct_tool.books.globs import glob_matches
+from acct_tool.books.settings import StatementFormat
 from acct_tool.diagnostics import CODES, Severity
-from acct_tool.globs import glob_matches
-from acct_tool.settings import StatementFormat
-from acct_tool.statements import _number_parser, parse_number, parse_statement, read_statement
+from acct_tool.engines.statements import _number_parser, parse_number, parse_statement, read_statement
 
 SIGNED = StatementFormat(
     name="northbank",

@@ -22,8 +22,8 @@ from codes_seen import record
 from conftest import EXAMPLES_AS_OF, run_cli
 from jinja2.sandbox import SandboxedEnvironment
 
-from acct_tool import template_limits
-from acct_tool.reports import Templates
+from acct_tool.render import template_limits
+from acct_tool.render.reports import Templates
 
 SECRET = "s3cr3t-ledger-marker"
 

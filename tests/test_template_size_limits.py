@@ -25,8 +25,8 @@ import jinja2
 import pytest
 from codes_seen import record
 
-from acct_tool import template_limits
-from acct_tool.reports import Templates
+from acct_tool.render import template_limits
+from acct_tool.render.reports import Templates
 
 CAP = 1_000_000
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES_AS_OF, REPO, run_cli
 
-from acct_tool import cache
+from acct_tool.books import cache
 
 
 @pytest.fixture

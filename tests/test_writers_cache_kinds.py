@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import make_books, run_cli
 
-from acct_tool import cache
+from acct_tool.books import cache
 
 ACME = """\
 id: acme

@@ -16,8 +16,8 @@ import pytest
 import yaml
 from conftest import run_cli
 
-from acct_tool import interaction_layout, interaction_text
-from acct_tool.interaction_text import NewInteraction
+from acct_tool.edit import interaction_layout, interaction_text
+from acct_tool.edit.interaction_text import NewInteraction
 
 Books = Callable[..., Path]
 

@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
-from acct_tool import cache, files, interaction_text, profile_edit
-from acct_tool.files import WriteError, write_atomic
+from acct_tool.books import cache
+from acct_tool.edit import files, interaction_text, profile_edit
+from acct_tool.edit.files import WriteError, write_atomic
 
 PACKAGE = REPO / "acct_tool"
 
@@ -134,7 +135,7 @@ def subprocess_cli(*args: str, env: dict[str, str] | None = None, timeout: float
 @pytest.mark.parametrize("force", [False, True])
 @pytest.mark.parametrize("name", ["review-acme.md", ".acct-tool-manifest.json"])
 def test_review_out_neither_reads_nor_replaces_a_fifo(tmp_path: Path, name: str, force: bool) -> None:
-    from acct_tool.reports import MANIFEST
+    from acct_tool.render.reports import MANIFEST
 
     assert name in ("review-acme.md", MANIFEST)
     out = tmp_path / "reviews"

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from acct_tool.yamlsource import parse_yaml
+from acct_tool.books.yamlsource import parse_yaml
 
 SAMPLES = [
     "yes",

@@ -16,7 +16,7 @@ import sys
 import click
 
 from acct_tool import __version__
-from acct_tool.cache import enabled as cache_enabled
+from acct_tool.books.cache import enabled as cache_enabled
 from acct_tool.cli import bank, check, clients, init, receivables, review
 from acct_tool.cli.common import EXIT_USAGE, Context, accept_global_options, global_options
 

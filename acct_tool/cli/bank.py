@@ -8,19 +8,19 @@ from pathlib import Path
 
 import click
 
-from acct_tool.bank import account_currency, reconcile_bank, render_drafts
-from acct_tool.books import Books, Needs
+from acct_tool.books.globs import glob_matches
+from acct_tool.books.ledger import display_path
+from acct_tool.books.load import Books, Needs
+from acct_tool.books.schema import did_you_mean
+from acct_tool.books.settings import SETTINGS_FILE, Settings, StatementFormat
+from acct_tool.books.text_files import file_problem
 from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, format_option, say
 from acct_tool.diagnostics import has_errors
-from acct_tool.files import WriteError, check_target, write_atomic
-from acct_tool.globs import glob_matches
-from acct_tool.ledger import display_path
-from acct_tool.schema import did_you_mean
-from acct_tool.settings import SETTINGS_FILE, Settings, StatementFormat
-from acct_tool.statements import StatementLine, read_statement
-from acct_tool.text_files import file_problem
-from acct_tool.views import bank as view
-from acct_tool.views import diagnostics as diagnostics_view
+from acct_tool.edit.files import WriteError, check_target, write_atomic
+from acct_tool.engines.bank import account_currency, reconcile_bank, render_drafts
+from acct_tool.engines.statements import StatementLine, read_statement
+from acct_tool.render import bank as view
+from acct_tool.render import diagnostics as diagnostics_view
 
 
 @click.command("bank")

@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from acct_tool.checks import findings
+from acct_tool.books.schema import SCHEMAS, load_schema
+from acct_tool.checks.findings import findings
 from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, PARTY_POSTINGS, Context, emit, format_option
 from acct_tool.diagnostics import has_errors
-from acct_tool.schema import SCHEMAS, load_schema
-from acct_tool.views import diagnostics as diagnostics_view
+from acct_tool.render import diagnostics as diagnostics_view
 
 
 @click.command()

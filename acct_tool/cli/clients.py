@@ -8,21 +8,21 @@ import sys
 
 import click
 
-from acct_tool.books import Needs, profile_load_errors, unknown_party
+from acct_tool.books.load import Needs, profile_load_errors, unknown_party
+from acct_tool.books.profiles import PROFILE_SUFFIXES, load_parties
+from acct_tool.books.schema import load_schema
+from acct_tool.books.settings import load_settings
 from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, RELATIONSHIP, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
-from acct_tool.followups import followups as find_followups
-from acct_tool.portfolio import context, detail, summaries
-from acct_tool.portfolio import portfolio as build_portfolio
-from acct_tool.profiles import PROFILE_SUFFIXES, load_parties
-from acct_tool.receivables import Side, open_items
-from acct_tool.schema import load_schema
-from acct_tool.settings import load_settings
-from acct_tool.text_safety import visible
-from acct_tool.views import clients as view
-from acct_tool.views import diagnostics as diagnostics_view
-from acct_tool.views import followups as followups_view
-from acct_tool.views import portfolio as portfolio_view
+from acct_tool.engines.followups import followups as find_followups
+from acct_tool.engines.portfolio import context, detail, summaries
+from acct_tool.engines.portfolio import portfolio as build_portfolio
+from acct_tool.engines.receivables import Side, open_items
+from acct_tool.render import clients as view
+from acct_tool.render import diagnostics as diagnostics_view
+from acct_tool.render import followups as followups_view
+from acct_tool.render import portfolio as portfolio_view
+from acct_tool.render.text_safety import visible
 
 
 def _enum(*path: str) -> list[str]:
@@ -198,9 +198,9 @@ def log(
     Example: acct-tool log acme --channel call --with "Mai Tran" --sentiment positive \\
       --summary "Renewal terms agreed" --next "Send contract" --due 2026-12-10
     """
-    from acct_tool.files import WriteError
-    from acct_tool.interaction_text import EditError, NewInteraction  # ruamel.yaml only here
-    from acct_tool.profile_edit import append_interaction, unknown_contacts
+    from acct_tool.edit.files import WriteError
+    from acct_tool.edit.interaction_text import EditError, NewInteraction  # ruamel.yaml only here
+    from acct_tool.edit.profile_edit import append_interaction, unknown_contacts
 
     if (next_action is None) != (due is None):
         raise UsageError("--next and --due go together: give both or neither")
@@ -285,8 +285,8 @@ def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, 
     import os
     from pathlib import Path
 
-    from acct_tool.edit_scaffold import PARTY_SCHEMA, new_accounts, new_profile, profile_problems
-    from acct_tool.files import WriteError, write_atomic
+    from acct_tool.edit.edit_scaffold import PARTY_SCHEMA, new_accounts, new_profile, profile_problems
+    from acct_tool.edit.files import WriteError, write_atomic
 
     root = obj.root()
     settings, _ = load_settings(root)

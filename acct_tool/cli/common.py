@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from acct_tool.books import Books, BooksError, Needs, NeedsSpec, find_root, load_books
+from acct_tool.books.load import Books, BooksError, Needs, NeedsSpec, find_root, load_books
 from acct_tool.periods import FIRST_DATE, LAST_DATE
-from acct_tool.text_safety import visible_lines
+from acct_tool.render.text_safety import visible_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
 

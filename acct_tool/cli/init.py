@@ -1,7 +1,7 @@
 """``acct-tool init DIR``: a new books repository that passes ``check`` at once.
 
-The files are rendered by :mod:`acct_tool.render_scaffold` and written by
-:mod:`acct_tool.edit_scaffold`. Their dates are relative to the as-of date,
+The files are rendered by :mod:`acct_tool.render.render_scaffold` and written by
+:mod:`acct_tool.edit.edit_scaffold`. Their dates are relative to the as-of date,
 so the example transactions are recent and ``--as-of`` makes the output
 reproducible. Nothing is overwritten: ``--force`` only lets ``init`` write into
 a folder that already holds files, and keeps every file that exists.
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
+from acct_tool.books.schema import load_schema
 from acct_tool.cli.common import TEXT, Context, UsageError, say
-from acct_tool.edit_scaffold import check_scaffold_targets, write_scaffold
-from acct_tool.files import WriteError
-from acct_tool.render_scaffold import render_scaffold
-from acct_tool.schema import load_schema
+from acct_tool.edit.edit_scaffold import check_scaffold_targets, write_scaffold
+from acct_tool.edit.files import WriteError
+from acct_tool.render.render_scaffold import render_scaffold
 
 
 def _pattern(schema: str, name: str) -> re.Pattern[str]:

@@ -7,14 +7,14 @@ import sys
 
 import click
 
-from acct_tool.aging import age
-from acct_tool.books import unknown_party
+from acct_tool.books.load import unknown_party
 from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, PARTY_POSTINGS, TEXT, Context, UsageError, emit, format_option, optional_date, warn_if_broken
 from acct_tool.diagnostics import has_errors
-from acct_tool.party_statement import default_start, party_statement
-from acct_tool.receivables import Side, open_items
-from acct_tool.views import diagnostics as diagnostics_view
-from acct_tool.views import receivables as view
+from acct_tool.engines.aging import age
+from acct_tool.engines.party_statement import default_start, party_statement
+from acct_tool.engines.receivables import Side, open_items
+from acct_tool.render import diagnostics as diagnostics_view
+from acct_tool.render import receivables as view
 
 SIDE = click.Choice(["ar", "ap"])
 
@@ -160,8 +160,8 @@ def dso(obj: Context, side: str, by: str, window: int, fmt: str) -> None:
 
     Example: acct-tool dso ar --by manager
     """
-    from acct_tool.payments import behaviour
-    from acct_tool.payments import dso as compute_dso
+    from acct_tool.engines.payments import behaviour
+    from acct_tool.engines.payments import dso as compute_dso
 
     books = obj.books(PARTY_POSTINGS)
     warn_if_broken(books)

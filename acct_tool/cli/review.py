@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from acct_tool.books import unknown_party
+from acct_tool.books.load import unknown_party
 from acct_tool.cli.common import EXIT_FINDINGS, RELATIONSHIP, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
 from acct_tool.diagnostics import Diagnostic
-from acct_tool.files import WriteError
+from acct_tool.edit.files import WriteError
 from acct_tool.periods import Period, parse_period, quarter_of, range_period
-from acct_tool.views import diagnostics as diagnostics_view
+from acct_tool.render import diagnostics as diagnostics_view
 
 
 def choose_period(as_of: datetime.date, period: str | None, start: datetime.date | None, end: datetime.date | None) -> Period:
@@ -77,8 +77,8 @@ def review(
 
     Example: acct-tool --as-of 2026-11-30 review --format html --out reviews/
     """
-    from acct_tool.reports import Templates, check_out_dir, write_reports  # Jinja only when rendering
-    from acct_tool.review import build
+    from acct_tool.engines.review import build
+    from acct_tool.render.reports import Templates, check_out_dir, write_reports  # Jinja only when rendering
 
     books = obj.books(RELATIONSHIP)
     unknown = [p for p in parties if p not in books.parties]
@@ -95,7 +95,7 @@ def review(
     if not reviews.clients:
         raise UsageError("no client matches; reviews cover active clients (name a party to review any other)")
     if fmt == "json":
-        from acct_tool.views.table import to_json
+        from acct_tool.render.table import to_json
 
         emit(to_json(reviews.as_data()))
         return

@@ -1,0 +1,170 @@
+"""How ledger facts are written into the cache and read back: plain data only.
+
+:func:`encode_facts` turns :class:`~acct_tool.books.ledger.LedgerFacts` into tuples,
+strings and numbers that ``marshal`` can store; :func:`decode_facts` builds the
+records again. Facts derived from profiles or settings stay encoded until a
+command asks for them (:func:`decoded`), and one that does not decode is dropped,
+to be drawn from the ledger again. The file format around them is
+:mod:`acct_tool.books.cache`'s.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from acct_tool.books.ledger import AccountPosting, LedgerFacts, OpenFact
+from acct_tool.diagnostics import Diagnostic, Location, Severity
+
+
+def _d(value: datetime.date) -> int:
+    return value.toordinal()
+
+
+def _encode_due(value: object) -> object:
+    if isinstance(value, datetime.date):
+        return ("date", value.toordinal())
+    return None if value is None else ("text", str(value))
+
+
+def _decode_due(value: Any) -> object:
+    if value is None:
+        return None
+    kind, raw = value
+    return datetime.date.fromordinal(raw) if kind == "date" else raw
+
+
+def _encode_diagnostic(d: Diagnostic) -> tuple[Any, ...]:
+    return (d.severity.value, d.code, d.message, d.file, d.line, d.column, d.hint)
+
+
+def _decode_diagnostic(t: Any) -> Diagnostic:
+    return Diagnostic(Severity(t[0]), t[1], t[2], t[3], t[4], t[5], t[6])
+
+
+ENCODERS: dict[str, Callable[[Any], Any]] = {}
+DECODERS: dict[str, Callable[[Any], Any]] = {}
+
+
+def _party_postings_encode(rows: list[Any]) -> list[tuple[Any, ...]]:
+    return [
+        (r[0], _d(r[1]), str(r[2]), r[3], r[4], tuple(r[5]), r[6], r[7], r[8], r[9], _encode_due(r[10]), r[11], r[12], r[13], r[14], r[15], r[16]) for r in rows
+    ]
+
+
+def _party_postings_decode(rows: list[Any]) -> list[Any]:
+    from acct_tool.books.party_postings import PartyPosting
+
+    fromordinal = datetime.date.fromordinal
+    return [
+        PartyPosting(
+            r[0], fromordinal(r[1]), Decimal(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], _decode_due(r[10]), r[11], r[12], r[13], r[14], r[15], r[16]
+        )
+        for r in rows
+    ]
+
+
+def _attribution_encode(value: Any) -> tuple[Any, ...]:
+    rows = [(p.party, _d(p.date), p.account, p.currency, str(p.amount), p.narration, p.where.file, p.where.line) for ps in value.postings.values() for p in ps]
+    return (rows, [_encode_diagnostic(d) for d in value.diagnostics])
+
+
+def _attribution_decode(value: Any) -> Any:
+    from acct_tool.engines.revenue import Attribution, RevenuePosting
+
+    rows, diagnostics = value
+    fromordinal = datetime.date.fromordinal
+    out: dict[str, list[RevenuePosting]] = {}
+    for r in rows:
+        out.setdefault(r[0], []).append(RevenuePosting(r[0], fromordinal(r[1]), r[2], r[3], Decimal(r[4]), r[5], Location(r[6], r[7])))
+    return Attribution({k: tuple(v) for k, v in out.items()}, tuple(_decode_diagnostic(d) for d in diagnostics))
+
+
+def _account_postings_encode(rows: list[AccountPosting]) -> list[tuple[Any, ...]]:
+    return [
+        (_d(p.date), str(p.number), p.currency, p.flag, p.payee, p.narration, tuple(sorted(p.links)), tuple(p.meta), p.file, p.line, tuple(p.order))
+        for p in rows
+    ]
+
+
+def _account_postings_decode(rows: list[Any]) -> list[AccountPosting]:
+    fromordinal = datetime.date.fromordinal
+    return [AccountPosting(fromordinal(r[0]), Decimal(r[1]), r[2], r[3], r[4], r[5], frozenset(r[6]), tuple(r[7]), r[8], r[9], tuple(r[10])) for r in rows]
+
+
+ENCODERS.update(party_postings=_party_postings_encode, attribution=_attribution_encode, account_postings=_account_postings_encode)
+DECODERS.update(party_postings=_party_postings_decode, attribution=_attribution_decode, account_postings=_account_postings_decode)
+
+
+def encode_facts(facts: LedgerFacts) -> dict[str, Any]:
+    derived = {
+        kind: [(key, value.raw if isinstance(value, _Lazy) else ENCODERS[kind](value)) for key, value in entries.items()]
+        for kind, entries in facts.derived.items()
+        if kind in ENCODERS
+    }
+    options = {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in facts.options.items() if isinstance(v, (str, list, tuple, type(None)))}
+    return {
+        "diagnostics": [_encode_diagnostic(d) for d in facts.diagnostics],
+        "options": options,
+        "opens": [(o.account, _d(o.date), tuple(o.currencies)) for o in facts.opens.values()],
+        "first_use": [(a, w.file, w.line) for a, w in facts.first_use.items()],
+        "files": tuple(facts.files),
+        "precisions": [(c, n) for c, n in sorted(facts.precisions.items())],
+        "transactions": facts.transactions,
+        "derived": derived,
+    }
+
+
+def decode_facts(raw: dict[str, Any]) -> LedgerFacts:
+    fromordinal = datetime.date.fromordinal
+    facts = LedgerFacts(
+        diagnostics=[_decode_diagnostic(d) for d in raw["diagnostics"]],
+        options=dict(raw["options"]),
+        opens={a: OpenFact(a, fromordinal(d), tuple(c)) for a, d, c in raw["opens"]},
+        first_use={a: Location(f, ln) for a, f, ln in raw["first_use"]},
+        files=tuple(raw["files"]),
+        precisions={str(c): int(n) for c, n in raw["precisions"]},
+        transactions=int(raw["transactions"]),
+    )
+    # derived facts stay encoded until asked for: most commands need only some of them
+    facts.derived = {kind: {_freeze(key): _Lazy(kind, value) for key, value in entries} for kind, entries in raw["derived"].items() if kind in DECODERS}
+    return facts
+
+
+def _freeze(key: Any) -> Any:
+    if isinstance(key, list):
+        return tuple(_freeze(k) for k in key)
+    return key
+
+
+class _Lazy:
+    """An encoded derived fact, decoded on first use."""
+
+    __slots__ = ("kind", "raw")
+
+    def __init__(self, kind: str, raw: Any) -> None:
+        self.kind, self.raw = kind, raw
+
+    def value(self) -> Any:
+        return DECODERS[self.kind](self.raw)
+
+
+def decoded(store: dict[Any, Any], key: Any) -> bool:
+    """True when ``store`` (derived facts of one kind) holds a usable value under ``key``.
+
+    A value that came from the cache is decoded in place. One that does not
+    decode -- a payload of the wrong shape behind a valid checksum -- is dropped,
+    so that the caller draws it from the ledger again and the cache is rewritten."""
+    if key not in store:
+        return False
+    stored = store[key]
+    if not isinstance(stored, _Lazy):
+        return True
+    try:
+        store[key] = stored.value()
+    except Exception:
+        del store[key]
+        return False
+    return True

@@ -1,0 +1,325 @@
+"""The one place that imports Beancount (with :mod:`acct_tool.books.ledger_diagnostics`, which reads its errors).
+
+Loads the ledger exactly as ``bean-check`` does (same loader, plugins, booking
+and validations) and turns every Beancount error into a diagnostic with its
+file and line (see :mod:`acct_tool.books.ledger_diagnostics`). Engines never import Beancount: they read the directives
+through the attributes Beancount gives them, or -- on the warm path, when the
+ledger files have not changed -- the :class:`LedgerFacts` kept in the cache,
+so that nothing is loaded at all. Beancount itself is imported only when a
+ledger must really be loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import decimal
+import gc
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from acct_tool.books.inputs import broken_link, track_inputs
+from acct_tool.books.ledger_diagnostics import PluginOutput, to_diagnostic, too_wide_amounts
+from acct_tool.books.ledger_diagnostics import display_path as display_path  # where it has always been imported from
+from acct_tool.diagnostics import Diagnostic, Location, diag
+
+if TYPE_CHECKING:
+    from beancount.core.data import Transaction as Transaction
+else:
+    Transaction = Any
+Directive = Any
+
+#: Options the rest of the tool reads (the full options map holds unpicklable things).
+KEPT_OPTIONS = ("title", "operating_currency", "name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
+
+
+class OpenFact(NamedTuple):
+    """An ``open`` directive, as plain data."""
+
+    account: str
+    date: datetime.date
+    currencies: tuple[str, ...]
+
+
+@dataclass
+class LedgerFacts:
+    """What the tool needs from a loaded ledger that does not depend on profiles or settings.
+
+    Small enough to cache; computed in one pass over the entries.
+    """
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    opens: dict[str, OpenFact] = field(default_factory=dict)
+    #: Every account with postings -> where it is first posted to.
+    first_use: dict[str, Location] = field(default_factory=dict)
+    #: Absolute paths of every file Beancount read (the main file and its includes).
+    files: tuple[str, ...] = ()
+    #: Decimal places per currency, from Beancount's display context: the most common
+    #: number of places the ledger writes the currency with (as fava shows it).
+    precisions: dict[str, int] = field(default_factory=dict)
+    transactions: int = 0
+    #: Facts that depend on profiles or settings, by kind and key (see books/load.py).
+    derived: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    #: What these facts were drawn from (see :func:`track_inputs`); ``None`` when an
+    #: input changed while it was being loaded, so the facts must not be cached.
+    inputs: dict[str, Any] | None = None
+    #: True when Beancount could not load the ledger at all (its diagnostics say why).
+    #: Such facts have no inputs, so they are never cached.
+    failed: bool = False
+
+
+class Ledger:
+    """A ledger: its facts always, its Beancount entries only when something needs them.
+
+    ``entries`` loads the ledger on first use (unless it was loaded already), so a
+    command served from cached facts never pays for loading.
+    """
+
+    def __init__(self, path: Path, root: Path, facts: LedgerFacts | None = None) -> None:
+        self.path, self.root = path, root
+        self._entries: list[Directive] | None = None
+        self._facts = facts
+        #: Called with the fresh facts whenever the ledger had to be loaded.
+        self.on_load: Callable[[Ledger], None] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._entries is not None
+
+    @property
+    def facts(self) -> LedgerFacts:
+        if self._facts is None:
+            self._load()
+        assert self._facts is not None
+        return self._facts
+
+    @property
+    def entries(self) -> list[Directive]:
+        if self._entries is None:
+            self._load()
+        assert self._entries is not None
+        return self._entries
+
+    def _load(self) -> None:
+        entries, facts = load_entries(self.path, self.root)
+        if self._facts is not None:
+            facts.derived = self._facts.derived  # keep what was drawn already; callers refresh what they need
+        self._entries, self._facts = entries, facts
+        if self.on_load is not None:
+            self.on_load(self)
+
+    def release(self) -> None:
+        """Let go of the entries (the facts stay); they are loaded again if asked for."""
+        self._entries = None
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.facts.diagnostics
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.facts.options
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.facts.files
+
+    @property
+    def failed(self) -> bool:
+        """True when the ledger could not be loaded at all; an empty ledger that loaded is not."""
+        return self.facts.failed
+
+    @property
+    def operating_currencies(self) -> list[str]:
+        return list(self.options.get("operating_currency") or [])
+
+    def opens(self) -> dict[str, OpenFact]:
+        """Every opened account, by name (the first ``open`` wins, as in Beancount)."""
+        return self.facts.opens
+
+    def transactions(self) -> Iterator[Transaction]:
+        for entry in self.entries:
+            if type(entry).__name__ == "Transaction":
+                yield entry
+
+
+def load_ledger(path: Path, root: Path) -> Ledger:
+    """Load ``path`` now, like bean-check (no pickle cache, hardcore validations)."""
+    ledger = Ledger(path, root)
+    ledger._load()
+    return ledger
+
+
+def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
+    """Run Beancount's loader on ``path``; return the entries and the facts drawn from them."""
+    facts = LedgerFacts()
+    main = display_path(str(path), root) or str(path)
+    if not path.is_file():
+        link = broken_link(path)
+        what = "is a folder" if path.is_dir() else f"is {link}" if link else "does not exist"
+        hint = "point the link at the ledger file, or set `ledger:` in acct-tool.yaml" if link else "set `ledger:` in acct-tool.yaml"
+        facts.diagnostics.append(diag("ledger-missing", f"ledger file {main} {what}", Location(main), hint=hint))
+        facts.failed = True
+        return [], facts
+    from beancount import loader
+    from beancount.ops import validation
+
+    started = time.time_ns()
+    # The loader allocates millions of small objects and creates no cycles worth
+    # collecting; pausing the cyclic collector makes it markedly faster.
+    enabled = gc.isenabled()
+    gc.disable()
+    # What plugins print would end up in the middle of the command's own output
+    # (JSON, CSV...): it is kept, and reported as a diagnostic instead.
+    printed = PluginOutput()
+    try:
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            entries, errors, options = _beancount_load(loader, path, validation.HARDCORE_VALIDATIONS)
+    except (Exception, SystemExit) as exc:  # a plugin that raises at import time, or exits
+        wide = too_wide_amounts(loader, path, root, exc) if isinstance(exc, decimal.DecimalException) else []
+        facts.diagnostics += wide or [diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main))]
+        facts.diagnostics += printed.diagnostics((str(path),), root, main)
+        facts.failed = True
+        return [], facts
+    finally:
+        if enabled:
+            gc.enable()
+    facts.options = {k: options.get(k) for k in KEPT_OPTIONS}
+    facts.files = tuple(options.get("include") or ())
+    facts.precisions = precisions(options.get("dcontext"))
+    facts.diagnostics = [to_diagnostic(e, root, path, facts.files) for e in errors]
+    facts.diagnostics += printed.diagnostics(facts.files or (str(path),), root, main)
+    _scan(entries, facts, root)
+    plugins = [name for name, _ in options.get("plugin") or () if isinstance(name, str)]
+    facts.inputs = track_inputs(path, facts.files, plugins, root, started)
+    return entries, facts
+
+
+def precisions(dcontext: Any) -> dict[str, int]:
+    """Currency -> the places Beancount's display context shows it with (the most common
+    among the ledger's numbers, or a ``display_precision`` option), as fava reads them."""
+    if dcontext is None:
+        return {}
+    from beancount.core.display_context import Precision
+
+    out: dict[str, int] = {}
+    for currency, context in sorted(getattr(dcontext, "ccontexts", {}).items()):
+        if currency == "__default__" or not isinstance(currency, str):
+            continue
+        places = context.get_fractional(Precision.MOST_COMMON)
+        if isinstance(places, int) and places >= 0:
+            out[currency] = places
+    return out
+
+
+def _beancount_load(loader: Any, path: Path, validations: Any) -> tuple[Any, Any, Any]:
+    """Beancount's own load, minus its pickle cache.
+
+    ``load_file`` would write a cache next to the ledger, and
+    ``initialize(use_cache=False)`` deletes the one bean-check keeps there; both
+    change the user's books. The uncached loader underneath does neither.
+    """
+    from beancount.utils import encryption
+
+    filename = os.path.abspath(str(path))
+    uncached = getattr(loader, "_uncached_load_file", None)
+    result: tuple[Any, Any, Any]
+    if encryption.is_encrypted_file(filename):
+        result = loader.load_encrypted_file(filename, None, None, validations)  # never cached
+    elif uncached is None:  # a Beancount without it: at least do not write a cache
+        loader.initialize(use_cache=False)
+        result = loader.load_file(filename, extra_validations=validations)
+    else:
+        result = uncached(filename, None, validations, None)
+    return result
+
+
+def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:
+    """Opened accounts, and where each account is first posted to."""
+    first = facts.first_use
+    count = 0
+    for entry in entries:
+        kind = type(entry).__name__
+        if kind == "Transaction":
+            count += 1
+            for posting in entry.postings:
+                if posting.account not in first:
+                    meta = posting.meta or entry.meta or {}
+                    filename = meta.get("filename") or ""
+                    line = meta.get("lineno")
+                    first[posting.account] = Location(display_path(filename, root) or "", line if isinstance(line, int) else None)
+        elif kind == "Open" and entry.account not in facts.opens:
+            facts.opens[entry.account] = OpenFact(entry.account, entry.date, tuple(entry.currencies or ()))
+    facts.transactions = count
+
+
+def balance_of(postings: Iterable[AccountPosting], until: datetime.date) -> dict[str, Decimal]:
+    """Units per currency of ``postings`` (one account's) dated on or before ``until``."""
+    out: dict[str, Decimal] = {}
+    for posting in postings:
+        if posting.date <= until:
+            out[posting.currency] = out.get(posting.currency, Decimal(0)) + posting.number
+    return out
+
+
+class AccountPosting(NamedTuple):
+    """One posting to one account, as plain data, with where its transaction is written."""
+
+    date: datetime.date
+    number: Decimal
+    currency: str
+    flag: str
+    payee: str
+    narration: str
+    links: frozenset[str]
+    #: The text values of the transaction's and the posting's metadata.
+    meta: tuple[str, ...]
+    #: Absolute file name and line of the transaction (``None`` for generated entries).
+    file: str | None
+    line: int | None
+    #: Index of the transaction among the entries and of the posting in it: a stable order.
+    order: tuple[int, int]
+
+
+def account_postings(
+    entries: Iterable[Directive],
+    account: str,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> list[AccountPosting]:
+    """Postings to exactly ``account`` dated ``start`` to ``end`` (both included), in ledger order."""
+    out: list[AccountPosting] = []
+    for index, entry in enumerate(entries):
+        if type(entry).__name__ != "Transaction":
+            continue
+        if (start is not None and entry.date < start) or (end is not None and entry.date > end):
+            continue
+        for position, posting in enumerate(entry.postings):
+            if posting.account != account or posting.units is None or posting.units.number is None:
+                continue
+            meta = entry.meta or {}
+            texts = [v for k, v in meta.items() if isinstance(v, str) and k != "filename"]
+            texts += [v for k, v in (posting.meta or {}).items() if isinstance(v, str) and k != "filename"]
+            filename, lineno = meta.get("filename"), meta.get("lineno")
+            out.append(
+                AccountPosting(
+                    date=entry.date,
+                    number=posting.units.number,
+                    currency=posting.units.currency,
+                    flag=entry.flag or "",
+                    payee=entry.payee or "",
+                    narration=entry.narration or "",
+                    links=frozenset(entry.links or ()),
+                    meta=tuple(texts),
+                    file=filename if isinstance(filename, str) and not filename.startswith("<") else None,
+                    line=lineno if isinstance(lineno, int) and lineno > 0 else None,
+                    order=(index, position),
+                )
+            )
+    return out

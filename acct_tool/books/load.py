@@ -1,0 +1,265 @@
+"""A books repository loaded once: settings, ledger, parties and every diagnostic found.
+
+Loading never raises for bad user data; only a books root that cannot be found
+or read raises :class:`BooksError` (a request that cannot start).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+from acct_tool.books import cache
+from acct_tool.books.inputs import broken_link
+from acct_tool.books.ledger import AccountPosting, Ledger, account_postings
+from acct_tool.books.parties import Party
+from acct_tool.books.party_postings import PartyPosting, extract_party_postings
+from acct_tool.books.profiles import PROFILE_SUFFIXES, load_parties
+from acct_tool.books.settings import SETTINGS_FILE, Settings, load_settings
+from acct_tool.checks.crosscheck import cross_check
+from acct_tool.diagnostics import Diagnostic, Severity, sort_diagnostics
+from acct_tool.engines.revenue import Attribution, attribute_transactions, attribution_key
+
+ENV_BOOKS = "ACCT_TOOL_BOOKS"
+
+
+class BooksError(Exception):
+    """The books root cannot be found or read; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a command will draw from the ledger, declared before the books are loaded.
+
+    The load draws exactly these (from the cache when it can) and then lets go of
+    Beancount's entries unless ``entries`` is asked for (the command reads them itself).
+    """
+
+    party_postings: bool = False
+    attribution: bool = False
+    #: Accounts whose every posting the command reads (bank reconciliation).
+    accounts: frozenset[str] = frozenset()
+    entries: bool = False
+
+
+#: What :func:`load_books` draws when it is not told: the facts most engines read.
+DEFAULT_NEEDS = Needs(party_postings=True, attribution=True)
+
+#: The needs, or how to tell them from the settings (a statement's account is named there).
+NeedsSpec = Needs | Callable[[Settings], Needs]
+
+
+class UndeclaredNeed(RuntimeError):
+    """A fact was asked of the books that the load was not told to draw (a programmer error)."""
+
+
+class _AccountPostings(Mapping[str, tuple[AccountPosting, ...]]):
+    """The postings of the declared accounts; any other account is an :class:`UndeclaredNeed`."""
+
+    def __init__(self, drawn: dict[str, tuple[AccountPosting, ...]]) -> None:
+        self._drawn = drawn
+
+    def __getitem__(self, account: str) -> tuple[AccountPosting, ...]:
+        if account not in self._drawn:
+            raise UndeclaredNeed(f"the postings of {account} were not drawn: declare Needs(accounts=frozenset({{{account!r}}})) when loading the books")
+        return self._drawn[account]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._drawn)
+
+    def __len__(self) -> int:
+        return len(self._drawn)
+
+
+@dataclass(frozen=True)
+class Books:
+    """The loaded books, with the facts the command declared already drawn from the ledger."""
+
+    root: Path
+    settings: Settings
+    ledger: Ledger
+    parties: Mapping[str, Party]
+    as_of: datetime.date
+    diagnostics: tuple[Diagnostic, ...] = ()
+    needs: Needs = field(default_factory=Needs)
+    _party_postings: tuple[PartyPosting, ...] | None = field(default=None, repr=False)
+    _attribution: Attribution | None = field(default=None, repr=False)
+    _account_postings: Mapping[str, tuple[AccountPosting, ...]] = field(default_factory=lambda: _AccountPostings({}), repr=False)
+
+    @property
+    def precisions(self) -> dict[str, int]:
+        """Decimal places per currency, as the ledger writes them (see :mod:`acct_tool.money`)."""
+        return self.ledger.facts.precisions
+
+    @property
+    def party_postings(self) -> tuple[PartyPosting, ...]:
+        """Postings to every party's receivable and payable account."""
+        if self._party_postings is None:
+            raise UndeclaredNeed("the party postings were not drawn: declare Needs(party_postings=True) when loading the books")
+        return self._party_postings
+
+    @property
+    def attribution(self) -> Attribution:
+        """Income postings attributed to clients (see :mod:`acct_tool.engines.revenue`)."""
+        if self._attribution is None:
+            raise UndeclaredNeed("the revenue attribution was not drawn: declare Needs(attribution=True) when loading the books")
+        return self._attribution
+
+    @property
+    def account_postings(self) -> Mapping[str, tuple[AccountPosting, ...]]:
+        """Every posting to exactly each declared account, in ledger order (for bank reconciliation)."""
+        return self._account_postings
+
+
+class _Drawer:
+    """Draws derived facts from the ledger's facts (the cache's) or, on a miss, from its entries."""
+
+    def __init__(self, root: Path, ledger: Ledger, parties: Mapping[str, Party]) -> None:
+        self.root, self.ledger, self.parties = root, ledger, parties
+        self.computed = False
+
+    def _derived(self, kind: str, key: Any, compute: Callable[[], Any], *, one_variant: bool = True) -> Any:
+        """A fact stored in the ledger's facts under ``key`` (exactly what it depends on), so
+        that the cache can serve it; computed -- loading the ledger if need be -- when missing."""
+        store = self.ledger.facts.derived.setdefault(kind, {})
+        if cache.decoded(store, key):
+            return store[key]
+        value = compute()
+        self.computed = True
+        store = self.ledger.facts.derived.setdefault(kind, {})  # the load may have replaced the facts
+        if one_variant:
+            store.clear()  # one variant per kind: the current profiles' and settings'
+        store[key] = value
+        return value
+
+    def party_postings(self) -> tuple[PartyPosting, ...]:
+        accounts = tuple(sorted({a for p in self.parties.values() for a in (p.receivable, p.payable) if a}))
+        options = self.ledger.options
+        cash_roots = (str(options.get("name_assets") or "Assets"), str(options.get("name_liabilities") or "Liabilities"))
+        drawn = self._derived("party_postings", accounts, lambda: extract_party_postings(self.ledger.transactions(), accounts, self.root, cash_roots))
+        return tuple(drawn)
+
+    def attribution(self) -> Attribution:
+        key = attribution_key(self.parties.values())
+        income_root = str(self.ledger.options.get("name_income") or "Income")
+        drawn: Attribution = self._derived(
+            "attribution", (income_root, key), lambda: attribute_transactions(self.ledger.transactions(), self.parties.values(), income_root, self.root)
+        )
+        return drawn
+
+    def account_postings(self, account: str) -> tuple[AccountPosting, ...]:
+        return tuple(self._derived("account_postings", account, lambda: account_postings(self.ledger.entries, account), one_variant=False))
+
+
+def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
+    """``--books``, else ``$ACCT_TOOL_BOOKS``, else the nearest folder upwards holding acct-tool.yaml."""
+    given = explicit or os.environ.get(ENV_BOOKS)
+    if given:
+        root = Path(given).expanduser()
+        link = broken_link(root)
+        if link:
+            raise BooksError(f"books folder {given} is {link}")
+        if not root.exists():
+            raise BooksError(f"books folder {given} does not exist")
+        if not root.is_dir():
+            raise BooksError(f"books folder {given} is not a folder")
+        if not os.access(root, os.R_OK | os.X_OK):
+            raise BooksError(f"books folder {given} cannot be read (permissions)")
+        return root.resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        marker = folder / SETTINGS_FILE
+        # A broken link still marks the books (as a name, it exists): loading then
+        # reports it, instead of settling on books further up or on none.
+        if marker.is_file() or marker.is_symlink():
+            return folder
+    raise BooksError(
+        f"no books found: no {SETTINGS_FILE} in {here} or any folder above it. Run acct-tool inside a books repository, pass --books DIR, or set {ENV_BOOKS}."
+    )
+
+
+def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = None, needs: NeedsSpec = DEFAULT_NEEDS) -> Books:
+    """Load settings, ledger and profiles, cross-check them, and draw the facts ``needs`` declares.
+
+    With the cache (the default unless it is turned off), unchanged files are not
+    read again and an unchanged ledger is not loaded at all (see :mod:`acct_tool.books.cache`);
+    the ledger's facts are written to it at most once, and only when something new was
+    drawn or the ledger had to be loaded. Beancount's entries are let go at the end
+    unless ``needs.entries``.
+    """
+    use = cache.enabled() if use_cache is None else use_cache
+    memo = cache.load_parsed(root) if use else None
+    before = cache.digests(memo) if memo is not None else None
+    settings, problems = load_settings(root, memo.setdefault("settings", {}) if memo is not None else None)
+    ledger_path = root / settings.ledger
+    ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path, root) if use else None)
+    problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
+    if settings.operating_currency is None:
+        settings = replace(settings, operating_currency=(ledger.operating_currencies or ["USD"])[0])
+    parties, party_problems = load_parties(root, settings.profiles, memo.setdefault("profiles", {}) if memo is not None else None)
+    problems += party_problems
+    frozen_parties = MappingProxyType(parties)
+    problems += cross_check(ledger, frozen_parties, settings)
+    if use and memo is not None:
+        cache.save_parsed(root, memo, before)
+
+    need = needs(settings) if callable(needs) else needs
+    drawer = _Drawer(root, ledger, frozen_parties)
+    drawn = _AccountPostings({account: drawer.account_postings(account) for account in sorted(need.accounts)})
+    books = Books(
+        root=root,
+        settings=settings,
+        ledger=ledger,
+        parties=frozen_parties,
+        as_of=as_of,
+        diagnostics=tuple(sort_diagnostics(problems)),
+        needs=need,
+        _party_postings=drawer.party_postings() if need.party_postings else None,
+        _attribution=drawer.attribution() if need.attribution else None,
+        _account_postings=drawn,
+    )
+    if use and ledger.loaded:
+        # The ledger had to be loaded: draw the facts the next command will want too, then cache them.
+        drawer.party_postings()
+        drawer.attribution()
+        for statement in settings.statements.files:
+            if statement.account:
+                drawer.account_postings(statement.account)
+    if use and (ledger.loaded or drawer.computed):
+        cache.save_facts(ledger_path, root, ledger.facts)
+    if not need.entries:
+        ledger.release()
+    return books
+
+
+def profile_load_errors(party_id: str, diagnostics: Iterable[Diagnostic], folder: str) -> tuple[str, list[Diagnostic]] | None:
+    """The profile file named for ``party_id`` (under the profiles ``folder``) that has
+    errors, with them, or None: why no loaded party has an id although a file does."""
+    inside = PurePosixPath(folder)
+    by_file: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        if d.severity is not Severity.ERROR or not d.file:
+            continue
+        shown = PurePosixPath(d.file)
+        if shown.stem == party_id and shown.suffix in PROFILE_SUFFIXES and (folder in ("", ".") or shown.is_relative_to(inside)):
+            by_file.setdefault(d.file, []).append(d)
+    if not by_file:
+        return None
+    first = sorted(by_file)[0]
+    return first, sort_diagnostics(by_file[first])
+
+
+def unknown_party(party_id: str, diagnostics: Iterable[Diagnostic], folder: str) -> str:
+    """The message for an id that no loaded party has: the profile file of that id that
+    failed to load and its first error, when there is one."""
+    found = profile_load_errors(party_id, diagnostics, folder)
+    if found is None:
+        return f"no party with id '{party_id}'"
+    file, errors = found
+    where = f" (line {errors[0].line})" if errors[0].line else ""
+    return f"{file} could not be read as party '{party_id}': {errors[0].message}{where}; run `acct-tool check`"

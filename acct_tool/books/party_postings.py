@@ -1,0 +1,125 @@
+"""Postings to party accounts, drawn from the ledger once.
+
+Everything the receivables and payables allocation needs to know about a
+posting to a client's or vendor's account and its transaction, as plain data:
+amount, date, links, ``invoice:``/``bill:``/``due:``/``refund:``/``credit_note:``
+metadata, whether money moved. Extracted in one pass over the entries and kept
+in the cache, so that the allocation (:mod:`acct_tool.engines.receivables`) runs
+without loading the ledger when it has not changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import NamedTuple
+
+from acct_tool.books.ledger import Transaction, display_path
+
+Date = datetime.date
+
+
+def _meta_text(meta: Mapping[str, object] | None, *keys: str) -> str | None:
+    if not meta:
+        return None
+    for key in keys:
+        value = meta.get(key)
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+class PartyPosting(NamedTuple):
+    """A posting to a party's account, with what the allocation needs to know about its
+    transaction. Extracted once from the ledger (and cacheable); amounts keep the
+    ledger's sign."""
+
+    account: str  # the party's account (postings to sub-accounts map to it)
+    date: Date
+    number: Decimal
+    currency: str
+    txn: int  # index of the transaction, to tell postings of one transaction apart
+    links: tuple[str, ...]
+    posting_invoice: str | None  # `invoice:` metadata on the posting
+    txn_invoice: str | None  # ... on the transaction
+    posting_bill: str | None
+    txn_bill: str | None
+    due: object  # the transaction's `due:` metadata, as written
+    refund: bool
+    credit_note: bool
+    cash_leg: bool
+    narration: str
+    file: str
+    line: int | None
+
+    def refs(self, key: str) -> tuple[str | None, str | None]:
+        """(posting, transaction) metadata for ``invoice`` or ``bill``."""
+        if key == "invoice":
+            return self.posting_invoice, self.txn_invoice
+        return self.posting_bill, self.txn_bill
+
+
+def extract_party_postings(
+    transactions: Iterable[Transaction], accounts: Iterable[str], root: Path, cash_roots: tuple[str, ...] = ("Assets", "Liabilities")
+) -> list[PartyPosting]:
+    """Every posting to one of ``accounts`` (or a sub-account), in ledger order.
+
+    ``cash_roots`` are the ledger's asset and liability roots (options
+    ``name_assets``/``name_liabilities``): a credit with a leg there moved money."""
+    wanted = set(accounts)
+    resolved: dict[str, str | None] = {}
+
+    def party_account(account: str) -> str | None:
+        if account not in resolved:
+            found = None
+            parent = account
+            while True:
+                if parent in wanted:
+                    found = parent
+                    break
+                if ":" not in parent:
+                    break
+                parent = parent.rsplit(":", 1)[0]
+            resolved[account] = found
+        return resolved[account]
+
+    out: list[PartyPosting] = []
+    for index, txn in enumerate(transactions):
+        for posting in txn.postings:
+            account = party_account(posting.account)
+            if account is None or posting.units is None or posting.units.number is None:
+                continue
+            pmeta = posting.meta if posting.meta and len(posting.meta) > 2 else None  # beyond filename and lineno
+            tmeta = txn.meta if txn.meta and len(txn.meta) > 2 else None
+            meta = posting.meta if posting.meta and "filename" in posting.meta else txn.meta
+            filename = meta.get("filename", "")
+            line = meta.get("lineno")
+            out.append(
+                PartyPosting(
+                    account,
+                    txn.date,
+                    posting.units.number,
+                    posting.units.currency,
+                    index,
+                    tuple(sorted(txn.links)) if txn.links else (),
+                    _meta_text(pmeta, "invoice") if pmeta else None,
+                    _meta_text(tmeta, "invoice") if tmeta else None,
+                    _meta_text(pmeta, "bill") if pmeta else None,
+                    _meta_text(tmeta, "bill") if tmeta else None,
+                    tmeta.get("due") if tmeta else None,
+                    bool((pmeta and _meta_text(pmeta, "refund")) or (tmeta and _meta_text(tmeta, "refund"))),
+                    bool((pmeta and _meta_text(pmeta, "credit_note")) or (tmeta and _meta_text(tmeta, "credit_note"))),
+                    _has_cash_leg(txn, posting.account, cash_roots),
+                    txn.narration or txn.payee or "",
+                    display_path(filename, root) or filename,
+                    line if isinstance(line, int) else None,
+                )
+            )
+    return out
+
+
+def _has_cash_leg(txn: Transaction, account: str, cash_roots: tuple[str, ...] = ("Assets", "Liabilities")) -> bool:
+    """True when money moved: some other posting is an asset or liability (a bank, say)."""
+    return any(p.account != account and p.account.split(":", 1)[0] in cash_roots for p in txn.postings)

@@ -1,0 +1,312 @@
+"""Settings of a books repository (``acct-tool.yaml``), every key with a default."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from acct_tool.books.inputs import broken_link
+from acct_tool.books.schema import did_you_mean, is_bad, validate
+from acct_tool.books.yamlsource import PathT, load_yaml
+from acct_tool.diagnostics import Diagnostic, Location, diag
+
+SETTINGS_FILE = "acct-tool.yaml"
+
+T = TypeVar("T")
+
+DEFAULT_CADENCE: Mapping[str, int] = MappingProxyType({"key": 14, "strategic": 30, "standard": 90})
+
+
+@dataclass(frozen=True)
+class StatementFormat:
+    """How to read one bank's CSV statement: column names, number and date conventions."""
+
+    name: str
+    date: str
+    date_format: str = "%Y-%m-%d"
+    amount: str | None = None
+    debit: str | None = None
+    credit: str | None = None
+    description: str | None = None
+    reference: str | None = None
+    balance: str | None = None
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    skip_rows: int = 0
+    decimal_mark: str = "."
+    thousands_separator: str = ""
+    sign: str = "as-is"
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class StatementFile:
+    """Which statement files (a glob relative to the books root) use which format and account."""
+
+    match: str
+    format: str
+    account: str | None = None
+
+
+@dataclass(frozen=True)
+class StatementSettings:
+    window_days: int = 3
+    counter_account: str = "Expenses:Uncategorized"
+    formats: Mapping[str, StatementFormat] = field(default_factory=dict)
+    files: tuple[StatementFile, ...] = ()
+
+
+#: Health score components and their default weights (relative; see docs/health.md).
+DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType(
+    {"payment": 25, "freshness": 15, "satisfaction": 15, "sentiment": 10, "risks": 15, "renewal": 10, "revenue": 10}
+)
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    """Weights of the health score's components, band thresholds and red flag switches."""
+
+    weights: Mapping[str, int] = field(default_factory=lambda: DEFAULT_WEIGHTS)
+    #: A score at or above ``green`` is green, at or above ``amber`` amber, else red.
+    green: int = 75
+    amber: int = 50
+    #: Red flag: an invoice more than ``overdue_days`` days past due.
+    flag_overdue: bool = True
+    overdue_days: int = 90
+    #: Red flag: an open risk with no remediation plan.
+    flag_risk_without_plan: bool = True
+    #: Red flag: the renewal is within the last renewal window and no renewal opportunity is open.
+    flag_renewal_unprepared: bool = True
+    #: Days before a contract's renewal at which it needs attention, widest first.
+    renewal_windows: tuple[int, ...] = (90, 60, 30)
+    #: How many of the latest interactions with a sentiment make up "recent sentiment".
+    recent_interactions: int = 3
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about a books repository. Paths are relative to the books root."""
+
+    ledger: str = "ledger/main.beancount"
+    profiles: str = "clients"
+    templates: str = "templates"
+    receivable_root: str = "Assets:Receivable"
+    payable_root: str = "Liabilities:Payable"
+    payment_days: int = 30
+    aging_limits: tuple[int, ...] = (30, 60, 90)
+    collection_levels: tuple[int, ...] = (7, 30, 60)
+    #: ``None`` until the ledger is loaded; then the ledger's operating currency, else USD.
+    operating_currency: str | None = None
+    cadence: Mapping[str, int] = field(default_factory=lambda: DEFAULT_CADENCE)
+    health: HealthSettings = field(default_factory=HealthSettings)
+    statements: StatementSettings = field(default_factory=StatementSettings)
+    #: The settings file, or ``None`` when the books have none.
+    source: str | None = None
+
+
+_KNOWN = frozenset(Settings.__dataclass_fields__) - {"source"}
+_PATHS = ("ledger", "profiles", "templates")
+
+
+def load_settings(root: Path, memo: dict[str, tuple[str, Any]] | None = None) -> tuple[Settings, list[Diagnostic]]:
+    """Read ``acct-tool.yaml`` under ``root``; a missing file means all defaults.
+
+    A symlink that leads nowhere is not a missing file: it is reported, like any
+    settings file that cannot be read. With ``memo`` (see
+    :func:`acct_tool.books.profiles.load_parties`), unchanged settings are not parsed again."""
+    path = root / SETTINGS_FILE
+    link = broken_link(path)
+    if link:
+        hint = "point the link at the settings file, or remove it to use the defaults"
+        return Settings(source=SETTINGS_FILE), [diag("file-unreadable", f"{SETTINGS_FILE} is {link}", Location(SETTINGS_FILE), hint=hint)]
+    if not path.exists():
+        return Settings(), []
+    if memo is None:
+        return _load_settings(root, path)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return _load_settings(root, path)
+    cached = memo.get(SETTINGS_FILE)
+    if cached is not None and cached[0] == digest:
+        settings, found = cached[1]
+        return settings, list(found)
+    settings, found = _load_settings(root, path)
+    memo[SETTINGS_FILE] = (digest, (settings, tuple(found)))
+    return settings, found
+
+
+def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
+    doc, problems = load_yaml(path, SETTINGS_FILE, max_bytes=1_000_000)
+    if doc is None:
+        return Settings(source=SETTINGS_FILE), problems
+    if doc.data is None:
+        return Settings(source=SETTINGS_FILE), problems
+    if not isinstance(doc.data, dict):
+        shape = "a list" if isinstance(doc.data, list) else "a single value"
+        problems.append(diag("not-a-mapping", f"the settings must be a mapping of keys to values, not {shape}", doc.where(())))
+        return Settings(source=SETTINGS_FILE), problems
+    schema_problems, bad_paths = validate(doc, "settings")
+    problems += schema_problems
+    data = doc.data
+    values = {k: v for k, v in data.items() if k in _KNOWN and not is_bad((k,), bad_paths)}
+    for key in _PATHS:
+        given = values.get(key)
+        if isinstance(given, str) and (PurePath(given).is_absolute() or ".." in PurePath(given).parts):
+            problems.append(
+                diag(
+                    "invalid-value",
+                    f"{key}: '{given}' is outside the books folder",
+                    doc.where((key,)),
+                    hint="paths in acct-tool.yaml are relative to the books folder and stay inside it",
+                )
+            )
+            values.pop(key)
+
+    limits = values.get("aging_limits")
+    if isinstance(limits, list) and any(b <= a for a, b in itertools.pairwise(limits)):
+        problems.append(diag("out-of-range", "aging_limits must increase, e.g. [30, 60, 90]", doc.where(("aging_limits",))))
+        values.pop("aging_limits")
+    levels = values.get("collection_levels")
+    if isinstance(levels, list) and any(b <= a for a, b in itertools.pairwise(levels)):
+        problems.append(diag("out-of-range", "collection_levels must increase, e.g. [7, 30, 60]", doc.where(("collection_levels",))))
+        values.pop("collection_levels")
+    # One bad entry must not hide the valid rest (or the checks on it): filter per entry.
+    values.pop("statements", None)
+    raw_statements = data.get("statements")
+    statements = _statements(raw_statements if isinstance(raw_statements, dict) else {}, bad_paths)
+    values.pop("cadence", None)
+    raw_cadence = data.get("cadence")
+    cadence = dict(DEFAULT_CADENCE)
+    if isinstance(raw_cadence, dict):
+        cadence.update({k: v for k, v in raw_cadence.items() if k in DEFAULT_CADENCE and not is_bad(("cadence", k), bad_paths)})
+    for key in ("aging_limits", "collection_levels"):
+        if key in values:
+            values[key] = tuple(values[key])
+    values.pop("health", None)
+    raw_health = data.get("health")
+    health = _health(raw_health if isinstance(raw_health, dict) and ("health",) not in bad_paths else {}, bad_paths, doc, problems)
+    settings = Settings(
+        **{k: v for k, v in values.items() if k in Settings.__dataclass_fields__},
+        cadence=MappingProxyType(cadence),
+        health=health,
+        statements=statements,
+        source=SETTINGS_FILE,
+    )
+    declared = raw_statements.get("formats") if isinstance(raw_statements, dict) else None
+    for problem in _format_references(settings, doc, set(declared) if isinstance(declared, dict) else set()):
+        problems.append(problem)
+    return settings, problems
+
+
+def _statements(raw: dict[str, Any], bad: set[PathT]) -> StatementSettings:
+    """Statement settings from the valid entries of ``raw``; invalid ones are left out."""
+    base: PathT = ("statements",)
+    # ``in bad``, not ``is_bad``: a bad entry inside must not discard its valid siblings.
+    raw_formats = raw.get("formats") if base + ("formats",) not in bad else None
+    raw_files = raw.get("files") if base + ("files",) not in bad else None
+    formats = {
+        name: StatementFormat(name=name, **{k: v for k, v in spec.items() if k in StatementFormat.__dataclass_fields__})
+        for name, spec in (raw_formats if isinstance(raw_formats, dict) else {}).items()
+        if isinstance(spec, dict) and "date" in spec and not is_bad(base + ("formats", name), bad)
+    }
+    files = tuple(
+        StatementFile(match=f["match"], format=f["format"], account=f.get("account"))
+        for i, f in enumerate(raw_files if isinstance(raw_files, list) else [])
+        if isinstance(f, dict) and "match" in f and "format" in f and not is_bad(base + ("files", i), bad)
+    )
+    defaults = StatementSettings()
+    return StatementSettings(
+        window_days=raw.get("window_days", defaults.window_days) if not is_bad(base + ("window_days",), bad) else defaults.window_days,
+        counter_account=raw.get("counter_account", defaults.counter_account) if not is_bad(base + ("counter_account",), bad) else defaults.counter_account,
+        formats=MappingProxyType(formats),
+        files=files,
+    )
+
+
+def _health(raw: dict[str, Any], bad: set[PathT], doc: Any, problems: list[Diagnostic]) -> HealthSettings:
+    """Health settings from the valid entries of ``raw``; invalid ones keep their defaults."""
+    base: PathT = ("health",)
+    defaults = HealthSettings()
+
+    def section(name: str) -> dict[str, Any]:
+        value = raw.get(name)
+        return value if isinstance(value, dict) and base + (name,) not in bad else {}
+
+    def pick(path: PathT, value: Any, default: T) -> T:
+        """``value`` when present, valid and of the default's type (bool is not an int here)."""
+        ok = value is not None and not is_bad(base + path, bad) and type(value) is type(default)
+        return value if ok else default
+
+    weights = dict(defaults.weights)
+    raw_weights = section("weights")
+    weights.update({k: v for k, v in raw_weights.items() if k in weights and pick(("weights", k), v, -1) >= 0})
+    if not any(weights.values()):
+        problems.append(diag("out-of-range", "health.weights: at least one weight must be above 0", doc.where(base + ("weights",))))
+        weights = dict(defaults.weights)
+    bands, flags = section("bands"), section("red_flags")
+    green = pick(("bands", "green"), bands.get("green"), defaults.green)
+    amber = pick(("bands", "amber"), bands.get("amber"), defaults.amber)
+    if amber > green:
+        problems.append(diag("out-of-range", f"health.bands: amber ({amber}) must not be above green ({green})", doc.where(base + ("bands",))))
+        green, amber = defaults.green, defaults.amber
+    windows = raw.get("renewal_windows")
+    return HealthSettings(
+        weights=MappingProxyType(weights),
+        green=green,
+        amber=amber,
+        flag_overdue=pick(("red_flags", "overdue"), flags.get("overdue"), defaults.flag_overdue),
+        overdue_days=pick(("red_flags", "overdue_days"), flags.get("overdue_days"), defaults.overdue_days),
+        flag_risk_without_plan=pick(("red_flags", "risk_without_plan"), flags.get("risk_without_plan"), defaults.flag_risk_without_plan),
+        flag_renewal_unprepared=pick(("red_flags", "renewal_unprepared"), flags.get("renewal_unprepared"), defaults.flag_renewal_unprepared),
+        renewal_windows=tuple(sorted(set(windows), reverse=True))
+        if isinstance(windows, list) and windows and not is_bad(base + ("renewal_windows",), bad)
+        else defaults.renewal_windows,
+        recent_interactions=pick(("recent_interactions",), raw.get("recent_interactions"), defaults.recent_interactions),
+    )
+
+
+def _format_references(settings: Settings, doc: Any, declared: set[str]) -> list[Diagnostic]:
+    """Checks the schema cannot express; ``declared`` holds every format name, valid or not."""
+    out = []
+    for name, fmt in settings.statements.formats.items():
+        where = doc.where(("statements", "formats", name))
+        if fmt.amount is None and (fmt.debit is None or fmt.credit is None):
+            out.append(diag("missing-key", f"statement format '{name}' needs `amount` or both `debit` and `credit`", where))
+        if fmt.amount is not None and (fmt.debit or fmt.credit):
+            out.append(diag("invalid-value", f"statement format '{name}' has both `amount` and `debit`/`credit`; use one", where))
+        if fmt.decimal_mark == fmt.thousands_separator:
+            out.append(diag("invalid-value", f"statement format '{name}': decimal_mark and thousands_separator are the same", where))
+        if not _is_text_encoding(fmt.encoding):  # else only `reconcile bank` would find out
+            out.append(
+                diag(
+                    "bad-value",
+                    f"statements.formats.{name}.encoding: '{fmt.encoding}' is not a text encoding Python knows",
+                    doc.where(("statements", "formats", name, "encoding")),
+                    hint="use e.g. utf-8, cp1252, latin-1",
+                )
+            )
+    for i, f in enumerate(settings.statements.files):
+        if f.format not in declared:
+            out.append(
+                diag(
+                    "bad-value",
+                    f"statements.files[{i}].format: no statement format named '{f.format}'",
+                    doc.where(("statements", "files", i, "format")),
+                    hint=did_you_mean(f.format, declared),
+                )
+            )
+    return out
+
+
+def _is_text_encoding(name: str) -> bool:
+    try:
+        return bool(getattr(codecs.lookup(name), "_is_text_encoding", True))  # rot13, base64: not text
+    except LookupError:
+        return False

@@ -1,0 +1,1 @@
+"""Named checks over the loaded books, each giving a list of diagnostics."""

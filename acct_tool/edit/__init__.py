@@ -1,0 +1,1 @@
+"""The only writers: atomic writes, profile edits (log, done), scaffolds and drafts."""

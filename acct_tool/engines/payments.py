@@ -1,0 +1,153 @@
+"""Payment behaviour (how late each party pays) and days sales outstanding (DSO).
+
+* **Days late** of a fully paid document: date of its final payment minus its due date
+  (negative when paid early). **Days to pay**: final payment minus document date.
+* **Average days to pay** (and late) over a period: the mean over the documents fully
+  paid in the period (final payment inside it), rounded by :func:`acct_tool.money.average`.
+  A manager's or the total's figure is the mean over all their paid documents, never a
+  mean of the parties' means. The period is the portfolio's or the review's; without
+  one (``clients show``, ``dso``) it is the year to date of the as-of date.
+* **Trend** per party: the average days late of the most recent half of its paid
+  documents against the older half; more than 3 days worse is ``worsening``, more
+  than 3 days better ``improving``, else ``stable`` (needs at least 4 paid documents).
+* **DSO** per currency = open receivables at the as-of date (open documents less
+  unapplied credits, the tie-out figure) / amount invoiced in the
+  ``window`` days up to the as-of date x ``window`` (default 90 days). ``None`` when
+  nothing was invoiced in the window.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from acct_tool.engines.receivables import ZERO, Document, OpenItems
+from acct_tool.money import average, rounded
+from acct_tool.periods import shift
+
+Trend = Literal["improving", "worsening", "stable"]
+
+TREND_DAYS = Decimal(3)
+
+
+@dataclass(frozen=True)
+class PaidDocument:
+    document: Document
+    settled_on: datetime.date
+
+    @property
+    def days_late(self) -> int:
+        return (self.settled_on - self.document.due).days
+
+    @property
+    def days_to_pay(self) -> int:
+        return (self.settled_on - self.document.date).days
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    party: str
+    #: The documents fully paid in the period (``start`` to the as-of date), by payment date.
+    paid: tuple[PaidDocument, ...]
+    average_days_late: Decimal | None  # over ``paid``
+    average_days_to_pay: Decimal | None  # over ``paid``
+    trend: Trend | None  # over every document paid by the as-of date
+    recent_days_late: Decimal | None
+    earlier_days_late: Decimal | None
+    start: datetime.date | None = None
+
+
+def paid_in(documents: Iterable[Document], start: datetime.date | None, end: datetime.date) -> list[PaidDocument]:
+    """The documents whose final payment falls from ``start`` (None: any time) to ``end``, by payment date."""
+    out = [PaidDocument(d, d.settled_on) for d in documents if d.settled_on is not None and (start is None or start <= d.settled_on) and d.settled_on <= end]
+    return sorted(out, key=lambda p: (p.settled_on, p.document.ref))
+
+
+def days_to_pay(documents: Iterable[Document], start: datetime.date | None, end: datetime.date) -> tuple[Decimal | None, int]:
+    """Average days to pay over the documents fully paid from ``start`` to ``end``, and how many there are."""
+    paid = paid_in(documents, start, end)
+    return average(p.days_to_pay for p in paid), len(paid)
+
+
+def pooled(behaviours: Mapping[str, Behaviour], parties: Iterable[str]) -> tuple[Decimal | None, Decimal | None, int]:
+    """Average days late and days to pay of several parties together (a manager's), and how
+    many documents they paid: the mean over all their paid documents, not a mean of means."""
+    paid = [p for party in parties if party in behaviours for p in behaviours[party].paid]
+    return average(p.days_late for p in paid), average(p.days_to_pay for p in paid), len(paid)
+
+
+def year_start(as_of: datetime.date) -> datetime.date:
+    """The default start of the period payment behaviour is measured over: 1 January."""
+    return datetime.date(as_of.year, 1, 1)
+
+
+def behaviour(items: OpenItems, start: datetime.date | None = None) -> dict[str, Behaviour]:
+    """Payment behaviour per party over the documents fully paid from ``start`` (default:
+    1 January of the as-of date's year) to the as-of date; the trend looks at all of them."""
+    start = start or year_start(items.as_of)
+    documents: dict[str, list[Document]] = defaultdict(list)
+    for d in items.documents:
+        documents[d.party].append(d)
+    out = {}
+    for party in sorted(documents):
+        every = paid_in(documents[party], None, items.as_of)
+        docs = [p for p in every if p.settled_on >= start]
+        trend: Trend | None = None
+        recent = earlier = None
+        if len(every) >= 4:
+            half = len(every) // 2
+            earlier = average(p.days_late for p in every[:half])
+            recent = average(p.days_late for p in every[half:])
+            assert recent is not None and earlier is not None
+            diff = recent - earlier
+            trend = "worsening" if diff > TREND_DAYS else "improving" if diff < -TREND_DAYS else "stable"
+        out[party] = Behaviour(
+            party,
+            tuple(docs),
+            average(p.days_late for p in docs),
+            average(p.days_to_pay for p in docs),
+            trend,
+            recent,
+            earlier,
+            start,
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Dso:
+    currency: str
+    open: Decimal
+    invoiced: Decimal
+    window: int
+
+    @property
+    def days(self) -> Decimal | None:
+        if self.invoiced <= ZERO:
+            return None
+        return rounded(self.open / self.invoiced * self.window)
+
+
+def dso(items: OpenItems, groups: Mapping[str, str] | None = None, window: int = 90) -> dict[str, dict[str, Dso]]:
+    """DSO per group and currency. ``groups`` maps party id -> group (a manager, say);
+    without it, every party is its own group. The key ``"*"`` holds the overall figure."""
+    start = shift(items.as_of, -(window - 1))
+    opened: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    invoiced: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for d in items.documents:
+        names = [groups.get(d.party, "") if groups is not None else d.party, "*"]
+        for name in names:
+            opened[(name, d.currency)] += d.open
+            if start <= d.date <= items.as_of:
+                invoiced[(name, d.currency)] += d.amount
+    for c in items.unapplied_credits():
+        for name in (groups.get(c.party, "") if groups is not None else c.party, "*"):
+            opened[(name, c.currency)] -= c.unapplied
+    out: dict[str, dict[str, Dso]] = defaultdict(dict)
+    for name, currency in sorted(set(opened) | set(invoiced)):
+        out[name][currency] = Dso(currency, opened[(name, currency)], invoiced[(name, currency)], window)
+    return dict(out)

@@ -1,0 +1,381 @@
+"""Account reviews: the context every review, portfolio and index template gets.
+
+Pure: builds the typed records of :mod:`acct_tool.engines.review_records` from the same
+engine results ``clients list``, ``clients show`` and ``portfolio`` show
+(:class:`~acct_tool.engines.portfolio.ClientSummary`, :class:`~acct_tool.engines.portfolio.ClientDetail`,
+:class:`~acct_tool.engines.portfolio.PortfolioClient` and :class:`~acct_tool.engines.portfolio.Rollup`);
+it computes no figure of its own. Rendering is :mod:`acct_tool.render.reports`' job.
+The shape is documented in ``docs/templates.md``, generated from the records.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from acct_tool.engines import portfolio as engine
+from acct_tool.engines import relationship as rel
+from acct_tool.engines.aging import age
+from acct_tool.engines.health import HealthScore
+from acct_tool.engines.payments import dso, paid_in
+from acct_tool.engines.receivables import ZERO, OpenItems, Side
+from acct_tool.engines.revenue import revenue, year_to_date
+from acct_tool.engines.review_changes import changes
+from acct_tool.engines.review_records import (
+    AccountRow,
+    AgingAmount,
+    ClientInfo,
+    ClientReview,
+    Contact,
+    CurrencyFigures,
+    CurrencyTotals,
+    FollowupInfo,
+    HealthComponent,
+    HealthFlag,
+    HealthInfo,
+    IndexClient,
+    IndexManager,
+    InteractionInfo,
+    ManagerPortfolio,
+    MoneyInfo,
+    MonthAmount,
+    NextStep,
+    OpenDocument,
+    OpportunityInfo,
+    PeriodInfo,
+    RelationshipInfo,
+    RenewalInfo,
+    ReviewIndex,
+    RiskInfo,
+    SatisfactionInfo,
+    SentimentCounts,
+    SurveyInfo,
+    as_data,
+)
+from acct_tool.money import Money, average
+from acct_tool.periods import Period, shift
+
+if TYPE_CHECKING:
+    from acct_tool.books.parties import Party
+    from acct_tool.books.party_postings import PartyPosting
+    from acct_tool.books.settings import Settings
+    from acct_tool.engines.revenue import Attribution
+    from acct_tool.money import Precisions
+
+BAND_ORDER = {"red": 0, "amber": 1, "green": 2}
+UNASSIGNED = "unassigned"
+#: Follow-ups due within this many days of the as-of date are in a review, as in ``followups``.
+FOLLOWUP_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ReviewSet:
+    """Everything to render: one review per client, one portfolio per manager, and the index."""
+
+    reviews: dict[str, ClientReview]
+    manager_portfolios: dict[str, ManagerPortfolio]
+    review_index: ReviewIndex
+
+    @property
+    def clients(self) -> dict[str, dict[str, Any]]:
+        """Each client's template context, by id."""
+        return {k: v.context() for k, v in self.reviews.items()}
+
+    @property
+    def portfolios(self) -> dict[str, dict[str, Any]]:
+        return {k: v.context() for k, v in self.manager_portfolios.items()}
+
+    @property
+    def index(self) -> dict[str, Any]:
+        return self.review_index.context()
+
+    def as_data(self) -> dict[str, Any]:
+        """The whole context as plain data (``review --format json``)."""
+        return {
+            "clients": as_data(self.reviews),
+            "portfolios": as_data(self.manager_portfolios),
+            "index": as_data(self.review_index),
+        }
+
+
+def _pct(part: Decimal, whole: Decimal) -> Decimal | None:
+    if whole == ZERO:
+        return None
+    return (part / whole * 100).quantize(Decimal(1), ROUND_HALF_UP)
+
+
+def _change(now: Decimal, before: Decimal) -> Decimal | None:
+    if before == ZERO:
+        return None
+    return ((now - before) / abs(before) * 100).quantize(Decimal(1), ROUND_HALF_UP)
+
+
+def _months_back(day: datetime.date, months: int) -> datetime.date:
+    """The first day of the month ``months`` months before ``day``'s month."""
+    index = day.year * 12 + day.month - 1 - months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def period_info(p: Period) -> PeriodInfo:
+    return PeriodInfo(p.label, p.start, p.end, tuple(p.months()), p.to_date)
+
+
+def _pick(amounts: Sequence[Money], currency: str) -> Money:
+    return next((m for m in amounts if m.currency == currency), Money(ZERO, currency))
+
+
+def build(
+    parties: Mapping[str, Party],
+    settings: Settings,
+    postings: tuple[PartyPosting, ...],
+    attribution: Attribution,
+    as_of: datetime.date,
+    precisions: Precisions,
+    period: Period,
+    party_ids: Sequence[str] | None = None,
+    manager: str | None = None,
+) -> ReviewSet:
+    """Reviews of the chosen clients (default: all active clients) and their managers' portfolios.
+
+    ``period`` is taken as it stands at the as-of date (:meth:`Period.until`): a
+    period that is not over is reviewed to date and compared with as many days of
+    the one before; a period that starts after the as-of date is a ValueError.
+    """
+    period = period.until(as_of)
+    previous = period.previous()
+    ctx = engine.context(parties, settings, postings, attribution, as_of, precisions)
+    # Health is a standing, not a flow: compared with the end of the whole previous period.
+    health_day = min(shift(period.start, -1), as_of)
+    before = engine.context(parties, settings, postings, attribution, health_day, precisions)
+    health_label = (period.whole or period).previous().label
+    dsos = dso(ctx.items)
+
+    if party_ids:
+        chosen = [parties[p] for p in party_ids]
+    else:
+        chosen = [p for p in parties.values() if p.is_client and p.status == "active"]
+    if manager is not None:
+        chosen = [p for p in chosen if p.manager == manager]
+
+    reviews: dict[str, ClientReview] = {}
+    figures: dict[str, engine.PortfolioClient] = {}
+    for party in chosen:
+        figures[party.id] = engine.portfolio_client(ctx, party, period.start, period.end)
+        before_score = before.health(party) if _had_data(before, party) else None
+        reviews[party.id] = client_review(ctx, party, period, previous, figures[party.id], before_score, health_label, dsos.get(party.id, {}))
+    portfolios: dict[str, ManagerPortfolio] = {}
+    for name in sorted({r.client.manager or UNASSIGNED for r in reviews.values()}):
+        members = [pid for pid, r in reviews.items() if (r.client.manager or UNASSIGNED) == name]
+        portfolios[name] = manager_portfolio(name, [reviews[m] for m in members], [figures[m] for m in members], period, as_of)
+    ordered = sorted(reviews.values(), key=_risk_order)
+    index = ReviewIndex(
+        as_of,
+        period_info(period),
+        tuple(IndexClient(r.client.id, r.client.name, r.client.manager, r.health) for r in ordered),
+        tuple(IndexManager(name, len(p.accounts), len(p.at_risk)) for name, p in portfolios.items()),
+    )
+    return ReviewSet(reviews, portfolios, index)
+
+
+def _had_data(ctx: engine.Context, party: Party) -> bool:
+    """Whether the party had anything to score at the context's date: an invoice, an
+    interaction, a survey or revenue. Without any, there is no health to compare with."""
+    day = ctx.as_of
+    return bool(
+        ctx.documents(party.id)
+        or any(i.date <= day for i in party.interactions)
+        or any(s.date <= day for s in party.satisfaction)
+        or any(p.date <= day for p in ctx.attribution.of(party.id))
+    )
+
+
+def _risk_order(r: ClientReview | AccountRow) -> tuple[int, int, str]:
+    h = r.health
+    key = r.client.id if isinstance(r, ClientReview) else r.id
+    return (BAND_ORDER.get(h.band, 3), h.score if h.score is not None else 101, key)
+
+
+def health_info(score: HealthScore | None, missing: str = "no health score (not a client)") -> HealthInfo:
+    if score is None:
+        return HealthInfo(None, "none", "none", missing, (), ())
+    components = tuple(HealthComponent(c.name, c.label, c.weight, c.points, c.applies, c.lost, c.reason) for c in score.reasons)
+    components += tuple(HealthComponent(c.name, c.label, c.weight, None, False, 0, c.reason) for c in score.components if not c.applies)
+    band: Any = score.band
+    score_band: Any = score.score_band
+    return HealthInfo(score.score, band, score_band, score.summary, components, tuple(HealthFlag(f.code, f.reason) for f in score.red_flags))
+
+
+def client_review(
+    ctx: engine.Context,
+    party: Party,
+    period: Period,
+    previous: Period,
+    figures: engine.PortfolioClient,
+    before_score: HealthScore | None,
+    health_label: str,
+    party_dso: dict[str, Any],
+) -> ClientReview:
+    as_of = ctx.as_of
+    summary = figures.summary
+    detail = engine.detail(ctx, party.id)
+    postings = ctx.attribution.of(party.id)
+    now_rev = figures.revenue
+    prev_rev = revenue(postings, party.id, previous.start, previous.end)
+    ytd = year_to_date(postings, party.id, as_of)
+    trailing = revenue(postings, party.id, _months_back(period.end, 11), period.end)
+    docs = list(detail.open_documents)
+    credits = ctx.credits(party.id)
+    party_items = OpenItems(Side.AR, as_of, tuple(docs), tuple(ctx.items.unapplied_credits(party.id)), (), ())
+    aging = age(party_items, ctx.settings.aging_limits)
+
+    currencies = sorted({m.currency for m in now_rev.totals} | {m.currency for m in prev_rev.totals} | {d.currency for d in docs} | set(aging.tables))
+    limit = party.terms.credit_limit
+    target = party.revenue_targets.get(as_of.year)
+    period_months = set(period.months())
+    money = []
+    for cur in currencies:
+        rev, rev_prev, ytd_amount = Money(now_rev.total(cur), cur), Money(prev_rev.total(cur), cur), Money(ytd.total(cur), cur)
+        target_here = target if target is not None and target.currency == cur else None
+        open_here = _pick(summary.open, cur)
+        buckets = aging.totals(cur).buckets if cur in aging.tables else dict.fromkeys(aging.labels, ZERO)
+        limit_here = limit if limit is not None and limit.currency == cur else None
+        d = party_dso.get(cur)
+        money.append(
+            CurrencyFigures(
+                currency=cur,
+                revenue=rev,
+                revenue_previous=rev_prev,
+                revenue_change_pct=_change(rev.number, rev_prev.number),
+                revenue_ytd=ytd_amount,
+                target=target_here,
+                target_pct=_pct(ytd_amount.number, target_here.number) if target_here and target_here.number else None,
+                months=tuple(MonthAmount(m.month, Money(m.amount, cur), m.month in period_months) for m in trailing.months if m.currency == cur),
+                open=open_here,
+                overdue=_pick(summary.overdue, cur),
+                credits=_pick(credits, cur),
+                aging=tuple(AgingAmount(b, Money(buckets[b], cur)) for b in aging.labels),
+                credit_limit=limit_here,
+                credit_use_pct=_pct(open_here.number, limit_here.number) if limit_here and limit_here.number else None,
+                dso=d.days if d is not None else None,
+            )
+        )
+    paid = paid_in(ctx.documents(party.id), period.start, period.end)
+    late = average(p.days_late for p in paid)
+    fresh = detail.freshness
+    talks = [i for i in party.interactions if period.start <= i.date <= period.end]
+    makers = rel.decision_makers(party)
+    sat = detail.satisfaction
+    renewal = detail.renewal
+    risks = sorted(party.risks, key=lambda r: (not rel.is_open_risk(r, as_of), r.opened))
+    horizon = shift(as_of, FOLLOWUP_DAYS)
+    steps = tuple(NextStep(s.action, s.due, s.owner or party.manager, s.days_overdue(as_of) > 0, s.days_overdue(as_of)) for s in detail.next_steps)
+    paying = detail.paying
+    review = ClientReview(
+        as_of=as_of,
+        period=period_info(period),
+        previous=period_info(previous),
+        client=ClientInfo(party.id, party.name, party.kind, party.status, party.tier, party.manager, party.industry, party.website, party.since),
+        health=health_info(summary.health),
+        health_previous=health_info(before_score, f"no health score for {health_label}: no invoices, interactions or surveys yet"),
+        goals=tuple(party.goals),
+        relationship=RelationshipInfo(
+            contacts=tuple(Contact(c.name, c.role, c.email, c.phone, c.decision_maker, c.primary, c.billing) for c in party.contacts),
+            decision_makers=tuple(c.name for c in makers),
+            has_decision_maker=bool(makers),
+            cadence_days=fresh.cadence,
+            last_contact=fresh.last_date,
+            days_since_contact=fresh.days_since,
+            checkin_due=fresh.due,
+            checkin_overdue=(fresh.days_overdue or 0) > 0,
+            interactions=tuple(
+                InteractionInfo(i.date, i.channel, tuple(i.with_), i.by, i.summary, i.sentiment) for i in sorted(talks, key=lambda i: i.date, reverse=True)
+            ),
+            sentiment=SentimentCounts(*(sum(1 for i in talks if i.sentiment == s) for s in ("positive", "neutral", "negative"))),
+        ),
+        money=MoneyInfo(
+            currencies=tuple(money),
+            days_to_pay=figures.days_to_pay,
+            paid_documents=figures.paid,
+            days_late=late,
+            payment_trend=paying.trend if paying else None,
+            open_documents=tuple(
+                OpenDocument(d.ref, d.date, d.due, Money(d.amount, d.currency), Money(d.open, d.currency), d.days_past_due(as_of))
+                for d in sorted(docs, key=lambda d: (d.due, d.ref))
+            ),
+            aging_buckets=tuple(aging.labels),
+        ),
+        satisfaction=SatisfactionInfo(
+            surveys=tuple(
+                SurveyInfo(s.date, s.nps, s.csat, s.comment) for s in sorted((s for s in party.satisfaction if s.date <= as_of), key=lambda s: s.date)
+            ),
+            latest_nps=sat.latest.nps if sat.latest else None,
+            previous_nps=sat.previous.nps if sat.previous else None,
+            trend=sat.direction,
+        ),
+        risks=tuple(
+            RiskInfo(
+                r.opened,
+                r.summary,
+                r.severity,
+                r.plan,
+                r.owner,
+                r.status if rel.is_open_risk(r, as_of) else (r.status if r.status != "open" else "closed"),
+                rel.is_open_risk(r, as_of),
+            )
+            for r in risks
+        ),
+        opportunities=tuple(
+            OpportunityInfo(o.name, o.value, o.value.currency if o.value else None, o.stage, o.close, o.type, o.probability) for o in party.opportunities
+        ),
+        renewal=None
+        if renewal is None
+        else RenewalInfo(renewal.date, renewal.days, renewal.auto_renew, renewal.opportunity.name if renewal.opportunity else None, renewal.needs_opportunity),
+        next_steps=steps,
+        followups=tuple(
+            FollowupInfo(f.kind, f.due, f.owner, f.status, f.message, f.days_overdue) for f in detail.followups if f.due is None or f.due <= horizon
+        ),
+        changes=(),
+    )
+    found = changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.precisions)
+    return replace(review, changes=tuple(found))
+
+
+def manager_portfolio(
+    name: str, members: Sequence[ClientReview], figures: Sequence[engine.PortfolioClient], period: Period, as_of: datetime.date
+) -> ManagerPortfolio:
+    """One manager's reviewed clients; totals and averages are the portfolio engine's rollup of the same clients."""
+    total = engine.rollup(name, figures, [d for f in figures for d in f.paid_days])
+    rows = []
+    for r in members:
+        rows.append(
+            AccountRow(
+                r.client.id,
+                r.client.name,
+                r.client.tier,
+                r.health,
+                r.money.currencies,
+                r.money.days_to_pay,
+                r.satisfaction.latest_nps,
+                r.relationship.days_since_contact,
+                r.next_steps[0] if r.next_steps else None,
+            )
+        )
+    accounts = sorted(rows, key=_risk_order)
+    currencies = sorted({m.currency for r in members for m in r.money.currencies})
+    previous = engine.add_monies([m.revenue_previous] for r in members for m in r.money.currencies)
+    totals = tuple(
+        CurrencyTotals(cur, _pick(total.revenue, cur), _pick(previous, cur), _pick(total.open, cur), _pick(total.overdue, cur)) for cur in currencies
+    )
+    return ManagerPortfolio(
+        manager=name,
+        as_of=as_of,
+        period=period_info(period),
+        accounts=tuple(accounts),
+        at_risk=tuple(a for a in accounts if a.health.band == "red"),
+        totals=totals,
+        average_nps=total.average_nps,
+        average_days_to_pay=total.average_days_to_pay,
+    )

@@ -1,0 +1,394 @@
+"""The records a review, portfolio or index template gets: typed, frozen, documented.
+
+``docs/templates.md`` is generated from these classes (their fields and the comment on
+each), so a template author reads exactly what the code hands over. Amounts are
+:class:`~acct_tool.money.Money`; a template shows one with the ``money`` filter.
+A template reads a field as ``record.field`` or ``record["field"]``, as with a dict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from acct_tool.engines.payments import Trend
+from acct_tool.money import Money
+
+Date = datetime.date
+#: A health band: green, amber, red, or none without a score.
+Band = Literal["green", "amber", "red", "none"]
+ChangeKind = Literal["health", "health-no-data", "revenue", "revenue-no-data", "risk-opened", "risk-closed", "nps", "opportunity", "none"]
+
+
+class Record:
+    """Dict-style reads for templates: ``r["with"]`` finds the field ``with_``."""
+
+    def __getitem__(self, key: str) -> Any:
+        names = {f.name for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        for name in (key, key + "_"):
+            if name in names:
+                return getattr(self, name)
+        raise KeyError(key)
+
+    def context(self) -> dict[str, Any]:
+        """The fields as a template's top-level names."""
+        return {f.name.rstrip("_"): getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+
+def as_data(value: Any) -> Any:
+    """Records as nested dicts (field ``with_`` as ``with``), Money and dates left as they are."""
+    if isinstance(value, Money):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name.rstrip("_"): as_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: as_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_data(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class PeriodInfo(Record):
+    label: str  # 2026-Q3, 2026-09, 2026, a range; "2026-Q4 to date" while the period is not over
+    start: Date
+    end: Date  # the as-of date for a period to date
+    months: tuple[str, ...]  # YYYY-MM of every month the period touches
+    to_date: bool  # the period is not over at the as-of date
+
+
+@dataclass(frozen=True)
+class ClientInfo(Record):
+    id: str
+    name: str
+    kind: str  # client, vendor or both
+    status: str  # prospect, active, paused or churned
+    tier: str  # key, strategic or standard
+    manager: str | None
+    industry: str | None
+    website: str | None
+    since: Date | None
+
+
+@dataclass(frozen=True)
+class HealthComponent(Record):
+    name: str  # payment, freshness, satisfaction, sentiment, risks, renewal, revenue
+    label: str
+    weight: int
+    points: int | None  # None when the component does not apply
+    applies: bool
+    lost: int  # weight minus points
+    reason: str
+
+
+@dataclass(frozen=True)
+class HealthFlag(Record):
+    code: str  # overdue, risk-without-plan, renewal-unprepared
+    reason: str
+
+
+@dataclass(frozen=True)
+class HealthInfo(Record):
+    score: int | None  # 0-100; None without a score (not a client, or no data yet)
+    band: Band  # after red flags; "none" without a score
+    score_band: Band  # the band of the score alone
+    summary: str  # one line: the red flags, else the components that lost most points
+    components: tuple[HealthComponent, ...]  # those that apply, most points lost first, then the others
+    red_flags: tuple[HealthFlag, ...]
+
+
+@dataclass(frozen=True)
+class Contact(Record):
+    name: str
+    role: str | None
+    email: str | None
+    phone: str | None
+    decision_maker: bool
+    primary: bool
+    billing: bool
+
+
+@dataclass(frozen=True)
+class InteractionInfo(Record):
+    date: Date
+    channel: str
+    with_: tuple[str, ...]  # read as ``i.with``
+    by: str | None
+    summary: str
+    sentiment: str | None
+
+
+@dataclass(frozen=True)
+class SentimentCounts(Record):
+    positive: int
+    neutral: int
+    negative: int
+
+
+@dataclass(frozen=True)
+class RelationshipInfo(Record):
+    contacts: tuple[Contact, ...]
+    decision_makers: tuple[str, ...]  # names
+    has_decision_maker: bool
+    cadence_days: int  # the tier's check-in cadence
+    last_contact: Date | None
+    days_since_contact: int | None
+    checkin_due: Date | None
+    checkin_overdue: bool
+    interactions: tuple[InteractionInfo, ...]  # in the period, newest first
+    sentiment: SentimentCounts  # of the interactions in the period
+
+
+@dataclass(frozen=True)
+class MonthAmount(Record):
+    month: str  # YYYY-MM
+    amount: Money
+    in_period: bool
+
+
+@dataclass(frozen=True)
+class AgingAmount(Record):
+    bucket: str
+    amount: Money
+
+
+@dataclass(frozen=True)
+class CurrencyFigures(Record):
+    """One currency of a client's money; amounts in different currencies are never added."""
+
+    currency: str
+    revenue: Money  # in the period
+    revenue_previous: Money  # in the previous period (as many days of it for a period to date)
+    revenue_change_pct: Decimal | None  # None when there was no revenue in the previous period
+    revenue_ytd: Money  # 1 January to the as-of date
+    target: Money | None  # the revenue target of the as-of year, in this currency
+    target_pct: Decimal | None  # revenue_ytd as a percentage of target
+    months: tuple[MonthAmount, ...]  # revenue in the 12 months up to the end of the period
+    open: Money  # open invoices less unapplied credits (the tie-out figure of clients list, portfolio, dso)
+    overdue: Money  # open invoices past due
+    credits: Money  # unapplied credits
+    aging: tuple[AgingAmount, ...]  # open invoices by age bucket
+    credit_limit: Money | None
+    credit_use_pct: Decimal | None  # open as a percentage of credit_limit
+    dso: Decimal | None  # days sales outstanding (90-day window), as in dso
+
+
+@dataclass(frozen=True)
+class OpenDocument(Record):
+    document: str  # the document number, as in `open --format json`
+    date: Date
+    due: Date
+    amount: Money
+    open: Money
+    days_past_due: int
+
+
+@dataclass(frozen=True)
+class MoneyInfo(Record):
+    currencies: tuple[CurrencyFigures, ...]
+    days_to_pay: Decimal | None  # average over the invoices fully paid in the period, as in portfolio
+    paid_documents: int  # invoices fully paid in the period
+    days_late: Decimal | None  # average days after the due date over the same invoices
+    payment_trend: Trend | None  # over every invoice paid by the as-of date, as in dso
+    open_documents: tuple[OpenDocument, ...]  # by due date
+    aging_buckets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SurveyInfo(Record):
+    date: Date
+    nps: int | None
+    csat: int | None
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class SatisfactionInfo(Record):
+    surveys: tuple[SurveyInfo, ...]  # up to the as-of date, oldest first
+    latest_nps: int | None
+    previous_nps: int | None
+    trend: str | None  # falling, rising, steady, or None without two surveys
+
+
+@dataclass(frozen=True)
+class RiskInfo(Record):
+    opened: Date
+    summary: str
+    severity: str  # high, medium, low
+    plan: str | None
+    owner: str | None
+    status: str  # open, mitigated, closed...; closed when closed by the as-of date
+    open: bool  # open at the as-of date
+
+
+@dataclass(frozen=True)
+class OpportunityInfo(Record):
+    name: str
+    value: Money | None
+    currency: str | None
+    stage: str
+    close: Date | None
+    type: str | None
+    probability: int | None
+
+
+@dataclass(frozen=True)
+class RenewalInfo(Record):
+    date: Date
+    days: int  # from the as-of date; negative once passed
+    auto_renew: bool
+    opportunity: str | None  # the open renewal opportunity's name
+    needs_opportunity: bool  # inside a configured renewal window with no renewal opportunity open
+
+
+@dataclass(frozen=True)
+class NextStep(Record):
+    action: str
+    due: Date
+    owner: str | None
+    overdue: bool
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class FollowupInfo(Record):
+    kind: str  # next-step, risk-plan, check-in, renewal, decision-maker, collection
+    due: Date | None
+    owner: str | None
+    status: str  # overdue, due today, upcoming, open
+    message: str
+    days_overdue: int | None
+
+
+@dataclass(frozen=True)
+class Change(Record):
+    """One thing that changed since the previous period."""
+
+    kind: ChangeKind
+    text: str  # the sentence a manager reads
+    now: Money | None = None  # revenue in the period
+    before: Money | None = None  # revenue in the previous period
+    pct: Decimal | None = None  # change of revenue, when there was some before
+    score: int | None = None  # health now
+    score_before: int | None = None  # health at the end of the previous period
+
+
+@dataclass(frozen=True)
+class ClientReview(Record):
+    """The context of ``review.md.j2`` and ``review.html.j2``: one client."""
+
+    as_of: Date  # the as-of date (--as-of)
+    period: PeriodInfo  # the review period (--period, --from/--to; default the as-of date's quarter)
+    previous: PeriodInfo  # what the period is compared with
+    client: ClientInfo  # from the profile
+    health: HealthInfo  # at the as-of date
+    health_previous: HealthInfo  # at the end of the previous period; band "none" when there was no data yet
+    goals: tuple[str, ...]  # from the profile
+    relationship: RelationshipInfo  # contacts, interactions in the period, check-ins
+    money: MoneyInfo  # per currency, and payment behaviour
+    satisfaction: SatisfactionInfo  # surveys up to the as-of date
+    risks: tuple[RiskInfo, ...]  # open ones first
+    opportunities: tuple[OpportunityInfo, ...]  # as in the profile
+    renewal: RenewalInfo | None  # with the configured health.renewal_windows
+    next_steps: tuple[NextStep, ...]  # open, earliest due first
+    followups: tuple[FollowupInfo, ...]  # due within 30 days of the as-of date, as in followups
+    changes: tuple[Change, ...]  # since the previous period
+
+
+@dataclass(frozen=True)
+class AccountRow(Record):
+    """One client in a manager's portfolio."""
+
+    id: str
+    name: str
+    tier: str
+    health: HealthInfo
+    money: tuple[CurrencyFigures, ...]
+    days_to_pay: Decimal | None
+    latest_nps: int | None
+    days_since_contact: int | None
+    next_step: NextStep | None
+
+
+@dataclass(frozen=True)
+class CurrencyTotals(Record):
+    currency: str
+    revenue: Money
+    revenue_previous: Money
+    open: Money  # open invoices less unapplied credits
+    overdue: Money
+
+
+@dataclass(frozen=True)
+class ManagerPortfolio(Record):
+    """The context of ``portfolio.md.j2`` and ``portfolio.html.j2``: one manager's reviewed clients."""
+
+    manager: str
+    as_of: Date
+    period: PeriodInfo
+    accounts: tuple[AccountRow, ...]  # red first, then by score
+    at_risk: tuple[AccountRow, ...]  # in the red band
+    totals: tuple[CurrencyTotals, ...]  # per currency
+    average_nps: Decimal | None  # over the accounts' latest surveys
+    average_days_to_pay: Decimal | None  # over every invoice of the accounts paid in the period, as in portfolio
+
+
+@dataclass(frozen=True)
+class IndexClient(Record):
+    id: str
+    name: str
+    manager: str | None
+    health: HealthInfo
+
+
+@dataclass(frozen=True)
+class IndexManager(Record):
+    name: str
+    accounts: int
+    at_risk: int
+
+
+@dataclass(frozen=True)
+class ReviewIndex(Record):
+    """The context of ``index.md.j2`` and ``index.html.j2`` (plus ``ext``, md or html)."""
+
+    as_of: Date
+    period: PeriodInfo
+    clients: tuple[IndexClient, ...]  # red first
+    managers: tuple[IndexManager, ...]
+
+
+RECORDS: tuple[type[Record], ...] = (
+    ClientReview,
+    PeriodInfo,
+    ClientInfo,
+    HealthInfo,
+    HealthComponent,
+    HealthFlag,
+    RelationshipInfo,
+    Contact,
+    InteractionInfo,
+    SentimentCounts,
+    MoneyInfo,
+    CurrencyFigures,
+    MonthAmount,
+    AgingAmount,
+    OpenDocument,
+    SatisfactionInfo,
+    SurveyInfo,
+    RiskInfo,
+    OpportunityInfo,
+    RenewalInfo,
+    NextStep,
+    FollowupInfo,
+    Change,
+    ManagerPortfolio,
+    AccountRow,
+    CurrencyTotals,
+    ReviewIndex,
+    IndexClient,
+    IndexManager,
+)

@@ -1,0 +1,305 @@
+"""Views of clients: the list and one client in full (the pieces they share with the
+portfolio are in :mod:`acct_tool.render.client_parts`; the portfolio is
+:mod:`acct_tool.render.portfolio`)."""
+
+from __future__ import annotations
+
+import datetime
+import textwrap
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from acct_tool.engines.portfolio import ClientDetail, ClientSummary
+from acct_tool.engines.receivables import Document
+from acct_tool.engines.relationship import plural
+from acct_tool.engines.revenue import Revenue
+from acct_tool.money import Money, Precisions, format_money
+from acct_tool.render.client_parts import health_json as health_json
+from acct_tool.render.client_parts import health_lines as health_lines
+from acct_tool.render.client_parts import money_csv as money_csv
+from acct_tool.render.client_parts import money_json as money_json
+from acct_tool.render.client_parts import money_text as money_text
+from acct_tool.render.followups import when
+from acct_tool.render.table import render, to_csv, to_json
+from acct_tool.render.text_safety import for_terminal, visible
+
+# --- clients list -------------------------------------------------------------
+
+LIST_HEADERS = ["id", "name", "tier", "manager", "status", "open", "overdue", "last contact", "next step", "health", "band"]
+CSV_HEADERS = [
+    "id", "name", "kind", "tier", "manager", "status", "open", "overdue",
+    "last_contact", "days_since_contact", "next_step_due", "next_step", "health_score", "health_band", "red_flags",
+]  # fmt: skip
+
+
+def _short(text: str, width: int = 26) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@for_terminal
+def list_table(rows: Sequence[ClientSummary], as_of: str, precisions: Precisions | None = None) -> str:
+    head = f"Clients as of {as_of}\n\n"
+    if not rows:
+        return head + "no parties match\n"
+    body = []
+    for r in rows:
+        contact = f"{r.days_since_contact}d ago" if r.days_since_contact is not None else "never"
+        body.append(
+            [
+                r.id,
+                _short(r.name),
+                r.tier if r.kind != "vendor" else "vendor",
+                r.manager or "",
+                r.status,
+                money_text(r.open, precisions=precisions),
+                money_text(r.overdue, precisions=precisions),
+                contact,
+                r.next_step.due if r.next_step else "",
+                r.health.score if r.health else "",
+                (r.health.band + ("!" if r.health.red_flags else "")) if r.health else "",
+            ]
+        )
+    note = "\n! red flag: the band is red whatever the score (see `acct-tool clients show ID`)\n" if any(r.health and r.health.red_flags for r in rows) else ""
+    return head + render(LIST_HEADERS, body, right=[5, 6, 9]) + note
+
+
+def list_csv(rows: Sequence[ClientSummary], precisions: Precisions | None = None) -> str:
+    body = [
+        [
+            r.id,
+            r.name,
+            r.kind,
+            r.tier,
+            r.manager,
+            r.status,
+            money_csv(r.open, precisions),
+            money_csv(r.overdue, precisions),
+            r.last_contact,
+            r.days_since_contact,
+            r.next_step.due if r.next_step else None,
+            r.next_step.action if r.next_step else None,
+            r.health.score if r.health else None,
+            r.health.band if r.health else None,
+            "; ".join(f.code for f in r.health.red_flags) if r.health else None,
+        ]
+        for r in rows
+    ]
+    return to_csv(CSV_HEADERS, body)
+
+
+def summary_json(r: ClientSummary) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "kind": r.kind,
+        "tier": r.tier,
+        "manager": r.manager,
+        "status": r.status,
+        "open": money_json(r.open),
+        "overdue": money_json(r.overdue),
+        "last_contact": r.last_contact,
+        "days_since_contact": r.days_since_contact,
+        "next_step": {"action": r.next_step.action, "due": r.next_step.due, "owner": r.next_step.owner} if r.next_step else None,
+        "health": health_json(r.health),
+    }
+
+
+def list_json(rows: Sequence[ClientSummary], as_of: str, precisions: Precisions | None = None) -> str:
+    return to_json({"as_of": as_of, "clients": [summary_json(r) for r in rows]}, precisions)
+
+
+# --- clients show -------------------------------------------------------------
+
+RECENT = 6
+
+
+def _wrap(text: str, indent: str, more: str = "  ") -> list[str]:
+    return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + more) or [indent]
+
+
+def _revenue_line(label: str, rev: Revenue, target: Money | None, precisions: Precisions | None = None) -> str:
+    text = f"  {label}: {money_text(rev.totals, '0.00', precisions)}"
+    if target is not None:
+        got = rev.total(target.currency)
+        share = f", {(got * 100 / target.number).quantize(Decimal(1))}%" if target.number else ""
+        text += f" (target {format_money(target, precisions)}{share})"
+    return text
+
+
+@for_terminal
+def show_text(d: ClientDetail, precisions: Precisions | None = None) -> str:
+    p, s, as_of = d.party, d.summary, d.as_of
+    out = [f"{visible(p.name)} ({p.id})"]
+    facts = [p.kind, p.tier if p.is_client else None, p.status, f"manager {p.manager}" if p.manager else "no manager", f"since {p.since}" if p.since else None]
+    out.append(" · ".join(f for f in facts if f))
+    extra = [visible(x) for x in (p.industry, p.website) if x]
+    if extra:
+        out.append(" · ".join(extra))
+    terms = []
+    if p.terms.payment_days is not None:
+        terms.append(f"pays in {p.terms.payment_days} days")
+    if p.terms.credit_limit:
+        terms.append(f"credit limit {format_money(p.terms.credit_limit, precisions)}")
+    c = p.contract
+    if c.start or c.end or c.value:
+        span = f"{c.start or '?'} to {c.end or 'open-ended'}"
+        terms.append(f"contract {span}" + (f", {format_money(c.value, precisions)}" if c.value else ""))
+    if terms:
+        out.append("Terms: " + "; ".join(terms))
+    out.append(f"As of {as_of}")
+
+    if d.health is not None:
+        out += ["", *health_lines(d.health)]
+
+    out += ["", "Follow-ups"]
+    if d.followups:
+        out += [f"  {when(f):<18} {f.kind:<15} {visible(f.message)}" for f in d.followups if f.days_overdue is None or f.days_overdue >= -14]
+    else:
+        out.append("  none")
+
+    out += ["", "Contacts"]
+    if p.contacts:
+        rows = []
+        for ct in p.contacts:
+            roles = [r for r, on in (("decision maker", ct.decision_maker), ("primary", ct.primary), ("billing", ct.billing)) if on]
+            rows.append([ct.name, ct.role or "", ", ".join(roles), ct.email or "", ct.phone or ""])
+        out += ["  " + line for line in render(["name", "role", "", "email", "phone"], rows).splitlines()]
+    else:
+        out.append("  none")
+    if p.is_client and not any(ct.decision_maker for ct in p.contacts):
+        out.append("  no decision maker among the contacts")
+
+    fresh = d.freshness
+    since = f", {plural(fresh.days_since or 0, 'day')} ago" if fresh.last else ""
+    cadence = f"; every {fresh.cadence} days for {p.tier}" if fresh.last and p.is_client else ""
+    out += ["", f"Interactions (last contact {fresh.last_date or 'never'}{since}{cadence})"]
+    for i in d.interactions[:RECENT]:
+        people = f" with {', '.join(i.with_)}" if i.with_ else ""
+        mood = f" [{i.sentiment}]" if i.sentiment else ""
+        out += _wrap(f"{i.date} {i.channel}{people}{mood}: {i.summary}", "  ", "    ")
+        if i.next_step is not None:
+            step = i.next_step
+            state = "done" if step.done else when_step(step.due, as_of)
+            out.append(f"      next step: {visible(step.action)}, due {step.due} ({state})")
+    if len(d.interactions) > RECENT:
+        out.append(f"  ... and {len(d.interactions) - RECENT} earlier")
+    if not d.interactions:
+        out.append("  none on record")
+
+    out += ["", "Open risks"]
+    for r in d.risks:
+        owner = f", owner {r.owner}" if r.owner else ""
+        out += _wrap(f"{r.opened} {r.severity}{owner}: {r.summary}", "  ")
+        out += _wrap(f"plan: {r.plan}" if r.plan and r.plan.strip() else "plan: NONE - write a remediation plan", "      ", "      ")
+    if not d.risks:
+        out.append("  none")
+
+    out += ["", "Opportunities"]
+    for o in d.opportunities:
+        value = format_money(o.value, precisions) if o.value else "no value"
+        chance = f", {o.probability}%" if o.probability is not None else ""
+        close = f", close {o.close}" if o.close else ""
+        out.append(f"  {visible(o.name)}: {o.type}, {o.stage}, {value}{chance}{close}")
+    if not d.opportunities:
+        out.append("  none")
+
+    out += ["", "Renewal"]
+    rn = d.renewal
+    if rn is None:
+        out.append("  no renewal date in the contract")
+    else:
+        away = f"in {plural(rn.days, 'day')}" if rn.days >= 0 else f"{plural(-rn.days, 'day')} ago"
+        auto = "renews automatically" if rn.auto_renew else "no automatic renewal"
+        notice = f", {p.contract.notice_days} days notice" if p.contract.notice_days is not None else ""
+        opp = f"renewal opportunity '{visible(rn.opportunity.name)}' at {rn.opportunity.stage}" if rn.opportunity else "no renewal opportunity open"
+        out.append(f"  {rn.date} ({away}); {auto}{notice}; {opp}")
+
+    out += ["", "Money"]
+    year = as_of.year
+    if p.is_client:
+        out.append(_revenue_line(f"Revenue {year} to {as_of}", d.revenue_this_year, p.revenue_targets.get(year), precisions))
+        out.append(_revenue_line(f"Revenue {year - 1}", d.revenue_last_year, p.revenue_targets.get(year - 1), precisions))
+        out.append(f"  Open: {money_text(s.open, 'nothing', precisions)}; overdue: {money_text(s.overdue, 'nothing', precisions)}")
+        out += _documents(d.open_documents, as_of, precisions)
+    if p.is_vendor:
+        bills: dict[str, Decimal] = {}
+        for bill in d.open_bills:
+            bills[bill.currency] = bills.get(bill.currency, Decimal(0)) + bill.open
+        out.append(f"  Open bills: {money_text((Money(v, c) for c, v in sorted(bills.items())), 'nothing', precisions)}")
+        out += _documents(d.open_bills, as_of, precisions)
+    pay = d.paying
+    if pay is not None and pay.average_days_to_pay is not None:
+        trend = f"; trend {pay.trend}" if pay.trend else ""
+        late = pay.average_days_late or Decimal(0)
+        lateness = f"{abs(late)} days early" if late < 0 else f"{late} days late" if late > 0 else "on the due date"
+        out.append(f"  Pays in {pay.average_days_to_pay} days on average ({lateness}, {plural(len(pay.paid), 'paid invoice')}){trend}")
+    sat = d.satisfaction
+    if sat.latest is not None:
+        scores = ", ".join(
+            x for x in (f"NPS {sat.latest.nps}" if sat.latest.nps is not None else "", f"CSAT {sat.latest.csat}" if sat.latest.csat is not None else "") if x
+        )
+        trend = f", {sat.direction}" if sat.direction else ""
+        out += ["", "Satisfaction", f"  {sat.latest.date}: {scores}{trend}" + (f' - "{visible(sat.latest.comment)}"' if sat.latest.comment else "")]
+    return "\n".join(out) + "\n"
+
+
+def _documents(documents: Iterable[Document], as_of: datetime.date, precisions: Precisions | None = None) -> list[str]:
+    out = []
+    for doc in documents:
+        days = doc.days_past_due(as_of)
+        state = f"{plural(days, 'day')} past due" if days > 0 else "due today" if days == 0 else f"due {doc.due}"
+        out.append(f"    {doc.ref:<14} {format_money(Money(doc.open, doc.currency), precisions):>16}  {state}")
+    return out
+
+
+def when_step(due: datetime.date, as_of: datetime.date) -> str:
+    days = (as_of - due).days
+    return f"{plural(days, 'day')} overdue" if days > 0 else "due today" if days == 0 else f"in {plural(-days, 'day')}"
+
+
+def show_json(d: ClientDetail, precisions: Precisions | None = None) -> str:
+    p = d.party
+    return to_json(
+        {
+            "as_of": d.as_of,
+            "client": summary_json(d.summary),
+            "contacts": [
+                {
+                    "name": c.name,
+                    "role": c.role,
+                    "email": c.email,
+                    "phone": c.phone,
+                    "decision_maker": c.decision_maker,
+                    "primary": c.primary,
+                    "billing": c.billing,
+                }
+                for c in p.contacts
+            ],
+            "interactions": [
+                {"date": i.date, "channel": i.channel, "with": list(i.with_), "by": i.by, "summary": i.summary, "sentiment": i.sentiment}
+                for i in d.interactions
+            ],
+            "next_steps": [{"action": s.action, "due": s.due, "owner": s.owner, "days_overdue": s.days_overdue(d.as_of)} for s in d.next_steps],
+            "open_risks": [{"opened": r.opened, "severity": r.severity, "summary": r.summary, "plan": r.plan, "owner": r.owner} for r in d.risks],
+            "opportunities": [
+                {"name": o.name, "type": o.type, "stage": o.stage, "value": o.value, "close": o.close, "probability": o.probability} for o in d.opportunities
+            ],
+            "renewal": None
+            if d.renewal is None
+            else {
+                "date": d.renewal.date,
+                "days": d.renewal.days,
+                "auto_renew": d.renewal.auto_renew,
+                "opportunity": d.renewal.opportunity.name if d.renewal.opportunity else None,
+            },
+            "revenue": {
+                "this_year": money_json(d.revenue_this_year.totals),
+                "last_year": money_json(d.revenue_last_year.totals),
+                "months": [{"month": m.month, "amount": Money(m.amount, m.currency)} for m in d.revenue_this_year.months],
+            },
+            "days_to_pay": d.paying.average_days_to_pay if d.paying else None,
+            "followups": [{"kind": f.kind, "status": f.status, "due": f.due, "days_overdue": f.days_overdue, "message": f.message} for f in d.followups],
+        },
+        precisions,
+    )

@@ -1,0 +1,268 @@
+"""Report templates: a sandboxed Jinja environment, user overrides, and safe output.
+
+Built-in templates ship inside the package (``acct_tool.templates``, the
+repository's top-level ``templates/`` folder). A books repository's own
+``templates/`` folder overrides any of them by name. Every template renders
+in Jinja's sandbox with undefined names as errors; HTML templates (any name
+containing ``.html``) are autoescaped. A template error is a diagnostic naming
+the template file and line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
+
+from acct_tool.diagnostics import Diagnostic, Location, diag
+from acct_tool.edit.files import WriteError, write_atomic
+from acct_tool.money import Precisions
+from acct_tool.render import template_limits as limits
+from acct_tool.render.template_filter_limits import bounded_filters
+from acct_tool.render.template_filters import filters, template_globals
+from acct_tool.render.template_limits import TooSlow, deadline, memory_cap, render_bounded
+from acct_tool.render.template_sandbox import Sandbox
+
+MANIFEST = ".acct-tool-manifest.json"
+BUILTIN = "<built-in>"
+
+
+def builtin_dir() -> Path:
+    return Path(str(resources.files("acct_tool.templates")))
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is not None and ".html" in name
+
+
+class FolderLoader(jinja2.BaseLoader):
+    """Templates from one folder, read only where their real path stays inside it.
+
+    Jinja's own loader refuses ``..`` in a name but follows symlinks anywhere: a
+    ``templates/leak.md.j2`` linking to a file outside would put that file into
+    the report. Here a template (or a subfolder on its way) that resolves outside
+    the folder is a SecurityError, so a ``template-unsafe`` diagnostic.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)  # refuses "..", like jinja2.FileSystemLoader
+        path = self.folder.joinpath(*pieces)
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        real = path.resolve()
+        if not _inside(real, self.folder.resolve()):
+            raise SecurityError(f"template '{template}' leads to {real}, outside the templates folder")
+        if not real.is_file():
+            raise jinja2.TemplateNotFound(template)
+        with open(real, encoding="utf-8") as handle:
+            source = handle.read()
+        mtime = real.stat().st_mtime
+        return source, str(path), lambda: real.is_file() and real.stat().st_mtime == mtime
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _shown(path: Path, books_root: Path) -> str | None:
+    """``path`` relative to the books root as the user wrote it (symlinks not followed), else resolved."""
+    for a, b in ((path.absolute(), books_root.absolute()), (path.resolve(), books_root.resolve())):
+        try:
+            return a.relative_to(b).as_posix()
+        except ValueError:
+            pass
+    return None
+
+
+class Templates:
+    """The environment for one books repository, with its overrides folder."""
+
+    def __init__(self, overrides: Path | None, precisions: Precisions | None = None) -> None:
+        self.overrides = overrides if overrides is not None and overrides.is_dir() else None
+        loaders: list[jinja2.BaseLoader] = []
+        if self.overrides is not None:
+            loaders.append(FolderLoader(self.overrides))
+        loaders.append(FolderLoader(builtin_dir()))
+        self.env = Sandbox(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=_autoescape,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        self.env.filters = bounded_filters({**self.env.filters, **filters(precisions)})
+        self.env.globals.pop("lipsum", None)  # placeholder text of any length has no place in a report
+        self.env.globals.update(template_globals(precisions))
+
+    def display_name(self, name: str, books_root: Path | None = None) -> str:
+        """Where a template comes from, as shown in diagnostics."""
+        if self.overrides is not None and os.path.lexists(self.overrides / name):
+            path = self.overrides / name
+            shown = _shown(path, books_root) if books_root is not None else None
+            return shown or path.as_posix()
+        return f"{BUILTIN}/{name}"
+
+    def folder_problem(self, books_root: Path | None) -> Diagnostic | None:
+        """A templates folder that leads out of the books (itself a symlink, or through one) is refused."""
+        if self.overrides is None or books_root is None:
+            return None
+        real = self.overrides.resolve()
+        if _inside(real, books_root.resolve()):
+            return None
+        shown = _shown(self.overrides, books_root) or self.overrides.as_posix()
+        return diag(
+            "template-unsafe",
+            f"refused: the templates folder '{shown}' leads to {real}, outside the books folder",
+            Location(shown),
+            hint="keep report templates inside the books; copy them in instead of linking to them",
+        )
+
+    def render(self, name: str, context: Mapping[str, Any], books_root: Path | None = None) -> tuple[str | None, list[Diagnostic]]:
+        """Render template ``name``; a failure is a diagnostic with the template's file and line."""
+        unsafe = self.folder_problem(books_root)
+        if unsafe is not None:
+            return None, [unsafe]
+        try:
+            with deadline(limits.MAX_SECONDS), memory_cap(limits.MAX_MEMORY):
+                template = self.env.get_template(name)
+                return render_bounded(template, context), []
+        except TooSlow:
+            return None, [
+                diag("template-unsafe", f"refused: rendering took longer than {limits.MAX_SECONDS:g} seconds", Location(self.display_name(name, books_root)))
+            ]
+        except MemoryError:
+            return None, [
+                diag("template-unsafe", f"refused: rendering needs more than {limits.MAX_MEMORY:,} bytes of memory", self._from_traceback(name, books_root))
+            ]
+        except jinja2.TemplateSyntaxError as exc:
+            where = self._where(exc.filename or name, exc.lineno, books_root)
+            return None, [diag("template-syntax", f"{exc.message}", where)]
+        except jinja2.TemplateNotFound as exc:  # located at the include or import when there is one
+            return None, [diag("template-missing", f"template {exc.name} not found", self._from_traceback(name, books_root))]
+        except UnicodeDecodeError as exc:
+            data = exc.object if isinstance(exc.object, bytes) else b""
+            line = data.count(b"\n", 0, exc.start) + 1
+            shown = f"byte 0x{data[exc.start]:02x} on line {line}" if exc.start < len(data) else "a byte"
+            message = f"a template is not valid UTF-8 ({shown})"
+            return None, [diag("template-error", message, self._from_traceback(name, books_root), hint="save the template as UTF-8")]
+        except SecurityError as exc:
+            return None, [diag("template-unsafe", f"refused: {exc}", self._from_traceback(name, books_root))]
+        except jinja2.UndefinedError as exc:
+            return None, [
+                diag(
+                    "template-undefined",
+                    f"{exc.message}",
+                    self._from_traceback(name, books_root),
+                    hint="see docs/templates.md for the names a template can use",
+                )
+            ]
+        except RecursionError:
+            return None, [diag("template-error", "the template recurses too deeply", self._from_traceback(name, books_root))]
+        except OverflowError as exc:
+            if "sandbox" in str(exc):  # range() beyond Jinja's MAX_RANGE
+                return None, [diag("template-unsafe", f"refused: {exc}", self._from_traceback(name, books_root))]
+            return None, [diag("template-error", f"{type(exc).__name__}: {exc}", self._from_traceback(name, books_root))]
+        except Exception as exc:
+            return None, [diag("template-error", f"{type(exc).__name__}: {exc}", self._from_traceback(name, books_root))]
+
+    def _where(self, filename: str, line: int | None, books_root: Path | None) -> Location:
+        path = Path(filename)
+        if path.is_absolute():
+            if self.overrides is not None and books_root is not None and _inside(path.absolute(), self.overrides.absolute()):
+                return Location(_shown(path, books_root) or path.as_posix(), line)
+            return Location(f"{BUILTIN}/{path.name}", line)
+        return Location(self.display_name(filename, books_root), line)
+
+    def _from_traceback(self, name: str, books_root: Path | None) -> Location:
+        """The innermost traceback frame that is template code gives file and line."""
+        tb = sys.exc_info()[2]
+        found: Location | None = None
+        for frame in traceback.extract_tb(tb):
+            filename = frame.filename
+            if filename.endswith(".j2") or (self.overrides is not None and filename.startswith(str(self.overrides))) or filename.startswith(str(builtin_dir())):
+                found = self._where(filename, frame.lineno, books_root)
+        return found or Location(self.display_name(name, books_root))
+
+
+# --- writing ------------------------------------------------------------------
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_out_dir(out: Path, forbidden: Mapping[str, Path]) -> str | None:
+    """Why ``out`` may not receive reports (inside the ledger or profiles folder), or None."""
+    target = out.resolve()
+    for what, folder in forbidden.items():
+        base = folder.resolve()
+        if target == base or base in target.parents:
+            return f"refusing to write reports into the {what} folder {folder}; choose another --out"
+    return None
+
+
+def write_reports(out: Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
+    """Write ``files`` (name -> text) into ``out`` atomically.
+
+    A file that exists is replaced only when this tool wrote it (its content still
+    matches the manifest kept in ``out``) or with ``force``. Nothing is written when
+    any file would be refused. Returns the paths written.
+    """
+    from acct_tool.edit.files import locked
+
+    out.mkdir(parents=True, exist_ok=True)
+    with locked(out):  # two runs at once would each rewrite the manifest from what they read, dropping the other's entries
+        return _write_reports(out, files, force)
+
+
+def _write_reports(out: Path, files: Mapping[str, str], force: bool) -> list[Path]:
+    from acct_tool.edit.files import check_target, read_regular
+
+    manifest_path = out / MANIFEST
+    for path in (manifest_path, *(out / name for name in files)):
+        check_target(path, force=True)  # a folder, FIFO or device in the way: refused before anything is read or written
+    try:
+        manifest: dict[str, str] = json.loads(read_regular(manifest_path).decode("utf-8")) if manifest_path.exists() else {}
+        if not isinstance(manifest, dict):
+            manifest = {}
+    except (WriteError, ValueError):
+        manifest = {}
+    refused = []
+    for name, text in files.items():
+        path = out / name
+        if path.exists() and not force:
+            try:
+                current = read_regular(path).decode("utf-8")
+            except (WriteError, UnicodeDecodeError):
+                current = None
+            if current is None or (manifest.get(name) != _digest(current) and current != text):
+                refused.append(name)
+    if refused:
+        raise WriteError(
+            f"{len(refused)} file(s) in {out} were not written by acct-tool or were changed since "
+            f"({', '.join(sorted(refused)[:5])}{'…' if len(refused) > 5 else ''}); pass --force to overwrite them"
+        )
+    written = []
+    for name, text in files.items():
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text, force=True, durable=False)
+        manifest[name] = _digest(text)
+        written.append(path)
+    write_atomic(manifest_path, json.dumps(dict(sorted(manifest.items())), indent=2) + "\n", force=True)
+    return written

@@ -1,1 +1,0 @@
-"""Views: turn engine results into text, tables, JSON, CSV, Markdown or HTML. No I/O of their own."""
