@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+from acct_tool.books import cache
 from acct_tool.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -128,3 +129,12 @@ def examples_copy(tmp_path: Path) -> Path:
     target = tmp_path / "examples"
     shutil.copytree(EXAMPLES, target)
     return target
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private, empty acct-tool cache that is turned on for this test."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache.ENV_DIR, str(folder))
+    monkeypatch.delenv(cache.ENV_OFF, raising=False)
+    return folder

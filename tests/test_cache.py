@@ -55,14 +55,6 @@ AS_OF = datetime.date(2026, 3, 1)
 
 
 @pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(cache.ENV_DIR, str(folder))
-    monkeypatch.delenv(cache.ENV_OFF, raising=False)
-    return folder
-
-
-@pytest.fixture
 def root(tmp_path: Path) -> Path:
     books = make_books(tmp_path / "books", ledger="", profiles={"acme": ACME}, head=LEDGER)
     (books / "ledger" / "2026.beancount").write_text(Y2026)

@@ -19,14 +19,6 @@ from conftest import EXAMPLES_AS_OF, REPO, run_cli
 from acct_tool.books import cache
 
 
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(cache.ENV_DIR, str(folder))
-    monkeypatch.delenv(cache.ENV_OFF, raising=False)
-    return folder
-
-
 def examples_root(tmp_path: Path) -> Path:
     target = tmp_path / "examples"
     shutil.copytree(REPO / "examples", target)

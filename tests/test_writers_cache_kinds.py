@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from conftest import make_books, run_cli
-
-from acct_tool.books import cache
 
 ACME = """\
 id: acme
@@ -21,14 +18,6 @@ kind: client
 accounts: {receivable: Assets:Receivable:Acme}
 """
 LEDGER = 'option "operating_currency" "USD"\n2025-01-01 open Assets:Receivable:Acme USD\n'
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(cache.ENV_DIR, str(folder))
-    monkeypatch.delenv(cache.ENV_OFF, raising=False)
-    return folder
 
 
 def test_profiles_in_the_books_root_with_the_cache_on(tmp_path: Path, cache_dir: Path) -> None:
