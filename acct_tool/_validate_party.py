@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "e19e565b7d7f4698c392fedbf90a749e2820d054d0bd8a1bfdbc079fcc1ee6d0"
+SCHEMA_SHA256 = "a6a21fca98e5f4c900dcf46966449e52a1b8ddadbd94ae61fba86bcbb77f651c"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -53,6 +53,24 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                 data__name_len = len(data__name)
                 if data__name_len < 1:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be longer than or equal to 1 characters")
+        if "aliases" in data_keys:
+            data_keys.remove("aliases")
+            data__aliases = data["aliases"]
+            if not isinstance(data__aliases, (list, tuple)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".aliases must be array")
+            data__aliases_is_list = isinstance(data__aliases, (list, tuple))
+            if data__aliases_is_list:
+                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                data__aliases_len = len(data__aliases)
+                if data__aliases_len > len(set(fn(data__aliases_x) for data__aliases_x in data__aliases)):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".aliases must contain unique items")
+                for data__aliases_x, data__aliases_item in enumerate(data__aliases):
+                    if not isinstance(data__aliases_item, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".aliases[{data__aliases_x}]".format(**locals()) + " must be string")
+                    if isinstance(data__aliases_item, str):
+                        data__aliases_item_len = len(data__aliases_item)
+                        if data__aliases_item_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".aliases[{data__aliases_x}]".format(**locals()) + " must be longer than or equal to 1 characters")
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]

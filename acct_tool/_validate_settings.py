@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "c29dd74bfed299cfaf670da28121fc36ad91bb84ad7a861260f3f7e3f1a7c69d"
+SCHEMA_SHA256 = "48b0b84251278b22671fdb6732fd621ef66cc6ce271539a3e229d63c0d3db043"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -11,6 +11,7 @@ from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
 REGEX_PATTERNS = {
     '^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$': re.compile('^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)\\Z'),
+    '^[a-z][A-Za-z0-9_-]*(?!\n)$': re.compile('^[a-z][A-Za-z0-9_-]*(?!\n)\\Z'),
     "^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
     '^[A-Za-z0-9_-]+(?!\n)$': re.compile('^[A-Za-z0-9_-]+(?!\n)\\Z')
 }
@@ -66,6 +67,71 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
             if isinstance(data__payableroot, str):
                 if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__payableroot):
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".payable_root must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
+        if "control_accounts" in data_keys:
+            data_keys.remove("control_accounts")
+            data__controlaccounts = data["control_accounts"]
+            if not isinstance(data__controlaccounts, (list, tuple)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".control_accounts must be array")
+            data__controlaccounts_is_list = isinstance(data__controlaccounts, (list, tuple))
+            if data__controlaccounts_is_list:
+                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                data__controlaccounts_len = len(data__controlaccounts)
+                if data__controlaccounts_len > len(set(fn(data__controlaccounts_x) for data__controlaccounts_x in data__controlaccounts)):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".control_accounts must contain unique items")
+                for data__controlaccounts_x, data__controlaccounts_item in enumerate(data__controlaccounts):
+                    if not isinstance(data__controlaccounts_item, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".control_accounts[{data__controlaccounts_x}]".format(**locals()) + " must be string")
+                    if isinstance(data__controlaccounts_item, str):
+                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__controlaccounts_item):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".control_accounts[{data__controlaccounts_x}]".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
+        else: data["control_accounts"] = []
+        if "party_keys" in data_keys:
+            data_keys.remove("party_keys")
+            data__partykeys = data["party_keys"]
+            if not isinstance(data__partykeys, (list, tuple)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".party_keys must be array")
+            data__partykeys_is_list = isinstance(data__partykeys, (list, tuple))
+            if data__partykeys_is_list:
+                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                data__partykeys_len = len(data__partykeys)
+                if data__partykeys_len > len(set(fn(data__partykeys_x) for data__partykeys_x in data__partykeys)):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".party_keys must contain unique items")
+                for data__partykeys_x, data__partykeys_item in enumerate(data__partykeys):
+                    if not isinstance(data__partykeys_item, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".party_keys[{data__partykeys_x}]".format(**locals()) + " must be string")
+                    if isinstance(data__partykeys_item, str):
+                        if not REGEX_PATTERNS['^[a-z][A-Za-z0-9_-]*(?!\n)$'].search(data__partykeys_item):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".party_keys[{data__partykeys_x}]".format(**locals()) + " must match pattern ^[a-z][A-Za-z0-9_-]*(?!\n)$")
+        else: data["party_keys"] = ['customer', 'vendor', 'party']
+        if "document_keys" in data_keys:
+            data_keys.remove("document_keys")
+            data__documentkeys = data["document_keys"]
+            if not isinstance(data__documentkeys, (list, tuple)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".document_keys must be array")
+            data__documentkeys_is_list = isinstance(data__documentkeys, (list, tuple))
+            if data__documentkeys_is_list:
+                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                data__documentkeys_len = len(data__documentkeys)
+                if data__documentkeys_len > len(set(fn(data__documentkeys_x) for data__documentkeys_x in data__documentkeys)):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".document_keys must contain unique items")
+                for data__documentkeys_x, data__documentkeys_item in enumerate(data__documentkeys):
+                    if not isinstance(data__documentkeys_item, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".document_keys[{data__documentkeys_x}]".format(**locals()) + " must be string")
+                    if isinstance(data__documentkeys_item, str):
+                        if not REGEX_PATTERNS['^[a-z][A-Za-z0-9_-]*(?!\n)$'].search(data__documentkeys_item):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".document_keys[{data__documentkeys_x}]".format(**locals()) + " must match pattern ^[a-z][A-Za-z0-9_-]*(?!\n)$")
+        else: data["document_keys"] = []
+        if "document_pattern" in data_keys:
+            data_keys.remove("document_pattern")
+            data__documentpattern = data["document_pattern"]
+            if not isinstance(data__documentpattern, (str)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".document_pattern must be string")
+            if isinstance(data__documentpattern, str):
+                data__documentpattern_len = len(data__documentpattern)
+                if data__documentpattern_len < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".document_pattern must be longer than or equal to 1 characters")
+                if data__documentpattern_len > 500:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".document_pattern must be shorter than or equal to 500 characters")
         if "payment_days" in data_keys:
             data_keys.remove("payment_days")
             data__paymentdays = data["payment_days"]

@@ -205,3 +205,25 @@ statements:
     # rheinbank is declared (though broken): referring to it is not a second error
     assert not [d for d in found if d["line"] == 9]
     assert len(found) == 6
+
+
+@pytest.mark.parametrize(
+    ("pattern", "says"),
+    [("'(INV-'", "is not a regular expression"), ("'x*'", "matches an empty narration")],
+)
+def test_document_pattern_must_be_a_usable_regex(books: Books, pattern: str, says: str) -> None:
+    root = books(ledger=LEDGER, profiles={"acme": ACME}, settings=f"document_pattern: {pattern}\n")
+    exit_code, found = check(root)
+    assert exit_code == 1
+    assert [d["code"] for d in found] == ["invalid-value"]
+    assert says in found[0]["message"] and found[0]["line"] == 1
+    assert load_settings(root)[0].document_pattern is None
+
+
+def test_control_account_settings_are_read(books: Books) -> None:
+    text = "control_accounts: [Assets:AR]\nparty_keys: [client]\ndocument_keys: [num]\ndocument_pattern: '\\bSI-\\d+\\b'\n"
+    root = books(ledger=LEDGER, profiles={"acme": ACME}, settings=text)
+    settings, problems = load_settings(root)
+    assert problems == []
+    assert (settings.control_accounts, settings.party_keys, settings.document_keys) == (("Assets:AR",), ("client",), ("num",))
+    assert settings.document_pattern == r"\bSI-\d+\b"

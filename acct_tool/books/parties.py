@@ -112,6 +112,8 @@ class Party:
     kind: str
     file: str
     status: str = "active"
+    #: Other names the party goes by in payees and metadata.
+    aliases: tuple[str, ...] = ()
     tier: str = "standard"
     manager: str | None = None
     since: Date | None = None

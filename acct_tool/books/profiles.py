@@ -276,6 +276,7 @@ def _build(doc: YamlDoc, bad: set[PathT], stem: str) -> Party:
         kind=r.get(("kind",), ""),
         file=doc.file,
         status=r.get(("status",), "active"),
+        aliases=r.strings(("aliases",)),
         tier=r.get(("tier",), "standard"),
         manager=r.get(("manager",)),
         since=r.date(("since",)),

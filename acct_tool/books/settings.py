@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import itertools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -98,6 +99,14 @@ class Settings:
     templates: str = "templates"
     receivable_root: str = "Assets:Receivable"
     payable_root: str = "Liabilities:Payable"
+    #: Receivable and payable accounts shared by several parties (docs/receivables.md).
+    control_accounts: tuple[str, ...] = ()
+    #: Metadata keys naming the party of a posting on a control account.
+    party_keys: tuple[str, ...] = ("customer", "vendor", "party")
+    #: Further metadata keys holding a document number, after links and ``invoice:``/``bill:``.
+    document_keys: tuple[str, ...] = ()
+    #: A regular expression whose first match in a narration is a document number.
+    document_pattern: str | None = None
     payment_days: int = 30
     aging_limits: tuple[int, ...] = (30, 60, 90)
     collection_levels: tuple[int, ...] = (7, 30, 60)
@@ -186,7 +195,20 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
     cadence = dict(DEFAULT_CADENCE)
     if isinstance(raw_cadence, dict):
         cadence.update({k: v for k, v in raw_cadence.items() if k in DEFAULT_CADENCE and not is_bad(("cadence", k), bad_paths)})
-    for key in ("aging_limits", "collection_levels"):
+    pattern = values.get("document_pattern")
+    if isinstance(pattern, str):
+        problem = pattern_problem(pattern)
+        if problem:
+            problems.append(
+                diag(
+                    "invalid-value",
+                    f"document_pattern: {problem}",
+                    doc.where(("document_pattern",)),
+                    hint=r"write a Python regular expression, e.g. \b(INV|CN)-\d+\b",
+                )
+            )
+            values.pop("document_pattern")
+    for key in ("aging_limits", "collection_levels", "control_accounts", "party_keys", "document_keys"):
         if key in values:
             values[key] = tuple(values[key])
     values.pop("health", None)
@@ -203,6 +225,17 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
     for problem in _format_references(settings, doc, set(declared) if isinstance(declared, dict) else set()):
         problems.append(problem)
     return settings, problems
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be a document pattern, or None."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        return f"'{pattern}' is not a regular expression ({error})"
+    if compiled.search(""):
+        return f"'{pattern}' matches an empty narration; it must match the number itself"
+    return None
 
 
 def _statements(raw: dict[str, Any], bad: set[PathT]) -> StatementSettings:
