@@ -197,12 +197,12 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
         cadence.update({k: v for k, v in raw_cadence.items() if k in DEFAULT_CADENCE and not is_bad(("cadence", k), bad_paths)})
     pattern = values.get("document_pattern")
     if isinstance(pattern, str):
-        problem = pattern_problem(pattern)
-        if problem:
+        why = pattern_problem(pattern)
+        if why:
             problems.append(
                 diag(
                     "invalid-value",
-                    f"document_pattern: {problem}",
+                    f"document_pattern: {why}",
                     doc.where(("document_pattern",)),
                     hint=r"write a Python regular expression, e.g. \b(INV|CN)-\d+\b",
                 )
