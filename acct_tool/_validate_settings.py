@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "48b0b84251278b22671fdb6732fd621ef66cc6ce271539a3e229d63c0d3db043"
+SCHEMA_SHA256 = "f37fdbf1adf2e0db005c67ab6722e0f2699ac832fe70adef00cb9eec05681501"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re

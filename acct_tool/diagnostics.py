@@ -106,6 +106,16 @@ CODES: dict[str, Code] = {
         "A document is in a currency the party does not use, or a payment's currency differs from its document's.",
         "a EUR invoice for a client with `currencies: [USD]`",
     ),
+    "unassigned-posting": Code(
+        W,
+        "A posting on a control account names no party: no party metadata, and its payee is no profile's name or alias. It is applied to nobody's documents.",
+        "a payment to Assets:AR with the payee `Kauri Bild` (a typo)",
+    ),
+    "ambiguous-party": Code(
+        W,
+        "A posting on a control account names several parties (a name or alias two profiles share); it is applied to nobody's documents.",
+        "two profiles with `aliases: [Kauri]`",
+    ),
     "credit-limit": Code(W, "A client owes more than its credit limit.", "12,000 USD open with `credit_limit: 10000 USD`"),
     "tie-out": Code(
         E, "Open documents minus unapplied credits differ from the ledger balance of the party's account.", "(an internal inconsistency; should never happen)"
@@ -131,7 +141,16 @@ CODES: dict[str, Code] = {
     "account-no-profile": Code(
         W, "An account under the receivable or payable root has postings but no profile claims it.", "postings to Assets:Receivable:Zeta, no profile"
     ),
-    "account-two-profiles": Code(E, "Two profiles claim the same account.", "acme.yaml and acme-old.yaml both name Assets:Receivable:Acme"),
+    "account-two-profiles": Code(
+        E,
+        "One account is claimed as a receivable by one profile and as a payable by another (several profiles may share one receivable or payable account: a control account).",
+        "acme.yaml's receivable and harbor.yaml's payable are both Assets:Receivable:Acme",
+    ),
+    "empty-root": Code(
+        W,
+        "Nothing is posted under the receivable (or payable) root, but the ledger has accounts that look like receivables (or payables): the checks would check nothing.",
+        "postings to Assets:AR with the default `receivable_root: Assets:Receivable`",
+    ),
     "account-outside-root": Code(W, "A profile's receivable or payable account is not under the configured root.", "`receivable: Assets:Bank:Acme`"),
     "missing-receivable": Code(E, "A client (not a prospect) has no receivable account.", "`kind: client` with no `accounts.receivable`"),
     "missing-payable": Code(E, "A vendor has no payable account.", "`kind: vendor` with no `accounts.payable`"),

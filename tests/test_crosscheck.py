@@ -1,4 +1,4 @@
-"""Profiles against the ledger: accounts opened, each claimed by exactly one profile, currencies allowed."""
+"""Profiles against the ledger: accounts opened, claimed in one role, currencies allowed."""
 
 from __future__ import annotations
 
@@ -98,13 +98,20 @@ def test_payable_without_profile_and_opened_but_unused_accounts(books: Books) ->
     expect(found, "account-no-profile", "ledger/main.beancount", 11, None, severity="warning")
 
 
-def test_account_claimed_by_two_profiles_names_both_files(books: Books) -> None:
-    root = books(ledger=OPENS, profiles={"acme": ACME, "acme-old": ACME.replace("id: acme", "id: acme-old")})
+def test_an_account_shared_by_two_profiles_is_a_control_account(books: Books) -> None:
+    ledger = OPENS + '2026-01-05 * "ACME (old)" "Invoice" ^INV-1\n  Assets:Receivable:Acme  100 USD\n  Income:Services\n'
+    root = books(ledger=ledger, profiles={"acme": ACME, "acme-old": ACME.replace("id: acme", "id: acme-old").replace("name: ACME", "name: ACME (old)")})
+    assert check(root) == (0, [])
+
+
+def test_an_account_claimed_as_receivable_and_as_payable_names_both_files(books: Books) -> None:
+    other = "id: acme-old\nname: ACME old\nkind: vendor\naccounts:\n  payable: Assets:Receivable:Acme\n"
+    root = books(ledger=OPENS, profiles={"acme": ACME, "acme-old": other})
     exit_code, found = check(root)
     assert exit_code == 1
-    assert codes(found) == ["account-two-profiles"]
-    d = expect(found, "account-two-profiles", "clients/acme-old.yaml", 5, 15, message="also claimed by clients/acme.yaml")
-    assert d["hint"] == "each account belongs to exactly one profile"
+    assert codes(found) == ["account-outside-root", "account-two-profiles"]
+    d = expect(found, "account-two-profiles", "clients/acme-old.yaml", 5, 12, message="as a receivable account by clients/acme.yaml")
+    assert "not both" in d["hint"]
 
 
 def test_account_outside_the_root_is_a_warning(books: Books) -> None:

@@ -131,7 +131,7 @@ interactions:
 def test_unknown_key_without_a_close_match_lists_the_known_keys(books: Books) -> None:
     root = one_profile(books, HEAD + "zzz: 1\n")
     _, found = check(root)
-    expect(found, "unknown-key", "clients/acme.yaml", 5, 1, hint="known keys: id, name, kind")
+    expect(found, "unknown-key", "clients/acme.yaml", 5, 1, hint="known keys: id, name, aliases, kind")
 
 
 def test_missing_required_keys(books: Books) -> None:

@@ -26,6 +26,8 @@ EXCLUDED_CODES = frozenset(
         "document-currency",
         "credit-limit",
         "tie-out",
+        "unassigned-posting",
+        "ambiguous-party",
     }
 )
 

@@ -49,7 +49,7 @@ from acct_tool.books.ledger import LedgerFacts
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.edit.files import WriteError, read_regular, write_atomic
 
-FORMAT = 3
+FORMAT = 4
 MAGIC = "acct-tool-cache"
 ENV_DIR = "ACCT_TOOL_CACHE_DIR"
 ENV_OFF = "ACCT_TOOL_NO_CACHE"

@@ -50,7 +50,26 @@ DECODERS: dict[str, Callable[[Any], Any]] = {}
 
 def _party_postings_encode(rows: list[Any]) -> list[tuple[Any, ...]]:
     return [
-        (r[0], _d(r[1]), str(r[2]), r[3], r[4], tuple(r[5]), r[6], r[7], r[8], r[9], _encode_due(r[10]), r[11], r[12], r[13], r[14], r[15], r[16]) for r in rows
+        (
+            r[0],
+            _d(r[1]),
+            str(r[2]),
+            r[3],
+            r[4],
+            tuple(r[5]),
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            _encode_due(r[10]),
+            *r[11:17],
+            r[17],
+            tuple(r[18]),
+            tuple(r[19]),
+            r[20],
+            r[21],
+        )
+        for r in rows
     ]
 
 
@@ -60,7 +79,28 @@ def _party_postings_decode(rows: list[Any]) -> list[Any]:
     fromordinal = datetime.date.fromordinal
     return [
         PartyPosting(
-            r[0], fromordinal(r[1]), Decimal(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], _decode_due(r[10]), r[11], r[12], r[13], r[14], r[15], r[16]
+            r[0],
+            fromordinal(r[1]),
+            Decimal(r[2]),
+            r[3],
+            r[4],
+            tuple(r[5]),
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            _decode_due(r[10]),
+            r[11],
+            r[12],
+            r[13],
+            r[14],
+            r[15],
+            r[16],
+            r[17],
+            tuple(r[18]),
+            tuple(r[19]),
+            r[20],
+            r[21],
         )
         for r in rows
     ]
@@ -112,6 +152,7 @@ def encode_facts(facts: LedgerFacts) -> dict[str, Any]:
         "first_use": [(a, w.file, w.line) for a, w in facts.first_use.items()],
         "files": tuple(facts.files),
         "precisions": [(c, n) for c, n in sorted(facts.precisions.items())],
+        "currency_uses": [(c, n) for c, n in sorted(facts.currency_uses.items())],
         "transactions": facts.transactions,
         "derived": derived,
     }
@@ -126,6 +167,7 @@ def decode_facts(raw: dict[str, Any]) -> LedgerFacts:
         first_use={a: Location(f, ln) for a, f, ln in raw["first_use"]},
         files=tuple(raw["files"]),
         precisions={str(c): int(n) for c, n in raw["precisions"]},
+        currency_uses={str(c): int(n) for c, n in raw["currency_uses"]},
         transactions=int(raw["transactions"]),
     )
     # derived facts stay encoded until asked for: most commands need only some of them

@@ -63,6 +63,8 @@ class LedgerFacts:
     #: Decimal places per currency, from Beancount's display context: the most common
     #: number of places the ledger writes the currency with (as fava shows it).
     precisions: dict[str, int] = field(default_factory=dict)
+    #: How many numbers the ledger writes in each currency (Beancount's display context counts them).
+    currency_uses: dict[str, int] = field(default_factory=dict)
     transactions: int = 0
     #: Facts that depend on profiles or settings, by kind and key (see books/load.py).
     derived: dict[str, dict[Any, Any]] = field(default_factory=dict)
@@ -139,6 +141,15 @@ class Ledger:
     def operating_currencies(self) -> list[str]:
         return list(self.options.get("operating_currency") or [])
 
+    @property
+    def main_currency(self) -> str | None:
+        """The first ``operating_currency`` option, else the currency the ledger writes most, else None."""
+        named = self.operating_currencies
+        if named:
+            return str(named[0])
+        uses = self.facts.currency_uses
+        return min(uses, key=lambda c: (-uses[c], c)) if uses else None
+
     def opens(self) -> dict[str, OpenFact]:
         """Every opened account, by name (the first ``open`` wins, as in Beancount)."""
         return self.facts.opens
@@ -193,6 +204,7 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
     facts.options = {k: options.get(k) for k in KEPT_OPTIONS}
     facts.files = tuple(options.get("include") or ())
     facts.precisions = precisions(options.get("dcontext"))
+    facts.currency_uses = currency_uses(options.get("dcontext"))
     facts.diagnostics = [to_diagnostic(e, root, path, facts.files) for e in errors]
     facts.diagnostics += printed.diagnostics(facts.files or (str(path),), root, main)
     _scan(entries, facts, root)
@@ -215,6 +227,18 @@ def precisions(dcontext: Any) -> dict[str, int]:
         places = context.get_fractional(Precision.MOST_COMMON)
         if isinstance(places, int) and places >= 0:
             out[currency] = places
+    return out
+
+
+def currency_uses(dcontext: Any) -> dict[str, int]:
+    """Currency -> how many numbers the ledger writes in it."""
+    out: dict[str, int] = {}
+    for currency, context in sorted(getattr(dcontext, "ccontexts", {}).items()):
+        if currency == "__default__" or not isinstance(currency, str):
+            continue
+        hist = getattr(getattr(context, "fractional_dist", None), "hist", None)
+        if hist:
+            out[currency] = sum(hist.values())
     return out
 
 

@@ -18,7 +18,7 @@ from acct_tool.books import cache
 from acct_tool.books.inputs import broken_link
 from acct_tool.books.ledger import AccountPosting, Ledger, account_postings
 from acct_tool.books.parties import Party
-from acct_tool.books.party_postings import PartyPosting, extract_party_postings
+from acct_tool.books.party_postings import ROOT_KINDS, PartyPosting, extract_party_postings
 from acct_tool.books.profiles import PROFILE_SUFFIXES, load_parties
 from acct_tool.books.settings import SETTINGS_FILE, Settings, load_settings
 from acct_tool.checks.crosscheck import cross_check
@@ -119,8 +119,8 @@ class Books:
 class _Drawer:
     """Draws derived facts from the ledger's facts (the cache's) or, on a miss, from its entries."""
 
-    def __init__(self, root: Path, ledger: Ledger, parties: Mapping[str, Party]) -> None:
-        self.root, self.ledger, self.parties = root, ledger, parties
+    def __init__(self, root: Path, ledger: Ledger, parties: Mapping[str, Party], settings: Settings) -> None:
+        self.root, self.ledger, self.parties, self.settings = root, ledger, parties, settings
         self.computed = False
 
     def _derived(self, kind: str, key: Any, compute: Callable[[], Any], *, one_variant: bool = True) -> Any:
@@ -139,21 +139,59 @@ class _Drawer:
 
     def party_postings(self) -> tuple[PartyPosting, ...]:
         accounts = tuple(sorted({a for p in self.parties.values() for a in (p.receivable, p.payable) if a}))
-        options = self.ledger.options
-        cash_roots = (str(options.get("name_assets") or "Assets"), str(options.get("name_liabilities") or "Liabilities"))
-        drawn = self._derived("party_postings", accounts, lambda: extract_party_postings(self.ledger.transactions(), accounts, self.root, cash_roots))
+        roots = self._roots()
+        cash_roots = (roots[0][0], roots[1][0])
+        keys = (self.settings.party_keys, self.settings.document_keys)
+        drawn = self._derived(
+            "party_postings",
+            (accounts, roots, keys),
+            lambda: extract_party_postings(
+                self.ledger.transactions(), accounts, self.root, cash_roots, roots=dict(roots), party_keys=keys[0], document_keys=keys[1]
+            ),
+        )
         return tuple(drawn)
 
+    def _roots(self) -> tuple[tuple[str, str], ...]:
+        """The ledger's root account names (options ``name_*``), each with the kind it stands for."""
+        options = self.ledger.options
+        return tuple((str(options.get(f"name_{kind.lower()}") or kind), kind) for kind in ROOT_KINDS)
+
     def attribution(self) -> Attribution:
+        settings = self.settings
         key = attribution_key(self.parties.values())
         income_root = str(self.ledger.options.get("name_income") or "Income")
         drawn: Attribution = self._derived(
-            "attribution", (income_root, key), lambda: attribute_transactions(self.ledger.transactions(), self.parties.values(), income_root, self.root)
+            "attribution",
+            (income_root, key, settings.control_accounts, settings.party_keys),
+            lambda: attribute_transactions(
+                self.ledger.transactions(),
+                self.parties.values(),
+                income_root,
+                self.root,
+                control_accounts=settings.control_accounts,
+                party_keys=settings.party_keys,
+            ),
         )
         return drawn
 
     def account_postings(self, account: str) -> tuple[AccountPosting, ...]:
         return tuple(self._derived("account_postings", account, lambda: account_postings(self.ledger.entries, account), one_variant=False))
+
+
+def _with_ledger_currencies(parties: dict[str, Party], ledger: Ledger) -> dict[str, Party]:
+    """Each party with the currencies its account's ``open`` line allows, for the parties
+    that name none themselves, when neither the settings nor the ledger name an operating
+    currency (see :func:`acct_tool.engines.allocation.party_currencies`)."""
+    if ledger.failed:
+        return parties
+    opens = ledger.opens()
+    out = {}
+    for pid, party in parties.items():
+        account = party.receivable or party.payable
+        opened = opens.get(account) if account else None
+        allowed = tuple(opened.currencies) if opened is not None else ()
+        out[pid] = replace(party, ledger_currencies=allowed) if allowed and not party.currencies else party
+    return out
 
 
 def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
@@ -199,17 +237,20 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     ledger_path = root / settings.ledger
     ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path, root) if use else None)
     problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
+    named_currency = settings.operating_currency is not None or bool(ledger.operating_currencies)
     if settings.operating_currency is None:
-        settings = replace(settings, operating_currency=(ledger.operating_currencies or ["USD"])[0])
+        settings = replace(settings, operating_currency=ledger.main_currency or "USD")
     parties, party_problems = load_parties(root, settings.profiles, memo.setdefault("profiles", {}) if memo is not None else None)
     problems += party_problems
+    if not named_currency:
+        parties = _with_ledger_currencies(parties, ledger)
     frozen_parties = MappingProxyType(parties)
     problems += cross_check(ledger, frozen_parties, settings)
     if use and memo is not None:
         cache.save_parsed(root, memo, before)
 
     need = needs(settings) if callable(needs) else needs
-    drawer = _Drawer(root, ledger, frozen_parties)
+    drawer = _Drawer(root, ledger, frozen_parties, settings)
     drawn = _AccountPostings({account: drawer.account_postings(account) for account in sorted(need.accounts)})
     books = Books(
         root=root,

@@ -134,6 +134,9 @@ class Party:
     revenue_targets: Mapping[int, Money] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     notes: str | None = None
+    #: The currencies the ledger's ``open`` line allows on the party's account (set when
+    #: the books are loaded, for a profile that names no ``currencies`` itself).
+    ledger_currencies: tuple[str, ...] = field(default=(), compare=False)
     #: The parsed file, for locating any field: ``party.source.where(("accounts", "receivable"))``.
     source: YamlDoc | None = field(default=None, compare=False, repr=False)
     #: The profile's path on disk, to parse it again for locations when ``source`` was

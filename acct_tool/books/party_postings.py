@@ -53,6 +53,16 @@ class PartyPosting(NamedTuple):
     narration: str
     file: str
     line: int | None
+    payee: str = ""
+    #: Values of the settings' ``party_keys`` metadata, the posting's before the transaction's.
+    party_names: tuple[str, ...] = ()
+    #: Values of the settings' ``document_keys`` metadata, the posting's before the transaction's.
+    key_refs: tuple[str, ...] = ()
+    #: The kind of root (``Assets``, ``Liabilities``, ``Income``, ``Expenses``, ``Equity``)
+    #: that carries most of the transaction's other legs, ``""`` when there are none.
+    counter: str = ""
+    #: True when another leg is in equity: an opening balance (or a ``pad``).
+    opening: bool = False
 
     def refs(self, key: str) -> tuple[str | None, str | None]:
         """(posting, transaction) metadata for ``invoice`` or ``bill``."""
@@ -61,13 +71,28 @@ class PartyPosting(NamedTuple):
         return self.posting_bill, self.txn_bill
 
 
+#: The five kinds of root account, as Beancount names them by default.
+ROOT_KINDS = ("Assets", "Liabilities", "Equity", "Income", "Expenses")
+
+
 def extract_party_postings(
-    transactions: Iterable[Transaction], accounts: Iterable[str], root: Path, cash_roots: tuple[str, ...] = ("Assets", "Liabilities")
+    transactions: Iterable[Transaction],
+    accounts: Iterable[str],
+    root: Path,
+    cash_roots: tuple[str, ...] = ("Assets", "Liabilities"),
+    *,
+    roots: Mapping[str, str] | None = None,
+    party_keys: tuple[str, ...] = (),
+    document_keys: tuple[str, ...] = (),
 ) -> list[PartyPosting]:
     """Every posting to one of ``accounts`` (or a sub-account), in ledger order.
 
     ``cash_roots`` are the ledger's asset and liability roots (options
-    ``name_assets``/``name_liabilities``): a credit with a leg there moved money."""
+    ``name_assets``/``name_liabilities``): a credit with a leg there moved money.
+    ``roots`` maps the ledger's root names to :data:`ROOT_KINDS` (the options
+    ``name_*`` rename them); ``party_keys`` and ``document_keys`` are the metadata
+    keys whose values are drawn (see :mod:`acct_tool.engines.party_match`)."""
+    kinds = dict(roots) if roots is not None else {k: k for k in ROOT_KINDS}
     wanted = set(accounts)
     resolved: dict[str, str | None] = {}
 
@@ -115,9 +140,42 @@ def extract_party_postings(
                     txn.narration or txn.payee or "",
                     display_path(filename, root) or filename,
                     line if isinstance(line, int) else None,
+                    txn.payee or "",
+                    _meta_values(pmeta, tmeta, party_keys),
+                    _meta_values(pmeta, tmeta, document_keys),
+                    *_counter(txn, posting.account, kinds),
                 )
             )
     return out
+
+
+def _meta_values(pmeta: Mapping[str, object] | None, tmeta: Mapping[str, object] | None, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The non-empty values of ``keys``, the posting's metadata before the transaction's, each once."""
+    if not keys:
+        return ()
+    out: list[str] = []
+    for meta in (pmeta, tmeta):
+        for key in keys:
+            value = _meta_text(meta, key)
+            if value is not None and value not in out:
+                out.append(value)
+    return tuple(out)
+
+
+def _counter(txn: Transaction, account: str, kinds: Mapping[str, str]) -> tuple[str, bool]:
+    """The kind of root carrying most of the other legs (by absolute units), and whether one is in equity."""
+    weights: dict[str, Decimal] = {}
+    opening = False
+    for p in txn.postings:
+        if p.account == account or p.units is None or p.units.number is None:
+            continue
+        kind = kinds.get(p.account.split(":", 1)[0], "")
+        if kind:
+            weights[kind] = weights.get(kind, Decimal(0)) + abs(p.units.number)
+            opening = opening or kind == "Equity"
+    if not weights:
+        return "", opening
+    return max(weights.items(), key=lambda kv: (kv[1], -ROOT_KINDS.index(kv[0])))[0], opening
 
 
 def _has_cash_leg(txn: Transaction, account: str, cash_roots: tuple[str, ...] = ("Assets", "Liabilities")) -> bool:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from acct_tool.books.account_names import payable_root_of, receivable_root_of
 from acct_tool.books.ledger import OpenFact as Open
 from acct_tool.books.parties import Party
 from acct_tool.books.schema import dotted
+from acct_tool.books.settings import SETTINGS_FILE
 from acct_tool.diagnostics import Diagnostic, Location, diag
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ def cross_check(ledger: Ledger, parties: Mapping[str, Party], settings: Settings
         return []  # the ledger did not load; its own diagnostics say why
     opens = ledger.opens()
     out: list[Diagnostic] = []
-    claims: dict[str, str] = {}  # account -> file of the first party claiming it
+    claims: dict[str, tuple[str, str]] = {}  # account -> (role, file) of the first party claiming it
     roots = {"receivable": settings.receivable_root, "payable": settings.payable_root}
 
     for party in parties.values():
@@ -62,17 +64,18 @@ def cross_check(ledger: Ledger, parties: Mapping[str, Party], settings: Settings
             if role in roots and not (account == roots[role] or account.startswith(roots[role] + ":")):
                 out.append(diag("account-outside-root", f"accounts.{role} {account} is not under {roots[role]}", where()))
             if role != "income":
-                if account in claims:
+                other = claims.get(account)
+                if other is not None and other[0] != role:
                     out.append(
                         diag(
                             "account-two-profiles",
-                            f"{account} is also claimed by {claims[account]}",
+                            f"{account} is claimed as a {role} account here and as a {other[0]} account by {other[1]}",
                             where(),
-                            hint="each account belongs to exactly one profile",
+                            hint="an account holds either what parties owe the firm or what the firm owes them, not both",
                         )
                     )
-                else:
-                    claims[account] = party.file
+                elif other is None:
+                    claims[account] = (role, party.file)
         out += _currency_checks(party, opens)
 
     for account, first in sorted(ledger.facts.first_use.items()):
@@ -86,6 +89,33 @@ def cross_check(ledger: Ledger, parties: Mapping[str, Party], settings: Settings
                         hint=f"add a profile with accounts.{role}: {account}",
                     )
                 )
+    out += _empty_roots(ledger, roots, settings)
+    return out
+
+
+def _empty_roots(ledger: Ledger, roots: Mapping[str, str], settings: Settings) -> list[Diagnostic]:
+    """A hint when nothing is posted under a configured root but accounts elsewhere look like it."""
+    used = ledger.facts.first_use
+    options = ledger.options
+    out: list[Diagnostic] = []
+    for role, root in roots.items():
+        if any(a == root or a.startswith(root + ":") for a in used):
+            continue
+        top = str(options.get("name_assets" if role == "receivable" else "name_liabilities") or ("Assets" if role == "receivable" else "Liabilities"))
+        guess = receivable_root_of if role == "receivable" else payable_root_of
+        looks = sorted({found for a in used if (found := guess(a, top))})
+        if not looks:
+            continue
+        key = f"{role}_root"
+        shown = ", ".join(looks[:3]) + (f" and {len(looks) - 3} more" if len(looks) > 3 else "")
+        out.append(
+            diag(
+                "empty-root",
+                f"nothing is posted under {key} {root}, but {shown} " + (f"looks like a {role} account" if len(looks) == 1 else f"look like {role} accounts"),
+                next((w for a, w in used.items() if guess(a, top) == looks[0]), Location(settings.source or SETTINGS_FILE)),
+                hint=f"set `{key}: {looks[0]}` in {SETTINGS_FILE} (`acct-tool adopt --dry-run` shows what else it would set)",
+            )
+        )
     return out
 
 

@@ -39,7 +39,7 @@ class Application(NamedTuple):
 class DocumentState:
     """An invoice or bill while credits are applied to it."""
 
-    __slots__ = ("account", "amount", "apps", "currency", "date", "due", "file", "line", "narration", "number", "paid", "party", "txn")
+    __slots__ = ("account", "amount", "apps", "currency", "date", "due", "file", "line", "narration", "number", "opening", "paid", "party", "txn")
 
     def __init__(
         self,
@@ -54,9 +54,12 @@ class DocumentState:
         file: str,
         line: int | None,
         txn: int,
+        opening: bool = False,
     ) -> None:
         self.number, self.party, self.account, self.date, self.due = number, party, account, date, due
         self.currency, self.amount, self.narration, self.file, self.line, self.txn = currency, amount, narration, file, line, txn
+        #: An opening balance (a leg in equity) with no number: the documents it holds are not in the ledger.
+        self.opening = opening
         self.apps: list[Application] = []
         self.paid = ZERO
 
@@ -129,15 +132,7 @@ def number_documents(
     currencies_of: dict[str, tuple[str, ...]] = {}
     for doc in docs:
         if doc.number is None:
-            problems.append(
-                diag(
-                    "unnumbered-document",
-                    f"{key} of {format_amount(doc.amount, doc.currency, precisions)} to {doc.account} has no number",
-                    doc.where,
-                    hint=f"add a link like ^INV-2026-001 or `{key}:` metadata",
-                )
-            )
-            continue
+            continue  # reported once allocated, if still open: see report_unnumbered
         if doc.number in by_number:
             first = by_number[doc.number]
             problems.append(diag("duplicate-document", f"{key} number {doc.number} is used twice (first at {first.where.file}:{first.where.line})", doc.where))
@@ -165,10 +160,19 @@ def apply_linked(
     key: str,
     problems: list[Diagnostic],
     precisions: Precisions | None = None,
+    docs: list[DocumentState] | None = None,
 ) -> list[CreditState]:
     """Apply credits to the documents they name (metadata, then links), in ledger
-    order; return the credits left for FIFO."""
+    order; return the credits left for FIFO.
+
+    A credit that names only documents the ledger does not hold pays the party's
+    opening balances with no number first (the documents are inside them), when
+    ``docs`` has any."""
     fifo: list[CreditState] = []
+    openings: dict[tuple[int, str], list[DocumentState]] = defaultdict(list)
+    for doc in sorted(docs or (), key=lambda d: (d.date, d.file, d.line or 0)):
+        if doc.opening and doc.number is None:
+            openings[(id(doc.party), doc.currency)].append(doc)
     for credit in credits:
         targets: list[DocumentState] = []
         unknown: list[str] = []
@@ -186,6 +190,14 @@ def apply_linked(
             problems.append(
                 diag("unknown-document", f"{credit.kind} of {credit.party.id} is linked to {key} {r}, which belongs to {by_number[r].party.id}", credit.where)
             )
+        if not targets and unknown and not later and not foreign:
+            opening = [d for d in openings.get((id(credit.party), credit.currency), []) if d.open > ZERO and d.date <= credit.date]
+            if opening:
+                for doc in opening:
+                    _apply(credit, doc, "opening")
+                if credit.left > ZERO:
+                    fifo.append(credit)
+                continue
         if credit.by_metadata and unknown:
             problems.append(diag("unknown-document", f"{credit.kind} refers to {key} {unknown[0]}, which is not in the ledger", credit.where))
         elif not targets and unknown and not later:
@@ -315,12 +327,40 @@ def replay(
                 )
 
 
+def report_unnumbered(docs: list[DocumentState], key: str, problems: list[Diagnostic], precisions: Precisions | None = None) -> None:
+    """A warning for each document with no number that is still open: one that is paid
+    needs no number to be told apart any more (the reconciliation counts them)."""
+    for doc in docs:
+        if doc.number is not None or doc.txn < 0 or doc.open <= ZERO:
+            continue
+        if doc.opening:
+            problems.append(
+                diag(
+                    "unnumbered-document",
+                    f"opening balance of {format_amount(doc.amount, doc.currency, precisions)} on {doc.account} for {doc.party.id} has no number; "
+                    f"{format_amount(doc.open, doc.currency, precisions)} of it is open",
+                    doc.where,
+                    hint=f"a payment that names a {key} the ledger does not hold pays the opening balance first; or give it `{key}:` metadata",
+                )
+            )
+            continue
+        problems.append(
+            diag(
+                "unnumbered-document",
+                f"{key} of {format_amount(doc.amount, doc.currency, precisions)} to {doc.account} has no number",
+                doc.where,
+                hint=f"add a link like ^INV-2026-001 or `{key}:` metadata",
+            )
+        )
+
+
 def party_currencies(party: Party, operating: str) -> tuple[str, ...]:
-    """The currencies a party uses: its `currencies`, else those of its terms and contract, else the operating currency."""
+    """The currencies a party uses: its `currencies`, else those of its terms and contract,
+    else those its account's ``open`` line allows, else the operating currency."""
     if party.currencies:
         return party.currencies
     named = [m.currency for m in (party.terms.credit_limit, party.contract.value) if m is not None]
-    return tuple(dict.fromkeys(named)) or (operating,)
+    return tuple(dict.fromkeys(named)) or party.ledger_currencies or (operating,)
 
 
 def _apply(credit: CreditState, doc: DocumentState, how: str) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,7 +33,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from acct_tool.books.party_postings import PartyPosting
 from acct_tool.diagnostics import Diagnostic, Location, diag
-from acct_tool.engines.allocation import Application, CreditState, DocumentState, apply_linked, number_documents, replay
+from acct_tool.engines.allocation import Application, CreditState, DocumentState, apply_linked, number_documents, replay, report_unnumbered
+from acct_tool.engines.party_match import AccountOwners, Owner
 from acct_tool.money import Precisions, format_amount
 from acct_tool.periods import DATE_RANGE, in_range, shift
 
@@ -96,7 +98,7 @@ class Credit(NamedTuple):
 
     side: Side
     ref: str  # file:line
-    kind: str  # "payment", "credit note" or "refund"
+    kind: str  # "payment", "credit note", "write-off" or "refund"
     party: str
     account: str
     date: Date
@@ -164,6 +166,15 @@ class OpenItems:
         credits = self.credits if party is None else self._by_party[1].get(party, [])
         return [c for c in credits if c.amount != c.applied]
 
+    def paid_unnumbered(self) -> dict[str, int]:
+        """Per party, how many of its documents with no number are paid in full (they are
+        not reported one by one: only an open document needs a number to be chased)."""
+        out: dict[str, int] = defaultdict(int)
+        for d in self.documents:
+            if d.number is None and d.amount == d.paid:
+                out[d.party] += 1
+        return dict(sorted(out.items()))
+
     def balance(self, party: str) -> dict[str, Decimal]:
         """Open documents minus unapplied credits per currency for one party."""
         out: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -187,11 +198,9 @@ def open_items(
     places per currency that messages show amounts with.
     """
     key = side.document  # "invoice" or "bill"
-    accounts: dict[str, Party] = {}
-    for party in parties.values():
-        account = party.receivable if side is Side.AR else party.payable
-        if account:
-            accounts.setdefault(account, party)
+    owners = AccountOwners(parties.values(), "receivable" if side is Side.AR else "payable", settings.control_accounts)
+    accounts = {account: claimed[0] for account, claimed in owners.claims.items()}
+    pattern = re.compile(settings.document_pattern) if settings.document_pattern else None
     default_days = settings.payment_days
     problems: list[Diagnostic] = []
 
@@ -200,36 +209,65 @@ def open_items(
     refunds: list[CreditState] = []
     all_numbers: dict[str, Date] = {}  # documents anywhere in the ledger, for "unknown" checks
     balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    rows: list[tuple[PartyPosting, Owner, Decimal, str | None, list[str], bool]] = []  # in ledger order
+    number_owner: dict[tuple[str, str], Party | None] = {}  # (control account, number) -> the document's party
 
     is_ar = side is Side.AR
     for pp in postings:
-        (account, date, raw, currency, txn, links, p_inv, t_inv, p_bill, t_bill, _, refund, credit_note, cash_leg, narration, file, line) = pp
-        owner = accounts.get(account)
-        if owner is None:
-            continue
-        party = owner
-        number = raw if is_ar else -raw
-        posting_ref, txn_ref = (p_inv, t_inv) if is_ar else (p_bill, t_bill)
+        account = pp.account
+        if account not in accounts or pp.number == ZERO:
+            continue  # another side's account, or a zero-amount posting (not a document)
+        number = pp.number if is_ar else -pp.number
+        posting_ref, txn_ref = (pp.posting_invoice, pp.txn_invoice) if is_ar else (pp.posting_bill, pp.txn_bill)
+        found = owners.owner(account, pp.party_names, pp.payee)
         if number > ZERO:
-            ident = posting_ref or txn_ref or (links[0] if links else None)
+            ident = posting_ref or txn_ref or (pp.links[0] if pp.links else None) or (pp.key_refs[0] if pp.key_refs else None)
+            if ident is None and pattern is not None:
+                match = pattern.search(pp.narration)
+                ident = match.group(0) if match else None
             if ident and ident not in all_numbers:
-                all_numbers[ident] = date
-        if date > as_of:
-            continue
-        balances[(party.id, currency)] += number
-        if number > ZERO and not refund:
-            due = _due(pp, party, default_days, problems)
-            docs.append(DocumentState(ident, party, account, date, due, currency, number, narration, file, line, txn))
-        elif number > ZERO:
-            refunds.append(CreditState("refund", party, account, date, currency, number, [], False, narration, file, line))
+                all_numbers[ident] = pp.date
+            if ident and owners.is_control(account) and not pp.refund:
+                slot = (account, ident)
+                number_owner[slot] = found.party if slot not in number_owner or number_owner[slot] is found.party else None
         else:
-            refs = [posting_ref] if posting_ref else (sorted(set(links) | {txn_ref}) if txn_ref else list(links))
-            kind = "credit note" if credit_note or not cash_leg else "payment"
-            credits.append(CreditState(kind, party, account, date, currency, -number, refs, bool(posting_ref), narration, file, line))
+            ident = None
+        if pp.date > as_of:
+            continue
+        if number > ZERO and not pp.refund:
+            refs = []
+        elif posting_ref:
+            refs = [posting_ref]
+        else:
+            refs = list(dict.fromkeys([*(sorted(set(pp.links) | {txn_ref}) if txn_ref else pp.links), *pp.key_refs]))
+            if pattern is not None:
+                refs += [m.group(0) for m in pattern.finditer(pp.narration) if m.group(0) not in refs]
+        rows.append((pp, found, number, ident, refs, bool(posting_ref)))
+
+    for pp, found, number, ident, refs, by_metadata in rows:
+        party = found.party
+        if party is None and number < ZERO:
+            # a credit that names no party may name a document: it is that document's party's
+            named = [number_owner[(pp.account, r)] for r in refs if (pp.account, r) in number_owner]
+            if named and all(other is named[0] for other in named):
+                party = named[0]
+        if party is not None:
+            _place(pp, party, number, ident, refs, by_metadata, side, default_days, docs, credits, refunds, balances, problems)
+            continue
+        amount = format_amount(pp.number, pp.currency, precisions)
+        problems.append(
+            diag(
+                found.problem,
+                f"posting of {amount} to the control account {pp.account} belongs to no party: {found.detail}",
+                Location(pp.file, pp.line),
+                hint=f'add `{(settings.party_keys or ("customer",))[0]}: "ID"` metadata, or the payee as a profile\'s name or alias',
+            )
+        )
 
     docs, by_number = number_documents(docs, key, settings.operating_currency or "USD", problems, precisions)
-    fifo = apply_linked(credits, by_number, all_numbers, key, problems, precisions)
+    fifo = apply_linked(credits, by_number, all_numbers, key, problems, precisions, docs)
     replay(docs, credits, fifo, refunds, problems, precisions)
+    report_unnumbered(docs, key, problems, precisions)
 
     docs.sort(key=lambda d: (d.party.id, d.date, d.number or "", d.file, d.line or 0))
     documents = tuple(
@@ -272,7 +310,7 @@ def open_items(
         Credit(side, r.ref, r.kind, r.party.id, r.account, r.date, r.currency, r.amount, r.applied, (), r.narration, r.where)
         for r in sorted(refunds, key=lambda c: (c.party.id, c.date, c.ref))
     )
-    ties = _tie_out(documents, credit_records, balances, accounts)
+    ties = _tie_out(documents, credit_records, balances, {p.id: a for a, claimed in owners.claims.items() for p in claimed})
     for tie in ties:
         if not tie.ok:
             party = parties[tie.party]
@@ -285,6 +323,48 @@ def open_items(
             )
     problems += _credit_limits(parties, precisions, side, documents, credit_records)
     return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(parties), refund_records)
+
+
+def _place(
+    pp: PartyPosting,
+    party: Party,
+    number: Decimal,
+    ident: str | None,
+    refs: list[str],
+    by_metadata: bool,
+    side: Side,
+    default_days: int,
+    docs: list[DocumentState],
+    credits: list[CreditState],
+    refunds: list[CreditState],
+    balances: dict[tuple[str, str], Decimal],
+    problems: list[Diagnostic],
+) -> None:
+    """One posting of ``party`` (``number`` with the side's sign) as a document, credit or refund."""
+    balances[(party.id, pp.currency)] += number
+    if number > ZERO and not pp.refund:
+        due = _due(pp, party, default_days, problems)
+        docs.append(DocumentState(ident, party, pp.account, pp.date, due, pp.currency, number, pp.narration, pp.file, pp.line, pp.txn, pp.opening))
+    elif number > ZERO:
+        refunds.append(CreditState("refund", party, pp.account, pp.date, pp.currency, number, [], False, pp.narration, pp.file, pp.line))
+    else:
+        kind = credit_kind(pp, side)
+        credits.append(CreditState(kind, party, pp.account, pp.date, pp.currency, -number, refs, by_metadata, pp.narration, pp.file, pp.line))
+
+
+def credit_kind(pp: PartyPosting, side: Side) -> str:
+    """What a credit is, from what its transaction's other legs are (docs/receivables.md):
+    ``credit_note:`` metadata makes a credit note; else the kind of account that carries
+    most of the other legs decides -- assets or liabilities (a bank, a card) make a
+    payment; income (with or without a tax leg) a credit note; for receivables, expenses
+    a write-off, and for payables a credit note."""
+    if pp.credit_note:
+        return "credit note"
+    if pp.counter in ("Assets", "Liabilities"):
+        return "payment"
+    if pp.counter == "Expenses" and side is Side.AR:
+        return "write-off"
+    return "credit note"
 
 
 def _due(pp: PartyPosting, party: Party, default_days: int, problems: list[Diagnostic]) -> Date:
@@ -308,11 +388,10 @@ def _tie_out(
     documents: Iterable[Document],
     credits: Iterable[Credit],
     balances: Mapping[tuple[str, str], Decimal],
-    accounts: Mapping[str, Party],
+    account_of: Mapping[str, str],
 ) -> tuple[Tie, ...]:
     opened: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     unapplied: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    account_of = {p.id: a for a, p in accounts.items()}
     for d in documents:
         opened[(d.party, d.currency)] += d.open
     for c in credits:

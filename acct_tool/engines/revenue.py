@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from acct_tool.books.ledger import display_path
 from acct_tool.diagnostics import Diagnostic, Location, diag
+from acct_tool.engines.party_match import AccountOwners
 from acct_tool.money import Money
 
 if TYPE_CHECKING:
@@ -84,28 +85,42 @@ class Attribution:
         return self.postings.get(party, ())
 
 
-def attribution_key(parties: Iterable[Party]) -> tuple[tuple[str, str | None, tuple[str, ...]], ...]:
-    """What attribution depends on in the profiles: ids, receivables, listed income accounts."""
-    return tuple(sorted((p.id, p.receivable, tuple(p.income_accounts)) for p in parties))
+def attribution_key(parties: Iterable[Party]) -> tuple[tuple[str, str, tuple[str, ...], str | None, tuple[str, ...]], ...]:
+    """What attribution depends on in the profiles: ids, names and aliases (parties on
+    control accounts are told apart by them), receivables, listed income accounts."""
+    return tuple(sorted((p.id, p.name, tuple(p.aliases), p.receivable, tuple(p.income_accounts)) for p in parties))
 
 
-def attribute_transactions(transactions: Iterable[Any], parties: Iterable[Party], income_root: str, root: Path) -> Attribution:
-    """Attribute the income postings of ``transactions`` to ``parties``."""
-    receivables: dict[str, Party] = {}
+def attribute_transactions(
+    transactions: Iterable[Any],
+    parties: Iterable[Party],
+    income_root: str,
+    root: Path,
+    *,
+    control_accounts: Iterable[str] = (),
+    party_keys: tuple[str, ...] = (),
+) -> Attribution:
+    """Attribute the income postings of ``transactions`` to ``parties``; on a control account
+    the posting's party is found as :mod:`acct_tool.engines.party_match` says."""
+    parties = list(parties)
+    owners = AccountOwners(parties, "receivable", control_accounts)
     listed: dict[str, list[Party]] = defaultdict(list)
     for party in parties:
-        if party.receivable:
-            receivables.setdefault(party.receivable, party)
         for account in party.income_accounts:
             listed[account].append(party)
 
-    def owner(account: str) -> Party | None:
-        while True:
-            if account in receivables:
-                return receivables[account]
-            if ":" not in account:
-                return None
-            account = account.rsplit(":", 1)[0]
+    def owner(txn: Any, posting: Any) -> Party | None:
+        account = owners.account_of(posting.account)
+        if account is None:
+            return None
+        names: list[str] = []
+        if owners.is_control(account):
+            for meta in (posting.meta, txn.meta):
+                for key in party_keys:
+                    value = meta.get(key) if meta else None
+                    if value is not None and str(value).strip():
+                        names.append(str(value).strip())
+        return owners.owner(account, names, txn.payee).party
 
     def is_income(account: str, party: Party) -> bool:
         return account == income_root or account.startswith(income_root + ":") or account in party.income_accounts
@@ -121,7 +136,7 @@ def attribute_transactions(transactions: Iterable[Any], parties: Iterable[Party]
         shares: dict[str, Decimal] = defaultdict(lambda: ZERO)
         involved: dict[str, Party] = {}
         for posting in txn.postings:
-            client = owner(posting.account)
+            client = owner(txn, posting)
             if client is not None and posting.units is not None and posting.units.number is not None:
                 shares[client.id] += posting.units.number
                 involved[client.id] = client

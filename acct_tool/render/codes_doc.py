@@ -46,7 +46,7 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "Profiles against the ledger",
         "The profiles and the ledger disagree.",
-        ("account-", "missing-receivable", "missing-payable", "currency-mismatch"),
+        ("account-", "missing-receivable", "missing-payable", "currency-mismatch", "empty-root"),
     ),
     (
         "Receivables and payables",
@@ -60,6 +60,8 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "overpaid-document",
             "payment-before-document",
             "document-",
+            "unassigned-posting",
+            "ambiguous-party",
             "credit-limit",
             "tie-out",
         ),

@@ -193,6 +193,10 @@ def reconcile_text(items: OpenItems, precisions: Precisions | None = None) -> st
     out.append(render(headers, rows, right=[2, 3, 4, 5]) if rows else "no party accounts\n")
     broken = [t for t in items.ties if not t.ok]
     out.append(f"tie-out {'holds' if not broken else 'FAILS'} for {len(items.ties) - len(broken)} of {len(items.ties)} party balances\n")
+    paid = items.paid_unnumbered()
+    if paid:
+        counts = ", ".join(f"{party} {n}" for party, n in paid.items())
+        out.append(f"paid {items.side.document}s with no number (told apart by file:line): {counts}\n")
     if items.diagnostics:
         out.append("\n" + diagnostics_view.to_text(list(items.diagnostics)))
     return "".join(out)
@@ -203,7 +207,16 @@ def reconcile_json(items: OpenItems, precisions: Precisions | None = None) -> st
     for t in items.ties:
         figures = {"open_documents": t.open_documents, "unapplied_credits": t.unapplied_credits, "ledger_balance": t.ledger_balance, "difference": t.difference}
         ties.append({"party": t.party, "account": t.account} | {k: Money(v, t.currency) for k, v in figures.items()} | {"ok": t.ok})
-    return to_json({"side": items.side.value, "as_of": items.as_of, "ties": ties, "diagnostics": [d.to_dict() for d in items.diagnostics]}, precisions)
+    return to_json(
+        {
+            "side": items.side.value,
+            "as_of": items.as_of,
+            "ties": ties,
+            "paid_unnumbered": items.paid_unnumbered(),
+            "diagnostics": [d.to_dict() for d in items.diagnostics],
+        },
+        precisions,
+    )
 
 
 RECONCILE_CSV = ["party", "account", "currency", "open_documents", "unapplied_credits", "ledger_balance", "difference", "ok"]
