@@ -170,6 +170,11 @@ CODES: dict[str, Code] = {
     "statement-columns": Code(E, "A statement row has a different number of fields than the header.", "`2026-10-01,Rent` under a five-column header"),
     "statement-bad-date": Code(E, "A statement date does not fit the format's `date_format`.", '`31.10.2026` with `date_format: "%Y-%m-%d"`'),
     "statement-bad-number": Code(E, "A statement amount or balance is not a number in the format's decimal convention.", '`1.234,56` with `decimal_mark: "."`'),
+    "statement-no-amount": Code(
+        W,
+        "A statement row has a date but neither an amount nor a balance; it is skipped.",
+        "`2026-10-02,Interest rate now 1.5%,,,` under Date,Description,Reference,Amount,Balance",
+    ),
 }
 
 del E, W

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 Books = Callable[..., Path]
@@ -200,3 +203,109 @@ def test_every_command_has_help_ending_with_an_example(command: tuple[str, ...])
     help_text = result.output.split("Options:")[0].strip()
     last_paragraph = help_text.split("\n\n")[-1].strip()
     assert last_paragraph.startswith("Example: acct-tool "), help_text
+
+
+# --- clients new on a ledger that already has the party's account -----------------------------
+
+EXISTING_SETTINGS = "payment_days: 30\npayable_root: Liabilities:AccountsPayable\nreceivable_root: Assets:Receivable\n"
+EXISTING_LEDGER = """\
+2025-01-01 open Liabilities:AccountsPayable:IRD USD
+2025-01-01 open Liabilities:Tax:HMRC USD
+
+2025-03-31 * "IRD" "GST return Q1" ^GST-2025-Q1
+  Liabilities:AccountsPayable:IRD  -840.00 USD
+  Expenses:Hosting
+
+2025-04-20 * "IRD" "GST paid" ^GST-2025-Q1
+  Liabilities:AccountsPayable:IRD  840.00 USD
+  Assets:Bank:Operating
+
+2025-06-30 * "HMRC" "VAT return" ^VAT-2025-Q2
+  Liabilities:Tax:HMRC  -120.00 USD
+  Expenses:Hosting
+"""
+
+
+def new_party(root: Path, *args: str) -> Any:
+    return run_cli("clients", "new", *args, books=root, as_of="2026-11-30")
+
+
+def profile(root: Path, party_id: str) -> dict[str, Any]:
+    data = yaml.safe_load((root / "clients" / f"{party_id}.yaml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_clients_new_uses_the_ledgers_spelling_of_the_account_and_its_first_posting(books: Books) -> None:
+    root = books(ledger=EXISTING_LEDGER, settings=EXISTING_SETTINGS)
+    result = new_party(root, "ird", "--name", "Inland Revenue", "--kind", "vendor")
+    assert result.exit_code == 0, result.stderr
+    data = profile(root, "ird")
+    assert data["accounts"] == {"payable": "Liabilities:AccountsPayable:IRD"}  # not ...:Ird
+    assert data["since"] == datetime.date(2025, 3, 31)
+    assert "open" not in result.stderr  # the ledger opens it already
+    assert run_cli("check", "--strict", books=root, as_of="2026-11-30").exit_code == 0
+
+
+def test_clients_new_account_option_is_written_as_given(books: Books) -> None:
+    root = books(ledger=EXISTING_LEDGER, settings=EXISTING_SETTINGS)
+    result = new_party(root, "hmrc", "--name", "HM Revenue & Customs", "--kind", "vendor", "--account", "Liabilities:Tax:HMRC")
+    assert result.exit_code == 0, result.stderr
+    assert profile(root, "hmrc")["accounts"] == {"payable": "Liabilities:Tax:HMRC"}
+    assert profile(root, "hmrc")["since"] == datetime.date(2025, 6, 30)
+    assert "open" not in result.stderr
+    result = new_party(root, "acme", "--name", "ACME", "--account", "Assets:Clients:ACME-Corp")
+    assert result.exit_code == 0, result.stderr
+    assert profile(root, "acme")["accounts"] == {"receivable": "Assets:Clients:ACME-Corp"}
+    assert profile(root, "acme")["since"] == datetime.date(2026, 11, 30)  # no postings yet: today
+    assert "`2026-11-30 open Assets:Clients:ACME-Corp USD`" in result.stderr
+
+
+def test_clients_new_both_names_the_receivable_and_the_payable(books: Books) -> None:
+    root = books(ledger=EXISTING_LEDGER, settings=EXISTING_SETTINGS)
+    result = new_party(root, "ird", "--name", "IRD", "--kind", "both", "--account", "Assets:Refunds:IRD", "--payable-account", "Liabilities:Tax:HMRC")
+    assert result.exit_code == 0, result.stderr
+    assert profile(root, "ird")["accounts"] == {"receivable": "Assets:Refunds:IRD", "payable": "Liabilities:Tax:HMRC"}
+    assert profile(root, "ird")["since"] == datetime.date(2025, 6, 30)
+    # without --payable-account, the payable is found in the ledger as for a vendor
+    result = new_party(root, "ird-2", "--name", "IRD", "--kind", "both", "--account", "Assets:Refunds:IRD")
+    assert result.exit_code == 0, result.stderr
+    assert profile(root, "ird-2")["accounts"]["payable"] == "Liabilities:AccountsPayable:Ird2"
+
+
+def test_clients_new_open_suggestion_is_dated_on_the_first_posting(books: Books) -> None:
+    unopened = '2025-02-10 * "ACME" "Invoice" ^INV-1\n  Assets:Receivable:ACME  100.00 USD\n  Income:Services\n'
+    root = books(ledger=unopened, settings=EXISTING_SETTINGS)
+    result = new_party(root, "acme", "--name", "ACME")
+    assert result.exit_code == 0, result.stderr
+    assert profile(root, "acme")["accounts"] == {"receivable": "Assets:Receivable:ACME"}
+    assert profile(root, "acme")["since"] == datetime.date(2025, 2, 10)
+    assert "`2025-02-10 open Assets:Receivable:ACME USD`" in result.stderr
+
+
+def test_clients_new_reads_the_first_posting_from_a_warm_cache(books: Books, cache_dir: Path) -> None:
+    root = books(ledger=EXISTING_LEDGER, settings=EXISTING_SETTINGS)
+    assert run_cli("check", books=root, as_of="2026-11-30").exit_code == 0  # fills the cache
+    assert any(cache_dir.iterdir())
+    assert new_party(root, "ird", "--name", "IRD", "--kind", "vendor").exit_code == 0
+    assert profile(root, "ird")["since"] == datetime.date(2025, 3, 31)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--account", "Liabilities:tax:hmrc"], "--account 'Liabilities:tax:hmrc' is not a Beancount account name"),
+        (["--account", "Liabilities"], "--account 'Liabilities' is not a Beancount account name"),
+        (["--account", "Liabilites:Tax:HMRC"], "does not start with one of the ledger's root accounts"),
+        (["--account", "Liabilities:Tax:HMRC", "--payable-account", "Liabilities:Tax:HMRC"], "a vendor has one account"),
+        (["--kind", "client", "--payable-account", "Liabilities:Tax:HMRC"], "a client has no payable account"),
+        (["--status", "prospect", "--account", "Liabilities:Tax:HMRC"], "a prospect gets no ledger account"),
+    ],
+)
+def test_clients_new_refuses_a_bad_account(books: Books, args: list[str], message: str) -> None:
+    root = books(ledger=EXISTING_LEDGER, settings=EXISTING_SETTINGS)
+    kind = [] if "--kind" in args else ["--kind", "vendor"]
+    result = new_party(root, "hmrc", "--name", "HMRC", *kind, *args)
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr
+    assert not (root / "clients" / "hmrc.yaml").exists()

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, EXAMPLES_AS_OF, build_wheel, run_cli
+from conftest import EXAMPLES, EXAMPLES_AS_OF, build_wheel, make_books, run_cli
 
 GOLDEN = Path(__file__).parent / "golden" / "review"
 REGEN = os.environ.get("ACCT_TOOL_REGEN") == "1"
@@ -221,3 +221,86 @@ def test_a_non_editable_wheel_install_renders_reviews(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert (out / "review-acme.html").read_text().startswith("<!DOCTYPE html>")
+
+
+# --- books without clients to review --------------------------------------------
+
+VENDOR_ONLY = {
+    "hostco": """\
+        id: hostco
+        name: HostCo Hosting
+        kind: vendor
+        manager: lan
+        accounts: {payable: Liabilities:Payable:HostCo}
+        """,
+}
+VENDOR_LEDGER = """\
+2025-01-01 open Liabilities:Payable:HostCo USD
+2026-10-03 * "HostCo" "Hosting October" ^BILL-1
+  Liabilities:Payable:HostCo  -120.00 USD
+  Expenses:Hosting
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--format", "html"],
+        ["--format", "json"],
+        ["--out", "OUT"],
+        ["--format", "html", "--out", "OUT"],
+        ["--manager", "lan"],
+        ["--manager", "lan", "--out", "OUT"],
+        ["--period", "2026-Q3", "--out", "OUT"],
+    ],
+)
+def test_books_with_vendors_only_have_no_clients_to_review_and_that_is_not_an_error(tmp_path: Path, args: list[str]) -> None:
+    books = make_books(tmp_path / "books", ledger=VENDOR_LEDGER, profiles=VENDOR_ONLY)
+    out = tmp_path / "reviews"
+    result = run_cli("review", *[str(out) if a == "OUT" else a for a in args], books=books, as_of="2026-11-30")
+    assert result.exit_code == 0, result.stderr
+    assert "no clients to review" in result.stderr
+    assert not out.exists()  # no files, not even an index
+    if "json" in args:
+        assert result.json()["clients"] == {} and result.json()["portfolios"] == {}
+    else:
+        assert result.output == ""
+
+
+def test_books_with_no_parties_at_all_have_no_clients_to_review(tmp_path: Path) -> None:
+    books = make_books(tmp_path / "books")
+    result = run_cli("review", "--out", str(tmp_path / "reviews"), books=books, as_of="2026-11-30")
+    assert result.exit_code == 0 and "no clients to review" in result.stderr
+    assert not (tmp_path / "reviews").exists()
+
+
+def test_a_manager_without_active_clients_has_nothing_to_review(tmp_path: Path) -> None:
+    churned = """\
+        id: oldco
+        name: Old Co
+        kind: client
+        status: churned
+        manager: tom
+        accounts: {receivable: Assets:Receivable:OldCo}
+        """
+    books = make_books(tmp_path / "books", ledger="2025-01-01 open Assets:Receivable:OldCo USD\n" + VENDOR_LEDGER, profiles={**VENDOR_ONLY, "oldco": churned})
+    for manager in ("tom", "lan"):
+        result = run_cli("review", "--manager", manager, "--out", str(tmp_path / "reviews"), books=books, as_of="2026-11-30")
+        assert result.exit_code == 0, result.stderr
+        assert f"no clients to review for manager '{manager}'" in result.stderr
+    assert not (tmp_path / "reviews").exists()
+
+
+def test_an_unknown_party_or_manager_is_still_a_usage_error(tmp_path: Path) -> None:
+    books = make_books(tmp_path / "books", ledger=VENDOR_LEDGER, profiles=VENDOR_ONLY)
+    result = run_cli("review", "nobody", books=books, as_of="2026-11-30")
+    assert result.exit_code == 2 and "no party with id 'nobody'" in result.stderr
+    result = run_cli("review", "--manager", "lna", "--out", str(tmp_path / "reviews"), books=books, as_of="2026-11-30")
+    assert result.exit_code == 2 and "no party has manager 'lna'" in result.stderr and "lan" in result.stderr
+    assert not (tmp_path / "reviews").exists()
+
+
+def test_named_parties_that_the_manager_does_not_manage_are_a_usage_error() -> None:
+    result = run_cli("review", "acme", "--manager", "tom", books=EXAMPLES, as_of=EXAMPLES_AS_OF)
+    assert result.exit_code == 2 and "manages none of acme" in result.stderr

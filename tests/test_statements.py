@@ -178,13 +178,13 @@ def test_bad_number_in_amount_and_balance() -> None:
     lines, problems = parse(
         "Date,Description,Reference,Amount,Balance\n"
         "2026-10-01,a,,1.234.56,\n"  # amount: the line is dropped
-        "2026-10-02,b,,,\n"  # empty amount
+        "2026-10-02,b,,,\n"  # empty amount, no balance: skipped with a warning
         "2026-10-03,c,,3.00,lots\n"  # balance: the line is kept, without a balance
     )
-    assert codes(problems) == ["statement-bad-number"] * 3
+    assert codes(problems) == ["statement-bad-number", "statement-no-amount", "statement-bad-number"]
     assert [(p.code, p.line, p.column) for p in problems] == [
         ("statement-bad-number", 2, 15),
-        ("statement-bad-number", 3, 15),
+        ("statement-no-amount", 3, 15),
         ("statement-bad-number", 4, 20),
     ]
     assert [(ln.row, ln.amount, ln.balance) for ln in lines] == [(4, Decimal("3.00"), None)]
@@ -194,8 +194,8 @@ def test_debit_and_credit_both_empty_or_bad() -> None:
     head = "x\ny\nBuchungstag;Verwendungszweck;Referenz;Soll;Haben;Saldo\n"
     lines, problems = parse(head + "01.10.2026;a;;;;\n02.10.2026;b;;1.2.3;;\n", DEBIT_CREDIT)
     assert lines == []
-    assert [(p.code, p.line) for p in problems] == [("statement-bad-number", 4), ("statement-bad-number", 5)]
-    assert "neither 'Soll' nor 'Haben'" in problems[0].message
+    assert [(p.code, p.line) for p in problems] == [("statement-no-amount", 4), ("statement-bad-number", 5)]
+    assert "('Soll' and 'Haben' blank)" in problems[0].message
 
 
 def test_wrong_column_count() -> None:
@@ -328,3 +328,62 @@ def test_formatted_numbers_round_trip(value: Decimal, convention: tuple[str, str
     text = f"{abs(value):,.2f}".replace(",", "\0").replace(".", mark).replace("\0", thousands)
     text = ("-" if value < 0 else "") + text
     assert parse_number(text, _number_parser(mark, thousands), thousands) == value
+
+
+# -- blank amounts: opening balances and rows without money -----------------------------------
+
+
+def test_an_opening_balance_row_with_empty_amount_is_a_balance_row_not_a_line() -> None:
+    lines, problems = parse(
+        "Date,Description,Reference,Amount,Balance\n"
+        '2026-10-01,Opening balance,,,"1,000.00"\n'
+        '2026-10-02,ACME,INV-1,500.00,"1,500.00"\n'
+        "2026-10-03,Closing balance,, ,1500.00\n"
+    )
+    assert problems == []
+    assert [(ln.row, ln.amount, ln.balance, ln.balance_only, ln.description) for ln in lines] == [
+        (2, Decimal(0), Decimal("1000.00"), True, "Opening balance"),
+        (3, Decimal("500.00"), Decimal("1500.00"), False, "ACME"),
+        (4, Decimal(0), Decimal("1500.00"), True, "Closing balance"),
+    ]
+
+
+def test_an_opening_balance_row_with_empty_debit_and_credit_is_a_balance_row() -> None:
+    head = "x\ny\nBuchungstag;Verwendungszweck;Referenz;Soll;Haben;Saldo\n"
+    lines, problems = parse(head + "30.09.2026;Anfangssaldo;;;;8.625,00\n01.10.2026;Miete;;1.000,00;;7.625,00\n", DEBIT_CREDIT)
+    assert problems == []
+    assert [(ln.row, ln.amount, ln.balance, ln.balance_only) for ln in lines] == [
+        (4, Decimal(0), Decimal("8625.00"), True),
+        (5, Decimal("-1000.00"), Decimal("7625.00"), False),
+    ]
+
+
+def test_blank_debit_or_credit_is_zero_and_inverted_balance_rows_are_inverted() -> None:
+    head = "x\ny\nBuchungstag;Verwendungszweck;Referenz;Soll;Haben;Saldo\n"
+    lines, problems = parse(head + "01.10.2026;a;;  ;12,00;\n02.10.2026;b;;3,00; ;\n", DEBIT_CREDIT)
+    assert problems == [] and [ln.amount for ln in lines] == [Decimal("12.00"), Decimal("-3.00")]
+    lines, problems = parse("Date,Description,Reference,Amount,Balance\n2026-10-01,Opening,,,250.00\n", replace(SIGNED, sign="inverted"))
+    assert problems == [] and [(ln.balance, ln.balance_only) for ln in lines] == [(Decimal("-250.00"), True)]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "line", "column"),
+    [
+        (SIGNED, "Date,Description,Reference,Amount,Balance\n2026-10-01,a,,1.00,\n2026-10-02,Interest rate now 1.5%,,,\n", 3, 36),
+        (replace(SIGNED, balance=None), "Date,Description,Reference,Amount\n2026-10-02,Opening balance,,\n2026-10-03,a,,1.00\n", 2, 29),
+        (DEBIT_CREDIT, "x\ny\nBuchungstag;Verwendungszweck;Referenz;Soll;Haben;Saldo\n01.10.2026;Hinweis;;;;\n", 4, 21),
+    ],
+)
+def test_a_row_with_no_amount_and_no_balance_is_skipped_with_a_warning(fmt: StatementFormat, text: str, line: int, column: int) -> None:
+    lines, problems = parse(text, fmt)
+    assert codes(problems) == ["statement-no-amount"]
+    [p] = problems
+    assert (p.severity, p.file, p.line, p.column) == (Severity.WARNING, "stmt.csv", line, column)
+    assert "no amount and no balance" in p.message
+    assert all(ln.row != line for ln in lines) and not any(ln.balance_only for ln in lines)
+
+
+def test_a_balance_row_with_a_bad_balance_is_one_error_and_no_line() -> None:
+    lines, problems = parse("Date,Description,Reference,Amount,Balance\n2026-10-01,Opening balance,,,lots\n2026-10-02,a,,1.00,\n")
+    assert codes(problems) == ["statement-bad-number"]
+    assert [ln.row for ln in lines] == [3]

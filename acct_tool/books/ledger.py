@@ -58,6 +58,8 @@ class LedgerFacts:
     opens: dict[str, OpenFact] = field(default_factory=dict)
     #: Every account with postings -> where it is first posted to.
     first_use: dict[str, Location] = field(default_factory=dict)
+    #: Every account with postings -> the date of its first posting.
+    first_date: dict[str, datetime.date] = field(default_factory=dict)
     #: Absolute paths of every file Beancount read (the main file and its includes).
     files: tuple[str, ...] = ()
     #: Decimal places per currency, from Beancount's display context: the most common
@@ -265,7 +267,7 @@ def _beancount_load(loader: Any, path: Path, validations: Any) -> tuple[Any, Any
 
 
 def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:
-    """Opened accounts, and where each account is first posted to."""
+    """Opened accounts, and where and when each account is first posted to."""
     first = facts.first_use
     count = 0
     for entry in entries:
@@ -278,6 +280,7 @@ def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:
                     filename = meta.get("filename") or ""
                     line = meta.get("lineno")
                     first[posting.account] = Location(display_path(filename, root) or "", line if isinstance(line, int) else None)
+                    facts.first_date[posting.account] = entry.date  # entries come sorted by date
         elif kind == "Open" and entry.account not in facts.opens:
             facts.opens[entry.account] = OpenFact(entry.account, entry.date, tuple(entry.currencies or ()))
     facts.transactions = count

@@ -268,24 +268,37 @@ def _refuse(problems: list[Diagnostic], display: str) -> None:
 @click.option("--kind", type=click.Choice(KINDS), default="client", show_default=True, help="client, vendor or both.")
 @click.option("--manager", type=TEXT, metavar="M", help="The account manager who owns the relationship.")
 @click.option("--status", type=click.Choice(STATUSES), default="active", show_default=True, help="A prospect gets no ledger account yet.")
+@click.option(
+    "--account",
+    type=TEXT,
+    metavar="ACCOUNT",
+    help="The party's ledger account, as the ledger spells it: the receivable of a client (or of kind both), the payable of a vendor.",
+)
+@click.option("--payable-account", type=TEXT, metavar="ACCOUNT", help="The payable account of a party of kind both (with --account for its receivable).")
 @click.pass_obj
-def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, status: str) -> None:
+def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, status: str, account: str | None, payable_account: str | None) -> None:
     """Write a new profile, clients/ID.yaml, that validates against the schema.
 
     Clients get a receivable account under `receivable_root`, vendors a payable
     account under `payable_root`, named after the id (acme-corp ->
-    Assets:Receivable:AcmeCorp); open it in the ledger if it is not (the
-    command says so). The first line points editors at the schema in
-    .schema/party.schema.json (written by `acct-tool init`) so that they
-    validate and autocomplete the file. An id that a profile already has, or
-    that is not a lowercase slug, is refused; no other file is touched.
+    Assets:Receivable:AcmeCorp) and spelt as the ledger spells it when it has
+    that account already in another case (Liabilities:Payable:IRD for id ird).
+    --account names the account instead (the receivable of a client or of kind
+    both, the payable of a vendor), and --payable-account the payable of kind
+    both; both are written as given. `since:` is the date of the account's
+    first posting in the ledger, else the as-of date. When the ledger does not
+    open the account, the command says how, dated on its first posting. The
+    first line points editors at the schema in .schema/party.schema.json
+    (written by `acct-tool init`) so that they validate and autocomplete the
+    file. An id that a profile already has, or that is not a lowercase slug,
+    is refused; no other file is touched.
 
-    Example: acct-tool clients new acme --name "ACME Manufacturing" --manager lan
+    Example: acct-tool clients new ird --name IRD --kind vendor --account Liabilities:Tax:IRD
     """
     import os
     from pathlib import Path
 
-    from acct_tool.edit.edit_scaffold import PARTY_SCHEMA, new_accounts, new_profile, profile_problems
+    from acct_tool.edit.edit_scaffold import PARTY_SCHEMA, account_problem, first_posting, new_accounts, new_profile, profile_problems
     from acct_tool.edit.files import WriteError, write_atomic
 
     root = obj.root()
@@ -304,13 +317,25 @@ def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, 
         raise UsageError(f"--manager '{manager}' is not a lowercase slug like 'lan'")
     if not name.strip():
         raise UsageError("--name must not be empty")
+    given = _given_accounts(kind, status, account, payable_account)
 
-    accounts = new_accounts(settings, party_id, kind, status)
+    books = obj.books(Needs())
+    options = books.ledger.options
+    roots = [str(options.get(f"name_{r}") or r.capitalize()) for r in ("assets", "liabilities", "equity", "income", "expenses")]
+    for option, value in (("--account", account), ("--payable-account", payable_account)):
+        problem = account_problem(value, roots) if value is not None else None
+        if problem is not None:
+            raise UsageError(f"{option} '{value}' {problem}")
+    opened = books.ledger.opens()
+    first_dates = books.ledger.facts.first_date
+    accounts = new_accounts(settings, party_id, kind, status, given=given, known=opened.keys() | first_dates.keys())
+    since = first_posting(accounts.values(), first_dates) or obj.as_of
+
     path = folder / f"{party_id}.yaml"
     display = path.relative_to(root).as_posix()
     schema_file = root / PARTY_SCHEMA
     schema_ref = Path(os.path.relpath(schema_file, folder)).as_posix()
-    text = new_profile(party_id, name.strip(), kind, status, manager, obj.as_of, accounts, schema_ref, not schema_file.is_file())
+    text = new_profile(party_id, name.strip(), kind, status, manager, since, accounts, schema_ref, not schema_file.is_file())
 
     problems = profile_problems(text, display)
     if problems:
@@ -322,8 +347,26 @@ def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, 
     say(f"wrote {display}", err=False)
     if not schema_file.is_file():
         say(f"note: {PARTY_SCHEMA} does not exist; write it with `acct-tool schema party > {PARTY_SCHEMA}` so editors validate profiles")
-    books = obj.books(Needs())
-    for account in accounts.values():
-        if account not in books.ledger.opens():
-            currency = books.settings.operating_currency or "USD"
-            say(f"next: open {account} in the ledger, e.g. `{obj.as_of} open {account} {currency}`; `acct-tool check` reports it until then")
+    currency = books.settings.operating_currency or "USD"
+    for ledger_account in accounts.values():
+        if ledger_account not in opened:
+            day = first_dates.get(ledger_account, obj.as_of)  # on its first posting, so the ledger balances from the start
+            say(f"next: open {ledger_account} in the ledger, e.g. `{day} open {ledger_account} {currency}`; `acct-tool check` reports it until then")
+
+
+def _given_accounts(kind: str, status: str, account: str | None, payable_account: str | None) -> dict[str, str]:
+    """The accounts --account and --payable-account name, by role; refuses what the kind cannot have."""
+    if account is None and payable_account is None:
+        return {}
+    if status == "prospect":
+        raise UsageError("a prospect gets no ledger account yet: drop --account and --payable-account, or choose another --status")
+    if kind == "client" and payable_account is not None:
+        raise UsageError("a client has no payable account: drop --payable-account, or use --kind both")
+    if kind == "vendor" and account is not None and payable_account is not None:
+        raise UsageError("a vendor has one account, the payable: give --account or --payable-account, not both")
+    given: dict[str, str] = {}
+    if account is not None:
+        given["payable" if kind == "vendor" else "receivable"] = account
+    if payable_account is not None:
+        given["payable"] = payable_account
+    return given

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from acct_tool.books.load import unknown_party
+from acct_tool.books.schema import did_you_mean
 from acct_tool.cli.common import EXIT_FINDINGS, RELATIONSHIP, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.edit.files import WriteError
@@ -68,6 +69,8 @@ def review(
     index.<ext>, then lists what it wrote. Without --out, prints one client's
     review (name it, or choose one with --manager). --format json prints the
     whole template context (every review, portfolio and the index) instead.
+    Books with no active client (vendors only, say), or a --manager with none,
+    have nothing to review: the command says so, writes nothing and exits 0.
 
     A period not over at the as-of date is reviewed to date and compared with
     as many days of the previous one; a period after the as-of date is refused.
@@ -84,6 +87,10 @@ def review(
     unknown = [p for p in parties if p not in books.parties]
     if unknown:
         raise UsageError("; ".join(unknown_party(u, books.diagnostics, books.settings.profiles) for u in unknown))
+    managers = {p.manager for p in books.parties.values() if p.manager}
+    if manager is not None and manager not in managers:
+        hint = did_you_mean(manager, managers)
+        raise UsageError(f"no party has manager '{manager}'" + (f"; {hint}" if hint else ""))
     try:
         chosen_period = choose_period(books.as_of, period, start, end).until(books.as_of)
     except ValueError as exc:
@@ -92,12 +99,18 @@ def review(
     reviews = build(
         books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, chosen_period, list(parties) or None, manager
     )
-    if not reviews.clients:
-        raise UsageError("no client matches; reviews cover active clients (name a party to review any other)")
+    if parties and not reviews.clients:
+        raise UsageError(f"manager '{manager}' manages none of {', '.join(parties)}; drop --manager to review them")
     if fmt == "json":
         from acct_tool.render.table import to_json
 
         emit(to_json(reviews.as_data()))
+        if not reviews.clients:
+            say(_nothing_to_review(manager))
+        return
+    if not reviews.clients:
+        # Books with vendors only, or no active client (of this manager): nothing to do is not an error.
+        say(_nothing_to_review(manager))
         return
     if out is None and len(reviews.clients) > 1:
         raise UsageError(f"{len(reviews.clients)} clients match; name one PARTY or pass --out DIR to write them all")
@@ -156,6 +169,11 @@ class _quiet:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def _nothing_to_review(manager: str | None) -> str:
+    whose = f" for manager '{manager}'" if manager is not None else ""
+    return f"no clients to review{whose}: reviews cover active clients (name a party to review any other); nothing written"
 
 
 def _fail_on(problems: list[Diagnostic]) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from acct_tool.books.schema import validate
+from acct_tool.books.schema import load_schema, validate
 from acct_tool.books.settings import Settings
 from acct_tool.books.yamlsource import parse_yaml
 from acct_tool.diagnostics import Diagnostic
@@ -70,15 +71,57 @@ def account_part(party_id: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in re.split(r"[-_]+", party_id) if word)
 
 
-def new_accounts(settings: Settings, party_id: str, kind: str, status: str) -> dict[str, str]:
-    """The ledger accounts of a new party (role -> account): none for a prospect."""
+#: A Beancount account name, as profiles must spell it (the schema's pattern).
+ACCOUNT = re.compile(load_schema("party")["$defs"]["account"]["pattern"])
+
+
+def account_problem(account: str, roots: Collection[str]) -> str | None:
+    """Why ``account`` cannot be written as a party's ledger account (``roots``: the
+    ledger's root account names), or None when it can."""
+    if not ACCOUNT.match(account):
+        return "is not a Beancount account name: capitalised components joined by ':', like Assets:Receivable:Acme"
+    if account.split(":")[0] not in roots:
+        return f"does not start with one of the ledger's root accounts ({', '.join(roots)})"
+    return None
+
+
+def ledger_account(root: str, part: str, known: Collection[str]) -> str:
+    """The account named ``part`` under ``root``: the ledger's own spelling when one of the
+    ``known`` accounts under ``root`` has ``part`` as its last component ignoring case
+    (``Liabilities:Payable:IRD`` for ``Ird``; the shallowest, then the first by name,
+    when several do), else ``root:part``."""
+    folded = part.casefold()
+    found = [a for a in known if a.startswith(f"{root}:") and a.rsplit(":", 1)[-1].casefold() == folded]
+    return min(found, key=lambda a: (a.count(":"), a != f"{root}:{part}", a), default=f"{root}:{part}")
+
+
+def new_accounts(
+    settings: Settings,
+    party_id: str,
+    kind: str,
+    status: str,
+    *,
+    given: Mapping[str, str] | None = None,
+    known: Collection[str] = (),
+) -> dict[str, str]:
+    """The ledger accounts of a new party (role -> account): none for a prospect.
+
+    An account ``given`` for a role is taken as it is; otherwise the account is
+    named after the id under the role's root, spelt as the ledger spells it when
+    one of the ``known`` accounts matches (see :func:`ledger_account`)."""
+    given = given or {}
     accounts: dict[str, str] = {}
     if status != "prospect":
-        if kind in ("client", "both"):
-            accounts["receivable"] = f"{settings.receivable_root}:{account_part(party_id)}"
-        if kind in ("vendor", "both"):
-            accounts["payable"] = f"{settings.payable_root}:{account_part(party_id)}"
+        roles = [("receivable", settings.receivable_root)] if kind in ("client", "both") else []
+        roles += [("payable", settings.payable_root)] if kind in ("vendor", "both") else []
+        for role, root in roles:
+            accounts[role] = given.get(role) or ledger_account(root, account_part(party_id), known)
     return accounts
+
+
+def first_posting(accounts: Iterable[str], first_dates: Mapping[str, datetime.date]) -> datetime.date | None:
+    """The date of the earliest posting to any of ``accounts``, or None when they have none."""
+    return min((first_dates[a] for a in accounts if a in first_dates), default=None)
 
 
 def new_profile(

@@ -83,10 +83,12 @@ class BankReconciliation:
     missing_in_ledger: tuple[StatementLine, ...]
     missing_in_statement: tuple[AccountPosting, ...]
     balance: BalanceCheck | None
+    #: The statement's opening balance (a balance row before every line) against the ledger's.
+    opening: BalanceCheck | None = None
 
     @property
     def reconciled(self) -> bool:
-        balanced = self.balance is None or self.balance.agrees
+        balanced = all(check is None or check.agrees for check in (self.opening, self.balance))
         return balanced and not self.missing_in_ledger and not self.missing_in_statement
 
 
@@ -118,10 +120,16 @@ def reconcile_bank(
     as_of: datetime.date | None = None,
 ) -> BankReconciliation:
     """Match ``lines`` against ``all_postings`` (every posting to ``account``, in ledger
-    order) and check the closing balance."""
-    ordered = chronological(lines)
+    order) and check the opening and closing balances.
+
+    Balance rows (``balance_only``) are not matched: the last one before every line
+    is the opening balance; later ones are running balances like any line's."""
+    rows = chronological(lines)
+    lead = next((i for i, row in enumerate(rows) if not row.balance_only), len(rows))  # balance rows before every line
+    opening = _opening_balance(all_postings, currency, rows[lead - 1], rows[lead:], as_of) if lead else None
+    ordered = [row for row in rows if not row.balance_only]
     if not ordered:
-        return BankReconciliation(account, currency, window_days, None, None, 0, (), (), (), None)
+        return BankReconciliation(account, currency, window_days, None, None, 0, (), (), (), None, opening)
     start, end = ordered[0].date, ordered[-1].date
     window = datetime.timedelta(days=window_days)
     last = end + window if as_of is None else min(end + window, as_of)
@@ -139,7 +147,8 @@ def reconcile_bank(
         matched=tuple(matches),
         missing_in_ledger=tuple(left_lines),
         missing_in_statement=missing_in_statement,
-        balance=_closing_balance(all_postings, currency, ordered, as_of),
+        balance=_closing_balance(all_postings, currency, rows[lead:], as_of),
+        opening=opening,
     )
 
 
@@ -150,6 +159,19 @@ def _closing_balance(postings: Iterable[AccountPosting], currency: str, ordered:
     until = closing.date if as_of is None else min(closing.date, as_of)
     ledger = balance_of(postings, until).get(currency, Decimal(0))
     return BalanceCheck(closing.date, currency, closing.balance, ledger, closing.row)
+
+
+def _opening_balance(
+    postings: Iterable[AccountPosting], currency: str, opening: StatementLine, after: Sequence[StatementLine], as_of: datetime.date | None
+) -> BalanceCheck | None:
+    """The opening balance against the ledger's before the statement's lines: at the start of
+    the opening row's date when lines of that date follow it, else at the end of that date."""
+    if opening.balance is None:
+        return None
+    same_day = bool(after) and after[0].date == opening.date
+    until = opening.date - datetime.timedelta(days=1) if same_day else opening.date
+    ledger = balance_of(postings, until if as_of is None else min(until, as_of)).get(currency, Decimal(0))
+    return BalanceCheck(opening.date, currency, opening.balance, ledger, opening.row)
 
 
 def mentions(haystack: str, reference: str) -> bool:

@@ -37,7 +37,13 @@ _MAX_NUMBER_CHARS = 64
 
 @dataclass(frozen=True)
 class StatementLine:
-    """One transaction line of a statement, with the amount as the account sees it."""
+    """One transaction line of a statement, with the amount as the account sees it.
+
+    A row whose amount cells are all blank but whose balance is set (``Opening
+    balance``, ``Closing balance``) is read as a *balance row*: ``balance_only``,
+    amount zero. It is no line to match; it states the balance at its place in the
+    statement (see :func:`acct_tool.engines.bank.reconcile_bank`).
+    """
 
     #: 1-based line number in the file where the row starts.
     row: int
@@ -47,6 +53,8 @@ class StatementLine:
     reference: str = ""
     #: The running balance after this line, when the statement has one.
     balance: Decimal | None = None
+    #: A row that only states the balance (no amount): not a line to match.
+    balance_only: bool = False
 
 
 def read_statement(
@@ -198,46 +206,56 @@ def _line(
         problems.append(diag("statement-bad-date", f"{raw_date!r} in column '{fmt.date}' is outside the dates acct-tool handles ({DATE_RANGE})", where("date")))
         date = None
 
-    def amount_of(role: str, *, required: bool) -> Decimal | None:
+    def number_in(role: str) -> Decimal | None:
+        """The number in the role's cell, or ``None`` with a diagnostic. A blank cell is zero."""
         cell = fields[columns[role]]
-        if not cell.strip() and not required:
-            return None
+        if not cell.strip():
+            return Decimal(0)
         value = parse_number(cell, number, fmt.thousands_separator)
         if value is None:
-            shown = repr(cell.strip()) if cell.strip() else "an empty amount"
             column = getattr(fmt, role)
             convention = f"decimal mark {fmt.decimal_mark!r}" + (
                 f", thousands separator {fmt.thousands_separator!r}" if fmt.thousands_separator else ", no thousands separator"
             )
-            problems.append(diag("statement-bad-number", f"{shown} in column '{column}' is not a number with {convention}", where(role)))
-        elif not within_bound(value):  # the bound profiles have: larger sums would be rounded
+            problems.append(diag("statement-bad-number", f"{cell.strip()!r} in column '{column}' is not a number with {convention}", where(role)))
+            return None
+        if not within_bound(value):  # the bound profiles have: larger sums would be rounded
             problems.append(
                 diag("statement-bad-number", f"{cell.strip()!r} in column '{getattr(fmt, role)}' has too many digits: amounts have {BOUND}", where(role))
             )
             return None
         return value
 
-    amount: Decimal | None = None
-    if "amount" in columns:
-        amount = amount_of("amount", required=True)
-    else:
-        before = len(problems)
-        debit, credit = amount_of("debit", required=False), amount_of("credit", required=False)
-        if debit is None and credit is None and len(problems) == before:
-            problems.append(diag("statement-bad-number", f"neither '{fmt.debit}' nor '{fmt.credit}' holds an amount", where("debit")))
-        elif len(problems) == before:
-            # Debit is money out, credit money in, whatever sign the bank prints.
-            amount = abs(credit or Decimal(0)) - abs(debit or Decimal(0))
-    # A bad balance is reported but keeps the line: only the closing balance check loses it.
-    balance = amount_of("balance", required=False) if "balance" in columns else None
-    if date is None or amount is None:
-        return None
-    if fmt.sign == "inverted":
-        amount = -amount
-        balance = -balance if balance is not None else None
+    roles = ("amount",) if "amount" in columns else ("debit", "credit")
+    has_balance = "balance" in columns and bool(fields[columns["balance"]].strip())
     description = " ".join(fields[columns["description"]].split()) if "description" in columns else ""
     reference = fields[columns["reference"]].strip() if "reference" in columns else ""
-    return StatementLine(row.line, date, amount, description, reference, balance)
+
+    def signed(value: Decimal) -> Decimal:
+        return -value if fmt.sign == "inverted" else value
+
+    if all(not fields[columns[role]].strip() for role in roles):
+        # No money moved: a row that states the balance (opening, closing), or a note.
+        if not has_balance:
+            names = " and ".join(f"'{getattr(fmt, role)}'" for role in roles)
+            hint = "a row with blank amounts and a balance is read as the statement's opening (or closing) balance"
+            problems.append(diag("statement-no-amount", f"the row has no amount and no balance ({names} blank); it is skipped", where(roles[0]), hint=hint))
+            return None
+        stated = number_in("balance")
+        if date is None or stated is None:
+            return None
+        return StatementLine(row.line, date, Decimal(0), description, reference, signed(stated), balance_only=True)
+    if len(roles) == 1:
+        amount = number_in("amount")
+    else:
+        debit, credit = number_in("debit"), number_in("credit")
+        # Debit is money out, credit money in, whatever sign the bank prints.
+        amount = None if debit is None or credit is None else abs(credit) - abs(debit)
+    # A bad balance is reported but keeps the line: only the balance checks lose it.
+    balance = number_in("balance") if has_balance else None
+    if date is None or amount is None:
+        return None
+    return StatementLine(row.line, date, signed(amount), description, reference, None if balance is None else signed(balance))
 
 
 def _parse_date(text: str, date_format: str) -> datetime.date | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from acct_tool.books.ledger import AccountPosting, display_path
 from acct_tool.diagnostics import Diagnostic, Severity, has_errors
-from acct_tool.engines.bank import BankReconciliation
+from acct_tool.engines.bank import BalanceCheck, BankReconciliation
 from acct_tool.engines.statements import StatementLine
 from acct_tool.money import Money, Precisions, places_of
 from acct_tool.render import table
@@ -65,11 +65,13 @@ def verdict(result: BankReconciliation, diagnostics: Sequence[Diagnostic], preci
         problems.append(f"{_plural(len(result.missing_in_ledger), 'statement line')} missing from the ledger")
     if result.missing_in_statement:
         problems.append(f"{_plural(len(result.missing_in_statement), 'ledger posting')} missing from the statement")
-    if result.balance is not None and not result.balance.agrees:
-        problems.append(f"closing balance differs by {amount_text(result.balance.difference, result.currency, precisions)} {result.currency}")
+    for name, check in (("opening", result.opening), ("closing", result.balance)):
+        if check is not None and not check.agrees:
+            problems.append(f"{name} balance differs by {amount_text(check.difference, result.currency, precisions)} {result.currency}")
     if problems:
         return "Not reconciled: " + "; ".join(problems) + "."
-    balance = ", closing balance agrees" if result.balance is not None else " (the statement has no balances)"
+    checked = [name for name, check in (("opening", result.opening), ("closing", result.balance)) if check is not None]
+    balance = f", {' and '.join(checked)} balance{'s agree' if len(checked) > 1 else ' agrees'}" if checked else " (the statement has no balances)"
     return f"Reconciled: every line matched{balance}."
 
 
@@ -117,13 +119,14 @@ def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics:
             label = f"{_where(p, root)} {p.payee} {p.narration}"
             out.append(f"  {p.date}  {shown(p.number):>{aw}}  {_fit(label, rest)}".rstrip())
 
-    if result.balance is not None:
-        b = result.balance
+    for name, b in (("Opening", result.opening), ("Closing", result.balance)):
+        if b is None:
+            continue
         figures = [shown(x) for x in (b.statement, b.ledger, b.difference)]
         fw = max(map(len, figures))
         out += [
             "",
-            f"Closing balance on {b.date} (statement row {b.row})",
+            f"{name} balance on {b.date} (statement row {b.row})",
             f"  Statement   {figures[0]:>{fw}} {b.currency}",
             f"  Ledger      {figures[1]:>{fw}} {b.currency}",
             f"  Difference  {figures[2]:>{fw}} {b.currency}  {'agrees' if b.agrees else 'DIFFERS'}",
@@ -156,8 +159,20 @@ def _posting_dict(posting: AccountPosting, root: Path) -> dict[str, Any]:
     }
 
 
+def _balance_dict(b: BalanceCheck | None) -> dict[str, Any] | None:
+    if b is None:
+        return None
+    return {
+        "date": b.date.isoformat(),
+        "row": b.row,
+        "statement": Money(b.statement, b.currency),
+        "ledger": Money(b.ledger, b.currency),
+        "difference": Money(b.difference, b.currency),
+        "agrees": b.agrees,
+    }
+
+
 def to_json(result: BankReconciliation, statement: str, root: Path, diagnostics: Sequence[Diagnostic] = (), precisions: Precisions | None = None) -> str:
-    b = result.balance
     cur = result.currency
     doc = {
         "statement": statement,
@@ -181,16 +196,8 @@ def to_json(result: BankReconciliation, statement: str, root: Path, diagnostics:
         ],
         "missing_in_ledger": [_line_dict(line, cur) for line in result.missing_in_ledger],
         "missing_in_statement": [_posting_dict(p, root) for p in result.missing_in_statement],
-        "closing_balance": None
-        if b is None
-        else {
-            "date": b.date.isoformat(),
-            "row": b.row,
-            "statement": Money(b.statement, b.currency),
-            "ledger": Money(b.ledger, b.currency),
-            "difference": Money(b.difference, b.currency),
-            "agrees": b.agrees,
-        },
+        "opening_balance": _balance_dict(result.opening),
+        "closing_balance": _balance_dict(result.balance),
         "diagnostics": [d.to_dict() for d in diagnostics],
     }
     return table.to_json(doc, precisions)
@@ -214,7 +221,7 @@ CSV_COLUMNS = (
 
 
 def to_csv(result: BankReconciliation, root: Path, precisions: Precisions | None = None) -> str:
-    """One row per matched pair, missing line, missing posting, and the closing balance."""
+    """One row per matched pair, missing line, missing posting, and the opening and closing balances."""
     cur = result.currency
     rows: list[list[Any]] = []
 
@@ -245,7 +252,7 @@ def to_csv(result: BankReconciliation, root: Path, precisions: Precisions | None
         rows.append(["missing-in-ledger", line.row, line.date, figure(line.amount), "", "", "", cur, line.reference, line.description, "", "", ""])
     for p in result.missing_in_statement:
         rows.append(["missing-in-statement", "", "", "", p.date, figure(p.number), "", cur, "", "", *where(p)])
-    if result.balance is not None:
-        b = result.balance
-        rows.append(["closing-balance", b.row, b.date, figure(b.statement), b.date, figure(b.ledger), "", cur, "", "", "", "", ""])
+    for kind, b in (("opening-balance", result.opening), ("closing-balance", result.balance)):
+        if b is not None:
+            rows.append([kind, b.row, b.date, figure(b.statement), b.date, figure(b.ledger), "", cur, "", "", "", "", ""])
     return table.to_csv(CSV_COLUMNS, rows)
