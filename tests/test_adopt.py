@@ -169,7 +169,9 @@ def test_a_receivable_and_a_payable_account_of_one_name_are_one_party_of_kind_bo
       Liabilities:Payable:Acme
     """
     root = write_ledger(tmp_path / "books", ledger)
-    assert run_cli("adopt", books=root, as_of=AS_OF).exit_code == 0
+    result = run_cli("adopt", books=root, as_of=AS_OF)
+    assert result.exit_code == 0
+    assert "2 parties (0 clients, 1 vendor, 1 both):" in result.output.splitlines()
     written = profiles(root)
     assert sorted(written) == ["acme", "other"]
     assert written["acme"]["kind"] == "both" and written["acme"]["name"] == "ACME Manufacturing"

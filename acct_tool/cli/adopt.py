@@ -94,7 +94,8 @@ def _summary(proposal: Proposal, ledger: str) -> list[str]:
     lines += [f"  {key + ':':<20}{value}   ({why[key]})" for key, value in keys if value]
     parties = proposal.parties
     kinds = {kind: sum(p.kind == kind for p in parties) for kind in ("client", "vendor", "both")}
-    lines.append(f"{len(parties)} part{'ies' if len(parties) != 1 else 'y'} ({kinds['client']} clients, {kinds['vendor']} vendors, {kinds['both']} both):")
+    counts = ", ".join(f"{n} {kind}{'s' if n != 1 and kind != 'both' else ''}" for kind, n in kinds.items())
+    lines.append(f"{len(parties)} part{'ies' if len(parties) != 1 else 'y'} ({counts}):")
     for p in parties:
         also = f" (also: {'; '.join(p.aliases)})" if p.aliases else ""
         accounts = ", ".join(a for a in (p.receivable, p.payable) if a)
