@@ -37,7 +37,7 @@ TABLES: dict[str, tuple[list[str], str]] = {
 }
 
 #: Commands with a --format that are not tables: a report, a detail page, diagnostics.
-NOT_TABLES = {"acct-tool check", "acct-tool clients show", "acct-tool review"}
+NOT_TABLES = {"acct-tool check", "acct-tool clients show", "acct-tool review", "acct-tool adopt"}
 
 
 def format_choices(command: click.Command, option: str) -> list[str]:

@@ -211,6 +211,27 @@ def test_force_adds_files_but_never_overwrites(tmp_path: Path) -> None:
     assert again.exit_code == 0 and all(line.startswith("kept ") for line in again.output.splitlines())
 
 
+@pytest.mark.parametrize("ledger", ["books.beancount", "ledger/2024.beancount", "ledger/main.beancount"])
+def test_init_next_to_an_existing_ledger_points_at_adopt_and_writes_nothing(tmp_path: Path, ledger: str) -> None:
+    target = tmp_path / "books"
+    (target / ledger).parent.mkdir(parents=True, exist_ok=True)
+    (target / ledger).write_text('option "title" "Ours"\n')
+    for args in ([], ["--force"]):
+        result = run_cli("init", str(target), *args, as_of=AS_OF)
+        assert result.exit_code == 2
+        assert f"already holds a ledger ({ledger})" in result.stderr
+        assert f"acct-tool --books {target} adopt" in result.stderr
+        assert files_in(target) == [ledger]
+
+
+def test_init_in_the_working_directory_next_to_a_ledger_says_adopt_without_books(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "books.beancount").write_text("")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("init", ".", "--force", as_of=AS_OF)
+    assert result.exit_code == 2 and "run: acct-tool adopt" in result.stderr
+    assert files_in(tmp_path) == ["books.beancount"]
+
+
 def test_refuses_a_file_as_the_folder(tmp_path: Path) -> None:
     target = tmp_path / "books"
     target.write_text("")

@@ -42,6 +42,7 @@ JSON_COMMANDS: dict[str, list[list[str]]] = {
     "reconcile bank": [["reconcile", "bank", STATEMENT, "--format", "json"]],
     "check": [["check"]],
     "review": [["review"]],
+    "adopt": [["adopt", "--dry-run"]],
 }
 
 #: Fields that hold money wherever they appear, so never a bare number (``overdue`` is

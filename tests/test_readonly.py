@@ -59,6 +59,8 @@ COMMANDS: dict[str, list[tuple[list[str], list[str]]]] = {
         (["review", "--format", "html", "--manager", "tom", "--out", "{out}/html"], ["out/html"]),
     ],
     "init": [(["init", "{out}/new-books"], ["out/new-books"])],
+    # `adopt` refuses books that have settings already; a dry run writes nothing
+    "adopt": [(["adopt", "--dry-run"], []), (["adopt", "--dry-run", "--format", "json"], [])],
     # `log` writes the profile on purpose: see test_log_changes_exactly_the_profile_it_names
     "log": [],
 }

@@ -17,7 +17,7 @@ import click
 
 from acct_tool import __version__
 from acct_tool.books.cache import enabled as cache_enabled
-from acct_tool.cli import bank, check, clients, init, receivables, review
+from acct_tool.cli import adopt, bank, check, clients, init, receivables, review
 from acct_tool.cli.common import EXIT_USAGE, Context, accept_global_options, global_options
 
 
@@ -60,6 +60,7 @@ for _command in (
     clients.log,
     review.review,
     init.init,
+    adopt.adopt,
 ):
     cli.add_command(_command)
 accept_global_options(cli)

@@ -4,7 +4,8 @@ The files are rendered by :mod:`acct_tool.render.render_scaffold` and written by
 :mod:`acct_tool.edit.edit_scaffold`. Their dates are relative to the as-of date,
 so the example transactions are recent and ``--as-of`` makes the output
 reproducible. Nothing is overwritten: ``--force`` only lets ``init`` write into
-a folder that already holds files, and keeps every file that exists.
+a folder that already holds files, and keeps every file that exists. A folder
+that holds a ledger already is refused, with a pointer to ``acct-tool adopt``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from pathlib import Path
 import click
 
 from acct_tool.books.schema import load_schema
+from acct_tool.books.settings import SETTINGS_FILE
 from acct_tool.cli.common import TEXT, Context, UsageError, say
+from acct_tool.edit.adopt_write import ledger_files
 from acct_tool.edit.edit_scaffold import check_scaffold_targets, write_scaffold
 from acct_tool.edit.files import WriteError
 from acct_tool.render.render_scaffold import render_scaffold
@@ -29,6 +32,26 @@ def _pattern(schema: str, name: str) -> re.Pattern[str]:
 def _is_empty(folder: Path) -> bool:
     """True when ``folder`` holds nothing, or nothing but a ``.git`` (``git init`` first is fine)."""
     return all(entry.name == ".git" for entry in folder.iterdir())
+
+
+def _refuse_an_existing_ledger(directory: Path) -> None:
+    """A folder that holds a ledger already is adopted, not initialised: init would write a sample
+    ledger and point the settings at it (or keep the user's and add sample profiles that do not match it).
+
+    Running init again in books it wrote (acct-tool.yaml and ledger/main.beancount both there) is fine."""
+    if not directory.is_dir():
+        return
+    try:
+        ledgers = ledger_files(directory)
+        ours = (directory / SETTINGS_FILE).exists() and (directory / "ledger" / "main.beancount").is_file()
+    except OSError:
+        return
+    if ledgers and not ours:
+        where = "" if directory.resolve() == Path.cwd().resolve() else f"--books {directory} "
+        raise UsageError(
+            f"{directory} already holds a ledger ({', '.join(ledgers)}); init would write a sample ledger next to it. "
+            f"To start from the ledger you have, run: acct-tool {where}adopt"
+        )
 
 
 @click.command()
@@ -51,6 +74,8 @@ def init(obj: Context, directory: Path, currency: str, manager: str, force: bool
 
     DIR may be missing or empty (a .git folder alone is fine); a folder with
     other files is refused unless --force, which still never overwrites a file.
+    A folder that already holds a ledger (a *.beancount file in it or in
+    ledger/) is refused even with --force: run `acct-tool adopt` there instead.
 
     Example: acct-tool init books && cd books && acct-tool check && git init && pre-commit install
     """
@@ -60,6 +85,7 @@ def init(obj: Context, directory: Path, currency: str, manager: str, force: bool
         raise UsageError(f"--manager '{manager}' is not a lowercase slug like 'lan' (a-z, 0-9, '-', '_')")
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} exists and is not a folder")
+    _refuse_an_existing_ledger(directory)
     try:
         if directory.is_dir() and not _is_empty(directory) and not force:
             raise UsageError(f"{directory} is not empty; pass --force to add the books files to it (existing files are kept)")
