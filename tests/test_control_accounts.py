@@ -255,3 +255,13 @@ def test_without_an_operating_currency_option_the_accounts_open_line_decides(boo
     ledger += '\n2026-02-20 * "Tui Surveys" "Set-out" ^SI-0886\n  Assets:AR:Tui  575.00 NZD\n  Income:Services\n'
     root = books(ledger=ledger, head=head, profiles={"tui-surveys": profile("tui-surveys", "Tui Surveys", "Assets:AR:Tui")}, settings=SETTINGS)
     assert check(root, as_of=AS_OF) == (0, [])
+
+
+def test_an_open_bill_without_a_number_is_hinted_with_a_bill_number(books: Books) -> None:
+    head = HEAD + "2025-01-01 open Liabilities:AP:Ird NZD\n2025-01-01 open Expenses:Tax NZD\n"
+    ledger = '\n2026-03-01 * "IRD" "Provisional tax"\n  Liabilities:AP:Ird  -90.00 NZD\n  Expenses:Tax\n'
+    vendor = "id: ird\nname: IRD\nkind: vendor\naccounts:\n  payable: Liabilities:AP:Ird\n"
+    root = books(ledger=ledger, head=head, profiles={"ird": vendor}, settings="payable_root: Liabilities:AP\n")
+    _, found = check(root, as_of=AS_OF)
+    (d,) = found
+    assert d["code"] == "unnumbered-document" and "^BILL-2026-001" in (d["hint"] or "")

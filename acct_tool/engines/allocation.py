@@ -349,7 +349,7 @@ def report_unnumbered(docs: list[DocumentState], key: str, problems: list[Diagno
                 "unnumbered-document",
                 f"{key} of {format_amount(doc.amount, doc.currency, precisions)} to {doc.account} has no number",
                 doc.where,
-                hint=f"add a link like ^INV-2026-001 or `{key}:` metadata",
+                hint=f"add a link like {'^INV-2026-001' if key == 'invoice' else '^BILL-2026-001'} or `{key}:` metadata",
             )
         )
 
