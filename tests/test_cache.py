@@ -368,3 +368,17 @@ def test_a_fact_that_was_not_declared_is_a_programmer_error(root: Path, cache_di
     with pytest.raises(UndeclaredNeed, match="Assets:Bank"):
         books.account_postings["Assets:Bank"]
     assert not books.ledger.loaded  # the entries were let go once the declared facts were drawn
+
+
+def test_party_postings_come_back_from_the_cache_field_for_field() -> None:
+    import datetime as dt
+    from decimal import Decimal as D
+
+    from acct_tool.books.cache_codec import DECODERS, ENCODERS
+    from acct_tool.books.party_postings import PartyPosting
+
+    row = PartyPosting(
+        "Assets:AR", dt.date(2026, 3, 1), D("920.00"), "NZD", 7, ("SI-1",), "SI-1", None, None, "B-2", dt.date(2026, 4, 1),
+        False, True, True, "Phase 3 SI-0887", "ledger/main.beancount", 12, "Kauri Build Ltd", ("kauri-build",), ("0887",), "Income", True,
+    )  # fmt: skip
+    assert DECODERS["party_postings"](ENCODERS["party_postings"]([row])) == [row]

@@ -49,59 +49,17 @@ DECODERS: dict[str, Callable[[Any], Any]] = {}
 
 
 def _party_postings_encode(rows: list[Any]) -> list[tuple[Any, ...]]:
-    return [
-        (
-            r[0],
-            _d(r[1]),
-            str(r[2]),
-            r[3],
-            r[4],
-            tuple(r[5]),
-            r[6],
-            r[7],
-            r[8],
-            r[9],
-            _encode_due(r[10]),
-            *r[11:17],
-            r[17],
-            tuple(r[18]),
-            tuple(r[19]),
-            r[20],
-            r[21],
-        )
-        for r in rows
-    ]
+    # fields in PartyPosting's order; links, party names and key refs as tuples, the due date tagged
+    return [(r[0], _d(r[1]), str(r[2]), *r[3:5], tuple(r[5]), *r[6:10], _encode_due(r[10]), *r[11:18], tuple(r[18]), tuple(r[19]), *r[20:22]) for r in rows]
 
 
 def _party_postings_decode(rows: list[Any]) -> list[Any]:
     from acct_tool.books.party_postings import PartyPosting
 
-    fromordinal = datetime.date.fromordinal
+    day = datetime.date.fromordinal
+    make = PartyPosting._make
     return [
-        PartyPosting(
-            r[0],
-            fromordinal(r[1]),
-            Decimal(r[2]),
-            r[3],
-            r[4],
-            tuple(r[5]),
-            r[6],
-            r[7],
-            r[8],
-            r[9],
-            _decode_due(r[10]),
-            r[11],
-            r[12],
-            r[13],
-            r[14],
-            r[15],
-            r[16],
-            r[17],
-            tuple(r[18]),
-            tuple(r[19]),
-            r[20],
-            r[21],
-        )
+        make((r[0], day(r[1]), Decimal(r[2]), *r[3:5], tuple(r[5]), *r[6:10], _decode_due(r[10]), *r[11:18], tuple(r[18]), tuple(r[19]), *r[20:22]))
         for r in rows
     ]
 

@@ -8,13 +8,11 @@ against the ledger, and never a line to match.
 from __future__ import annotations
 
 import datetime
-import textwrap
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from conftest import run_cli
+from test_bank import LEDGER, reconcile, statement
 
 from acct_tool.books.ledger import AccountPosting
 from acct_tool.engines.bank import reconcile_bank
@@ -42,40 +40,6 @@ statements:
     - {match: "statements/split-*.csv", format: split, account: "Assets:Bank:Operating"}
     - {match: "statements/*.csv", format: plain, account: "Assets:Bank:Operating"}
 """
-
-#: 1,000.00 brought in on 2026-01-01; then +500 (03-02), -120 (03-05), +2,000 (03-10): 3,380.00.
-LEDGER = """\
-2026-01-01 * "Opening balance"
-  Assets:Bank:Operating  1000.00 USD
-  Equity:Opening-Balances
-
-2026-03-02 * "Acme" "Payment" ^INV-1
-  Assets:Bank:Operating  500.00 USD
-  Income:Services
-
-2026-03-05 * "CloudNest" "Hosting March"
-  Assets:Bank:Operating  -120.00 USD
-  Expenses:Hosting
-
-2026-03-10 * "Zeta" "Payment"
-  invoice: "INV-7"
-  Assets:Bank:Operating  2000.00 USD
-  Income:Services
-"""
-
-HEADER = "Date,Description,Reference,Amount,Balance\n"
-
-
-def statement(root: Path, body: str, name: str = "march.csv", header: str = HEADER) -> Path:
-    folder = root / "statements"
-    folder.mkdir(exist_ok=True)
-    path = folder / name
-    path.write_text(header + textwrap.dedent(body))
-    return path
-
-
-def reconcile(root: Path, path: Path, *args: str) -> Any:
-    return run_cli("reconcile", "bank", str(path), *args, books=root, as_of="2026-12-31")
 
 
 def test_an_opening_balance_row_is_checked_and_not_matched(books: Callable[..., Path]) -> None:
