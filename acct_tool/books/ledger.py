@@ -312,6 +312,8 @@ class AccountPosting(NamedTuple):
     line: int | None
     #: Index of the transaction among the entries and of the posting in it: a stable order.
     order: tuple[int, int]
+    #: The other accounts the transaction posts to, sorted (what drafts learn counter accounts from).
+    counter: tuple[str, ...] = ()
 
 
 def account_postings(
@@ -347,6 +349,7 @@ def account_postings(
                     file=filename if isinstance(filename, str) and not filename.startswith("<") else None,
                     line=lineno if isinstance(lineno, int) and lineno > 0 else None,
                     order=(index, position),
+                    counter=tuple(sorted({p.account for p in entry.postings} - {account})),
                 )
             )
     return out
