@@ -99,3 +99,18 @@ def test_draft_names_what_chose_each_counter_account(books: Callable[..., Path])
         assert '  counter: "rule 1"\n  statement: "statements/march.csv:3"\n  Assets:Bank:Operating  -20.00 USD\n  Expenses:Hosting\n' in text
         assert '  counter: "default"\n  statement: "statements/march.csv:4"\n  Assets:Bank:Operating  -3.00 USD\n  Expenses:Uncategorized\n' in text
         assert "open Expenses:Uncategorized" in text and "open Expenses:Hosting" not in text and "open Expenses:Software" not in text
+
+
+def test_check_on_the_examples_finds_no_draft_entry() -> None:
+    from conftest import EXAMPLES, EXAMPLES_AS_OF
+
+    result = run_cli("check", "--format", "json", books=EXAMPLES, as_of=EXAMPLES_AS_OF)
+    assert result.exit_code == 0
+    assert [d["code"] for d in result.json()] == ["overpaid-document"]
+
+
+def test_draft_entry_is_reported_from_the_cache_too(books: Callable[..., Path]) -> None:
+    root = books(ledger='2026-03-01 ! "Unreviewed"\n  Assets:Bank:Operating  -1.00 USD\n  Expenses:Hosting\n')
+    for _ in range(2):  # cold, then warm
+        result = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
+        assert [(d["code"], d["line"]) for d in result.json()] == [("draft-entry", 6)]

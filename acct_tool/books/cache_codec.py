@@ -113,6 +113,7 @@ def encode_facts(facts: LedgerFacts) -> dict[str, Any]:
         "precisions": [(c, n) for c, n in sorted(facts.precisions.items())],
         "currency_uses": [(c, n) for c, n in sorted(facts.currency_uses.items())],
         "transactions": facts.transactions,
+        "flagged": [(w.file, w.line) for w in facts.flagged],
         "derived": derived,
     }
 
@@ -129,6 +130,7 @@ def decode_facts(raw: dict[str, Any]) -> LedgerFacts:
         precisions={str(c): int(n) for c, n in raw["precisions"]},
         currency_uses={str(c): int(n) for c, n in raw["currency_uses"]},
         transactions=int(raw["transactions"]),
+        flagged=[Location(f, ln) for f, ln in raw["flagged"]],
     )
     # derived facts stay encoded until asked for: most commands need only some of them
     facts.derived = {kind: {_freeze(key): _Lazy(kind, value) for key, value in entries} for kind, entries in raw["derived"].items() if kind in DECODERS}

@@ -68,6 +68,8 @@ class LedgerFacts:
     #: How many numbers the ledger writes in each currency (Beancount's display context counts them).
     currency_uses: dict[str, int] = field(default_factory=dict)
     transactions: int = 0
+    #: Where each transaction flagged ``!`` (on itself or a posting) is written.
+    flagged: list[Location] = field(default_factory=list)
     #: Facts that depend on profiles or settings, by kind and key (see books/load.py).
     derived: dict[str, dict[Any, Any]] = field(default_factory=dict)
     #: What these facts were drawn from (see :func:`track_inputs`); ``None`` when an
@@ -274,6 +276,10 @@ def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:
         kind = type(entry).__name__
         if kind == "Transaction":
             count += 1
+            if entry.flag == "!" or any(p.flag == "!" for p in entry.postings):
+                meta = entry.meta or {}
+                line = meta.get("lineno")
+                facts.flagged.append(Location(display_path(meta.get("filename") or "", root) or "", line if isinstance(line, int) else None))
             for posting in entry.postings:
                 if posting.account not in first:
                     meta = posting.meta or entry.meta or {}
