@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "f37fdbf1adf2e0db005c67ab6722e0f2699ac832fe70adef00cb9eec05681501"
+SCHEMA_SHA256 = "0449ed7d2c75f86f9d4cde551139e4abd5ed1f5182b8940a33bf34b8215dca76"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -13,6 +13,7 @@ REGEX_PATTERNS = {
     '^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$': re.compile('^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)\\Z'),
     '^[a-z][A-Za-z0-9_-]*(?!\n)$': re.compile('^[a-z][A-Za-z0-9_-]*(?!\n)\\Z'),
     "^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
+    '^[0-9]+(\\.[0-9]+)?(?!\n)$': re.compile('^[0-9]+(\\.[0-9]+)?(?!\n)\\Z'),
     '^[A-Za-z0-9_-]+(?!\n)$': re.compile('^[A-Za-z0-9_-]+(?!\n)\\Z')
 }
 
@@ -460,6 +461,78 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
                     if isinstance(data__statements__counteraccount, str):
                         if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__statements__counteraccount):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.counter_account must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
+                if "counter_account_in" in data__statements_keys:
+                    data__statements_keys.remove("counter_account_in")
+                    data__statements__counteraccountin = data__statements["counter_account_in"]
+                    if not isinstance(data__statements__counteraccountin, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.counter_account_in must be string")
+                    if isinstance(data__statements__counteraccountin, str):
+                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__statements__counteraccountin):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.counter_account_in must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
+                if "counter_account_out" in data__statements_keys:
+                    data__statements_keys.remove("counter_account_out")
+                    data__statements__counteraccountout = data__statements["counter_account_out"]
+                    if not isinstance(data__statements__counteraccountout, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.counter_account_out must be string")
+                    if isinstance(data__statements__counteraccountout, str):
+                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__statements__counteraccountout):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.counter_account_out must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
+                if "tolerance" in data__statements_keys:
+                    data__statements_keys.remove("tolerance")
+                    data__statements__tolerance = data__statements["tolerance"]
+                    if not isinstance(data__statements__tolerance, (int, float, Decimal, str)) or isinstance(data__statements__tolerance, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.tolerance must be number or string")
+                    if isinstance(data__statements__tolerance, str):
+                        if not REGEX_PATTERNS['^[0-9]+(\\.[0-9]+)?(?!\n)$'].search(data__statements__tolerance):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.tolerance must match pattern ^[0-9]+(\\.[0-9]+)?(?!\n)$")
+                    if isinstance(data__statements__tolerance, (int, float, Decimal)) and not isinstance(data__statements__tolerance, bool):
+                        if data__statements__tolerance < 0:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.tolerance must be bigger than or equal to 0")
+                else: data__statements["tolerance"] = '0'
+                if "fee_account" in data__statements_keys:
+                    data__statements_keys.remove("fee_account")
+                    data__statements__feeaccount = data__statements["fee_account"]
+                    if not isinstance(data__statements__feeaccount, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.fee_account must be string")
+                    if isinstance(data__statements__feeaccount, str):
+                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__statements__feeaccount):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.fee_account must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
+                if "rules" in data__statements_keys:
+                    data__statements_keys.remove("rules")
+                    data__statements__rules = data__statements["rules"]
+                    if not isinstance(data__statements__rules, (list, tuple)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.rules must be array")
+                    data__statements__rules_is_list = isinstance(data__statements__rules, (list, tuple))
+                    if data__statements__rules_is_list:
+                        data__statements__rules_len = len(data__statements__rules)
+                        for data__statements__rules_x, data__statements__rules_item in enumerate(data__statements__rules):
+                            if not isinstance(data__statements__rules_item, (dict)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.rules[{data__statements__rules_x}]".format(**locals()) + " must be object")
+                            data__statements__rules_item_is_dict = isinstance(data__statements__rules_item, dict)
+                            if data__statements__rules_item_is_dict:
+                                data__statements__rules_item__missing_keys = set(['match', 'account']) - data__statements__rules_item.keys()
+                                if data__statements__rules_item__missing_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.rules[{data__statements__rules_x}]".format(**locals()) + " must contain ")
+                                data__statements__rules_item_keys = set(data__statements__rules_item.keys())
+                                if "match" in data__statements__rules_item_keys:
+                                    data__statements__rules_item_keys.remove("match")
+                                    data__statements__rules_item__match = data__statements__rules_item["match"]
+                                    if not isinstance(data__statements__rules_item__match, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.rules[{data__statements__rules_x}].match".format(**locals()) + " must be string")
+                                    if isinstance(data__statements__rules_item__match, str):
+                                        data__statements__rules_item__match_len = len(data__statements__rules_item__match)
+                                        if data__statements__rules_item__match_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.rules[{data__statements__rules_x}].match".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "account" in data__statements__rules_item_keys:
+                                    data__statements__rules_item_keys.remove("account")
+                                    data__statements__rules_item__account = data__statements__rules_item["account"]
+                                    if not isinstance(data__statements__rules_item__account, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.rules[{data__statements__rules_x}].account".format(**locals()) + " must be string")
+                                    if isinstance(data__statements__rules_item__account, str):
+                                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__statements__rules_item__account):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.rules[{data__statements__rules_x}].account".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
+                                if data__statements__rules_item_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.rules[{data__statements__rules_x}]".format(**locals()) + " must not contain "+str(data__statements__rules_item_keys)+" properties")
                 if "formats" in data__statements_keys:
                     data__statements_keys.remove("formats")
                     data__statements__formats = data__statements["formats"]

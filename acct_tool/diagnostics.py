@@ -136,6 +136,12 @@ CODES: dict[str, Code] = {
         "An income posting that touches no receivable goes to an account several profiles list under `accounts.income`, so it counts as nobody's revenue.",
         "a cash sale to Income:Services:Retainer, listed by acme.yaml and harbor.yaml",
     ),
+    # Drafts
+    "draft-entry": Code(
+        W,
+        "A ledger entry still looks like a draft: it is flagged `!`, or it posts to the uncategorised account (`statements.counter_account`).",
+        '`2026-03-09 ! "WIRE FEE"` or a posting to Expenses:Uncategorized',
+    ),
     # Profiles against the ledger
     "account-not-opened": Code(E, "A profile names an account the ledger never opens.", "`receivable: Assets:Receivable:Acme` with no open directive"),
     "account-no-profile": Code(

@@ -82,14 +82,14 @@ def _attribution_decode(value: Any) -> Any:
 
 def _account_postings_encode(rows: list[AccountPosting]) -> list[tuple[Any, ...]]:
     return [
-        (_d(p.date), str(p.number), p.currency, p.flag, p.payee, p.narration, tuple(sorted(p.links)), tuple(p.meta), p.file, p.line, tuple(p.order))
+        (_d(p.date), str(p.number), p.currency, p.flag, p.payee, p.narration, tuple(sorted(p.links)), tuple(p.meta), p.file, p.line, tuple(p.order), tuple(p.counter))
         for p in rows
     ]
 
 
 def _account_postings_decode(rows: list[Any]) -> list[AccountPosting]:
     fromordinal = datetime.date.fromordinal
-    return [AccountPosting(fromordinal(r[0]), Decimal(r[1]), r[2], r[3], r[4], r[5], frozenset(r[6]), tuple(r[7]), r[8], r[9], tuple(r[10])) for r in rows]
+    return [AccountPosting(fromordinal(r[0]), Decimal(r[1]), r[2], r[3], r[4], r[5], frozenset(r[6]), tuple(r[7]), r[8], r[9], tuple(r[10]), tuple(r[11])) for r in rows]
 
 
 ENCODERS.update(party_postings=_party_postings_encode, attribution=_attribution_encode, account_postings=_account_postings_encode)
@@ -113,6 +113,7 @@ def encode_facts(facts: LedgerFacts) -> dict[str, Any]:
         "precisions": [(c, n) for c, n in sorted(facts.precisions.items())],
         "currency_uses": [(c, n) for c, n in sorted(facts.currency_uses.items())],
         "transactions": facts.transactions,
+        "flagged": [(w.file, w.line) for w in facts.flagged],
         "derived": derived,
     }
 
@@ -129,6 +130,7 @@ def decode_facts(raw: dict[str, Any]) -> LedgerFacts:
         precisions={str(c): int(n) for c, n in raw["precisions"]},
         currency_uses={str(c): int(n) for c, n in raw["currency_uses"]},
         transactions=int(raw["transactions"]),
+        flagged=[Location(f, ln) for f, ln in raw["flagged"]],
     )
     # derived facts stay encoded until asked for: most commands need only some of them
     facts.derived = {kind: {_freeze(key): _Lazy(kind, value) for key, value in entries} for kind, entries in raw["derived"].items() if kind in DECODERS}

@@ -68,6 +68,8 @@ class LedgerFacts:
     #: How many numbers the ledger writes in each currency (Beancount's display context counts them).
     currency_uses: dict[str, int] = field(default_factory=dict)
     transactions: int = 0
+    #: Where each transaction flagged ``!`` (on itself or a posting) is written.
+    flagged: list[Location] = field(default_factory=list)
     #: Facts that depend on profiles or settings, by kind and key (see books/load.py).
     derived: dict[str, dict[Any, Any]] = field(default_factory=dict)
     #: What these facts were drawn from (see :func:`track_inputs`); ``None`` when an
@@ -274,6 +276,10 @@ def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:
         kind = type(entry).__name__
         if kind == "Transaction":
             count += 1
+            if entry.flag == "!" or any(p.flag == "!" for p in entry.postings):
+                meta = entry.meta or {}
+                line = meta.get("lineno")
+                facts.flagged.append(Location(display_path(meta.get("filename") or "", root) or "", line if isinstance(line, int) else None))
             for posting in entry.postings:
                 if posting.account not in first:
                     meta = posting.meta or entry.meta or {}
@@ -312,6 +318,8 @@ class AccountPosting(NamedTuple):
     line: int | None
     #: Index of the transaction among the entries and of the posting in it: a stable order.
     order: tuple[int, int]
+    #: The other accounts the transaction posts to, sorted (what drafts learn counter accounts from).
+    counter: tuple[str, ...] = ()
 
 
 def account_postings(
@@ -347,6 +355,7 @@ def account_postings(
                     file=filename if isinstance(filename, str) and not filename.startswith("<") else None,
                     line=lineno if isinstance(lineno, int) and lineno > 0 else None,
                     order=(index, position),
+                    counter=tuple(sorted({p.account for p in entry.postings} - {account})),
                 )
             )
     return out

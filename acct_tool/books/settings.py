@@ -8,6 +8,7 @@ import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path, PurePath
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -56,11 +57,27 @@ class StatementFile:
 
 
 @dataclass(frozen=True)
+class CounterRule:
+    """``statements.rules`` entry: statement lines whose text ``match`` finds get ``account``."""
+
+    match: str
+    account: str
+
+
+@dataclass(frozen=True)
 class StatementSettings:
     window_days: int = 3
     counter_account: str = "Expenses:Uncategorized"
     formats: Mapping[str, StatementFormat] = field(default_factory=dict)
     files: tuple[StatementFile, ...] = ()
+    #: Matching and drafts (docs/bank.md): the largest amount difference a match may have,
+    #: the account a difference is drafted to, the rules choosing a draft's counter account,
+    #: and the default counter accounts for money in and out (else ``counter_account``).
+    tolerance: Decimal = Decimal(0)
+    fee_account: str = "Expenses:Bank:Fees"
+    rules: tuple[CounterRule, ...] = ()
+    counter_account_in: str | None = None
+    counter_account_out: str | None = None
 
 
 #: Health score components and their default weights (relative; see docs/health.md).
@@ -260,7 +277,31 @@ def _statements(raw: dict[str, Any], bad: set[PathT]) -> StatementSettings:
         counter_account=raw.get("counter_account", defaults.counter_account) if not is_bad(base + ("counter_account",), bad) else defaults.counter_account,
         formats=MappingProxyType(formats),
         files=files,
+        **_matching(raw, bad),
     )
+
+
+def _matching(raw: dict[str, Any], bad: set[PathT]) -> dict[str, Any]:
+    """``tolerance``, ``fee_account``, ``rules`` and ``counter_account_in``/``_out``: the valid ones."""
+    base: PathT = ("statements",)
+    out: dict[str, Any] = {}
+    for key in ("fee_account", "counter_account_in", "counter_account_out"):
+        if isinstance(raw.get(key), str) and not is_bad(base + (key,), bad):
+            out[key] = raw[key]
+    tolerance = raw.get("tolerance")
+    if isinstance(tolerance, (int, float, str)) and not isinstance(tolerance, bool) and not is_bad(base + ("tolerance",), bad):
+        out["tolerance"] = Decimal(str(tolerance))  # a YAML float keeps the digits written
+    rules = raw.get("rules") if base + ("rules",) not in bad else None
+    out["rules"] = tuple(
+        CounterRule(r["match"], r["account"])
+        for i, r in enumerate(rules if isinstance(rules, list) else [])
+        if isinstance(r, dict)
+        and isinstance(r.get("match"), str)
+        and isinstance(r.get("account"), str)
+        and not is_bad(base + ("rules", i), bad)
+        and _regex_problem(r["match"]) is None
+    )
+    return out
 
 
 def _health(raw: dict[str, Any], bad: set[PathT], doc: Any, problems: list[Diagnostic]) -> HealthSettings:
@@ -325,6 +366,13 @@ def _format_references(settings: Settings, doc: Any, declared: set[str]) -> list
                     hint="use e.g. utf-8, cp1252, latin-1",
                 )
             )
+    raw = doc.data.get("statements") if isinstance(doc.data, dict) else None
+    rules = raw.get("rules") if isinstance(raw, dict) else None
+    for i, r in enumerate(rules if isinstance(rules, list) else []):
+        why = _regex_problem(r["match"]) if isinstance(r, dict) and isinstance(r.get("match"), str) else None
+        if why:
+            where = doc.where(("statements", "rules", i, "match"))
+            out.append(diag("invalid-value", f"statements.rules[{i}].match: {why}", where, hint=r"write a Python regular expression, e.g. (?i)\bgithub\b"))
     for i, f in enumerate(settings.statements.files):
         if f.format not in declared:
             out.append(
@@ -336,6 +384,14 @@ def _format_references(settings: Settings, doc: Any, declared: set[str]) -> list
                 )
             )
     return out
+
+
+def _regex_problem(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return f"'{pattern}' is not a regular expression ({error})"
+    return None
 
 
 def _is_text_encoding(name: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from acct_tool.books.load import Books
+from acct_tool.checks.drafts import draft_entries
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.engines.receivables import Side, open_items
 
@@ -15,5 +16,5 @@ def receivable_exceptions(books: Books) -> list[Diagnostic]:
 
 
 def findings(books: Books) -> list[Diagnostic]:
-    """Everything found in the books, sorted by file and line: loading, profiles, cross-checks, open items."""
-    return sort_diagnostics([*books.diagnostics, *receivable_exceptions(books)])
+    """Everything found in the books, sorted by file and line: loading, profiles, cross-checks, open items, drafts left in the ledger."""
+    return sort_diagnostics([*books.diagnostics, *receivable_exceptions(books), *draft_entries(books)])

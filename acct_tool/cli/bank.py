@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -17,8 +16,8 @@ from acct_tool.books.text_files import file_problem
 from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, format_option, say
 from acct_tool.diagnostics import has_errors
 from acct_tool.edit.files import WriteError, check_target, write_atomic
-from acct_tool.engines.bank import account_currency, reconcile_bank, render_drafts
-from acct_tool.engines.statements import StatementLine, read_statement
+from acct_tool.engines.bank import BankReconciliation, account_currency, draft_for, reconcile_bank
+from acct_tool.engines.statements import read_statement
 from acct_tool.render import bank as view
 from acct_tool.render import diagnostics as diagnostics_view
 
@@ -89,7 +88,8 @@ def bank(
     if any(d.code == "file-unreadable" for d in problems):
         raise UsageError(problems[0].message)
     window_days = books.settings.statements.window_days if window is None else window
-    result = reconcile_bank(books.account_postings[account], account, currency, lines, window_days, books.as_of)
+    statements = books.settings.statements
+    result = reconcile_bank(books.account_postings[account], account, currency, lines, window_days, books.as_of, statements.tolerance, shown)
 
     if fmt == "json":
         emit(view.to_json(result, shown, books.root, problems, books.precisions))
@@ -102,7 +102,7 @@ def bank(
     if ledger_errors:
         say(f"note: the ledger has {len(ledger_errors)} error(s), so this reconciliation may be off; run `acct-tool check`")
     if draft is not None:
-        _write_draft(books, draft, force, result.missing_in_ledger, account, currency, shown)
+        _write_draft(books, draft, force, result, shown)
     sys.exit(EXIT_FINDINGS if not result.reconciled or has_errors(problems) else EXIT_OK)
 
 
@@ -162,14 +162,15 @@ def _check_draft_target(books: Books, draft: Path, statement: Path, force: bool)
         raise UsageError(f"cannot write {draft}: folder {draft.parent} does not exist")
 
 
-def _write_draft(books: Books, draft: Path, force: bool, lines: Sequence[StatementLine], account: str, currency: str, shown: str) -> None:
-    if not lines:
+def _write_draft(books: Books, draft: Path, force: bool, result: BankReconciliation, shown: str) -> None:
+    postings = books.account_postings[result.account]
+    text = draft_for(result, postings, books.settings.statements, statement=shown, opened=books.ledger.opens())
+    if text is None:
         say("no draft written: no statement line is missing from the ledger")
         return
-    counter = books.settings.statements.counter_account
-    text = render_drafts(lines, account=account, counter_account=counter, currency=currency, statement=shown, open_counter=counter not in books.ledger.opens())
     try:
         write_atomic(draft, text, force)
     except WriteError as exc:
         raise UsageError(str(exc)) from None
-    say(f"wrote {len(lines)} draft entr{'y' if len(lines) == 1 else 'ies'} to {draft}; review them, then include the file from the ledger")
+    n = len(result.missing_in_ledger) + len(result.with_difference)
+    say(f"wrote {n} draft entr{'y' if n == 1 else 'ies'} to {draft}; review them, then include the file from the ledger")

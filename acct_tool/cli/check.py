@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 
 import click
 
@@ -28,7 +29,7 @@ def check(obj: Context, fmt: str, strict: bool) -> None:
 
     Example: acct-tool check --format github
     """
-    books = obj.books(PARTY_POSTINGS)
+    books = obj.books(lambda settings: replace(PARTY_POSTINGS, accounts=frozenset({settings.statements.counter_account})))
     found = findings(books)
     if fmt == "json":
         emit(diagnostics_view.to_json(found))

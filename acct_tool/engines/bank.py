@@ -2,7 +2,7 @@
 
 Pure functions: ledger entries, statement lines and a date window in; matched
 pairs, lines missing from the ledger, postings missing from the statement and
-the closing balance check out. The matching is one-to-one and deterministic;
+the closing balance check out. The matching is deterministic;
 ``docs/bank.md`` states the algorithm and this module follows it step by step:
 
 1. Only postings in the statement's currency, dated from the first statement
@@ -17,8 +17,19 @@ the closing balance check out. The matching is one-to-one and deterministic;
 4. A line left over that still has candidates gets one more try: a posting
    taken without a reference match may move to another free candidate of its
    line if that frees a posting for the left-over line (an augmenting path), so
-   equal amounts never stay unmatched when a one-to-one pairing exists.
-5. Left-over lines are missing from the ledger; left-over postings dated
+   equal amounts never stay unmatched when a one-to-one pairing exists. With a
+   tolerance, a line with a reference is also a candidate of a posting naming
+   it whose amount differs by at most the tolerance (ranked after exact amounts).
+5. Groups: a left-over line matches 2 to ``GROUP_SIZE`` left-over postings of its
+   sign within the window whose amounts sum to it exactly (a batched deposit),
+   then a left-over posting matches 2 to ``GROUP_SIZE`` left-over lines (a card
+   settlement booked as one entry); candidates are the ``GROUP_CANDIDATES``
+   nearest in date; the fewest, then the closest in days, win.
+6. Tolerance: left-over lines and postings of the same sign whose amounts differ
+   by at most the tolerance pair up, smallest difference first, then closest date.
+7. A match with a difference takes in the correcting entry drafted for it
+   (a left-over posting of exactly the difference naming the line in ``statement:``).
+8. Left-over lines are missing from the ledger; left-over postings dated
    within the statement period (first to last date) are missing from the
    statement. Postings in the window margins that match nothing belong to the
    neighbouring statements and are not reported.
@@ -28,26 +39,45 @@ from __future__ import annotations
 
 import bisect
 import datetime
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from acct_tool.books.ledger import AccountPosting, Ledger, balance_of
+from acct_tool.books.settings import StatementSettings
 from acct_tool.engines.statements import StatementLine
 
 
 @dataclass(frozen=True)
 class Match:
-    """A statement line and the ledger posting it pairs with."""
+    """Statement lines and the ledger postings they pair with: one and one, one line and
+    several postings (a batched deposit), or several lines and one posting.
+
+    ``line`` and ``posting`` are the first of ``lines`` and ``postings`` (which hold
+    just them for a one-to-one pair)."""
 
     line: StatementLine
     posting: AccountPosting
     by_reference: bool
+    lines: tuple[StatementLine, ...] = ()
+    postings: tuple[AccountPosting, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.lines:
+            object.__setattr__(self, "lines", (self.line,))
+        if not self.postings:
+            object.__setattr__(self, "postings", (self.posting,))
 
     @property
     def days(self) -> int:
         """Ledger date minus statement date, in days."""
         return (self.posting.date - self.line.date).days
+
+    @property
+    def difference(self) -> Decimal:
+        """Statement minus ledger: what a correcting entry must post to the bank account (0 when exact)."""
+        return sum((line.amount for line in self.lines), Decimal(0)) - sum((p.number for p in self.postings), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -85,6 +115,13 @@ class BankReconciliation:
     balance: BalanceCheck | None
     #: The statement's opening balance (a balance row before every line) against the ledger's.
     opening: BalanceCheck | None = None
+    #: The largest difference a line and a posting may have and still match (``statements.tolerance``).
+    tolerance: Decimal = Decimal(0)
+
+    @property
+    def with_difference(self) -> tuple[Match, ...]:
+        """The matches whose amounts differ within the tolerance (a fee taken by the bank)."""
+        return tuple(m for m in self.matched if m.difference)
 
     @property
     def reconciled(self) -> bool:
@@ -118,24 +155,31 @@ def reconcile_bank(
     lines: Sequence[StatementLine],
     window_days: int,
     as_of: datetime.date | None = None,
+    tolerance: Decimal = Decimal(0),
+    source: str = "",
 ) -> BankReconciliation:
     """Match ``lines`` against ``all_postings`` (every posting to ``account``, in ledger
     order) and check the opening and closing balances.
 
     Balance rows (``balance_only``) are not matched: the last one before every line
-    is the opening balance; later ones are running balances like any line's."""
+    is the opening balance; later ones are running balances like any line's. ``tolerance``
+    is ``statements.tolerance``; ``source`` the statement's name as drafts write it."""
     rows = chronological(lines)
     lead = next((i for i, row in enumerate(rows) if not row.balance_only), len(rows))  # balance rows before every line
     opening = _opening_balance(all_postings, currency, rows[lead - 1], rows[lead:], as_of) if lead else None
     ordered = [row for row in rows if not row.balance_only]
     if not ordered:
-        return BankReconciliation(account, currency, window_days, None, None, 0, (), (), (), None, opening)
+        return BankReconciliation(account, currency, window_days, None, None, 0, (), (), (), None, opening, tolerance)
     start, end = ordered[0].date, ordered[-1].date
     window = datetime.timedelta(days=window_days)
     last = end + window if as_of is None else min(end + window, as_of)
     first = start - window
     postings = [p for p in all_postings if p.currency == currency and first <= p.date <= last]
-    matches, left_lines, left_postings = match_lines(ordered, postings, window_days)
+    matches, left_lines, left_postings = match_lines(ordered, postings, window_days, tolerance)
+    grouped, left_lines, left_postings = match_groups(left_lines, left_postings, window_days)
+    near, left_lines, left_postings = match_within_tolerance(left_lines, left_postings, window_days, tolerance)
+    matches, left_postings = _corrected([*matches, *grouped, *near], left_postings, source)
+    matches.sort(key=lambda m: (m.line.date, m.line.row))
     missing_in_statement = tuple(p for p in left_postings if start <= p.date <= end)
     return BankReconciliation(
         account=account,
@@ -149,6 +193,7 @@ def reconcile_bank(
         missing_in_statement=missing_in_statement,
         balance=_closing_balance(all_postings, currency, rows[lead:], as_of),
         opening=opening,
+        tolerance=tolerance,
     )
 
 
@@ -193,17 +238,19 @@ def _haystack(posting: AccountPosting) -> str:
     return "\n".join([posting.narration, posting.payee, *sorted(posting.links), *posting.meta]).casefold()
 
 
-#: A candidate pair's rank: (no reference match, distance in days, line index, posting index).
-_Edge = tuple[int, int, int, int]
+#: A candidate pair's rank: (no reference match, amount difference, distance in days, line index, posting index).
+_Edge = tuple[int, Decimal, int, int, int]
 
 
 def match_lines(
-    lines: Sequence[StatementLine], postings: Sequence[AccountPosting], window_days: int
+    lines: Sequence[StatementLine], postings: Sequence[AccountPosting], window_days: int, tolerance: Decimal = Decimal(0)
 ) -> tuple[list[Match], list[StatementLine], list[AccountPosting]]:
     """Pair lines with postings one-to-one (module docstring, steps 2-4).
 
-    Returns the matches in line order, and the lines and postings left over,
-    each in date order. Time is about linear in the number of candidate pairs.
+    A line with a reference also pairs with a posting naming it whose amount
+    differs by at most ``tolerance``. Returns the matches in line order, and the
+    lines and postings left over, each in date order. Time is about linear in the
+    number of candidate pairs.
     """
     lines = sorted(lines, key=lambda line: (line.date, line.row))
     postings = sorted(postings, key=lambda p: (p.date, p.order))
@@ -213,6 +260,11 @@ def match_lines(
     days = [p.date.toordinal() for p in postings]
     haystacks: dict[int, str] = {}
 
+    def referenced(pi: int, reference: str) -> bool:
+        if pi not in haystacks:
+            haystacks[pi] = _haystack(postings[pi])
+        return mentions(haystacks[pi], reference)
+
     candidates: list[list[_Edge]] = []
     for li, line in enumerate(lines):
         bucket = by_amount.get(line.amount, [])
@@ -220,22 +272,26 @@ def match_lines(
         low = bisect.bisect_left(bucket, day - window_days, key=days.__getitem__)
         high = bisect.bisect_right(bucket, day + window_days, key=days.__getitem__)
         reference = line.reference.casefold()
-        edges = []
+        edges: list[_Edge] = []
         for pi in bucket[low:high]:
-            if reference and pi not in haystacks:
-                haystacks[pi] = _haystack(postings[pi])
-            unreferenced = 0 if reference and mentions(haystacks[pi], reference) else 1
-            edges.append((unreferenced, abs(days[pi] - day), li, pi))
+            unreferenced = 0 if reference and referenced(pi, reference) else 1
+            edges.append((unreferenced, Decimal(0), abs(days[pi] - day), li, pi))
+        if tolerance and reference:  # a posting naming the reference may differ by the tolerance
+            for pi in range(bisect.bisect_left(days, day - window_days), bisect.bisect_right(days, day + window_days)):
+                off = abs(postings[pi].number - line.amount)
+                if 0 < off <= tolerance and _same_sign(postings[pi].number, line.amount) and referenced(pi, reference):
+                    edges.append((0, off, abs(days[pi] - day), li, pi))
         edges.sort()
         candidates.append(edges)
 
     line_to: dict[int, int] = {}
     posting_to: dict[int, int] = {}
     by_reference: set[int] = set()  # lines whose pair is a reference match
-    for unreferenced, _, li, pi in sorted(edge for edges in candidates for edge in edges):
+    for edge in sorted(edge for edges in candidates for edge in edges):
+        li, pi = edge[3], edge[4]
         if li not in line_to and pi not in posting_to:
             line_to[li], posting_to[pi] = pi, li
-            if not unreferenced:
+            if not edge[0]:
                 by_reference.add(li)
 
     # Postings from which a failed search found no free posting stay hopeless until
@@ -249,6 +305,10 @@ def match_lines(
     left_lines = [line for li, line in enumerate(lines) if li not in line_to]
     left_postings = [p for pi, p in enumerate(postings) if pi not in posting_to]
     return matches, left_lines, left_postings
+
+
+def _same_sign(a: Decimal, b: Decimal) -> bool:
+    return (a > 0 and b > 0) or (a < 0 and b < 0)
 
 
 def _augment(
@@ -278,7 +338,7 @@ def _augment(
             continue
         frame[1] += 1
         edge = edges[at]
-        pi = edge[3]
+        pi = edge[4]
         if pi in seen:
             continue
         seen.add(pi)
@@ -287,15 +347,186 @@ def _augment(
             continue
         path.append(edge)
         if holder is None:
-            for unreferenced, _, line, posting in path:
+            for taken in path:
+                line, posting = taken[3], taken[4]
                 line_to[line], posting_to[posting] = posting, line
-                if unreferenced:
+                if taken[0]:
                     by_reference.discard(line)
                 else:
                     by_reference.add(line)
             return True
         stack.append([holder, 0])
     return False
+
+
+#: A group is at most this many postings (or lines), chosen among at most this many
+#: candidates: the nearest in date. The search is then at most a few thousand sums.
+GROUP_SIZE = 6
+GROUP_CANDIDATES = 12
+
+
+def match_groups(
+    lines: Sequence[StatementLine], postings: Sequence[AccountPosting], window_days: int
+) -> tuple[list[Match], list[StatementLine], list[AccountPosting]]:
+    """Match each line to 2-6 postings whose amounts sum to it exactly, then each posting to
+    2-6 lines summing to it (module docstring, step 5). Lines and postings as :func:`match_lines`
+    leaves them; returns the group matches and what is still left over."""
+    lines = sorted(lines, key=lambda line: (line.date, line.row))
+    postings = sorted(postings, key=lambda p: (p.date, p.order))
+    free_lines = list(range(len(lines)))
+    free_postings = list(range(len(postings)))
+    matches: list[Match] = []
+    for li in list(free_lines):
+        line = lines[li]
+        chosen = _best_group(line.amount, line.date, [(pi, postings[pi].number, postings[pi].date) for pi in free_postings], window_days)
+        if chosen:
+            group = tuple(postings[pi] for pi in chosen)
+            reference = line.reference.casefold()
+            by_reference = bool(reference) and any(mentions(_haystack(p), reference) for p in group)
+            matches.append(Match(line, group[0], by_reference, (line,), group))
+            free_lines.remove(li)
+            free_postings = [pi for pi in free_postings if pi not in chosen]
+    for pi in list(free_postings):
+        posting = postings[pi]
+        chosen = _best_group(posting.number, posting.date, [(li, lines[li].amount, lines[li].date) for li in free_lines], window_days)
+        if chosen:
+            batch = tuple(lines[li] for li in chosen)
+            haystack = _haystack(posting)
+            by_reference = any(line.reference and mentions(haystack, line.reference.casefold()) for line in batch)
+            matches.append(Match(batch[0], posting, by_reference, batch, (posting,)))
+            free_postings.remove(pi)
+            free_lines = [li for li in free_lines if li not in chosen]
+    return matches, [lines[li] for li in free_lines], [postings[pi] for pi in free_postings]
+
+
+def _best_group(target: Decimal, day: datetime.date, items: Sequence[tuple[int, Decimal, datetime.date]], window_days: int) -> tuple[int, ...]:
+    """The indices of the best group of ``items`` (index, amount, date) summing to ``target``:
+    of the same sign, within the window; fewest first, then the least total distance in
+    days, then the earliest. Empty when there is none."""
+    goal = abs(target)
+    options = sorted(((abs((d - day).days), i, abs(a)) for i, a, d in items if _same_sign(a, target) and abs(a) < goal and abs((d - day).days) <= window_days))[
+        :GROUP_CANDIDATES
+    ]
+    best: tuple[int, int, tuple[int, ...]] | None = None
+    chosen: list[int] = []
+
+    def walk(start: int, total: Decimal, distance: int) -> None:
+        nonlocal best
+        if len(chosen) >= 2 and total == goal:
+            key = (len(chosen), distance, tuple(sorted(chosen)))
+            if best is None or key < best:
+                best = key
+            return
+        if len(chosen) == GROUP_SIZE:
+            return
+        for at in range(start, len(options)):
+            far, index, amount = options[at]
+            if total + amount <= goal:
+                chosen.append(index)
+                walk(at + 1, total + amount, distance + far)
+                chosen.pop()
+
+    walk(0, Decimal(0), 0)
+    return best[2] if best is not None else ()
+
+
+def match_within_tolerance(
+    lines: Sequence[StatementLine], postings: Sequence[AccountPosting], window_days: int, tolerance: Decimal
+) -> tuple[list[Match], list[StatementLine], list[AccountPosting]]:
+    """Pair left-over lines and postings whose amounts (of the same sign) differ by at most
+    ``tolerance`` (module docstring, step 6): smallest difference first, then closest date."""
+    if not tolerance:
+        return [], list(lines), list(postings)
+    edges = sorted(
+        (abs(p.number - line.amount), abs((p.date - line.date).days), li, pi)
+        for li, line in enumerate(lines)
+        for pi, p in enumerate(postings)
+        if _same_sign(p.number, line.amount) and abs(p.number - line.amount) <= tolerance and abs((p.date - line.date).days) <= window_days
+    )
+    line_to: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, _, li, pi in edges:
+        if li not in line_to and pi not in taken:
+            line_to[li] = pi
+            taken.add(pi)
+    matches = [Match(lines[li], postings[pi], False) for li, pi in sorted(line_to.items())]
+    return matches, [line for li, line in enumerate(lines) if li not in line_to], [p for pi, p in enumerate(postings) if pi not in taken]
+
+
+def _corrected(matches: list[Match], left: list[AccountPosting], source: str) -> tuple[list[Match], list[AccountPosting]]:
+    """Matches with a difference take in the correcting entry drafted for them earlier: a
+    left-over posting of exactly the difference whose entry has ``statement: "FILE:ROW"``
+    naming one of the match's lines (step 7)."""
+    out = []
+    for m in matches:
+        if m.difference and source:
+            names = {f"{source}:{line.row}" for line in m.lines}
+            fix = next((p for p in left if p.number == m.difference and names.intersection(p.meta)), None)
+            if fix is not None:
+                left = [p for p in left if p is not fix]
+                m = Match(m.line, m.posting, m.by_reference, m.lines, (*m.postings, fix))
+        out.append(m)
+    return out, left
+
+
+@dataclass(frozen=True)
+class Counter:
+    """The counter account proposed for a draft, and what chose it: ``history``, ``rule N`` or ``default``."""
+
+    account: str
+    chosen_by: str
+
+
+#: Text -> account -> (uses, latest date): the counter accounts past entries used with it.
+History = dict[str, dict[str, tuple[int, datetime.date]]]
+
+
+def normalised(text: str) -> str:
+    """Text with case, digits and punctuation folded: ``"GITHUB *Inv 4411"`` -> ``"github inv"``."""
+    kept = "".join(c if c.isalpha() else " " for c in text.casefold())
+    return " ".join(kept.split())
+
+
+def counter_history(postings: Iterable[AccountPosting], skip: Iterable[str] = ()) -> tuple[History, History]:
+    """What the bank account's past entries (not flagged ``!``) used as their other legs, by
+    exact payee and narration, and by their normalised text; ``skip`` (the uncategorised
+    account) is never learnt."""
+    exact: History = {}
+    loose: History = {}
+    left_out = set(skip)
+    for p in postings:
+        if p.flag == "!":
+            continue
+        for account in set(p.counter) - left_out:
+            for text in {p.payee, p.narration} - {""}:
+                for table, key in ((exact, text), (loose, normalised(text))):
+                    if key:
+                        uses, latest = table.setdefault(key, {}).get(account, (0, p.date))
+                        table[key][account] = (uses + 1, max(latest, p.date))
+    return exact, loose
+
+
+def _most_used(accounts: Mapping[str, tuple[int, datetime.date]] | None) -> str | None:
+    if not accounts:
+        return None
+    return min(accounts, key=lambda a: (-accounts[a][0], -accounts[a][1].toordinal(), a))
+
+
+def choose_counter(line: StatementLine, history: tuple[History, History], settings: StatementSettings) -> Counter:
+    """The counter account for a line missing from the ledger (docs/bank.md, Drafts): the one
+    past entries with the same text used most, else the first matching rule, else the default."""
+    exact, loose = history
+    found = _most_used(exact.get(line.description)) if line.description else None
+    if found is None and normalised(line.description):
+        found = _most_used(loose.get(normalised(line.description)))
+    if found is not None:
+        return Counter(found, "history")
+    for number, rule in enumerate(settings.rules, 1):
+        texts = [line.description, line.reference]
+        if any(text and re.search(rule.match, text, re.IGNORECASE) for text in texts):
+            return Counter(rule.account, f"rule {number}")
+    side = settings.counter_account_in if line.amount > 0 else settings.counter_account_out
+    return Counter(side or settings.counter_account, "default")
 
 
 def render_drafts(
@@ -306,33 +537,86 @@ def render_drafts(
     currency: str,
     statement: str,
     open_counter: bool = False,
+    counters: Mapping[int, Counter] | None = None,
+    corrections: Sequence[Match] = (),
+    fee_account: str = StatementSettings.fee_account,
+    to_open: Iterable[str] = (),
 ) -> str:
     """Beancount text for statement lines missing from the ledger, flagged ``!`` for review.
 
     Each entry carries ``statement: "FILE:ROW"`` and, when the line has one,
-    ``statement_ref:`` metadata, so that a later run matches it by reference.
-    With ``open_counter`` the text opens ``counter_account`` on the first date.
+    ``statement_ref:`` metadata, so that a later run matches it by reference, and
+    ``counter:`` saying what chose its other leg (``counters``, by row; else
+    ``counter_account``). Each match in ``corrections`` (amounts that differ within
+    the tolerance) gets an entry moving the difference between the bank and
+    ``fee_account``. With ``open_counter`` the text opens ``counter_account`` on the
+    first date, and so it does every account in ``to_open``.
     """
     ordered = chronological(lines)
+    fixes = sorted(corrections, key=lambda m: (m.line.date, m.line.row))
+    chosen = {line.row: (counters or {}).get(line.row) or Counter(counter_account, "default") for line in ordered}
+    count = f"{len(ordered)} line(s)" + (f" and {len(fixes)} difference(s)" if fixes else "")
     out = [
-        f";; Draft entries for {len(ordered)} line(s) of {_one_line(statement)} missing from the ledger.",
+        f";; Draft entries for {count} of {_one_line(statement)} missing from the ledger.",
         ";; Written by `acct-tool reconcile bank`. Review each entry: choose the right account",
         f";; instead of {counter_account}, change the flag ! to *, then include this file",
         ";; from the ledger (or move the entries into it).",
     ]
-    if open_counter and ordered:
-        out += ["", f"{ordered[0].date.isoformat()} open {counter_account}"]
+    opening = sorted({*to_open, *([counter_account] if open_counter else [])})
+    dates = [line.date for line in ordered] + [m.line.date for m in fixes]
+    if opening and dates:
+        out.append("")
+        out += [f"{min(dates).isoformat()} open {name}" for name in opening]
     for line in ordered:
         narration = line.description or line.reference or f"Statement line {line.row}"
         out += [
             "",
             f'{line.date.isoformat()} ! "{_quote(narration)}"',
+            f'  counter: "{chosen[line.row].chosen_by}"',
             f'  statement: "{_quote(f"{statement}:{line.row}")}"',
         ]
         if line.reference:
             out.append(f'  statement_ref: "{_quote(line.reference)}"')
-        out += [f"  {account}  {line.amount:f} {currency}", f"  {counter_account}"]
+        out += [f"  {account}  {line.amount:f} {currency}", f"  {chosen[line.row].account}"]
+    for m in fixes:
+        last = max(m.lines, key=lambda line: (line.date, line.row))
+        what = m.line.description or m.line.reference or f"statement line {m.line.row}"
+        out += [
+            "",
+            f'{last.date.isoformat()} ! "{_quote(f"Difference to the statement: {what}")}"',
+            '  counter: "fee"',
+            f'  statement: "{_quote(f"{statement}:{m.line.row}")}"',
+        ]
+        if m.line.reference:
+            out.append(f'  statement_ref: "{_quote(m.line.reference)}"')
+        out += [f"  {account}  {m.difference:f} {currency}", f"  {fee_account}  {-m.difference:f} {currency}"]
     return "\n".join(out) + "\n"
+
+
+def draft_for(
+    result: BankReconciliation, postings: Iterable[AccountPosting], settings: StatementSettings, *, statement: str, opened: Iterable[str]
+) -> str | None:
+    """The drafts file for ``result`` (``None`` when nothing is missing and no match has a
+    difference): each missing line with the counter account :func:`choose_counter` proposes
+    from ``postings`` (the bank account's), each difference to ``settings.fee_account``;
+    accounts not in ``opened`` are opened."""
+    corrections = result.with_difference
+    if not result.missing_in_ledger and not corrections:
+        return None
+    history = counter_history(postings, skip=[settings.counter_account])
+    counters = {line.row: choose_counter(line, history, settings) for line in result.missing_in_ledger}
+    used = {c.account for c in counters.values()} | ({settings.fee_account} if corrections else set())
+    return render_drafts(
+        result.missing_in_ledger,
+        account=result.account,
+        counter_account=settings.counter_account,
+        currency=result.currency,
+        statement=statement,
+        counters=counters,
+        corrections=corrections,
+        fee_account=settings.fee_account,
+        to_open=used - set(opened),
+    )
 
 
 def _one_line(text: str) -> str:

@@ -101,7 +101,17 @@ def to_text(result: BankReconciliation, statement: str, root: Path, diagnostics:
         out.append(f"  {'Row':>5}  {'Statement':<10}  {'Ledger':<10}  {'Days':>4}  {'Amount':>{aw}}  Reference")
         for m in result.matched:
             label = m.line.reference or m.line.description
+            if len(m.lines) > 1 or len(m.postings) > 1:
+                label = f"({len(m.lines)} line(s), {len(m.postings)} posting(s)) {label}"
             out.append(f"  {m.line.row:>5}  {m.line.date}  {m.posting.date}  {_days(m.days):>4}  {shown(m.line.amount):>{aw}}  {_fit(label, rest)}".rstrip())
+    if result.with_difference:
+        out += ["", f"Matched with a difference: {len(result.with_difference)} (within the tolerance of {shown(result.tolerance)})"]
+        dw = max(aw, len("Difference"))
+        out.append(f"  {'Row':>5}  {'Statement':>{dw}}  {'Ledger':>{dw}}  {'Difference':>{dw}}")
+        for m in result.with_difference:
+            ledger = sum((p.number for p in m.postings), Decimal(0))
+            statement_sum = sum((line.amount for line in m.lines), Decimal(0))
+            out.append(f"  {m.line.row:>5}  {shown(statement_sum):>{dw}}  {shown(ledger):>{dw}}  {shown(m.difference):>{dw}}")
 
     out += ["", f"Missing from the ledger: {len(result.missing_in_ledger)}"]
     if result.missing_in_ledger:
@@ -190,8 +200,18 @@ def to_json(result: BankReconciliation, statement: str, root: Path, diagnostics:
             "missing_in_ledger": len(result.missing_in_ledger),
             "missing_in_statement": len(result.missing_in_statement),
         },
+        "tolerance": Money(result.tolerance, cur),
+        "matched_with_difference": len(result.with_difference),
         "matched": [
-            {"days": m.days, "by_reference": m.by_reference, "statement": _line_dict(m.line, cur), "ledger": _posting_dict(m.posting, root)}
+            {
+                "days": m.days,
+                "by_reference": m.by_reference,
+                "statement": _line_dict(m.line, cur),
+                "ledger": _posting_dict(m.posting, root),
+                "statement_lines": [_line_dict(line, cur) for line in m.lines],
+                "ledger_postings": [_posting_dict(p, root) for p in m.postings],
+                "difference": Money(m.difference, cur),
+            }
             for m in result.matched
         ],
         "missing_in_ledger": [_line_dict(line, cur) for line in result.missing_in_ledger],

@@ -44,6 +44,11 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("ledger-",),
     ),
     (
+        "Drafts",
+        "Entries that still look like drafts: flagged `!`, or posting to the uncategorised account (`check`).",
+        ("draft-entry",),
+    ),
+    (
         "Profiles against the ledger",
         "The profiles and the ledger disagree.",
         ("account-", "missing-receivable", "missing-payable", "currency-mismatch", "empty-root"),
