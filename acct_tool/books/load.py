@@ -227,7 +227,7 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     With the cache (the default unless it is turned off), unchanged files are not
     read again and an unchanged ledger is not loaded at all (see :mod:`acct_tool.books.cache`);
     the ledger's facts are written to it at most once, and only when something new was
-    drawn or the ledger had to be loaded. Beancount's entries are let go at the end
+    drawn or the ledger had to be loaded; nothing is drawn that ``needs`` does not declare. Beancount's entries are let go at the end
     unless ``needs.entries``.
     """
     use = cache.enabled() if use_cache is None else use_cache
@@ -264,13 +264,8 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
         _attribution=drawer.attribution() if need.attribution else None,
         _account_postings=drawn,
     )
-    if use and ledger.loaded:
-        # The ledger had to be loaded: draw the facts the next command will want too, then cache them.
-        drawer.party_postings()
-        drawer.attribution()
-        for statement in settings.statements.files:
-            if statement.account:
-                drawer.account_postings(statement.account)
+    # Only the declared facts are drawn: each is cached on its own, and a later
+    # command that needs one the cache lacks draws it then (loading the ledger).
     if use and (ledger.loaded or drawer.computed):
         cache.save_facts(ledger_path, root, ledger.facts)
     if not need.entries:
