@@ -7,6 +7,7 @@ or read raises :class:`BooksError` (a request that cannot start).
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -16,7 +17,7 @@ from typing import Any
 
 from acct_tool.books import cache
 from acct_tool.books.inputs import broken_link
-from acct_tool.books.ledger import AccountPosting, Ledger, account_postings
+from acct_tool.books.ledger import AccountPosting, Ledger, LedgerFacts, account_postings
 from acct_tool.books.parties import Party
 from acct_tool.books.party_postings import ROOT_KINDS, PartyPosting, extract_party_postings
 from acct_tool.books.profiles import PROFILE_SUFFIXES, load_parties
@@ -221,7 +222,18 @@ def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
     )
 
 
-def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = None, needs: NeedsSpec = DEFAULT_NEEDS) -> Books:
+#: Takes the cache writes of a load, to run them once the command has written its output.
+Later = Callable[[Callable[[], None]], None]
+
+
+def load_books(
+    root: Path,
+    as_of: datetime.date,
+    *,
+    use_cache: bool | None = None,
+    needs: NeedsSpec = DEFAULT_NEEDS,
+    later: Later | None = None,
+) -> Books:
     """Load settings, ledger and profiles, cross-check them, and draw the facts ``needs`` declares.
 
     With the cache (the default unless it is turned off), unchanged files are not
@@ -229,6 +241,9 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     the ledger's facts are written to it at most once, and only when something new was
     drawn or the ledger had to be loaded; nothing is drawn that ``needs`` does not declare. Beancount's entries are let go at the end
     unless ``needs.entries``.
+
+    With ``later``, the cache is not written now: the writes are handed to it, for
+    the command line to run once the output is flushed (the user sees the answer first).
     """
     use = cache.enabled() if use_cache is None else use_cache
     memo = cache.load_parsed(root) if use else None
@@ -246,8 +261,9 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
         parties = _with_ledger_currencies(parties, ledger)
     frozen_parties = MappingProxyType(parties)
     problems += cross_check(ledger, frozen_parties, settings)
+    writes: list[Callable[[], None]] = []
     if use and memo is not None:
-        cache.save_parsed(root, memo, before)
+        writes.append(functools.partial(cache.save_parsed, root, memo, before))
 
     need = needs(settings) if callable(needs) else needs
     drawer = _Drawer(root, ledger, frozen_parties, settings)
@@ -267,10 +283,19 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     # Only the declared facts are drawn: each is cached on its own, and a later
     # command that needs one the cache lacks draws it then (loading the ledger).
     if use and (ledger.loaded or drawer.computed):
-        cache.save_facts(ledger_path, root, ledger.facts)
+        writes.append(functools.partial(_save_facts, ledger_path, root, ledger.facts))
     if not need.entries:
         ledger.release()
+    for write in writes:
+        if later is None:
+            write()
+        else:
+            later(write)
     return books
+
+
+def _save_facts(ledger_path: Path, root: Path, facts: LedgerFacts) -> None:
+    cache.save_facts(ledger_path, root, facts)  # looked up when it runs, not when it is handed on
 
 
 def profile_load_errors(party_id: str, diagnostics: Iterable[Diagnostic], folder: str) -> tuple[str, list[Diagnostic]] | None:

@@ -21,7 +21,30 @@ from acct_tool.cli import adopt, bank, check, clients, init, receivables, review
 from acct_tool.cli.common import EXIT_USAGE, Context, accept_global_options, global_options
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Root(click.Group):
+    """The root group: once a command has ended and its output is flushed, it runs what
+    the command left for afterwards (the cache writes), so the answer shows first."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            result = super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):  # an exit code: 0, findings, usage
+            _finish(ctx)
+            raise
+        _finish(ctx)
+        return result
+
+
+def _finish(ctx: click.Context) -> None:
+    obj = ctx.find_object(Context)
+    if obj is None:
+        return
+    with contextlib.suppress(OSError):  # a closed pipe is reported where the output is flushed at the end
+        sys.stdout.flush()
+    obj.finish()
+
+
+@click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @global_options
 @click.version_option(__version__, prog_name="acct-tool")
 @click.pass_context

@@ -49,6 +49,8 @@ class Context:
     as_of: datetime.date
     use_cache: bool = True
     _books: Books | None = field(default=None, repr=False)
+    #: What runs once the command has written its output (the cache writes): see :meth:`finish`.
+    after_output: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def root(self) -> Path:
         try:
@@ -63,8 +65,15 @@ class Context:
         which keeps a large ledger's peak memory close to bean-check's.
         """
         if self._books is None:
-            self._books = load_books(self.root(), self.as_of, use_cache=self.use_cache, needs=needs)
+            self._books = load_books(self.root(), self.as_of, use_cache=self.use_cache, needs=needs, later=self.after_output.append)
         return self._books
+
+    def finish(self) -> None:
+        """Run what waited for the output: the command has ended (exit 0, 1 or 2) and its
+        output is flushed. Not run when the command crashed or was interrupted."""
+        waiting, self.after_output = self.after_output, []
+        for job in waiting:
+            job()
 
 
 def optional_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:
