@@ -13,18 +13,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from acct_tool.books import cache
 from acct_tool.books.inputs import broken_link
-from acct_tool.books.ledger import AccountPosting, Ledger, LedgerFacts, account_postings
-from acct_tool.books.parties import Party
-from acct_tool.books.party_postings import ROOT_KINDS, PartyPosting, extract_party_postings
-from acct_tool.books.profiles import PROFILE_SUFFIXES, load_parties
-from acct_tool.books.settings import SETTINGS_FILE, Settings, load_settings
-from acct_tool.checks.crosscheck import cross_check
 from acct_tool.diagnostics import Diagnostic, Severity, sort_diagnostics
-from acct_tool.engines.revenue import Attribution, attribute_transactions, attribution_key
+
+# What loading needs (YAML, the ledger, the checks, the engines that draw facts) is
+# imported when the books are loaded, not when this module is: the command line
+# imports it to declare what commands need, and `--version` or `--help` load nothing.
+if TYPE_CHECKING:
+    from acct_tool.books.ledger import AccountPosting, Ledger, LedgerFacts
+    from acct_tool.books.parties import Party
+    from acct_tool.books.party_postings import PartyPosting
+    from acct_tool.books.settings import Settings
+    from acct_tool.engines.revenue import Attribution
 
 ENV_BOOKS = "ACCT_TOOL_BOOKS"
 
@@ -52,14 +54,14 @@ class Needs:
 DEFAULT_NEEDS = Needs(party_postings=True, attribution=True)
 
 #: The needs, or how to tell them from the settings (a statement's account is named there).
-NeedsSpec = Needs | Callable[[Settings], Needs]
+NeedsSpec: TypeAlias = "Needs | Callable[[Settings], Needs]"
 
 
 class UndeclaredNeed(RuntimeError):
     """A fact was asked of the books that the load was not told to draw (a programmer error)."""
 
 
-class _AccountPostings(Mapping[str, tuple[AccountPosting, ...]]):
+class _AccountPostings(Mapping[str, "tuple[AccountPosting, ...]"]):
     """The postings of the declared accounts; any other account is an :class:`UndeclaredNeed`."""
 
     def __init__(self, drawn: dict[str, tuple[AccountPosting, ...]]) -> None:
@@ -127,6 +129,8 @@ class _Drawer:
     def _derived(self, kind: str, key: Any, compute: Callable[[], Any], *, one_variant: bool = True) -> Any:
         """A fact stored in the ledger's facts under ``key`` (exactly what it depends on), so
         that the cache can serve it; computed -- loading the ledger if need be -- when missing."""
+        from acct_tool.books import cache
+
         store = self.ledger.facts.derived.setdefault(kind, {})
         if cache.decoded(store, key):
             return store[key]
@@ -139,6 +143,8 @@ class _Drawer:
         return value
 
     def party_postings(self) -> tuple[PartyPosting, ...]:
+        from acct_tool.books.party_postings import extract_party_postings
+
         accounts = tuple(sorted({a for p in self.parties.values() for a in (p.receivable, p.payable) if a}))
         roots = self._roots()
         cash_roots = (roots[0][0], roots[1][0])
@@ -154,10 +160,14 @@ class _Drawer:
 
     def _roots(self) -> tuple[tuple[str, str], ...]:
         """The ledger's root account names (options ``name_*``), each with the kind it stands for."""
+        from acct_tool.books.party_postings import ROOT_KINDS
+
         options = self.ledger.options
         return tuple((str(options.get(f"name_{kind.lower()}") or kind), kind) for kind in ROOT_KINDS)
 
     def attribution(self) -> Attribution:
+        from acct_tool.engines.revenue import attribute_transactions, attribution_key
+
         settings = self.settings
         key = attribution_key(self.parties.values())
         income_root = str(self.ledger.options.get("name_income") or "Income")
@@ -176,6 +186,8 @@ class _Drawer:
         return drawn
 
     def account_postings(self, account: str) -> tuple[AccountPosting, ...]:
+        from acct_tool.books.ledger import account_postings
+
         return tuple(self._derived("account_postings", account, lambda: account_postings(self.ledger.entries, account), one_variant=False))
 
 
@@ -197,6 +209,8 @@ def _with_ledger_currencies(parties: dict[str, Party], ledger: Ledger) -> dict[s
 
 def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
     """``--books``, else ``$ACCT_TOOL_BOOKS``, else the nearest folder upwards holding acct-tool.yaml."""
+    from acct_tool.books.settings import SETTINGS_FILE
+
     given = explicit or os.environ.get(ENV_BOOKS)
     if given:
         root = Path(given).expanduser()
@@ -245,6 +259,12 @@ def load_books(
     With ``later``, the cache is not written now: the writes are handed to it, for
     the command line to run once the output is flushed (the user sees the answer first).
     """
+    from acct_tool.books import cache
+    from acct_tool.books.ledger import Ledger
+    from acct_tool.books.profiles import load_parties
+    from acct_tool.books.settings import load_settings
+    from acct_tool.checks.crosscheck import cross_check
+
     use = cache.enabled() if use_cache is None else use_cache
     memo = cache.load_parsed(root) if use else None
     before = cache.digests(memo) if memo is not None else None
@@ -295,12 +315,16 @@ def load_books(
 
 
 def _save_facts(ledger_path: Path, root: Path, facts: LedgerFacts) -> None:
+    from acct_tool.books import cache
+
     cache.save_facts(ledger_path, root, facts)  # looked up when it runs, not when it is handed on
 
 
 def profile_load_errors(party_id: str, diagnostics: Iterable[Diagnostic], folder: str) -> tuple[str, list[Diagnostic]] | None:
     """The profile file named for ``party_id`` (under the profiles ``folder``) that has
     errors, with them, or None: why no loaded party has an id although a file does."""
+    from acct_tool.books.profiles import PROFILE_SUFFIXES
+
     inside = PurePosixPath(folder)
     by_file: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:

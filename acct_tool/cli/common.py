@@ -47,6 +47,7 @@ class UsageError(click.ClickException):
 class Context:
     books_option: str | None
     as_of: datetime.date
+    #: False with ``--no-cache``; otherwise the cache is used unless ``ACCT_TOOL_NO_CACHE`` turns it off.
     use_cache: bool = True
     _books: Books | None = field(default=None, repr=False)
     #: What runs once the command has written its output (the cache writes): see :meth:`finish`.
@@ -65,7 +66,7 @@ class Context:
         which keeps a large ledger's peak memory close to bean-check's.
         """
         if self._books is None:
-            self._books = load_books(self.root(), self.as_of, use_cache=self.use_cache, needs=needs, later=self.after_output.append)
+            self._books = load_books(self.root(), self.as_of, use_cache=None if self.use_cache else False, needs=needs, later=self.after_output.append)
         return self._books
 
     def finish(self) -> None:
