@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import inspect
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -119,12 +120,24 @@ class Books:
         return self._account_postings
 
 
+#: What :func:`load_books` tells its ``progress`` as it starts a slow step.
+LOADING, DRAWING = "loading ledger: parsing…", "drawing facts…"
+
+
+def _ledger(make: type[Ledger], path: Path, root: Path, facts: LedgerFacts | None, progress: Callable[[str], None] | None) -> Ledger:
+    """The ledger, told about ``progress`` when it can report its own steps (booking, validating)."""
+    if progress is not None and "progress" in inspect.signature(make).parameters:
+        return make(path, root, facts, progress=progress)  # type: ignore[call-arg,unused-ignore]
+    return make(path, root, facts)
+
+
 class _Drawer:
     """Draws derived facts from the ledger's facts (the cache's) or, on a miss, from its entries."""
 
-    def __init__(self, root: Path, ledger: Ledger, parties: Mapping[str, Party], settings: Settings) -> None:
+    def __init__(self, root: Path, ledger: Ledger, parties: Mapping[str, Party], settings: Settings, progress: Callable[[str], None] | None = None) -> None:
         self.root, self.ledger, self.parties, self.settings = root, ledger, parties, settings
         self.computed = False
+        self.progress = progress or (lambda _message: None)
 
     def _derived(self, kind: str, key: Any, compute: Callable[[], Any], *, one_variant: bool = True) -> Any:
         """A fact stored in the ledger's facts under ``key`` (exactly what it depends on), so
@@ -134,6 +147,9 @@ class _Drawer:
         store = self.ledger.facts.derived.setdefault(kind, {})
         if cache.decoded(store, key):
             return store[key]
+        if not self.ledger.loaded:
+            self.progress(LOADING)
+        self.progress(DRAWING)
         value = compute()
         self.computed = True
         store = self.ledger.facts.derived.setdefault(kind, {})  # the load may have replaced the facts
@@ -247,6 +263,7 @@ def load_books(
     use_cache: bool | None = None,
     needs: NeedsSpec = DEFAULT_NEEDS,
     later: Later | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Books:
     """Load settings, ledger and profiles, cross-check them, and draw the facts ``needs`` declares.
 
@@ -258,6 +275,8 @@ def load_books(
 
     With ``later``, the cache is not written now: the writes are handed to it, for
     the command line to run once the output is flushed (the user sees the answer first).
+    ``progress`` is told what the load is doing ("loading ledger: parsing…", "drawing
+    facts…") when it does something slow: loading the ledger, drawing facts from it.
     """
     from acct_tool.books import cache
     from acct_tool.books.ledger import Ledger
@@ -270,7 +289,10 @@ def load_books(
     before = cache.digests(memo) if memo is not None else None
     settings, problems = load_settings(root, memo.setdefault("settings", {}) if memo is not None else None)
     ledger_path = root / settings.ledger
-    ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path, root) if use else None)
+    facts = cache.load_facts(ledger_path, root) if use else None
+    ledger = _ledger(Ledger, ledger_path, root, facts, progress)
+    if facts is None and progress is not None:
+        progress(LOADING)
     problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
     named_currency = settings.operating_currency is not None or bool(ledger.operating_currencies)
     if settings.operating_currency is None:
@@ -286,7 +308,7 @@ def load_books(
         writes.append(functools.partial(cache.save_parsed, root, memo, before))
 
     need = needs(settings) if callable(needs) else needs
-    drawer = _Drawer(root, ledger, frozen_parties, settings)
+    drawer = _Drawer(root, ledger, frozen_parties, settings, progress)
     drawn = _AccountPostings({account: drawer.account_postings(account) for account in sorted(need.accounts)})
     books = Books(
         root=root,
