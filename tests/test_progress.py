@@ -15,7 +15,9 @@ from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO
 
 from acct_tool.cli.common import Status
 
-ERASE = "\r\x1b[K"
+LOADING, DRAWING = "loading ledger: parsing…", "drawing facts…"
+#: What the line shows at the end: blanks over the last step, the cursor back at its start.
+ERASE = "\r" + " " * len(DRAWING) + "\r"
 
 
 def _run(*args: str, tty: bool, tmp_path: Path) -> tuple[int, str, str]:
@@ -47,23 +49,23 @@ def _run(*args: str, tty: bool, tmp_path: Path) -> tuple[int, str, str]:
 def test_a_terminal_shows_the_load_and_erases_it(tmp_path: Path) -> None:
     code, out, err = _run("check", tty=True, tmp_path=tmp_path)
     assert code in (0, 1)
-    assert err.startswith(f"{ERASE}loading ledger: parsing…")
-    assert "drawing facts…" in err
+    assert err.startswith(f"\r{LOADING}")
+    assert f"\r{DRAWING}" in err
     assert err.endswith(ERASE)  # the line is erased when the load ends
-    assert "loading ledger" not in out and ERASE not in out
+    assert "loading ledger" not in out and "\r" not in out
 
 
 def test_a_pipe_shows_nothing(tmp_path: Path) -> None:
     code, _out, err = _run("check", tty=False, tmp_path=tmp_path)
     assert code in (0, 1)
-    assert "loading ledger" not in err and ERASE not in err
+    assert "loading ledger" not in err and "\r" not in err
 
 
 @pytest.mark.parametrize("fmt", ["json", "github"])
 def test_a_format_for_programs_shows_nothing(tmp_path: Path, fmt: str) -> None:
     code, out, err = _run("check", "--format", fmt, tty=True, tmp_path=tmp_path)
     assert code in (0, 1) and out
-    assert "loading ledger" not in err and ERASE not in err
+    assert "loading ledger" not in err and "\r" not in err
 
 
 class _Terminal(io.StringIO):
@@ -74,7 +76,7 @@ class _Terminal(io.StringIO):
 def test_a_quick_load_shows_nothing() -> None:
     screen = _Terminal()
     status = Status(screen, delay=60)
-    status("loading ledger: parsing…")
+    status(LOADING)
     status.close()
     assert screen.getvalue() == ""
 
@@ -82,9 +84,10 @@ def test_a_quick_load_shows_nothing() -> None:
 def test_the_line_shows_the_latest_step_and_is_erased() -> None:
     screen = _Terminal()
     status = Status(screen, delay=0)
-    status("loading ledger: parsing…")
+    status(LOADING)
     status._timer.join()
-    status("drawing facts…")
+    status(DRAWING)
     status.close()
     status("after the end")  # nothing shows once closed
-    assert screen.getvalue() == f"{ERASE}loading ledger: parsing…{ERASE}drawing facts…{ERASE}"
+    padding = " " * (len(LOADING) - len(DRAWING))
+    assert screen.getvalue() == f"\r{LOADING}\r{DRAWING}{padding}\r{' ' * len(DRAWING)}\r"

@@ -109,6 +109,7 @@ class Status:
         self._message = ""
         self._shown = self._closed = False
         self._due = time.monotonic() + delay
+        self._width = 0  # of what the line shows
         self._timer = threading.Timer(delay, self._show)
         self._timer.daemon = True
         self._timer.start()
@@ -145,10 +146,14 @@ class Status:
                 self._shown = True
                 self._draw()
 
-    def _draw(self) -> None:
+    def _draw(self, text: str | None = None) -> None:
+        """Write ``text`` (the message) over the line: a carriage return, and spaces over
+        what a longer message left (no terminal control sequences: any terminal will do)."""
+        shown = visible_lines(self._message) if text is None else text
         with contextlib.suppress(OSError, ValueError):
-            self._stream.write(f"\r\x1b[K{visible_lines(self._message)}")
+            self._stream.write(f"\r{shown}{' ' * max(0, self._width - len(shown))}" + ("\r" if text == "" else ""))
             self._stream.flush()
+        self._width = len(shown)
 
     def close(self) -> None:
         """Erase the line, if it was shown; nothing shows after this."""
@@ -156,9 +161,7 @@ class Status:
         with self._lock:
             self._closed = True
             if self._shown:
-                with contextlib.suppress(OSError, ValueError):
-                    self._stream.write("\r\x1b[K")
-                    self._stream.flush()
+                self._draw("")
                 self._shown = False
 
 
