@@ -7,23 +7,27 @@ or read raises :class:`BooksError` (a request that cannot start).
 from __future__ import annotations
 
 import datetime
+import functools
+import inspect
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from acct_tool.books import cache
 from acct_tool.books.inputs import broken_link
-from acct_tool.books.ledger import AccountPosting, Ledger, account_postings
-from acct_tool.books.parties import Party
-from acct_tool.books.party_postings import ROOT_KINDS, PartyPosting, extract_party_postings
-from acct_tool.books.profiles import PROFILE_SUFFIXES, load_parties
-from acct_tool.books.settings import SETTINGS_FILE, Settings, load_settings
-from acct_tool.checks.crosscheck import cross_check
 from acct_tool.diagnostics import Diagnostic, Severity, sort_diagnostics
-from acct_tool.engines.revenue import Attribution, attribute_transactions, attribution_key
+
+# What loading needs (YAML, the ledger, the checks, the engines that draw facts) is
+# imported when the books are loaded, not when this module is: the command line
+# imports it to declare what commands need, and `--version` or `--help` load nothing.
+if TYPE_CHECKING:
+    from acct_tool.books.ledger import AccountPosting, Ledger, LedgerFacts
+    from acct_tool.books.parties import Party
+    from acct_tool.books.party_postings import PartyPosting
+    from acct_tool.books.settings import Settings
+    from acct_tool.engines.revenue import Attribution
 
 ENV_BOOKS = "ACCT_TOOL_BOOKS"
 
@@ -51,14 +55,14 @@ class Needs:
 DEFAULT_NEEDS = Needs(party_postings=True, attribution=True)
 
 #: The needs, or how to tell them from the settings (a statement's account is named there).
-NeedsSpec = Needs | Callable[[Settings], Needs]
+NeedsSpec: TypeAlias = "Needs | Callable[[Settings], Needs]"
 
 
 class UndeclaredNeed(RuntimeError):
     """A fact was asked of the books that the load was not told to draw (a programmer error)."""
 
 
-class _AccountPostings(Mapping[str, tuple[AccountPosting, ...]]):
+class _AccountPostings(Mapping[str, "tuple[AccountPosting, ...]"]):
     """The postings of the declared accounts; any other account is an :class:`UndeclaredNeed`."""
 
     def __init__(self, drawn: dict[str, tuple[AccountPosting, ...]]) -> None:
@@ -116,19 +120,36 @@ class Books:
         return self._account_postings
 
 
+#: What :func:`load_books` tells its ``progress`` as it starts a slow step.
+LOADING, DRAWING = "loading ledger: parsing…", "drawing facts…"
+
+
+def _ledger(make: type[Ledger], path: Path, root: Path, facts: LedgerFacts | None, progress: Callable[[str], None] | None) -> Ledger:
+    """The ledger, told about ``progress`` when it can report its own steps (booking, validating)."""
+    if progress is not None and "progress" in inspect.signature(make).parameters:
+        return make(path, root, facts, progress=progress)  # type: ignore[call-arg,unused-ignore]
+    return make(path, root, facts)
+
+
 class _Drawer:
     """Draws derived facts from the ledger's facts (the cache's) or, on a miss, from its entries."""
 
-    def __init__(self, root: Path, ledger: Ledger, parties: Mapping[str, Party], settings: Settings) -> None:
+    def __init__(self, root: Path, ledger: Ledger, parties: Mapping[str, Party], settings: Settings, progress: Callable[[str], None] | None = None) -> None:
         self.root, self.ledger, self.parties, self.settings = root, ledger, parties, settings
         self.computed = False
+        self.progress = progress or (lambda _message: None)
 
     def _derived(self, kind: str, key: Any, compute: Callable[[], Any], *, one_variant: bool = True) -> Any:
         """A fact stored in the ledger's facts under ``key`` (exactly what it depends on), so
         that the cache can serve it; computed -- loading the ledger if need be -- when missing."""
+        from acct_tool.books import cache
+
         store = self.ledger.facts.derived.setdefault(kind, {})
         if cache.decoded(store, key):
             return store[key]
+        if not self.ledger.loaded:
+            self.progress(LOADING)
+        self.progress(DRAWING)
         value = compute()
         self.computed = True
         store = self.ledger.facts.derived.setdefault(kind, {})  # the load may have replaced the facts
@@ -138,6 +159,8 @@ class _Drawer:
         return value
 
     def party_postings(self) -> tuple[PartyPosting, ...]:
+        from acct_tool.books.party_postings import extract_party_postings
+
         accounts = tuple(sorted({a for p in self.parties.values() for a in (p.receivable, p.payable) if a}))
         roots = self._roots()
         cash_roots = (roots[0][0], roots[1][0])
@@ -153,10 +176,14 @@ class _Drawer:
 
     def _roots(self) -> tuple[tuple[str, str], ...]:
         """The ledger's root account names (options ``name_*``), each with the kind it stands for."""
+        from acct_tool.books.party_postings import ROOT_KINDS
+
         options = self.ledger.options
         return tuple((str(options.get(f"name_{kind.lower()}") or kind), kind) for kind in ROOT_KINDS)
 
     def attribution(self) -> Attribution:
+        from acct_tool.engines.revenue import attribute_transactions, attribution_key
+
         settings = self.settings
         key = attribution_key(self.parties.values())
         income_root = str(self.ledger.options.get("name_income") or "Income")
@@ -175,6 +202,8 @@ class _Drawer:
         return drawn
 
     def account_postings(self, account: str) -> tuple[AccountPosting, ...]:
+        from acct_tool.books.ledger import account_postings
+
         return tuple(self._derived("account_postings", account, lambda: account_postings(self.ledger.entries, account), one_variant=False))
 
 
@@ -196,6 +225,8 @@ def _with_ledger_currencies(parties: dict[str, Party], ledger: Ledger) -> dict[s
 
 def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
     """``--books``, else ``$ACCT_TOOL_BOOKS``, else the nearest folder upwards holding acct-tool.yaml."""
+    from acct_tool.books.settings import SETTINGS_FILE
+
     given = explicit or os.environ.get(ENV_BOOKS)
     if given:
         root = Path(given).expanduser()
@@ -221,21 +252,47 @@ def find_root(explicit: str | None = None, start: Path | None = None) -> Path:
     )
 
 
-def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = None, needs: NeedsSpec = DEFAULT_NEEDS) -> Books:
+#: Takes the cache writes of a load, to run them once the command has written its output.
+Later = Callable[[Callable[[], None]], None]
+
+
+def load_books(
+    root: Path,
+    as_of: datetime.date,
+    *,
+    use_cache: bool | None = None,
+    needs: NeedsSpec = DEFAULT_NEEDS,
+    later: Later | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Books:
     """Load settings, ledger and profiles, cross-check them, and draw the facts ``needs`` declares.
 
     With the cache (the default unless it is turned off), unchanged files are not
     read again and an unchanged ledger is not loaded at all (see :mod:`acct_tool.books.cache`);
     the ledger's facts are written to it at most once, and only when something new was
-    drawn or the ledger had to be loaded. Beancount's entries are let go at the end
+    drawn or the ledger had to be loaded; nothing is drawn that ``needs`` does not declare. Beancount's entries are let go at the end
     unless ``needs.entries``.
+
+    With ``later``, the cache is not written now: the writes are handed to it, for
+    the command line to run once the output is flushed (the user sees the answer first).
+    ``progress`` is told what the load is doing ("loading ledger: parsing…", "drawing
+    facts…") when it does something slow: loading the ledger, drawing facts from it.
     """
+    from acct_tool.books import cache
+    from acct_tool.books.ledger import Ledger
+    from acct_tool.books.profiles import load_parties
+    from acct_tool.books.settings import load_settings
+    from acct_tool.checks.crosscheck import cross_check
+
     use = cache.enabled() if use_cache is None else use_cache
     memo = cache.load_parsed(root) if use else None
     before = cache.digests(memo) if memo is not None else None
     settings, problems = load_settings(root, memo.setdefault("settings", {}) if memo is not None else None)
     ledger_path = root / settings.ledger
-    ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path, root) if use else None)
+    facts = cache.load_facts(ledger_path, root) if use else None
+    ledger = _ledger(Ledger, ledger_path, root, facts, progress)
+    if facts is None and progress is not None:
+        progress(LOADING)
     problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
     named_currency = settings.operating_currency is not None or bool(ledger.operating_currencies)
     if settings.operating_currency is None:
@@ -246,11 +303,12 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
         parties = _with_ledger_currencies(parties, ledger)
     frozen_parties = MappingProxyType(parties)
     problems += cross_check(ledger, frozen_parties, settings)
+    writes: list[Callable[[], None]] = []
     if use and memo is not None:
-        cache.save_parsed(root, memo, before)
+        writes.append(functools.partial(cache.save_parsed, root, memo, before))
 
     need = needs(settings) if callable(needs) else needs
-    drawer = _Drawer(root, ledger, frozen_parties, settings)
+    drawer = _Drawer(root, ledger, frozen_parties, settings, progress)
     drawn = _AccountPostings({account: drawer.account_postings(account) for account in sorted(need.accounts)})
     books = Books(
         root=root,
@@ -264,23 +322,31 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
         _attribution=drawer.attribution() if need.attribution else None,
         _account_postings=drawn,
     )
-    if use and ledger.loaded:
-        # The ledger had to be loaded: draw the facts the next command will want too, then cache them.
-        drawer.party_postings()
-        drawer.attribution()
-        for statement in settings.statements.files:
-            if statement.account:
-                drawer.account_postings(statement.account)
+    # Only the declared facts are drawn: each is cached on its own, and a later
+    # command that needs one the cache lacks draws it then (loading the ledger).
     if use and (ledger.loaded or drawer.computed):
-        cache.save_facts(ledger_path, root, ledger.facts)
+        writes.append(functools.partial(_save_facts, ledger_path, root, ledger.facts))
     if not need.entries:
         ledger.release()
+    for write in writes:
+        if later is None:
+            write()
+        else:
+            later(write)
     return books
+
+
+def _save_facts(ledger_path: Path, root: Path, facts: LedgerFacts) -> None:
+    from acct_tool.books import cache
+
+    cache.save_facts(ledger_path, root, facts)  # looked up when it runs, not when it is handed on
 
 
 def profile_load_errors(party_id: str, diagnostics: Iterable[Diagnostic], folder: str) -> tuple[str, list[Diagnostic]] | None:
     """The profile file named for ``party_id`` (under the profiles ``folder``) that has
     errors, with them, or None: why no loaded party has an id although a file does."""
+    from acct_tool.books.profiles import PROFILE_SUFFIXES
+
     inside = PurePosixPath(folder)
     by_file: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:

@@ -8,11 +8,16 @@ builds the command tree from them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import os
+import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -47,8 +52,11 @@ class UsageError(click.ClickException):
 class Context:
     books_option: str | None
     as_of: datetime.date
+    #: False with ``--no-cache``; otherwise the cache is used unless ``ACCT_TOOL_NO_CACHE`` turns it off.
     use_cache: bool = True
     _books: Books | None = field(default=None, repr=False)
+    #: What runs once the command has written its output (the cache writes): see :meth:`finish`.
+    after_output: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def root(self) -> Path:
         try:
@@ -63,8 +71,98 @@ class Context:
         which keeps a large ledger's peak memory close to bean-check's.
         """
         if self._books is None:
-            self._books = load_books(self.root(), self.as_of, use_cache=self.use_cache, needs=needs)
+            root = self.root()
+            status = Status.for_stderr()
+            try:
+                self._books = load_books(
+                    root, self.as_of, use_cache=None if self.use_cache else False, needs=needs, later=self.after_output.append, progress=status
+                )
+            finally:
+                if status is not None:
+                    status.close()
         return self._books
+
+    def finish(self) -> None:
+        """Run what waited for the output: the command has ended (exit 0, 1 or 2) and its
+        output is flushed. Not run when the command crashed or was interrupted."""
+        waiting, self.after_output = self.after_output, []
+        for job in waiting:
+            job()
+
+
+#: Output formats read by programs, whose runs show no status line (they run in CI, editors, pipes).
+MACHINE_FORMATS = frozenset({"json", "github", "csv"})
+#: Seconds a load runs before its status line shows (tests set it to 0).
+ENV_STATUS_DELAY = "ACCT_TOOL_STATUS_DELAY"
+
+
+class Status:
+    """One status line on a terminal, updated in place, for a load that takes a while.
+
+    It shows only once the load has run for ``delay`` seconds (a quick command
+    prints nothing extra), always with the latest step, and is erased when the
+    load ends, so the command's own output starts on a clean line.
+    """
+
+    def __init__(self, stream: TextIO, delay: float = 1.0) -> None:
+        self._stream, self._lock = stream, threading.Lock()
+        self._message = ""
+        self._shown = self._closed = False
+        self._due = time.monotonic() + delay
+        self._width = 0  # of what the line shows
+        self._timer = threading.Timer(delay, self._show)
+        self._timer.daemon = True
+        self._timer.start()
+
+    @classmethod
+    def for_stderr(cls) -> Status | None:
+        """A status line on stderr when it is a terminal and the command's format is for people."""
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None and ctx.params.get("fmt") in MACHINE_FORMATS:
+            return None
+        stream = sys.stderr
+        try:
+            if not stream.isatty():
+                return None
+        except (AttributeError, ValueError):  # a replaced or closed stderr
+            return None
+        try:
+            delay = float(os.environ.get(ENV_STATUS_DELAY) or 1.0)
+        except ValueError:
+            delay = 1.0
+        return cls(stream, delay)
+
+    def __call__(self, message: str) -> None:
+        with self._lock:
+            self._message = message
+            if not self._shown and not self._closed and time.monotonic() >= self._due:
+                self._shown = True
+            if self._shown and not self._closed:
+                self._draw()
+
+    def _show(self) -> None:
+        with self._lock:
+            if not self._closed and self._message:
+                self._shown = True
+                self._draw()
+
+    def _draw(self, text: str | None = None) -> None:
+        """Write ``text`` (the message) over the line: a carriage return, and spaces over
+        what a longer message left (no terminal control sequences: any terminal will do)."""
+        shown = visible_lines(self._message) if text is None else text
+        with contextlib.suppress(OSError, ValueError):
+            self._stream.write(f"\r{shown}{' ' * max(0, self._width - len(shown))}" + ("\r" if text == "" else ""))
+            self._stream.flush()
+        self._width = len(shown)
+
+    def close(self) -> None:
+        """Erase the line, if it was shown; nothing shows after this."""
+        self._timer.cancel()
+        with self._lock:
+            self._closed = True
+            if self._shown:
+                self._draw("")
+                self._shown = False
 
 
 def optional_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:

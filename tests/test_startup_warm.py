@@ -1,0 +1,31 @@
+"""The warm path: when nothing changed, a command is answered from the cache without
+importing Beancount at all (nor the template engine for commands that render none)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES_AS_OF
+from test_startup import heavy, imported
+
+
+@pytest.mark.parametrize("command", [("check",), ("check", "--format", "json"), ("followups",), ("aging", "ar"), ("reconcile", "ar")])
+def test_a_warm_command_imports_no_beancount(examples_copy: Path, tmp_path: Path, command: tuple[str, ...]) -> None:
+    env = {"ACCT_TOOL_CACHE_DIR": str(tmp_path / "cache"), "ACCT_TOOL_NO_CACHE": ""}
+    args = ("--books", str(examples_copy), "--as-of", EXAMPLES_AS_OF, *command)
+    cold, cold_modules = imported(*args, tmp_path=tmp_path, env=env)
+    assert "beancount" in cold_modules  # the first run loads the ledger
+    warm, modules = imported(*args, tmp_path=tmp_path, env=env)
+    assert (warm.returncode, warm.stdout) == (cold.returncode, cold.stdout)
+    assert heavy(modules, ("beancount", "jinja2")) == []
+
+
+def test_a_changed_ledger_is_loaded_again(examples_copy: Path, tmp_path: Path) -> None:
+    env = {"ACCT_TOOL_CACHE_DIR": str(tmp_path / "cache"), "ACCT_TOOL_NO_CACHE": ""}
+    args = ("--books", str(examples_copy), "--as-of", EXAMPLES_AS_OF, "check")
+    imported(*args, tmp_path=tmp_path, env=env)
+    with (examples_copy / "ledger" / "main.beancount").open("a") as ledger:
+        ledger.write("\n; a comment\n")
+    _done, modules = imported(*args, tmp_path=tmp_path, env=env)
+    assert "beancount" in modules
