@@ -235,7 +235,7 @@ def load_books(root: Path, as_of: datetime.date, *, use_cache: bool | None = Non
     before = cache.digests(memo) if memo is not None else None
     settings, problems = load_settings(root, memo.setdefault("settings", {}) if memo is not None else None)
     ledger_path = root / settings.ledger
-    ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path, root) if use else None)
+    ledger = Ledger(ledger_path, root, cache.load_facts(ledger_path, root) if use else None, use_cache=use)
     problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
     named_currency = settings.operating_currency is not None or bool(ledger.operating_currencies)
     if settings.operating_currency is None:
