@@ -199,3 +199,62 @@ def test_the_ledger_passes_its_progress_on(root: Path, cache_dir: Path) -> None:
     book = ledger.Ledger(root / "ledger" / "main.beancount", root, progress=stages.append)
     assert narrations(book.entries)
     assert stages[-1] == "validating"
+
+
+EVERY_KIND = """\
+option "title" "Every kind"
+option "operating_currency" "USD"
+option "display_precision" "USD:0.01"
+option "booking_method" "FIFO"
+option "inferred_tolerance_default" "USD:0.005"
+plugin "beancount.plugins.auto_accounts"
+pushtag #trip
+pushmeta location: "Hanoi"
+2020-01-01 open Assets:A USD,EUR "STRICT"
+2020-01-01 open Assets:B
+2020-01-01 commodity ACME
+  name: "Acme"
+  ratio: 12.5
+  since: 2020-01-02
+  listed: TRUE
+  price: 10 USD
+  home: Assets:A
+  label: #tag
+2020-01-02 * "Payee" "Narration" #t1 ^l1
+  key: "v"
+  Assets:A  10 ACME {5 USD, 2020-01-01, "lot"} @ 6 USD
+    posting-key: 1
+  ! Assets:B  -50 USD
+2020-01-03 * "Merge"
+  Assets:A  2 ACME {{20 USD}}
+  Assets:B  (1 + 19) USD
+  Assets:B  -40 USD
+2020-01-04 txn "Sell"
+  Assets:A  -1 ACME {} @@ 7 USD
+  Assets:B
+2020-01-05 balance Assets:B -63.00 ~ 0.01 USD
+2020-01-05 pad Assets:B Equity:Opening
+2020-01-05 note Assets:A "a note"
+2020-01-05 document Assets:A "/nowhere/statement.pdf" #t ^l
+2020-01-05 event "location" "Hanoi"
+2020-01-05 query "cash" "SELECT account"
+2020-01-05 price ACME 6.5 USD
+2020-01-05 custom "budget" Assets:A "monthly" 10 USD 2.0 TRUE 2020-01-01
+2020-02-01 close Assets:A
+popmeta location:
+poptag #trip
+2020-02-02 * "unterminated
+option "inferred_tolerance_multiplier" "0.6"
+pushtag #left-open
+"""
+
+
+def test_every_kind_of_directive_and_error_comes_back_from_the_cache(tmp_path: Path, cache_dir: Path, parses: Parses) -> None:
+    root = make_books(tmp_path / "books", head=EVERY_KIND)
+    cold = load(root)
+    kinds = {type(e).__name__ for e in cold[0]}
+    assert kinds >= {"Open", "Close", "Commodity", "Transaction", "Balance", "Pad", "Note", "Document", "Event", "Query", "Price", "Custom"}, kinds
+    assert cold[1]  # and errors of several kinds
+    parses.clear()
+    assert load(root) == cold
+    assert parses == []  # the restricted unpickler builds everything the parser returned
