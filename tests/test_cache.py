@@ -72,9 +72,9 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Loads]:
     counter = Loads()
     real = ledger.load_entries
 
-    def counting(path: Path, root: Path) -> Any:
+    def counting(path: Path, root: Path, **options: Any) -> Any:
         counter.count += 1
-        return real(path, root)
+        return real(path, root, **options)
 
     monkeypatch.setattr(ledger, "load_entries", counting)
     yield counter

@@ -196,3 +196,142 @@ def test_include_problems_point_at_the_include_line(name: str, file: str, line: 
     _, found = check(bean_checked[name].root)
     [d] = [d for d in found if d["code"] == "ledger-load"]
     assert (d["file"], d["line"]) == (file, line)
+
+
+# --- the cached parse gives what Beancount's own loader gives ----------------------
+
+
+def _beancount(main: Path) -> tuple[Any, Any, Any]:
+    """Beancount's uncached load, as bean-check runs it."""
+    from beancount import loader
+    from beancount.ops import validation
+
+    return loader._uncached_load_file(os.path.abspath(main), None, validation.HARDCORE_VALIDATIONS, None)  # type: ignore[no-untyped-call,no-any-return]
+
+
+def _ours(main: Path, **options: Any) -> tuple[Any, Any, Any]:
+    """acct-tool's load, with each unchanged file's parse from the cache."""
+    from beancount import loader
+    from beancount.ops import validation
+
+    from acct_tool.books import ledger
+
+    return ledger._beancount_load(loader, main, validation.HARDCORE_VALIDATIONS, **options)
+
+
+def _same_load(main: Path) -> None:
+    """Entries, errors and options of a cached load equal those of Beancount's own."""
+    from beancount.parser import printer
+
+    expected, got = _beancount(main), _ours(main, use_cache=True)
+    assert got[0] == expected[0]
+    assert [printer.format_entry(e) for e in got[0]] == [printer.format_entry(e) for e in expected[0]]
+    assert [(type(e).__name__, e.source.get("filename"), e.source.get("lineno"), e.message) for e in got[1]] == [
+        (type(e).__name__, e.source.get("filename"), e.source.get("lineno"), e.message) for e in expected[1]
+    ]
+    assert {k: v for k, v in got[2].items() if k != "dcontext"} == {k: v for k, v in expected[2].items() if k != "dcontext"}
+    assert str(got[2]["dcontext"]) == str(expected[2]["dcontext"])
+
+
+PARITY_MAIN = """\
+option "title" "Parity"
+option "operating_currency" "USD"
+option "insert_pythonpath" "TRUE"
+include "years/*.beancount"
+include "years/2025.beancount"
+2024-01-01 open Assets:Bank:Operating USD,EUR
+2024-01-01 open Assets:Broker
+2024-01-01 open Income:Services
+2024-01-01 open Equity:Opening-Balances
+2024-01-02 pad Assets:Bank:Operating Equity:Opening-Balances
+2024-01-03 balance Assets:Bank:Operating 1000.00 USD
+"""
+
+PARITY_YEARS = {
+    "2024": '2024-03-01 * "Sale" ^INV-1 #work\n  invoice: "INV-1"\n  Assets:Bank:Operating  100.00 USD\n  Income:Services\n',
+    "2025": (
+        'option "operating_currency" "EUR"\n'
+        'pushtag #y2025\n2025-02-01 * "Buy"\n  Assets:Broker  10 ACME {12.5 USD}\n  Assets:Bank:Operating\n'
+        '2025-03-01 * "Sell"\n  Assets:Broker  -5 ACME {} @ 14.000 USD\n  Assets:Bank:Operating  70.000 USD\n  Income:Services\npoptag #y2025\n'
+        "2025-04-01 price ACME 15 USD\n"
+    ),
+    "2026": '2026-01-05 * "Unbalanced"\n  Assets:Bank:Operating  10 USD\n  Income:Services  -9 USD\n2026-02-01 opn Nope\n',
+}
+
+
+@pytest.fixture
+def parity_books(tmp_path: Path, cache_dir: Path) -> Path:
+    root = make_books(tmp_path / "books", head=PARITY_MAIN)
+    (root / "ledger" / "years").mkdir()
+    for name, text in PARITY_YEARS.items():
+        (root / "ledger" / "years" / f"{name}.beancount").write_text(text)
+    return root / "ledger" / "main.beancount"
+
+
+def _edit_included(main: Path) -> None:
+    path = main.parent / "years" / "2026.beancount"
+    path.write_text(path.read_text() + '2026-03-01 * "Another"\n  Assets:Bank:Operating  5.5 EUR\n  Income:Services\n')
+
+
+def _add_included(main: Path) -> None:
+    (main.parent / "years" / "2027.beancount").write_text('2027-01-01 * "New year"\n  Assets:Bank:Operating  1 USD\n  Income:Services\n')
+
+
+def _remove_included(main: Path) -> None:
+    (main.parent / "years" / "2024.beancount").unlink()
+
+
+def _edit_main_options(main: Path) -> None:
+    main.write_text(
+        main.read_text().replace('option "title" "Parity"', 'option "title" "Renamed"\noption "booking_method" "FIFO"\noption "display_precision" "USD:0.001"')
+    )
+
+
+def _include_a_cycle_and_a_missing_file(main: Path) -> None:
+    (main.parent / "years" / "2026.beancount").write_text(PARITY_YEARS["2026"] + 'include "../main.beancount"\ninclude "missing.beancount"\n')
+
+
+def _damage_a_cached_parse(main: Path) -> None:
+    from acct_tool.books import parse_cache
+
+    target = parse_cache.parse_cache_file(os.path.abspath(main.parent / "years" / "2025.beancount"))
+    raw = target.read_bytes()
+    target.write_bytes(raw[: len(raw) // 2])
+
+
+EDITS = {
+    "unchanged": lambda main: None,
+    "edit-an-included-file": _edit_included,
+    "add-a-file-the-glob-matches": _add_included,
+    "remove-an-included-file": _remove_included,
+    "edit-the-main-file-options": _edit_main_options,
+    "include-cycle-and-missing-file": _include_a_cycle_and_a_missing_file,
+    "damaged-cached-parse": _damage_a_cached_parse,
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_a_load_after_an_edit_equals_beancounts_own(edit: str, parity_books: Path) -> None:
+    _same_load(parity_books)  # cold: every file parsed, and cached
+    EDITS[edit](parity_books)
+    _same_load(parity_books)  # only what changed parsed again
+    _same_load(parity_books)  # everything from the cache
+
+
+def test_every_edit_in_turn_equals_beancounts_own(parity_books: Path) -> None:
+    for edit in EDITS.values():
+        edit(parity_books)
+        _same_load(parity_books)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_broken_ledgers_load_from_the_cache_as_beancount_loads_them(name: str, tmp_path: Path, cache_dir: Path, plugins_importable: None) -> None:
+    case = CASES[name]
+    root = make_books(tmp_path / "books", ledger=case.ledger, head=HEAD)
+    for rel, text in case.files.items():
+        (root / rel).write_text(text)
+    main = root / "ledger" / "main.beancount"
+    for _ in range(2):  # cold, then from the cache
+        for name in PLUGINS:
+            sys.modules.pop(name, None)
+        _same_load(main)

@@ -46,9 +46,9 @@ def test_plugin_output_is_a_warning_at_its_plugin_line_cold_and_warm(noisy: Path
     loads = []
     real = ledger.load_entries
 
-    def counted(*args: Any) -> Any:
+    def counted(*args: Any, **options: Any) -> Any:
         loads.append(args)
-        return real(*args)
+        return real(*args, **options)
 
     monkeypatch.setattr(ledger, "load_entries", counted)
     for _ in range(2):  # the second run is served from the cache and does not run the plugin

@@ -46,9 +46,9 @@ def test_a_looping_include_is_named_again_when_served_from_the_cache(books: Call
     loads = []
     real = ledger.load_entries
 
-    def counted(*args: Any) -> Any:
+    def counted(*args: Any, **options: Any) -> Any:
         loads.append(args)
-        return real(*args)
+        return real(*args, **options)
 
     monkeypatch.setattr(ledger, "load_entries", counted)
     for _ in range(2):  # cold, then warm

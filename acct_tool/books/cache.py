@@ -4,6 +4,9 @@ When none of the files Beancount read has changed, no command loads the ledger:
 the facts drawn from it last time (diagnostics, opened accounts, postings to
 party and bank accounts, revenue postings) come from here. Profiles and the
 settings are cached per file content, so editing one profile re-reads only it.
+When the ledger must be loaded, each ledger file's parse is cached per file
+content too (:mod:`acct_tool.books.parse_cache`, which also says where the
+cache folder is).
 
 Where: ``$ACCT_TOOL_CACHE_DIR``, else ``$XDG_CACHE_HOME/acct-tool``, else
 ``~/.cache/acct-tool``; never inside the books. ``ACCT_TOOL_NO_CACHE=1`` (or
@@ -29,30 +32,27 @@ Never stale, never trusted:
 from __future__ import annotations
 
 import copyreg
-import functools
-import hashlib
 import io
-import json
 import marshal
-import os
 import pickle
-import sys
 import types
 from pathlib import Path
 from typing import Any
 
-from acct_tool import __version__
+from acct_tool.books import parse_cache
 from acct_tool.books.cache_codec import decode_facts, encode_facts
 from acct_tool.books.cache_codec import decoded as decoded  # books/load.py asks the cache for its derived facts
 from acct_tool.books.inputs import inputs_unchanged, real_path
 from acct_tool.books.ledger import LedgerFacts
+from acct_tool.books.parse_cache import ENV_DIR as ENV_DIR
+from acct_tool.books.parse_cache import ENV_OFF as ENV_OFF
+from acct_tool.books.parse_cache import cache_dir as cache_dir
+from acct_tool.books.parse_cache import digest as _digest
+from acct_tool.books.parse_cache import enabled as enabled
 from acct_tool.diagnostics import Diagnostic
-from acct_tool.edit.files import WriteError, read_regular, write_atomic
 
 FORMAT = 4
 MAGIC = "acct-tool-cache"
-ENV_DIR = "ACCT_TOOL_CACHE_DIR"
-ENV_OFF = "ACCT_TOOL_NO_CACHE"
 
 
 def _mappingproxy(items: dict[Any, Any]) -> types.MappingProxyType[Any, Any]:
@@ -63,77 +63,18 @@ def _mappingproxy(items: dict[Any, Any]) -> types.MappingProxyType[Any, Any]:
 copyreg.pickle(types.MappingProxyType, lambda m: (_mappingproxy, (dict(m),)))
 
 
-def enabled() -> bool:
-    return os.environ.get(ENV_OFF, "").lower() not in ("1", "true", "yes", "on")
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get(ENV_DIR)
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "acct-tool"
-
-
-def _code_fingerprint() -> str:
-    """Changes whenever the tool's code does (an upgrade, an edited checkout), so that
-    records pickled by other code are never read back."""
-    package = Path(__file__).resolve().parents[1]
-    parts = []
-    for path in sorted(package.rglob("*.py")):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return _digest("\n".join(parts).encode())[:16]
-
-
-@functools.cache
 def _versions() -> dict[str, str]:
-    try:
-        from importlib.metadata import version
-
-        beancount = version("beancount")
-    except Exception:
-        beancount = "?"
-    return {"tool": __version__, "code": _code_fingerprint(), "beancount": beancount, "python": f"{sys.version_info[0]}.{sys.version_info[1]}"}
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return parse_cache.versions()
 
 
 def _write(path: Path, header: dict[str, Any], payload: bytes) -> None:
-    """Atomically write a cache file; a cache that cannot be written is simply not written
-    (nor is anything that is not a regular file at its place replaced)."""
-    header = {**header, "magic": MAGIC, "format": FORMAT, **_versions(), "sha256": _digest(payload)}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps(header, sort_keys=True).encode() + b"\n" + payload, force=True, durable=False, mode=0o600)
-    except (OSError, WriteError):
-        pass
+    """Atomically write a cache file of this version (see :func:`parse_cache.write_file`)."""
+    parse_cache.write_file(path, {**header, "magic": MAGIC, "format": FORMAT, **_versions()}, payload)
 
 
 def _read(path: Path) -> tuple[dict[str, Any], bytes] | None:
     """Header and payload of a cache file written by this version, or None."""
-    try:
-        raw = read_regular(path)
-    except WriteError:  # missing, unreadable, or not a regular file (a FIFO would block)
-        return None
-    head, _, payload = raw.partition(b"\n")
-    try:
-        header = json.loads(head)
-    except ValueError:
-        return None
-    if not isinstance(header, dict) or header.get("magic") != MAGIC or header.get("format") != FORMAT:
-        return None
-    if any(header.get(k) != v for k, v in _versions().items()):
-        return None
-    if header.get("sha256") != _digest(payload):
-        return None
-    return header, payload
+    return parse_cache.read_file(path, {"magic": MAGIC, "format": FORMAT, **_versions()})
 
 
 # --- ledger facts ---------------------------------------------------------------

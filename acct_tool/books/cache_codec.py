@@ -82,14 +82,30 @@ def _attribution_decode(value: Any) -> Any:
 
 def _account_postings_encode(rows: list[AccountPosting]) -> list[tuple[Any, ...]]:
     return [
-        (_d(p.date), str(p.number), p.currency, p.flag, p.payee, p.narration, tuple(sorted(p.links)), tuple(p.meta), p.file, p.line, tuple(p.order), tuple(p.counter))
+        (
+            _d(p.date),
+            str(p.number),
+            p.currency,
+            p.flag,
+            p.payee,
+            p.narration,
+            tuple(sorted(p.links)),
+            tuple(p.meta),
+            p.file,
+            p.line,
+            tuple(p.order),
+            tuple(p.counter),
+        )
         for p in rows
     ]
 
 
 def _account_postings_decode(rows: list[Any]) -> list[AccountPosting]:
     fromordinal = datetime.date.fromordinal
-    return [AccountPosting(fromordinal(r[0]), Decimal(r[1]), r[2], r[3], r[4], r[5], frozenset(r[6]), tuple(r[7]), r[8], r[9], tuple(r[10]), tuple(r[11])) for r in rows]
+    return [
+        AccountPosting(fromordinal(r[0]), Decimal(r[1]), r[2], r[3], r[4], r[5], frozenset(r[6]), tuple(r[7]), r[8], r[9], tuple(r[10]), tuple(r[11]))
+        for r in rows
+    ]
 
 
 ENCODERS.update(party_postings=_party_postings_encode, attribution=_attribution_encode, account_postings=_account_postings_encode)

@@ -6,7 +6,9 @@ file and line (see :mod:`acct_tool.books.ledger_diagnostics`). Engines never imp
 through the attributes Beancount gives them, or -- on the warm path, when the
 ledger files have not changed -- the :class:`LedgerFacts` kept in the cache,
 so that nothing is loaded at all. Beancount itself is imported only when a
-ledger must really be loaded.
+ledger must really be loaded; then only the files that changed are parsed
+again (:mod:`acct_tool.books.parse_cache`), and booking, plugins and
+validation run on all the entries, as bean-check runs them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import datetime
 import decimal
 import gc
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from acct_tool.books import parse_cache
 from acct_tool.books.inputs import broken_link, track_inputs
 from acct_tool.books.ledger_diagnostics import PluginOutput, to_diagnostic, too_wide_amounts
 from acct_tool.books.ledger_diagnostics import display_path as display_path  # where it has always been imported from
@@ -87,10 +91,22 @@ class Ledger:
     command served from cached facts never pays for loading.
     """
 
-    def __init__(self, path: Path, root: Path, facts: LedgerFacts | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        root: Path,
+        facts: LedgerFacts | None = None,
+        *,
+        progress: Callable[[str], None] | None = None,
+        use_cache: bool | None = None,
+    ) -> None:
         self.path, self.root = path, root
         self._entries: list[Directive] | None = None
         self._facts = facts
+        #: Told the name of each stage of a load as it starts (see :func:`load_entries`).
+        self.progress = progress
+        #: Whether unchanged files' parses may come from the cache (None: unless the cache is turned off).
+        self.use_cache = use_cache
         #: Called with the fresh facts whenever the ledger had to be loaded.
         self.on_load: Callable[[Ledger], None] | None = None
 
@@ -113,7 +129,7 @@ class Ledger:
         return self._entries
 
     def _load(self) -> None:
-        entries, facts = load_entries(self.path, self.root)
+        entries, facts = load_entries(self.path, self.root, progress=self.progress, use_cache=self.use_cache)
         if self._facts is not None:
             facts.derived = self._facts.derived  # keep what was drawn already; callers refresh what they need
         self._entries, self._facts = entries, facts
@@ -164,15 +180,28 @@ class Ledger:
                 yield entry
 
 
-def load_ledger(path: Path, root: Path) -> Ledger:
-    """Load ``path`` now, like bean-check (no pickle cache, hardcore validations)."""
-    ledger = Ledger(path, root)
+def load_ledger(path: Path, root: Path, *, progress: Callable[[str], None] | None = None, use_cache: bool | None = None) -> Ledger:
+    """Load ``path`` now, like bean-check (no pickle cache next to the ledger, hardcore validations)."""
+    ledger = Ledger(path, root, progress=progress, use_cache=use_cache)
     ledger._load()
     return ledger
 
 
-def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
-    """Run Beancount's loader on ``path``; return the entries and the facts drawn from them."""
+def load_entries(
+    path: Path,
+    root: Path,
+    *,
+    progress: Callable[[str], None] | None = None,
+    use_cache: bool | None = None,
+) -> tuple[list[Directive], LedgerFacts]:
+    """Run Beancount's loader on ``path``; return the entries and the facts drawn from them.
+
+    ``progress`` is called with the name of each stage as it starts: "parsing",
+    "booking", "running plugins", "validating". Files whose bytes have not changed
+    since they were last parsed are not parsed again (see
+    :mod:`acct_tool.books.parse_cache`) unless ``use_cache`` is False or the cache
+    is turned off.
+    """
     facts = LedgerFacts()
     main = display_path(str(path), root) or str(path)
     if not path.is_file():
@@ -195,7 +224,8 @@ def load_entries(path: Path, root: Path) -> tuple[list[Directive], LedgerFacts]:
     printed = PluginOutput()
     try:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-            entries, errors, options = _beancount_load(loader, path, validation.HARDCORE_VALIDATIONS)
+            use = parse_cache.enabled() if use_cache is None else use_cache
+            entries, errors, options = _beancount_load(loader, path, validation.HARDCORE_VALIDATIONS, progress=progress, use_cache=use)
     except (Exception, SystemExit) as exc:  # a plugin that raises at import time, or exits
         wide = too_wide_amounts(loader, path, root, exc) if isinstance(exc, decimal.DecimalException) else []
         facts.diagnostics += wide or [diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main))]
@@ -246,26 +276,50 @@ def currency_uses(dcontext: Any) -> dict[str, int]:
     return out
 
 
-def _beancount_load(loader: Any, path: Path, validations: Any) -> tuple[Any, Any, Any]:
-    """Beancount's own load, minus its pickle cache.
+def _beancount_load(
+    loader: Any,
+    path: Path,
+    validations: Any,
+    *,
+    progress: Callable[[str], None] | None = None,
+    use_cache: bool = True,
+) -> tuple[Any, Any, Any]:
+    """Beancount's own load (``loader._load``), stage by stage, minus its pickle cache.
 
     ``load_file`` would write a cache next to the ledger, and
     ``initialize(use_cache=False)`` deletes the one bean-check keeps there; both
-    change the user's books. The uncached loader underneath does neither.
+    change the user's books. The steps of ``loader._load`` are run here one by one
+    instead, so that each stage can be announced and the parse of each unchanged
+    file can come from the tool's own cache, outside the books.
     """
+    from beancount.core import data
+    from beancount.ops import validation
+    from beancount.parser import booking
     from beancount.utils import encryption
 
+    say = progress or (lambda stage: None)
     filename = os.path.abspath(str(path))
-    uncached = getattr(loader, "_uncached_load_file", None)
-    result: tuple[Any, Any, Any]
     if encryption.is_encrypted_file(filename):
-        result = loader.load_encrypted_file(filename, None, None, validations)  # never cached
-    elif uncached is None:  # a Beancount without it: at least do not write a cache
-        loader.initialize(use_cache=False)
-        result = loader.load_file(filename, extra_validations=validations)
-    else:
-        result = uncached(filename, None, validations, None)
-    return result
+        say("parsing")
+        return loader.load_encrypted_file(filename, None, None, validations)  # type: ignore[no-any-return]  # never cached
+    say("parsing")
+    entries, parse_errors, options_map = parse_cache.parse_recursive(filename, use_cache=use_cache)
+    entries.sort(key=data.entry_sortkey)
+    say("booking")
+    entries, balance_errors = booking.book(entries, options_map)  # type: ignore[no-untyped-call]
+    parse_errors.extend(balance_errors)
+    say("running plugins")
+    saved_pythonpath = list(sys.path)
+    try:
+        if "pythonpath" in options_map:
+            sys.path[0:0] = options_map["pythonpath"]
+        entries, errors = loader.run_transformations(entries, parse_errors, options_map, None)
+    finally:
+        sys.path[:] = saved_pythonpath
+    say("validating")
+    errors.extend(validation.validate(entries, options_map, None, validations))  # type: ignore[no-untyped-call]
+    options_map["input_hash"] = loader.compute_input_hash(options_map["include"])
+    return entries, errors, options_map
 
 
 def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:

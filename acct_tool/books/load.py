@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import inspect
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -122,13 +121,6 @@ class Books:
 
 #: What :func:`load_books` tells its ``progress`` as it starts a slow step.
 LOADING, DRAWING = "loading ledger: parsing…", "drawing facts…"
-
-
-def _ledger(make: type[Ledger], path: Path, root: Path, facts: LedgerFacts | None, progress: Callable[[str], None] | None) -> Ledger:
-    """The ledger, told about ``progress`` when it can report its own steps (booking, validating)."""
-    if progress is not None and "progress" in inspect.signature(make).parameters:
-        return make(path, root, facts, progress=progress)  # type: ignore[call-arg,unused-ignore]
-    return make(path, root, facts)
 
 
 class _Drawer:
@@ -290,7 +282,8 @@ def load_books(
     settings, problems = load_settings(root, memo.setdefault("settings", {}) if memo is not None else None)
     ledger_path = root / settings.ledger
     facts = cache.load_facts(ledger_path, root) if use else None
-    ledger = _ledger(Ledger, ledger_path, root, facts, progress)
+    stage = (lambda step: progress(f"loading ledger: {step}…")) if progress is not None else None
+    ledger = Ledger(ledger_path, root, facts, progress=stage, use_cache=use)
     if facts is None and progress is not None:
         progress(LOADING)
     problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
