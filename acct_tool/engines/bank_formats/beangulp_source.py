@@ -60,11 +60,15 @@ def extract(importer: Any, path: Path, display: str, *, max_lines: int = MAX_LIN
     filepath = str(path)
     try:
         account = importer.account(filepath) if callable(getattr(importer, "account", None)) else None
-        entries = list(importer.extract(filepath, []))
     except Exception as exc:  # user code
-        return ParsedStatement("beangulp", [], [diag("statement-importer", f"the importer failed on {display}: {type(exc).__name__}: {exc}", here)])
+        return ParsedStatement("beangulp", [], [diag("statement-importer", f"the importer's account() failed: {type(exc).__name__}: {exc}", here)])
     if not isinstance(account, str) or not account:
         return ParsedStatement("beangulp", [], [diag("statement-importer", "the importer's account() names no account", here)])
+    try:
+        entries = list(importer.extract(filepath, []))
+    except Exception as exc:  # user code
+        problem = diag("statement-importer", f"the importer failed on {display}: {type(exc).__name__}: {exc}", here)
+        return ParsedStatement("beangulp", [], [problem], ledger_account=account)
     problems: list[Diagnostic] = []
     lines: list[StatementLine] = []
     for index, entry in enumerate(entries, 1):
