@@ -65,8 +65,8 @@ def parse(raw: bytes, display: str, *, max_lines: int = MAX_LINES) -> ParsedStat
     except ET.ParseError as exc:
         line, col = getattr(exc, "position", (None, None))
         return _fail([diag("statement-format", f"not well-formed XML: {exc}", Location(display, line, None if col is None else col + 1))])
-    except (ValueError, RecursionError, MemoryError) as exc:  # expat's own limits
-        return _fail([diag("statement-format", f"not readable XML: {type(exc).__name__}", here)])
+    except (ValueError, LookupError, RecursionError, MemoryError) as exc:  # an unknown encoding, expat's own limits
+        return _fail([diag("statement-format", f"not readable XML: {type(exc).__name__}: {exc}", here)])
     tag, namespace = _local(root.tag), _namespace(root.tag)
     if tag != "Document" or not _NAMESPACE.fullmatch(namespace):
         shown = f"{{{namespace}}}{tag}" if namespace else tag
