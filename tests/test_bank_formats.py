@@ -179,7 +179,7 @@ def test_statements_over_the_line_limit_are_refused() -> None:
     record("statement-too-large")
 
 
-class TinyBankImporter(beangulp.Importer):
+class TinyBankImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp ships no type hints
     """A beangulp importer of a made-up format: `DATE|AMOUNT|REF|TEXT` lines and `BAL|DATE|AMOUNT`."""
 
     def identify(self, filepath: str) -> bool:
