@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "0449ed7d2c75f86f9d4cde551139e4abd5ed1f5182b8940a33bf34b8215dca76"
+SCHEMA_SHA256 = "fb7feb60fe92321fc99428fbaa3f811fc7920e2a2ed8937eebb7838b4dbfccc4"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -14,7 +14,8 @@ REGEX_PATTERNS = {
     '^[a-z][A-Za-z0-9_-]*(?!\n)$': re.compile('^[a-z][A-Za-z0-9_-]*(?!\n)\\Z'),
     "^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
     '^[0-9]+(\\.[0-9]+)?(?!\n)$': re.compile('^[0-9]+(\\.[0-9]+)?(?!\n)\\Z'),
-    '^[A-Za-z0-9_-]+(?!\n)$': re.compile('^[A-Za-z0-9_-]+(?!\n)\\Z')
+    '^[A-Za-z0-9_-]+(?!\n)$': re.compile('^[A-Za-z0-9_-]+(?!\n)\\Z'),
+    '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+(?!\n)$': re.compile('^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+(?!\n)\\Z')
 }
 
 NoneType = type(None)
@@ -709,7 +710,7 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.files[{data__statements__files_x}]".format(**locals()) + " must be object")
                             data__statements__files_item_is_dict = isinstance(data__statements__files_item, dict)
                             if data__statements__files_item_is_dict:
-                                data__statements__files_item__missing_keys = set(['match', 'format']) - data__statements__files_item.keys()
+                                data__statements__files_item__missing_keys = set(['match']) - data__statements__files_item.keys()
                                 if data__statements__files_item__missing_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.files[{data__statements__files_x}]".format(**locals()) + " must contain ")
                                 data__statements__files_item_keys = set(data__statements__files_item.keys())
@@ -739,8 +740,32 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
                                     if isinstance(data__statements__files_item__account, str):
                                         if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__statements__files_item__account):
                                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.files[{data__statements__files_x}].account".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
+                                if "importer" in data__statements__files_item_keys:
+                                    data__statements__files_item_keys.remove("importer")
+                                    data__statements__files_item__importer = data__statements__files_item["importer"]
+                                    if not isinstance(data__statements__files_item__importer, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.files[{data__statements__files_x}].importer".format(**locals()) + " must be string")
+                                    if isinstance(data__statements__files_item__importer, str):
+                                        if not REGEX_PATTERNS['^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+(?!\n)$'].search(data__statements__files_item__importer):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.files[{data__statements__files_x}].importer".format(**locals()) + " must match pattern ^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+(?!\n)$")
                                 if data__statements__files_item_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.files[{data__statements__files_x}]".format(**locals()) + " must not contain "+str(data__statements__files_item_keys)+" properties")
+                if "accounts" in data__statements_keys:
+                    data__statements_keys.remove("accounts")
+                    data__statements__accounts = data__statements["accounts"]
+                    if not isinstance(data__statements__accounts, (dict)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.accounts must be object")
+                    data__statements__accounts_is_dict = isinstance(data__statements__accounts, dict)
+                    if data__statements__accounts_is_dict:
+                        data__statements__accounts_keys = set(data__statements__accounts.keys())
+                        for data__statements__accounts_key in data__statements__accounts_keys:
+                            if data__statements__accounts_key not in []:
+                                data__statements__accounts_value = data__statements__accounts.get(data__statements__accounts_key)
+                                if not isinstance(data__statements__accounts_value, (str)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.accounts.{data__statements__accounts_key}".format(**locals()) + " must be string")
+                                if isinstance(data__statements__accounts_value, str):
+                                    if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__statements__accounts_value):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.accounts.{data__statements__accounts_key}".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
                 if data__statements_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements must not contain "+str(data__statements_keys)+" properties")
         if data_keys:

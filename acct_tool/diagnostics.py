@@ -181,6 +181,27 @@ CODES: dict[str, Code] = {
         "A statement row has a date but neither an amount nor a balance; it is skipped.",
         "`2026-10-02,Interest rate now 1.5%,,,` under Date,Description,Reference,Amount,Balance",
     ),
+    "statement-format": Code(
+        E,
+        "A statement file is not readable in its format (OFX, CAMT.053, MT940): broken syntax, or the format's required structure is missing.",
+        "an OFX file cut off in its header, XML that does not close its tags",
+    ),
+    "statement-unsafe-xml": Code(
+        E,
+        "An XML statement declares a DTD or entities; they are refused, so that entity expansion (billion laughs) and external entities (XXE) cannot run.",
+        '`<!DOCTYPE Document [<!ENTITY x SYSTEM "file:///etc/passwd">]>`',
+    ),
+    "statement-missing-field": Code(
+        E, "A statement entry lacks a field every entry must have (amount, date); it is skipped.", "a CAMT.053 `Ntry` without `Amt`"
+    ),
+    "statement-several-accounts": Code(
+        E,
+        "A statement file holds statements of different accounts; one reconciliation is of one account, so nothing is read.",
+        "two `Stmt` with different IBANs in one CAMT.053 file",
+    ),
+    "statement-importer": Code(
+        E, "A beangulp importer failed on the statement, or gave entries that cannot be read as statement lines.", "an importer whose `extract()` raises"
+    ),
 }
 
 del E, W

@@ -52,8 +52,20 @@ class StatementFile:
     """Which statement files (a glob relative to the books root) use which format and account."""
 
     match: str
-    format: str
+    #: A CSV layout of ``formats``, or ``ofx``, ``camt053``, ``mt940``, ``beangulp``; ``None``: detected from the content.
+    format: str | None = None
     account: str | None = None
+    #: The beangulp importer (``module.Class`` or ``module.factory``) that reads these files.
+    importer: str | None = None
+
+
+#: Statement formats read by code rather than by a CSV layout (acct_tool.engines.bank_formats).
+BUILTIN_STATEMENT_FORMATS = ("ofx", "camt053", "mt940", "beangulp")
+
+
+def account_key(bank_id: str) -> str:
+    """An IBAN or account number as ``statements.accounts`` compares it: spaces dropped, case ignored."""
+    return "".join(bank_id.split()).upper()
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ class StatementSettings:
     rules: tuple[CounterRule, ...] = ()
     counter_account_in: str | None = None
     counter_account_out: str | None = None
+    #: The ledger account of each bank account id (IBAN or account number) found in statements, by :func:`account_key`.
+    accounts: Mapping[str, str] = field(default_factory=dict)
 
 
 #: Health score components and their default weights (relative; see docs/health.md).
@@ -267,10 +281,16 @@ def _statements(raw: dict[str, Any], bad: set[PathT]) -> StatementSettings:
         if isinstance(spec, dict) and "date" in spec and not is_bad(base + ("formats", name), bad)
     }
     files = tuple(
-        StatementFile(match=f["match"], format=f["format"], account=f.get("account"))
+        StatementFile(match=f["match"], format=f.get("format"), account=f.get("account"), importer=f.get("importer"))
         for i, f in enumerate(raw_files if isinstance(raw_files, list) else [])
-        if isinstance(f, dict) and "match" in f and "format" in f and not is_bad(base + ("files", i), bad)
+        if isinstance(f, dict) and "match" in f and not is_bad(base + ("files", i), bad)
     )
+    raw_accounts = raw.get("accounts") if base + ("accounts",) not in bad else None
+    accounts = {
+        account_key(str(key)): value
+        for key, value in (raw_accounts if isinstance(raw_accounts, dict) else {}).items()
+        if isinstance(value, str) and not is_bad(base + ("accounts", key), bad)
+    }
     defaults = StatementSettings()
     return StatementSettings(
         window_days=raw.get("window_days", defaults.window_days) if not is_bad(base + ("window_days",), bad) else defaults.window_days,
@@ -278,6 +298,7 @@ def _statements(raw: dict[str, Any], bad: set[PathT]) -> StatementSettings:
         formats=MappingProxyType(formats),
         files=files,
         **_matching(raw, bad),
+        accounts=MappingProxyType(accounts),
     )
 
 
@@ -374,13 +395,19 @@ def _format_references(settings: Settings, doc: Any, declared: set[str]) -> list
             where = doc.where(("statements", "rules", i, "match"))
             out.append(diag("invalid-value", f"statements.rules[{i}].match: {why}", where, hint=r"write a Python regular expression, e.g. (?i)\bgithub\b"))
     for i, f in enumerate(settings.statements.files):
+        if f.format is not None and f.format in BUILTIN_STATEMENT_FORMATS:
+            if f.format == "beangulp" and f.importer is None:
+                out.append(diag("missing-key", f"statements.files[{i}]: format beangulp needs `importer: module.Class`", doc.where(("statements", "files", i))))
+            continue
+        if f.format is None:
+            continue
         if f.format not in declared:
             out.append(
                 diag(
                     "bad-value",
                     f"statements.files[{i}].format: no statement format named '{f.format}'",
                     doc.where(("statements", "files", i, "format")),
-                    hint=did_you_mean(f.format, declared),
+                    hint=did_you_mean(f.format, declared | set(BUILTIN_STATEMENT_FORMATS)),
                 )
             )
     return out

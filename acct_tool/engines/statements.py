@@ -1,4 +1,5 @@
-"""Read a bank statement (CSV) into lines, as declared by a :class:`StatementFormat`.
+"""Read a bank statement into lines: a CSV file as declared by a :class:`StatementFormat`,
+or one of the built-in formats (``acct_tool.engines.bank_formats``).
 
 A format is a column mapping, not parsing code (beangulp's ``csvbase`` is the
 model): which header names hold the date, the amount (or debit and credit),
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from acct_tool.books.schema import did_you_mean
 from acct_tool.books.settings import StatementFormat
 from acct_tool.books.text_files import kind_problem
 from acct_tool.diagnostics import Diagnostic, Location, diag
+from acct_tool.engines.bank_formats import camt053, mt940, ofx
+from acct_tool.engines.bank_formats.records import ParsedStatement, StatementLine
 from acct_tool.engines.statement_csv import Row, RowReader, decode, field_column
 from acct_tool.money import BOUND, within_bound
 from acct_tool.periods import DATE_RANGE, in_range
@@ -35,46 +38,46 @@ MAX_LINES = 250_000
 _MAX_NUMBER_CHARS = 64
 
 
-@dataclass(frozen=True)
-class StatementLine:
-    """One transaction line of a statement, with the amount as the account sees it.
+__all__ = ["MAX_BYTES", "MAX_LINES", "ParsedStatement", "StatementLine", "parse_any", "parse_statement", "read_bytes", "read_statement"]
 
-    A row whose amount cells are all blank but whose balance is set (``Opening
-    balance``, ``Closing balance``) is read as a *balance row*: ``balance_only``,
-    amount zero. It is no line to match; it states the balance at its place in the
-    statement (see :func:`acct_tool.engines.bank.reconcile_bank`).
-    """
-
-    #: 1-based line number in the file where the row starts.
-    row: int
-    date: datetime.date
-    amount: Decimal
-    description: str = ""
-    reference: str = ""
-    #: The running balance after this line, when the statement has one.
-    balance: Decimal | None = None
-    #: A row that only states the balance (no amount): not a line to match.
-    balance_only: bool = False
+#: The readers of the built-in formats (``beangulp`` runs an importer on the file instead).
+_READERS = {"ofx": ofx.parse, "camt053": camt053.parse, "mt940": mt940.parse}
 
 
 def read_statement(
     path: Path, display: str, fmt: StatementFormat, *, max_bytes: int = MAX_BYTES, max_lines: int = MAX_LINES
 ) -> tuple[list[StatementLine], list[Diagnostic]]:
-    """Read ``path``; ``display`` is the path shown in diagnostics."""
+    """Read ``path`` as a CSV statement; ``display`` is the path shown in diagnostics."""
+    raw, problems = read_bytes(path, display, max_bytes=max_bytes)
+    if raw is None:
+        return [], problems
+    return parse_statement(raw, display, fmt, max_lines=max_lines)
+
+
+def parse_any(raw: bytes, display: str, name: str, layouts: Mapping[str, StatementFormat], *, max_lines: int = MAX_LINES) -> ParsedStatement:
+    """Parse ``raw`` as format ``name``: ``ofx``, ``camt053``, ``mt940``, or a CSV layout of ``layouts``."""
+    reader = _READERS.get(name)
+    if reader is not None:
+        return reader(raw, display, max_lines=max_lines)
+    lines, problems = parse_statement(raw, display, layouts[name], max_lines=max_lines)
+    return ParsedStatement(name, lines, problems, currency=layouts[name].currency)
+
+
+def read_bytes(path: Path, display: str, *, max_bytes: int = MAX_BYTES) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes of a statement file, or ``None`` with a diagnostic (not a regular file, too large, unreadable)."""
     here = Location(display)
     try:
         info = path.stat()
         problem = kind_problem(info.st_mode)
         if problem is not None:  # a FIFO would block, a device never end
-            return [], [diag("file-unreadable", f"{display} {problem}", here)]
+            return None, [diag("file-unreadable", f"{display} {problem}", here)]
         size = info.st_size
         if size > max_bytes:
             message = f"{display} is {size:,} bytes; the limit for a statement is {max_bytes:,}"
-            return [], [diag("statement-too-large", message, here, hint="split the statement by month")]
-        raw = path.read_bytes()
+            return None, [diag("statement-too-large", message, here, hint="split the statement by month")]
+        return path.read_bytes(), []
     except OSError as exc:
-        return [], [diag("file-unreadable", f"cannot read {display}: {exc.strerror or exc}", here)]
-    return parse_statement(raw, display, fmt, max_lines=max_lines)
+        return None, [diag("file-unreadable", f"cannot read {display}: {exc.strerror or exc}", here)]
 
 
 def parse_statement(raw: bytes, display: str, fmt: StatementFormat, *, max_lines: int = MAX_LINES) -> tuple[list[StatementLine], list[Diagnostic]]:
