@@ -105,3 +105,23 @@ def test_the_edits_change_what_the_commands_say(examples_copy: Path, cache_dir: 
     _edit_settings(examples_copy)
     after = {args: run(examples_copy, args, cache=True).output for args in COMMANDS[:3]}
     assert all(before[args] != after[args] for args in before)
+
+
+def test_a_warm_check_allocates_nothing_and_a_new_date_allocates_again(examples_copy: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from acct_tool.engines import receivables
+
+    first = run(examples_copy, ("check", "--format", "json"), cache=True)
+    calls: list[object] = []
+    real = receivables.open_items
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(receivables, "open_items", counting)
+    warm = run(examples_copy, ("check", "--format", "json"), cache=True)
+    assert (warm.exit_code, warm.output) == (first.exit_code, first.output)
+    assert calls == []  # the receivable exceptions came from the cache
+    other_day = run_cli("check", "--format", "json", books=examples_copy, as_of="2026-06-30")
+    assert len(calls) == 2  # AR and AP, for the new date
+    assert other_day.output == run_cli("--no-cache", "check", "--format", "json", books=examples_copy, as_of="2026-06-30").output

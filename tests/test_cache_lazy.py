@@ -39,9 +39,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
         seen.attributions += 1
         return attribute(*args, **kwargs)
 
-    def loading(path: Path, root: Path) -> Any:
+    def loading(path: Path, root: Path, **kwargs: Any) -> Any:
         seen.loads += 1
-        return load(path, root)
+        return load(path, root, **kwargs)
 
     monkeypatch.setattr(revenue, "attribute_transactions", attributing)
     monkeypatch.setattr(load_module, "attribute_transactions", attributing, raising=False)  # however the loader names it

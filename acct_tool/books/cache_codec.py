@@ -108,6 +108,15 @@ def _account_postings_decode(rows: list[Any]) -> list[AccountPosting]:
     ]
 
 
+def _diagnostics_encode(value: Any) -> list[tuple[Any, ...]]:
+    return [_encode_diagnostic(d) for d in value]
+
+
+def _diagnostics_decode(value: Any) -> tuple[Diagnostic, ...]:
+    return tuple(_decode_diagnostic(d) for d in value)
+
+
+ENCODERS["receivable_exceptions"], DECODERS["receivable_exceptions"] = _diagnostics_encode, _diagnostics_decode
 ENCODERS.update(party_postings=_party_postings_encode, attribution=_attribution_encode, account_postings=_account_postings_encode)
 DECODERS.update(party_postings=_party_postings_decode, attribution=_attribution_decode, account_postings=_account_postings_decode)
 

@@ -99,8 +99,11 @@ class Ledger:
         *,
         progress: Callable[[str], None] | None = None,
         use_cache: bool | None = None,
+        parse_writes: list[Callable[[], None]] | None = None,
     ) -> None:
         self.path, self.root = path, root
+        #: When a list, the parse cache's writes are collected here, to run after the output.
+        self.parse_writes = parse_writes
         self._entries: list[Directive] | None = None
         self._facts = facts
         #: Told the name of each stage of a load as it starts (see :func:`load_entries`).
@@ -129,7 +132,7 @@ class Ledger:
         return self._entries
 
     def _load(self) -> None:
-        entries, facts = load_entries(self.path, self.root, progress=self.progress, use_cache=self.use_cache)
+        entries, facts = load_entries(self.path, self.root, progress=self.progress, use_cache=self.use_cache, parse_writes=self.parse_writes)
         if self._facts is not None:
             facts.derived = self._facts.derived  # keep what was drawn already; callers refresh what they need
         self._entries, self._facts = entries, facts
@@ -193,6 +196,7 @@ def load_entries(
     *,
     progress: Callable[[str], None] | None = None,
     use_cache: bool | None = None,
+    parse_writes: list[Callable[[], None]] | None = None,
 ) -> tuple[list[Directive], LedgerFacts]:
     """Run Beancount's loader on ``path``; return the entries and the facts drawn from them.
 
@@ -200,7 +204,8 @@ def load_entries(
     "booking", "running plugins", "validating". Files whose bytes have not changed
     since they were last parsed are not parsed again (see
     :mod:`acct_tool.books.parse_cache`) unless ``use_cache`` is False or the cache
-    is turned off.
+    is turned off; with ``parse_writes``, the parses to cache are written when the
+    caller runs what it collects there, not now.
     """
     facts = LedgerFacts()
     main = display_path(str(path), root) or str(path)
@@ -225,7 +230,9 @@ def load_entries(
     try:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             use = parse_cache.enabled() if use_cache is None else use_cache
-            entries, errors, options = _beancount_load(loader, path, validation.HARDCORE_VALIDATIONS, progress=progress, use_cache=use)
+            entries, errors, options = _beancount_load(
+                loader, path, validation.HARDCORE_VALIDATIONS, progress=progress, use_cache=use, parse_writes=parse_writes
+            )
     except (Exception, SystemExit) as exc:  # a plugin that raises at import time, or exits
         wide = too_wide_amounts(loader, path, root, exc) if isinstance(exc, decimal.DecimalException) else []
         facts.diagnostics += wide or [diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main))]
@@ -283,6 +290,7 @@ def _beancount_load(
     *,
     progress: Callable[[str], None] | None = None,
     use_cache: bool = True,
+    parse_writes: list[Callable[[], None]] | None = None,
 ) -> tuple[Any, Any, Any]:
     """Beancount's own load (``loader._load``), stage by stage, minus its pickle cache.
 
@@ -303,7 +311,8 @@ def _beancount_load(
         say("parsing")
         return loader.load_encrypted_file(filename, None, None, validations)  # type: ignore[no-any-return]  # never cached
     say("parsing")
-    entries, parse_errors, options_map = parse_cache.parse_recursive(filename, use_cache=use_cache)
+    count = parse_cache.ParseCount(writes=parse_writes)
+    entries, parse_errors, options_map = parse_cache.parse_recursive(filename, use_cache=use_cache, count=count)
     entries.sort(key=data.entry_sortkey)
     say("booking")
     entries, balance_errors = booking.book(entries, options_map)  # type: ignore[no-untyped-call]

@@ -90,6 +90,10 @@ class Books:
     as_of: datetime.date
     diagnostics: tuple[Diagnostic, ...] = ()
     needs: Needs = field(default_factory=Needs)
+    #: What identifies the settings and the loaded profiles' content, when the cache is on.
+    inputs_key: str | None = field(default=None, repr=False)
+    #: Set when a fact was derived after the load (see :meth:`derived`), so the cache is written.
+    _changed: list[bool] = field(default_factory=list, repr=False)
     _party_postings: tuple[PartyPosting, ...] | None = field(default=None, repr=False)
     _attribution: Attribution | None = field(default=None, repr=False)
     _account_postings: Mapping[str, tuple[AccountPosting, ...]] = field(default_factory=lambda: _AccountPostings({}), repr=False)
@@ -98,6 +102,24 @@ class Books:
     def precisions(self) -> dict[str, int]:
         """Decimal places per currency, as the ledger writes them (see :mod:`acct_tool.money`)."""
         return self.ledger.facts.precisions
+
+    def derived(self, kind: str, key: Any, compute: Callable[[], Any]) -> Any:
+        """A result computed from the books (not only the ledger), cached with the ledger's
+        facts under ``key`` -- which must hold everything it depends on besides the ledger,
+        e.g. the as-of date and :attr:`inputs_key` -- and computed on a miss. Without a
+        key (the cache is off) it is just computed."""
+        if key is None:
+            return compute()
+        from acct_tool.books import cache
+
+        store = self.ledger.facts.derived.setdefault(kind, {})
+        if cache.decoded(store, key):
+            return store[key]
+        value = compute()
+        store.clear()  # one variant per kind: the latest as-of date and inputs
+        store[key] = value
+        self._changed.append(True)
+        return value
 
     @property
     def party_postings(self) -> tuple[PartyPosting, ...]:
@@ -283,7 +305,8 @@ def load_books(
     ledger_path = root / settings.ledger
     facts = cache.load_facts(ledger_path, root) if use else None
     stage = (lambda step: progress(f"loading ledger: {step}…")) if progress is not None else None
-    ledger = Ledger(ledger_path, root, facts, progress=stage, use_cache=use)
+    parse_writes: list[Callable[[], None]] = []
+    ledger = Ledger(ledger_path, root, facts, progress=stage, use_cache=use, parse_writes=parse_writes if later is not None else None)
     if facts is None and progress is not None:
         progress(LOADING)
     problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
@@ -297,6 +320,8 @@ def load_books(
     frozen_parties = MappingProxyType(parties)
     problems += cross_check(ledger, frozen_parties, settings)
     writes: list[Callable[[], None]] = []
+    if use and later is not None:  # the parses of files that changed, whenever the ledger is loaded
+        writes.append(functools.partial(_run_all, parse_writes))
     if use and memo is not None:
         writes.append(functools.partial(cache.save_parsed, root, memo, before))
 
@@ -311,6 +336,7 @@ def load_books(
         as_of=as_of,
         diagnostics=tuple(sort_diagnostics(problems)),
         needs=need,
+        inputs_key=_inputs_key(memo, parties, settings) if memo is not None else None,
         _party_postings=drawer.party_postings() if need.party_postings else None,
         _attribution=drawer.attribution() if need.attribution else None,
         _account_postings=drawn,
@@ -319,6 +345,8 @@ def load_books(
     # command that needs one the cache lacks draws it then (loading the ledger).
     if use and (ledger.loaded or drawer.computed):
         writes.append(functools.partial(_save_facts, ledger_path, root, ledger.facts))
+    elif use and later is not None:  # a result the command derives from the books may still need saving
+        writes.append(lambda: _save_facts(ledger_path, root, ledger.facts) if books._changed else None)
     if not need.entries:
         ledger.release()
     for write in writes:
@@ -327,6 +355,21 @@ def load_books(
         else:
             later(write)
     return books
+
+
+def _inputs_key(memo: Mapping[str, Mapping[str, tuple[str, Any]]], parties: Mapping[str, Party], settings: Settings) -> str:
+    """A digest of the settings file's and the loaded profiles' content (a deleted profile
+    leaves the key), for results that depend on them (see :meth:`Books.derived`)."""
+    import hashlib
+
+    files = {p.file for p in parties.values()}
+    parts = sorted((kind, path, entry[0]) for kind, entries in memo.items() for path, entry in entries.items() if kind == "settings" or path in files)
+    return hashlib.sha256(repr((parts, settings.operating_currency)).encode()).hexdigest()
+
+
+def _run_all(writes: list[Callable[[], None]]) -> None:
+    for write in writes:
+        write()
 
 
 def _save_facts(ledger_path: Path, root: Path, facts: LedgerFacts) -> None:

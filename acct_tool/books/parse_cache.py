@@ -31,6 +31,7 @@ import json
 import os
 import pickle
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,12 +202,18 @@ def load(filename: str, content: str) -> Parsed | None:
     return value
 
 
-def save(filename: str, content: str, parsed: Parsed) -> None:
+def save(filename: str, content: str, parsed: Parsed, later: list[Callable[[], None]] | None = None) -> None:
+    """Store the parse of ``filename``; with ``later``, it is pickled now (booking and
+    plugins must not reach it first) and the write is handed to ``later``."""
     try:
         payload = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # something a plugin-free parse never holds: do not cache
         return
-    write_file(parse_cache_file(filename), _expected(filename, content), payload)
+    write = functools.partial(write_file, parse_cache_file(filename), _expected(filename, content), payload)
+    if later is None:
+        write()
+    else:
+        later.append(write)
 
 
 @dataclass
@@ -215,6 +222,8 @@ class ParseCount:
 
     files: int = 0
     cached: int = 0
+    #: When a list, the writes of fresh parses go here instead of happening at once.
+    writes: list[Callable[[], None]] | None = None
 
 
 def _parse_file(filename: str, use_cache: bool, count: ParseCount) -> Parsed:
@@ -232,7 +241,7 @@ def _parse_file(filename: str, use_cache: bool, count: ParseCount) -> Parsed:
         count.cached += 1
         return cached
     parsed: Parsed = parser.parse_file(io.BytesIO(source), report_filename=filename)
-    save(filename, content, parsed)
+    save(filename, content, parsed, count.writes)
     return parsed
 
 

@@ -5,14 +5,27 @@ from __future__ import annotations
 from acct_tool.books.load import Books
 from acct_tool.checks.drafts import draft_entries
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
-from acct_tool.engines.receivables import Side, open_items
+from acct_tool.engines import receivables
+from acct_tool.engines.receivables import Side
 
 
 def receivable_exceptions(books: Books) -> list[Diagnostic]:
-    """AR and AP exceptions (unknown documents, overpayments, tie-out...), none when the ledger failed to load."""
+    """AR and AP exceptions (unknown documents, overpayments, tie-out...), none when the ledger failed to load.
+
+    They depend on the ledger, the profiles, the settings and the as-of date only, so
+    they are cached with the ledger's facts: a warm ``check`` allocates nothing."""
     if books.ledger.failed:
         return []
-    return [d for side in Side for d in open_items(books.party_postings, books.parties, books.settings, side, books.as_of, books.precisions).diagnostics]
+
+    def compute() -> tuple[Diagnostic, ...]:
+        return tuple(
+            d
+            for side in Side
+            for d in receivables.open_items(books.party_postings, books.parties, books.settings, side, books.as_of, books.precisions).diagnostics
+        )
+
+    key = (books.as_of.toordinal(), books.inputs_key) if books.inputs_key is not None else None
+    return list(books.derived("receivable_exceptions", key, compute))
 
 
 def findings(books: Books) -> list[Diagnostic]:
