@@ -114,3 +114,23 @@ def test_draft_entry_is_reported_from_the_cache_too(books: Callable[..., Path]) 
     for _ in range(2):  # cold, then warm
         result = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
         assert [(d["code"], d["line"]) for d in result.json()] == [("draft-entry", 6)]
+
+
+def test_history_finds_a_known_payee_inside_the_banks_description() -> None:
+    history = counter_history(
+        [past(1, "Office rent January", "Expenses:Rent", payee="Mill Street Properties"), past(2, "Parking", "Expenses:Parking", payee="Mill Street")]
+    )
+    found = choose_counter(line("-150", "ACH DEBIT MILL STREET PROPERTIES OFFICE RENT"), history, RULES)
+    assert (found.account, found.chosen_by) == ("Expenses:Rent", "history")  # the longest payee inside wins
+    assert choose_counter(line("-150", "ACH DEBIT MILLSTREET"), history, RULES).chosen_by == "default"  # whole words only
+
+
+def test_a_draft_on_the_example_books_takes_its_account_from_their_history(examples_copy: Path, tmp_path: Path) -> None:
+    statement = examples_copy / "ledger" / "statements" / "northbank-2026-10.csv"
+    with statement.open("a") as f:
+        f.write('2026-10-31,ACH DEBIT MILL STREET PROPERTIES OFFICE RENT,ACH-RENT-X,-150.00,"169,120.75"\n')
+    draft = tmp_path / "draft.beancount"
+    result = run_cli("reconcile", "bank", str(statement), "--draft", str(draft), books=examples_copy, as_of="2026-11-30")
+    assert result.exit_code == 1  # a line is missing from the ledger
+    text = draft.read_text()
+    assert 'counter: "history"' in text and "\n  Expenses:Rent\n" in text

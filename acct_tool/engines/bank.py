@@ -487,23 +487,40 @@ def normalised(text: str) -> str:
     return " ".join(kept.split())
 
 
-def counter_history(postings: Iterable[AccountPosting], skip: Iterable[str] = ()) -> tuple[History, History]:
+def counter_history(postings: Iterable[AccountPosting], skip: Iterable[str] = ()) -> tuple[History, History, History]:
     """What the bank account's past entries (not flagged ``!``) used as their other legs, by
-    exact payee and narration, and by their normalised text; ``skip`` (the uncategorised
-    account) is never learnt."""
+    exact payee and narration, by their normalised text, and by normalised payee alone;
+    ``skip`` (the uncategorised account) is never learnt."""
     exact: History = {}
     loose: History = {}
+    payees: History = {}
     left_out = set(skip)
     for p in postings:
         if p.flag == "!":
             continue
         for account in set(p.counter) - left_out:
-            for text in {p.payee, p.narration} - {""}:
-                for table, key in ((exact, text), (loose, normalised(text))):
-                    if key:
-                        uses, latest = table.setdefault(key, {}).get(account, (0, p.date))
-                        table[key][account] = (uses + 1, max(latest, p.date))
-    return exact, loose
+            keyed = [(exact, text) for text in {p.payee, p.narration} - {""}]
+            keyed += [(loose, normalised(text)) for text in {p.payee, p.narration} - {""}]
+            keyed += [(payees, normalised(p.payee))] if len(normalised(p.payee)) >= MIN_PAYEE else []
+            for table, key in keyed:
+                if key:
+                    uses, latest = table.setdefault(key, {}).get(account, (0, p.date))
+                    table[key][account] = (uses + 1, max(latest, p.date))
+    return exact, loose, payees
+
+
+#: The shortest payee (normalised, in letters and spaces) looked for inside a bank's description.
+MIN_PAYEE = 4
+
+
+def _payee_inside(description: str, payees: History) -> str | None:
+    """The account used with the longest known payee that the description contains as whole
+    words (``ACH DEBIT MILL STREET PROPERTIES OFFICE RENT`` holds ``mill street properties``)."""
+    text = f" {normalised(description)} "
+    inside = [key for key in payees if f" {key} " in text]
+    if not inside:
+        return None
+    return _most_used(payees[max(inside, key=lambda k: (len(k.split()), len(k), k))])
 
 
 def _most_used(accounts: Mapping[str, tuple[int, datetime.date]] | None) -> str | None:
@@ -512,13 +529,16 @@ def _most_used(accounts: Mapping[str, tuple[int, datetime.date]] | None) -> str 
     return min(accounts, key=lambda a: (-accounts[a][0], -accounts[a][1].toordinal(), a))
 
 
-def choose_counter(line: StatementLine, history: tuple[History, History], settings: StatementSettings) -> Counter:
+def choose_counter(line: StatementLine, history: tuple[History, History, History], settings: StatementSettings) -> Counter:
     """The counter account for a line missing from the ledger (docs/bank.md, Drafts): the one
-    past entries with the same text used most, else the first matching rule, else the default."""
-    exact, loose = history
+    past entries with the same text (or a payee the text contains) used most, else the first
+    matching rule, else the default."""
+    exact, loose, payees = history
     found = _most_used(exact.get(line.description)) if line.description else None
     if found is None and normalised(line.description):
         found = _most_used(loose.get(normalised(line.description)))
+    if found is None and line.description:
+        found = _payee_inside(line.description, payees)
     if found is not None:
         return Counter(found, "history")
     for number, rule in enumerate(settings.rules, 1):
