@@ -66,7 +66,7 @@ RECONCILE_COMMANDS: dict[str, tuple[str, str, str]] = {
         "reconcile_ap",
         "Tie out payables: per vendor and currency, open bills minus unapplied credits must equal the ledger balance; lists every exception. Exit 1 on any error.",
     ),
-    "bank": ("bank", "bank", "Reconcile a bank statement (CSV) with the ledger postings on its account."),
+    "bank": ("bank", "bank", "Reconcile a bank statement (CSV, OFX, CAMT.053, MT940) with the ledger postings on its account."),
 }
 
 
