@@ -691,19 +691,17 @@ def report(results: Sequence[Result], argv: Sequence[str], repeat: int, versions
     out += ["", "## Targets", "", "Time (memory where it says so) of acct-tool relative to bean-check, measured interleaved in this run.", ""]
     out.append(targets(results, versions))
     seen: set[str] = set()
-    small_started = False
-    for books, mode, series in results:
-        if books.kind == "small" and not small_started:
-            small_started = True
+    for kind in ("generated", "small"):
+        chosen = [r for r in results if r[0].kind == kind]
+        if kind == "small" and (chosen or versions):
             out += ["## Small ledgers", "", "Start-up dominates: `acct-tool check` against `bean-check` on ledgers written by `bean-example`.", ""]
-        if books.label not in seen:
-            seen.add(books.label)
-            out += _books_head(books)
-        out += [_mode_head(books, mode, series), "", table(books, mode, series)]
-    if versions:
-        if not small_started:
-            out += ["## Small ledgers", ""]
-        out += ["### start-up: `--version`", "", table(None, "version", versions)]
+        for books, mode, series in chosen:
+            if books.label not in seen:
+                seen.add(books.label)
+                out += _books_head(books)
+            out += [_mode_head(books, mode, series), "", table(books, mode, series)]
+        if kind == "small" and versions:
+            out += ["### start-up: `--version`", "", table(None, "version", versions)]
     tables = [text for text in (scaling(results, mode) for mode in ("cold", "warm", "edit")) if text]
     if tables:
         out += ["## Scaling", "", "\n".join(tables)]
@@ -767,7 +765,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     bean_example = _executable("bean-example", args.bean_example) if "small" in modes else ""
 
     results: list[Result] = []
+    versions: list[Series] | None = None
     cache = cache_root()
+
+    def write() -> None:
+        """The report so far: a run stopped half-way keeps what it measured."""
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report(results, args_list, args.repeat, versions), encoding="utf-8")
+
+    if "small" in modes:  # seconds, whatever the sizes: first, so a long run stopped early has it
+        print(f"small ledgers: {args.repeat} round(s)", file=sys.stderr, flush=True)
+        for books, mode, series in bench_small(args.repeat, acct_tool, bean_check, bean_example, cache, args.regenerate):
+            results.append((books, mode, series))
+            print(f"\n{books.label}, {mode}\n\n{table(books, mode, series)}", flush=True)
+        versions = bench_versions(args.repeat, acct_tool, bean_check)
+        print(f"\n--version\n\n{table(None, 'version', versions)}", flush=True)
+        write()
     sized_modes = [m for m in modes if m != "small"]
     for label, transactions in sizes if sized_modes else []:
         books = ensure_books(label.lower(), transactions, args.seed, args.years, cache, args.regenerate)
@@ -779,17 +792,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 series = bench(books, commands, mode, args.repeat, acct_tool, bean_check)
             results.append((books, mode, series))
             print(f"\n{label} ({books.transactions:,} transactions), {mode}\n\n{table(books, mode, series)}", flush=True)
-    versions: list[Series] | None = None
-    if "small" in modes:
-        print(f"small ledgers: {args.repeat} round(s)", file=sys.stderr, flush=True)
-        for books, mode, series in bench_small(args.repeat, acct_tool, bean_check, bean_example, cache, args.regenerate):
-            results.append((books, mode, series))
-            print(f"\n{books.label}, {mode}\n\n{table(books, mode, series)}", flush=True)
-        versions = bench_versions(args.repeat, acct_tool, bean_check)
-        print(f"\n--version\n\n{table(None, 'version', versions)}", flush=True)
-    text = report(results, args_list, args.repeat, versions)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+            write()
     print(f"report written to {args.out}", file=sys.stderr)
     return 0
 
