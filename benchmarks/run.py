@@ -185,7 +185,12 @@ def run_once(argv: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[Sampl
     with tempfile.TemporaryFile() as err:
         began = time.perf_counter()
         proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted or stopped: take the child along instead of leaving it running
+            proc.kill()
+            proc.wait()
+            raise
         seconds = time.perf_counter() - began
         proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
         err.seek(0)
@@ -723,8 +728,14 @@ def _executable(name: str, explicit: str | None) -> str:
     return found
 
 
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM ends the run like Ctrl-C: the running child is killed and scratch folders removed."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _stop)
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10k,100k", help="comma-separated sizes in transactions, e.g. 10k,100k,1m (default 10k,100k)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds per mode (default 3)")
