@@ -21,7 +21,8 @@ from conftest import EXAMPLES, EXAMPLES_AS_OF, LEDGER_HEAD, run_cli
 
 from acct_tool.books.ledger import AccountPosting, account_postings, load_ledger
 from acct_tool.edit.files import WriteError, write_atomic
-from acct_tool.engines.bank import match_lines, reconcile_bank, render_drafts
+from acct_tool.engines.bank import match_lines, reconcile_bank
+from acct_tool.engines.bank_drafts import render_drafts
 from acct_tool.engines.statements import StatementLine
 
 D = datetime.date

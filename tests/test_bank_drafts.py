@@ -11,7 +11,7 @@ from conftest import run_cli
 
 from acct_tool.books.ledger import AccountPosting
 from acct_tool.books.settings import CounterRule, StatementSettings
-from acct_tool.engines.bank import choose_counter, counter_history
+from acct_tool.engines.bank_drafts import choose_counter, counter_history
 from acct_tool.engines.statements import StatementLine
 
 D = datetime.date

@@ -141,16 +141,17 @@ def extract_party_postings(
                     display_path(filename, root) or filename,
                     line if isinstance(line, int) else None,
                     txn.payee or "",
-                    _meta_values(pmeta, tmeta, party_keys),
-                    _meta_values(pmeta, tmeta, document_keys),
+                    meta_values(pmeta, tmeta, party_keys),
+                    meta_values(pmeta, tmeta, document_keys),
                     *_counter(txn, posting.account, kinds),
                 )
             )
     return out
 
 
-def _meta_values(pmeta: Mapping[str, object] | None, tmeta: Mapping[str, object] | None, keys: tuple[str, ...]) -> tuple[str, ...]:
-    """The non-empty values of ``keys``, the posting's metadata before the transaction's, each once."""
+def meta_values(pmeta: Mapping[str, object] | None, tmeta: Mapping[str, object] | None, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The non-empty values of ``keys``, the posting's metadata before the transaction's, each once
+    (the party names and document numbers of :mod:`acct_tool.engines.party_match` and receivables)."""
     if not keys:
         return ()
     out: list[str] = []

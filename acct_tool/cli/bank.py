@@ -16,7 +16,8 @@ from acct_tool.books.text_files import file_problem
 from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, format_option, say
 from acct_tool.diagnostics import has_errors
 from acct_tool.edit.files import WriteError, check_target, write_atomic
-from acct_tool.engines.bank import BankReconciliation, account_currency, draft_for, reconcile_bank
+from acct_tool.engines.bank import BankReconciliation, account_currency, reconcile_bank
+from acct_tool.engines.bank_drafts import draft_for
 from acct_tool.engines.bank_formats.beangulp_source import ImporterError, extract, load_importer
 from acct_tool.engines.bank_formats.detect import detect
 from acct_tool.engines.statements import ParsedStatement, parse_any, read_bytes

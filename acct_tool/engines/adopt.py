@@ -34,6 +34,7 @@ from typing import Any
 
 from acct_tool.books.account_names import payable_root_of, receivable_root_of
 from acct_tool.books.settings import Settings, pattern_problem
+from acct_tool.engines.party_match import fold
 
 Date = datetime.date
 
@@ -126,11 +127,6 @@ class Proposal:
 
 
 # --- names ------------------------------------------------------------------------------------------------
-
-
-def folded(name: str) -> str:
-    """``name`` as payees are matched: case folded, whitespace collapsed."""
-    return " ".join(name.casefold().split())
 
 
 def party_key(name: str) -> str:
@@ -239,7 +235,7 @@ def _receivables_by_use(transactions: list[Any], assets: str, income: str) -> li
             has_income = any(_under(p.account, income) for p in others)
             other_assets = [p for p in others if _under(p.account, assets)]
             number = posting.units.number
-            payee = folded(txn.payee or "")
+            payee = fold(txn.payee or "")
             if number > 0 and has_income and not other_assets:
                 kinds[account]["invoice"] += 1
                 if payee:
@@ -294,9 +290,9 @@ class _Cluster:
 
     def add(self, posting: _Posting, label: str = "", is_payee: bool = True) -> None:
         if label:
-            self.spellings.setdefault(folded(label), Counter())[label] += 1
+            self.spellings.setdefault(fold(label), Counter())[label] += 1
             if is_payee:
-                self.from_payee.add(folded(label))
+                self.from_payee.add(fold(label))
         self.first = posting.date if self.first is None or posting.date < self.first else self.first
         self.currencies.add(posting.currency)
         self.postings += 1
@@ -399,7 +395,7 @@ def _parties(clusters: list[_Cluster], operating: str) -> tuple[list[ProposedPar
         aliases: list[str] = []
         for c in members:
             for spelling in (c.name, *c.aliases) if c.control else ():
-                if folded(spelling) != folded(main.name) and folded(spelling) not in {folded(a) for a in aliases}:
+                if fold(spelling) != fold(main.name) and fold(spelling) not in {fold(a) for a in aliases}:
                     aliases.append(spelling)
         party_id, n = main.stem, 2
         while party_id in taken:
@@ -428,7 +424,7 @@ def _parties(clusters: list[_Cluster], operating: str) -> tuple[list[ProposedPar
 def _order(cluster: _Cluster | None) -> tuple[str, str, str]:
     """Ids are handed out in this order, so that the same ledger always gets the same ids."""
     assert cluster is not None
-    return (cluster.stem, cluster.account, folded(cluster.name))
+    return (cluster.stem, cluster.account, fold(cluster.name))
 
 
 # --- document numbers --------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from acct_tool.books.ledger import display_path
+from acct_tool.books.party_postings import meta_values
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.engines.party_match import AccountOwners
 from acct_tool.money import Money
@@ -113,13 +114,7 @@ def attribute_transactions(
         account = owners.account_of(posting.account)
         if account is None:
             return None
-        names: list[str] = []
-        if owners.is_control(account):
-            for meta in (posting.meta, txn.meta):
-                for key in party_keys:
-                    value = meta.get(key) if meta else None
-                    if value is not None and str(value).strip():
-                        names.append(str(value).strip())
+        names = meta_values(posting.meta, txn.meta, party_keys) if owners.is_control(account) else ()
         return owners.owner(account, names, txn.payee).party
 
     def is_income(account: str, party: Party) -> bool:
