@@ -265,3 +265,14 @@ def test_an_open_bill_without_a_number_is_hinted_with_a_bill_number(books: Books
     _, found = check(root, as_of=AS_OF)
     (d,) = found
     assert d["code"] == "unnumbered-document" and "^BILL-2026-001" in (d["hint"] or "")
+
+
+def test_an_unassigned_bill_on_a_shared_payable_account_hints_vendor_metadata(books: Books) -> None:
+    head = HEAD + "2025-01-01 open Liabilities:AP NZD\n2025-01-01 open Expenses:Tax NZD\n"
+    ledger = '\n2026-03-01 * "Inland Revenue" "Provisional tax" ^B-1\n  Liabilities:AP  -90.00 NZD\n  Expenses:Tax\n'
+    vendor = "id: {0}\nname: {1}\nkind: vendor\naccounts:\n  payable: Liabilities:AP\n"
+    profiles = {"ird": vendor.format("ird", "IRD"), "acc": vendor.format("acc", "ACC")}
+    root = books(ledger=ledger, head=head, profiles=profiles, settings="payable_root: Liabilities:AP\n")
+    _, found = check(root, as_of=AS_OF)
+    (d,) = [d for d in found if d["code"] == "unassigned-posting"]
+    assert "payee 'Inland Revenue'" in d["message"] and 'vendor: "ID"' in (d["hint"] or "")

@@ -260,7 +260,7 @@ def open_items(
                 found.problem,
                 f"posting of {amount} to the control account {pp.account} belongs to no party: {found.detail}",
                 Location(pp.file, pp.line),
-                hint=f'add `{(settings.party_keys or ("customer",))[0]}: "ID"` metadata, or the payee as a profile\'s name or alias',
+                hint=f'add `{_party_key(settings.party_keys, side)}: "ID"` metadata, or the payee as a profile\'s name or alias',
             )
         )
 
@@ -323,6 +323,12 @@ def open_items(
             )
     problems += _credit_limits(parties, precisions, side, documents, credit_records)
     return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(parties), refund_records)
+
+
+def _party_key(keys: tuple[str, ...], side: Side) -> str:
+    """The metadata key a hint suggests: ``customer`` for receivables, ``vendor`` for payables, when the settings use them."""
+    preferred = "customer" if side is Side.AR else "vendor"
+    return preferred if preferred in keys or not keys else keys[0]
 
 
 def _place(
