@@ -56,17 +56,48 @@ def test_check_cold_does_not_attribute_revenue(examples_copy: Path, cache_dir: P
 
 
 def test_a_later_command_adds_the_fact_the_cache_lacks(examples_copy: Path, cache_dir: Path, calls: Calls) -> None:
-    fresh = run_cli("--no-cache", "followups", "--format", "json", books=examples_copy, as_of=EXAMPLES_AS_OF)
+    fresh = run_cli("--no-cache", "portfolio", "--format", "json", books=examples_copy, as_of=EXAMPLES_AS_OF)
     assert calls.attributions == 1
     run_cli("check", books=examples_copy, as_of=EXAMPLES_AS_OF)  # caches the party postings only
     assert calls.attributions == 1
     loads = calls.loads
-    first = run_cli("followups", "--format", "json", books=examples_copy, as_of=EXAMPLES_AS_OF)
+    first = run_cli("portfolio", "--format", "json", books=examples_copy, as_of=EXAMPLES_AS_OF)
     assert calls.attributions == 2 and calls.loads == loads + 1  # the cache lacked it: drawn from the ledger
-    second = run_cli("followups", "--format", "json", books=examples_copy, as_of=EXAMPLES_AS_OF)
+    second = run_cli("portfolio", "--format", "json", books=examples_copy, as_of=EXAMPLES_AS_OF)
     assert calls.attributions == 2 and calls.loads == loads + 1  # and now the cache has it
     assert fresh.output == first.output == second.output
     assert fresh.exit_code == first.exit_code == second.exit_code
+
+
+def test_a_warm_followups_or_aging_neither_allocates_nor_reads_the_party_postings(
+    examples_copy: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from acct_tool.books import cache_codec
+    from acct_tool.engines import receivables
+
+    commands = (("followups", "--format", "json"), ("aging", "ar", "--format", "json"), ("open", "ap", "--format", "json"))
+    cold = [run_cli("--no-cache", *args, books=examples_copy, as_of=EXAMPLES_AS_OF) for args in commands]
+    for args in commands:
+        run_cli(*args, books=examples_copy, as_of=EXAMPLES_AS_OF)  # primes the cache
+    used: list[str] = []
+    allocate, decode = receivables.open_items, cache_codec.DECODERS["party_postings"]
+
+    def allocating(*args: Any, **kwargs: Any) -> Any:
+        used.append("open_items")
+        return allocate(*args, **kwargs)
+
+    def decoding(raw: Any) -> Any:
+        used.append("party_postings")
+        return decode(raw)
+
+    monkeypatch.setattr(receivables, "open_items", allocating)
+    monkeypatch.setitem(cache_codec.DECODERS, "party_postings", decoding)
+    warm = [run_cli(*args, books=examples_copy, as_of=EXAMPLES_AS_OF) for args in commands]
+    assert used == []
+    assert [(r.exit_code, r.output) for r in warm] == [(r.exit_code, r.output) for r in cold]
+    later = run_cli("followups", "--format", "json", books=examples_copy, as_of="2026-10-31")  # another date: allocated again
+    assert used == ["party_postings", "open_items"]
+    assert later.output == run_cli("--no-cache", "followups", "--format", "json", books=examples_copy, as_of="2026-10-31").output
 
 
 @pytest.mark.parametrize(

@@ -33,22 +33,38 @@ def rewrite_payload(path: Path, payload: bytes) -> None:
 
 def broken_facts(raw: dict[str, Any], how: str) -> dict[str, Any]:
     raw = dict(raw)
-    derived = dict(raw["derived"])
+    # each derived fact is marshalled on its own inside the facts
+    derived = {kind: [(key, marshal.loads(value)) for key, value in entries] for kind, entries in raw["derived"].items()}
     if how == "short-party-posting":
         derived["party_postings"] = [(key, [row[:3] for row in rows]) for key, rows in derived["party_postings"]]
     elif how == "attribution-not-a-pair":
         derived["attribution"] = [(key, (value[0],)) for key, value in derived["attribution"]]
     elif how == "account-posting-bad-date":
         derived["account_postings"] = [(key, [("x",) + tuple(row[1:]) for row in rows]) for key, rows in derived["account_postings"]]
+    elif how == "open-items-short-document":
+        derived["open_items_ar"] = [(key, (value[0], value[1], [row[:4] for row in value[2]], *value[3:])) for key, value in derived["open_items_ar"]]
     elif how == "diagnostics-short":
         raw["diagnostics"] = [("error",)]
-    elif how == "derived-not-a-list":
-        derived = {"party_postings": 7}
-    raw["derived"] = derived
+    raw["derived"] = {kind: [(key, marshal.dumps(value)) for key, value in entries] for kind, entries in derived.items()}
+    if how == "derived-not-a-list":
+        raw["derived"] = {"party_postings": 7}
+    elif how == "derived-not-marshalled":
+        raw["derived"] = {kind: [(key, "not bytes") for key, _ in entries] for kind, entries in raw["derived"].items()}
     return raw
 
 
-@pytest.mark.parametrize("how", ["short-party-posting", "attribution-not-a-pair", "account-posting-bad-date", "diagnostics-short", "derived-not-a-list"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "short-party-posting",
+        "attribution-not-a-pair",
+        "account-posting-bad-date",
+        "open-items-short-document",
+        "diagnostics-short",
+        "derived-not-a-list",
+        "derived-not-marshalled",
+    ],
+)
 def test_ledger_facts_of_the_wrong_shape_are_rebuilt(tmp_path: Path, cache_dir: Path, how: str) -> None:
     root = examples_root(tmp_path)
     statement = root / "ledger" / "statements" / "northbank-2026-10.csv"
@@ -63,7 +79,7 @@ def test_ledger_facts_of_the_wrong_shape_are_rebuilt(tmp_path: Path, cache_dir: 
         run_cli(*command, books=root, as_of=EXAMPLES_AS_OF)
     path = cache.ledger_cache_file(root / "ledger" / "main.beancount", root)
     raw = marshal.loads(path.read_bytes().partition(b"\n")[2])
-    assert {"party_postings", "attribution", "account_postings"} <= set(raw["derived"])
+    assert {"party_postings", "attribution", "account_postings", "open_items_ar"} <= set(raw["derived"])
     rewrite_payload(path, marshal.dumps(broken_facts(raw, how)))
     for command, before in zip(commands, expected):
         after = run_cli(*command, books=root, as_of=EXAMPLES_AS_OF)

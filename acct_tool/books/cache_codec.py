@@ -11,6 +11,7 @@ to be drawn from the ledger again. The file format around them is
 from __future__ import annotations
 
 import datetime
+import marshal
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -116,14 +117,105 @@ def _diagnostics_decode(value: Any) -> tuple[Diagnostic, ...]:
     return tuple(_decode_diagnostic(d) for d in value)
 
 
+def _credit_encode(c: Any) -> tuple[Any, ...]:
+    return (c.ref, c.kind, c.party, c.account, _d(c.date), c.currency, str(c.amount), str(c.applied), tuple(c.references), c.narration, tuple(c.where))
+
+
+def _open_items_encode(items: Any) -> tuple[Any, ...]:
+    """An :class:`~acct_tool.engines.receivables.OpenItems` without its parties (the books hold them)."""
+    documents = [
+        (
+            d.ref,
+            d.number,
+            d.party,
+            d.account,
+            _d(d.date),
+            _d(d.due),
+            d.currency,
+            str(d.amount),
+            tuple((_d(a.date), str(a.amount), a.credit_ref, a.how) for a in d.applications),
+            d.narration,
+            tuple(d.where),
+            str(d.paid),
+        )
+        for d in items.documents
+    ]
+    ties = [(t.party, t.account, t.currency, str(t.open_documents), str(t.unapplied_credits), str(t.ledger_balance)) for t in items.ties]
+    return (
+        items.side.value,
+        _d(items.as_of),
+        documents,
+        [_credit_encode(c) for c in items.credits],
+        ties,
+        _diagnostics_encode(items.diagnostics),
+        [_credit_encode(c) for c in items.refunds],
+    )
+
+
+def _open_items_decode(value: Any) -> Any:
+    from acct_tool.engines.allocation import Application
+    from acct_tool.engines.receivables import Credit, Document, OpenItems, Side, Tie
+
+    side_raw, as_of, documents, credits, ties, diagnostics, refunds = value
+    side = Side(side_raw)
+    # tens of thousands of records share a few hundred days and files: build each once
+    days: dict[int, datetime.date] = {}
+    fromordinal = datetime.date.fromordinal
+
+    def day(n: int) -> datetime.date:
+        found = days.get(n)
+        if found is None:
+            found = days[n] = fromordinal(n)
+        return found
+
+    make_document, make_credit, make_application, where = Document._make, Credit._make, Application._make, Location._make
+
+    def credit(c: Any) -> Credit:
+        return make_credit((side, c[0], c[1], c[2], c[3], day(c[4]), c[5], Decimal(c[6]), Decimal(c[7]), tuple(c[8]), c[9], where(c[10])))
+
+    docs = [
+        make_document(
+            (
+                side,
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                day(r[4]),
+                day(r[5]),
+                r[6],
+                Decimal(r[7]),
+                tuple([make_application((day(a[0]), Decimal(a[1]), a[2], a[3])) for a in r[8]]),
+                r[9],
+                where(r[10]),
+                Decimal(r[11]),
+            )
+        )
+        for r in documents
+    ]
+    return OpenItems(
+        side=side,
+        as_of=day(as_of),
+        documents=tuple(docs),
+        credits=tuple([credit(c) for c in credits]),
+        ties=tuple(Tie(t[0], t[1], t[2], Decimal(t[3]), Decimal(t[4]), Decimal(t[5])) for t in ties),
+        diagnostics=_diagnostics_decode(diagnostics),
+        refunds=tuple([credit(c) for c in refunds]),
+    )
+
+
 ENCODERS["receivable_exceptions"], DECODERS["receivable_exceptions"] = _diagnostics_encode, _diagnostics_decode
+for _kind in ("open_items_ar", "open_items_ap"):
+    ENCODERS[_kind], DECODERS[_kind] = _open_items_encode, _open_items_decode
 ENCODERS.update(party_postings=_party_postings_encode, attribution=_attribution_encode, account_postings=_account_postings_encode)
 DECODERS.update(party_postings=_party_postings_decode, attribution=_attribution_decode, account_postings=_account_postings_decode)
 
 
 def encode_facts(facts: LedgerFacts) -> dict[str, Any]:
+    # each derived fact is marshalled on its own, so that reading the cache copies the
+    # bytes of the facts a command does not use instead of building their records
     derived = {
-        kind: [(key, value.raw if isinstance(value, _Lazy) else ENCODERS[kind](value)) for key, value in entries.items()]
+        kind: [(key, value.raw if isinstance(value, _Lazy) else marshal.dumps(ENCODERS[kind](value))) for key, value in entries.items()]
         for kind, entries in facts.derived.items()
         if kind in ENCODERS
     }
@@ -177,7 +269,7 @@ class _Lazy:
         self.kind, self.raw = kind, raw
 
     def value(self) -> Any:
-        return DECODERS[self.kind](self.raw)
+        return DECODERS[self.kind](marshal.loads(self.raw))
 
 
 def decoded(store: dict[Any, Any], key: Any) -> bool:

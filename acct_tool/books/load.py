@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from acct_tool.books.inputs import broken_link
 from acct_tool.diagnostics import Diagnostic, Severity, sort_diagnostics
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from acct_tool.books.parties import Party
     from acct_tool.books.party_postings import PartyPosting
     from acct_tool.books.settings import Settings
+    from acct_tool.engines.receivables import OpenItems, Side
     from acct_tool.engines.revenue import Attribution
 
 ENV_BOOKS = "ACCT_TOOL_BOOKS"
@@ -94,8 +95,9 @@ class Books:
     inputs_key: str | None = field(default=None, repr=False)
     #: Set when a fact was derived after the load (see :meth:`derived`), so the cache is written.
     _changed: list[bool] = field(default_factory=list, repr=False)
-    _party_postings: tuple[PartyPosting, ...] | None = field(default=None, repr=False)
-    _attribution: Attribution | None = field(default=None, repr=False)
+    #: How to get each declared fact: already drawn, or decoded from the cache on first use.
+    _party_postings: Callable[[], tuple[PartyPosting, ...]] | None = field(default=None, repr=False)
+    _attribution: Callable[[], Attribution] | None = field(default=None, repr=False)
     _account_postings: Mapping[str, tuple[AccountPosting, ...]] = field(default_factory=lambda: _AccountPostings({}), repr=False)
 
     @property
@@ -126,20 +128,35 @@ class Books:
         """Postings to every party's receivable and payable account."""
         if self._party_postings is None:
             raise UndeclaredNeed("the party postings were not drawn: declare Needs(party_postings=True) when loading the books")
-        return self._party_postings
+        return self._party_postings()
 
     @property
     def attribution(self) -> Attribution:
         """Income postings attributed to clients (see :mod:`acct_tool.engines.revenue`)."""
         if self._attribution is None:
             raise UndeclaredNeed("the revenue attribution was not drawn: declare Needs(attribution=True) when loading the books")
-        return self._attribution
+        return self._attribution()
+
+    def open_items(self, side: Side) -> OpenItems:
+        """The open items of one side at the as-of date (see :func:`acct_tool.engines.receivables.open_items`),
+        cached with the ledger's facts: a warm command neither allocates nor reads the party postings."""
+        from acct_tool.engines import receivables
+
+        def compute() -> OpenItems:
+            return receivables.open_items(self.party_postings, self.parties, self.settings, side, self.as_of, self.precisions)
+
+        key = (self.as_of.toordinal(), self.inputs_key) if self.inputs_key is not None else None
+        items: OpenItems = self.derived(f"open_items_{side.value}", key, compute)
+        return items if items.parties else replace(items, parties=dict(self.parties))
 
     @property
     def account_postings(self) -> Mapping[str, tuple[AccountPosting, ...]]:
         """Every posting to exactly each declared account, in ledger order (for bank reconciliation)."""
         return self._account_postings
 
+
+#: What :meth:`_Drawer._derived` answers, while deferring, for a fact the cache holds.
+_DEFERRED = object()
 
 #: What :func:`load_books` tells its ``progress`` as it starts a slow step.
 LOADING, DRAWING = "loading ledger: parsing…", "drawing facts…"
@@ -151,7 +168,35 @@ class _Drawer:
     def __init__(self, root: Path, ledger: Ledger, parties: Mapping[str, Party], settings: Settings, progress: Callable[[str], None] | None = None) -> None:
         self.root, self.ledger, self.parties, self.settings = root, ledger, parties, settings
         self.computed = False
+        self.deferred = False
+        #: Told when a fact decoded late had to be drawn again.
+        self.on_computed: Callable[[], None] | None = None
         self.progress = progress or (lambda _message: None)
+
+    def later(self, draw: Callable[[], Any]) -> Callable[[], Any]:
+        """``draw`` as a function that remembers its value. A fact the cache holds is
+        decoded when it is first asked for (a warm command that needs only what was
+        derived from it never decodes it); any other is drawn now, while the ledger's
+        entries are at hand."""
+        self.deferred = True
+        try:
+            cached = draw()
+        finally:
+            self.deferred = False
+        if cached is not _DEFERRED:
+            return lambda: cached
+        memo: list[Any] = []
+
+        def value() -> Any:
+            if not memo:
+                was, self.computed = self.computed, False
+                memo.append(draw())
+                if self.computed and self.on_computed is not None:
+                    self.on_computed()  # the payload did not decode: drawn again, so the cache is written
+                self.computed = self.computed or was
+            return memo[0]
+
+        return value
 
     def _derived(self, kind: str, key: Any, compute: Callable[[], Any], *, one_variant: bool = True) -> Any:
         """A fact stored in the ledger's facts under ``key`` (exactly what it depends on), so
@@ -159,6 +204,8 @@ class _Drawer:
         from acct_tool.books import cache
 
         store = self.ledger.facts.derived.setdefault(kind, {})
+        if self.deferred and key in store:
+            return _DEFERRED
         if cache.decoded(store, key):
             return store[key]
         if not self.ledger.loaded:
@@ -179,13 +226,15 @@ class _Drawer:
         roots = self._roots()
         cash_roots = (roots[0][0], roots[1][0])
         keys = (self.settings.party_keys, self.settings.document_keys)
-        drawn = self._derived(
+        drawn: Any = self._derived(
             "party_postings",
             (accounts, roots, keys),
             lambda: extract_party_postings(
                 self.ledger.transactions(), accounts, self.root, cash_roots, roots=dict(roots), party_keys=keys[0], document_keys=keys[1]
             ),
         )
+        if drawn is _DEFERRED:
+            return cast("tuple[PartyPosting, ...]", drawn)  # a marker for :meth:`later`, not postings
         return tuple(drawn)
 
     def _roots(self) -> tuple[tuple[str, str], ...]:
@@ -337,12 +386,13 @@ def load_books(
         diagnostics=tuple(sort_diagnostics(problems)),
         needs=need,
         inputs_key=_inputs_key(memo, parties, settings) if memo is not None else None,
-        _party_postings=drawer.party_postings() if need.party_postings else None,
-        _attribution=drawer.attribution() if need.attribution else None,
+        _party_postings=drawer.later(drawer.party_postings) if need.party_postings else None,
+        _attribution=drawer.later(drawer.attribution) if need.attribution else None,
         _account_postings=drawn,
     )
     # Only the declared facts are drawn: each is cached on its own, and a later
     # command that needs one the cache lacks draws it then (loading the ledger).
+    drawer.on_computed = lambda: books._changed.append(True)
     if use and (ledger.loaded or drawer.computed):
         writes.append(functools.partial(_save_facts, ledger_path, root, ledger.facts))
     elif use and later is not None:  # a result the command derives from the books may still need saving

@@ -12,12 +12,25 @@ from acct_tool.books.load import Needs, profile_load_errors, unknown_party
 from acct_tool.books.profiles import PROFILE_SUFFIXES, load_parties
 from acct_tool.books.schema import load_schema
 from acct_tool.books.settings import load_settings
-from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, RELATIONSHIP, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
+from acct_tool.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    PARTY_POSTINGS,
+    RELATIONSHIP,
+    TEXT,
+    Context,
+    UsageError,
+    emit,
+    format_option,
+    optional_date,
+    say,
+    warn_if_broken,
+)
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.engines.followups import followups as find_followups
 from acct_tool.engines.portfolio import context, detail, summaries
 from acct_tool.engines.portfolio import portfolio as build_portfolio
-from acct_tool.engines.receivables import Side, open_items
+from acct_tool.engines.receivables import Side
 from acct_tool.render import clients as view
 from acct_tool.render import diagnostics as diagnostics_view
 from acct_tool.render import followups as followups_view
@@ -122,9 +135,9 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
 
     Example: acct-tool --as-of 2026-11-30 followups --manager tom --fail-on overdue
     """
-    books = obj.books(RELATIONSHIP)
+    books = obj.books(PARTY_POSTINGS)
     warn_if_broken(books)
-    items = open_items(books.party_postings, books.parties, books.settings, Side.AR, books.as_of, books.precisions)
+    items = books.open_items(Side.AR)
     result = find_followups(books.parties, books.settings, items, books.as_of, books.precisions, within=within, manager=manager)
     places = books.precisions
     emit(followups_view.json(result, places) if fmt == "json" else followups_view.csv(result, places) if fmt == "csv" else followups_view.table(result))

@@ -12,7 +12,7 @@ from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, PARTY_POSTINGS, TEXT, C
 from acct_tool.diagnostics import has_errors
 from acct_tool.engines.aging import age
 from acct_tool.engines.party_statement import default_start, party_statement
-from acct_tool.engines.receivables import Side, open_items
+from acct_tool.engines.receivables import Side
 from acct_tool.render import diagnostics as diagnostics_view
 from acct_tool.render import receivables as view
 
@@ -38,7 +38,7 @@ def aging(obj: Context, side: str, by: str, basis: str, fmt: str) -> None:
     """
     books = obj.books(PARTY_POSTINGS)
     warn_if_broken(books)
-    items = open_items(books.party_postings, books.parties, books.settings, Side(side), books.as_of, books.precisions)
+    items = books.open_items(Side(side))
     result = age(items, books.settings.aging_limits, basis=basis, by=by)
     as_of = items.as_of.isoformat()
     places = books.precisions
@@ -61,7 +61,7 @@ def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
     if party is not None and party not in books.parties:
         raise UsageError(unknown_party(party, books.diagnostics, books.settings.profiles))
     warn_if_broken(books)
-    items = open_items(books.party_postings, books.parties, books.settings, Side(side), books.as_of, books.precisions)
+    items = books.open_items(Side(side))
     places = books.precisions
     emit(
         view.open_json(items, party, places)
@@ -75,7 +75,7 @@ def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
 def _reconcile_side(obj: Context, side: Side, fmt: str) -> None:
     books = obj.books(PARTY_POSTINGS)
     warn_if_broken(books)
-    items = open_items(books.party_postings, books.parties, books.settings, side, books.as_of, books.precisions)
+    items = books.open_items(side)
     if fmt == "json":
         emit(view.reconcile_json(items, books.precisions))
     elif fmt == "github":
@@ -165,7 +165,7 @@ def dso(obj: Context, side: str, by: str, window: int, fmt: str) -> None:
 
     books = obj.books(PARTY_POSTINGS)
     warn_if_broken(books)
-    items = open_items(books.party_postings, books.parties, books.settings, Side(side), books.as_of, books.precisions)
+    items = books.open_items(Side(side))
     groups = {p.id: p.manager or "(none)" for p in books.parties.values()}
     result = compute_dso(items, groups if by == "manager" else None, window)
     headers, rows = view.dso_rows(behaviour(items), result, by, groups)
