@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "a6a21fca98e5f4c900dcf46966449e52a1b8ddadbd94ae61fba86bcbb77f651c"
+SCHEMA_SHA256 = "1d5641881acde2b46c3284d314c6c2889d768347d250ebb3102c2e79ee653648"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -124,6 +124,32 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                 data__industry_len = len(data__industry)
                 if data__industry_len < 1:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".industry must be longer than or equal to 1 characters")
+        if "billing_address" in data_keys:
+            data_keys.remove("billing_address")
+            data__billingaddress = data["billing_address"]
+            if not isinstance(data__billingaddress, (list, tuple)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".billing_address must be array")
+            data__billingaddress_is_list = isinstance(data__billingaddress, (list, tuple))
+            if data__billingaddress_is_list:
+                data__billingaddress_len = len(data__billingaddress)
+                if data__billingaddress_len > 8:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".billing_address must contain less than or equal to 8 items")
+                for data__billingaddress_x, data__billingaddress_item in enumerate(data__billingaddress):
+                    if not isinstance(data__billingaddress_item, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".billing_address[{data__billingaddress_x}]".format(**locals()) + " must be string")
+                    if isinstance(data__billingaddress_item, str):
+                        data__billingaddress_item_len = len(data__billingaddress_item)
+                        if data__billingaddress_item_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".billing_address[{data__billingaddress_x}]".format(**locals()) + " must be longer than or equal to 1 characters")
+        if "tax_id" in data_keys:
+            data_keys.remove("tax_id")
+            data__taxid = data["tax_id"]
+            if not isinstance(data__taxid, (str)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tax_id must be string")
+            if isinstance(data__taxid, str):
+                data__taxid_len = len(data__taxid)
+                if data__taxid_len < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".tax_id must be longer than or equal to 1 characters")
         if "currencies" in data_keys:
             data_keys.remove("currencies")
             data__currencies = data["currencies"]

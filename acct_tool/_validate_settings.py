@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "fb7feb60fe92321fc99428fbaa3f811fc7920e2a2ed8937eebb7838b4dbfccc4"
+SCHEMA_SHA256 = "ad0669471e492c4ed41878ae3120a9b16f37f0d88de2146383578871f4d029d3"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -768,6 +768,211 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
                                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements.accounts.{data__statements__accounts_key}".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
                 if data__statements_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".statements must not contain "+str(data__statements_keys)+" properties")
+        if "firm" in data_keys:
+            data_keys.remove("firm")
+            data__firm = data["firm"]
+            if not isinstance(data__firm, (dict)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm must be object")
+            data__firm_is_dict = isinstance(data__firm, dict)
+            if data__firm_is_dict:
+                data__firm_keys = set(data__firm.keys())
+                if "name" in data__firm_keys:
+                    data__firm_keys.remove("name")
+                    data__firm__name = data__firm["name"]
+                    if not isinstance(data__firm__name, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.name must be string")
+                    if isinstance(data__firm__name, str):
+                        data__firm__name_len = len(data__firm__name)
+                        if data__firm__name_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.name must be longer than or equal to 1 characters")
+                if "address" in data__firm_keys:
+                    data__firm_keys.remove("address")
+                    data__firm__address = data__firm["address"]
+                    if not isinstance(data__firm__address, (list, tuple)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.address must be array")
+                    data__firm__address_is_list = isinstance(data__firm__address, (list, tuple))
+                    if data__firm__address_is_list:
+                        data__firm__address_len = len(data__firm__address)
+                        if data__firm__address_len > 8:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.address must contain less than or equal to 8 items")
+                        for data__firm__address_x, data__firm__address_item in enumerate(data__firm__address):
+                            if not isinstance(data__firm__address_item, (str)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.address[{data__firm__address_x}]".format(**locals()) + " must be string")
+                            if isinstance(data__firm__address_item, str):
+                                data__firm__address_item_len = len(data__firm__address_item)
+                                if data__firm__address_item_len < 1:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.address[{data__firm__address_x}]".format(**locals()) + " must be longer than or equal to 1 characters")
+                if "tax_id" in data__firm_keys:
+                    data__firm_keys.remove("tax_id")
+                    data__firm__taxid = data__firm["tax_id"]
+                    if not isinstance(data__firm__taxid, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.tax_id must be string")
+                    if isinstance(data__firm__taxid, str):
+                        data__firm__taxid_len = len(data__firm__taxid)
+                        if data__firm__taxid_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.tax_id must be longer than or equal to 1 characters")
+                if "email" in data__firm_keys:
+                    data__firm_keys.remove("email")
+                    data__firm__email = data__firm["email"]
+                    if not isinstance(data__firm__email, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.email must be string")
+                    if isinstance(data__firm__email, str):
+                        data__firm__email_len = len(data__firm__email)
+                        if data__firm__email_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.email must be longer than or equal to 1 characters")
+                if "phone" in data__firm_keys:
+                    data__firm_keys.remove("phone")
+                    data__firm__phone = data__firm["phone"]
+                    if not isinstance(data__firm__phone, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.phone must be string")
+                    if isinstance(data__firm__phone, str):
+                        data__firm__phone_len = len(data__firm__phone)
+                        if data__firm__phone_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.phone must be longer than or equal to 1 characters")
+                if "website" in data__firm_keys:
+                    data__firm_keys.remove("website")
+                    data__firm__website = data__firm["website"]
+                    if not isinstance(data__firm__website, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.website must be string")
+                    if isinstance(data__firm__website, str):
+                        data__firm__website_len = len(data__firm__website)
+                        if data__firm__website_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.website must be longer than or equal to 1 characters")
+                if "logo" in data__firm_keys:
+                    data__firm_keys.remove("logo")
+                    data__firm__logo = data__firm["logo"]
+                    if not isinstance(data__firm__logo, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.logo must be string")
+                    if isinstance(data__firm__logo, str):
+                        data__firm__logo_len = len(data__firm__logo)
+                        if data__firm__logo_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.logo must be longer than or equal to 1 characters")
+                if "bank" in data__firm_keys:
+                    data__firm_keys.remove("bank")
+                    data__firm__bank = data__firm["bank"]
+                    if not isinstance(data__firm__bank, (list, tuple)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank must be array")
+                    data__firm__bank_is_list = isinstance(data__firm__bank, (list, tuple))
+                    if data__firm__bank_is_list:
+                        data__firm__bank_len = len(data__firm__bank)
+                        for data__firm__bank_x, data__firm__bank_item in enumerate(data__firm__bank):
+                            if not isinstance(data__firm__bank_item, (dict)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}]".format(**locals()) + " must be object")
+                            data__firm__bank_item_is_dict = isinstance(data__firm__bank_item, dict)
+                            if data__firm__bank_item_is_dict:
+                                data__firm__bank_item__missing_keys = set(['bank']) - data__firm__bank_item.keys()
+                                if data__firm__bank_item__missing_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}]".format(**locals()) + " must contain ")
+                                data__firm__bank_item_keys = set(data__firm__bank_item.keys())
+                                if "currency" in data__firm__bank_item_keys:
+                                    data__firm__bank_item_keys.remove("currency")
+                                    data__firm__bank_item__currency = data__firm__bank_item["currency"]
+                                    if not isinstance(data__firm__bank_item__currency, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].currency".format(**locals()) + " must be string")
+                                    if isinstance(data__firm__bank_item__currency, str):
+                                        if not REGEX_PATTERNS["^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__firm__bank_item__currency):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].currency".format(**locals()) + " must match pattern ^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                                if "bank" in data__firm__bank_item_keys:
+                                    data__firm__bank_item_keys.remove("bank")
+                                    data__firm__bank_item__bank = data__firm__bank_item["bank"]
+                                    if not isinstance(data__firm__bank_item__bank, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].bank".format(**locals()) + " must be string")
+                                    if isinstance(data__firm__bank_item__bank, str):
+                                        data__firm__bank_item__bank_len = len(data__firm__bank_item__bank)
+                                        if data__firm__bank_item__bank_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].bank".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "account_name" in data__firm__bank_item_keys:
+                                    data__firm__bank_item_keys.remove("account_name")
+                                    data__firm__bank_item__accountname = data__firm__bank_item["account_name"]
+                                    if not isinstance(data__firm__bank_item__accountname, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].account_name".format(**locals()) + " must be string")
+                                    if isinstance(data__firm__bank_item__accountname, str):
+                                        data__firm__bank_item__accountname_len = len(data__firm__bank_item__accountname)
+                                        if data__firm__bank_item__accountname_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].account_name".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "account_number" in data__firm__bank_item_keys:
+                                    data__firm__bank_item_keys.remove("account_number")
+                                    data__firm__bank_item__accountnumber = data__firm__bank_item["account_number"]
+                                    if not isinstance(data__firm__bank_item__accountnumber, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].account_number".format(**locals()) + " must be string")
+                                    if isinstance(data__firm__bank_item__accountnumber, str):
+                                        data__firm__bank_item__accountnumber_len = len(data__firm__bank_item__accountnumber)
+                                        if data__firm__bank_item__accountnumber_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].account_number".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "routing" in data__firm__bank_item_keys:
+                                    data__firm__bank_item_keys.remove("routing")
+                                    data__firm__bank_item__routing = data__firm__bank_item["routing"]
+                                    if not isinstance(data__firm__bank_item__routing, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].routing".format(**locals()) + " must be string")
+                                    if isinstance(data__firm__bank_item__routing, str):
+                                        data__firm__bank_item__routing_len = len(data__firm__bank_item__routing)
+                                        if data__firm__bank_item__routing_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].routing".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "iban" in data__firm__bank_item_keys:
+                                    data__firm__bank_item_keys.remove("iban")
+                                    data__firm__bank_item__iban = data__firm__bank_item["iban"]
+                                    if not isinstance(data__firm__bank_item__iban, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].iban".format(**locals()) + " must be string")
+                                    if isinstance(data__firm__bank_item__iban, str):
+                                        data__firm__bank_item__iban_len = len(data__firm__bank_item__iban)
+                                        if data__firm__bank_item__iban_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].iban".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "bic" in data__firm__bank_item_keys:
+                                    data__firm__bank_item_keys.remove("bic")
+                                    data__firm__bank_item__bic = data__firm__bank_item["bic"]
+                                    if not isinstance(data__firm__bank_item__bic, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].bic".format(**locals()) + " must be string")
+                                    if isinstance(data__firm__bank_item__bic, str):
+                                        data__firm__bank_item__bic_len = len(data__firm__bank_item__bic)
+                                        if data__firm__bank_item__bic_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}].bic".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if data__firm__bank_item_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.bank[{data__firm__bank_x}]".format(**locals()) + " must not contain "+str(data__firm__bank_item_keys)+" properties")
+                if "payment_note" in data__firm_keys:
+                    data__firm_keys.remove("payment_note")
+                    data__firm__paymentnote = data__firm["payment_note"]
+                    if not isinstance(data__firm__paymentnote, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.payment_note must be string")
+                    if isinstance(data__firm__paymentnote, str):
+                        data__firm__paymentnote_len = len(data__firm__paymentnote)
+                        if data__firm__paymentnote_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm.payment_note must be longer than or equal to 1 characters")
+                if data__firm_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".firm must not contain "+str(data__firm_keys)+" properties")
+        if "documents" in data_keys:
+            data_keys.remove("documents")
+            data__documents = data["documents"]
+            if not isinstance(data__documents, (dict)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".documents must be object")
+            data__documents_is_dict = isinstance(data__documents, dict)
+            if data__documents_is_dict:
+                data__documents_keys = set(data__documents.keys())
+                if "paper" in data__documents_keys:
+                    data__documents_keys.remove("paper")
+                    data__documents__paper = data__documents["paper"]
+                    if not (isinstance(data__documents__paper, str) and data__documents__paper == 'a4' or isinstance(data__documents__paper, str) and data__documents__paper == 'letter'):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".documents.paper must be one of ['a4', 'letter']")
+                else: data__documents["paper"] = 'a4'
+                if "tax_accounts" in data__documents_keys:
+                    data__documents_keys.remove("tax_accounts")
+                    data__documents__taxaccounts = data__documents["tax_accounts"]
+                    if not isinstance(data__documents__taxaccounts, (list, tuple)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".documents.tax_accounts must be array")
+                    data__documents__taxaccounts_is_list = isinstance(data__documents__taxaccounts, (list, tuple))
+                    if data__documents__taxaccounts_is_list:
+                        def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                        data__documents__taxaccounts_len = len(data__documents__taxaccounts)
+                        if data__documents__taxaccounts_len > len(set(fn(data__documents__taxaccounts_x) for data__documents__taxaccounts_x in data__documents__taxaccounts)):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".documents.tax_accounts must contain unique items")
+                        for data__documents__taxaccounts_x, data__documents__taxaccounts_item in enumerate(data__documents__taxaccounts):
+                            if not isinstance(data__documents__taxaccounts_item, (str)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".documents.tax_accounts[{data__documents__taxaccounts_x}]".format(**locals()) + " must be string")
+                            if isinstance(data__documents__taxaccounts_item, str):
+                                if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__documents__taxaccounts_item):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".documents.tax_accounts[{data__documents__taxaccounts_x}]".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
+                else: data__documents["tax_accounts"] = ['Liabilities:Tax']
+                if data__documents_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".documents must not contain "+str(data__documents_keys)+" properties")
         if data_keys:
             raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
     return data

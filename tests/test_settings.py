@@ -227,3 +227,45 @@ def test_control_account_settings_are_read(books: Books) -> None:
     assert problems == []
     assert (settings.control_accounts, settings.party_keys, settings.document_keys) == (("Assets:AR",), ("client",), ("num",))
     assert settings.document_pattern == r"\bSI-\d+\b"
+
+
+FIRM = """\
+firm:
+  name: Brightline Studio LLC
+  address: [210 Canal Street, "Providence, RI 02903"]
+  tax_id: EIN 47-2211890
+  bank:
+    - {bank: Northbank, account_number: "4400123456", routing: "021000089"}
+    - {currency: EUR, bank: Rheinbank, iban: DE89 3704 0044 0532 0130 00, bic: RHBKDEFFXXX}
+    - {currency: GBP, iban: GB00 0000}
+  logo: ../logo.png
+documents: {paper: legal}
+"""
+
+
+def test_the_firm_and_its_bank_details_are_read_and_bad_entries_reported(books: Books) -> None:
+    root = books(ledger=LEDGER, profiles={"acme": ACME}, settings=FIRM)
+    settings, _ = load_settings(root)
+    firm = settings.firm
+    assert (firm.name, firm.address, firm.tax_id) == ("Brightline Studio LLC", ("210 Canal Street", "Providence, RI 02903"), "EIN 47-2211890")
+    # the entry without a bank name is left out; the others stay
+    assert [b.bank for b in firm.bank] == ["Northbank", "Rheinbank"]
+    euro, usd = firm.bank_for("EUR"), firm.bank_for("USD")
+    assert euro is not None and euro.iban == "DE89 3704 0044 0532 0130 00"
+    assert usd is not None and usd.account_number == "4400123456"  # no USD entry: the default one
+    assert firm.logo is None  # outside the books folder
+    assert settings.documents.paper == "a4"  # "legal" is not a paper size acct-tool prints on
+    _, found = check(root)
+    expect(found, "missing-key", "acct-tool.yaml", 8, 7, message="bank")
+    expect(found, "invalid-value", "acct-tool.yaml", 9, 9, message="outside the books folder")
+    expect(found, "bad-value", "acct-tool.yaml", 10, 20, message="paper")
+    assert len(found) == 3
+
+
+def test_a_profile_has_a_billing_address_and_tax_id(books: Books) -> None:
+    root = books(ledger=LEDGER, profiles={"acme": ACME + 'billing_address: [ACME Inc., "1 Main St, Dayton"]\ntax_id: US 1\n'})
+    from acct_tool.books.profiles import load_parties
+
+    parties, found = load_parties(root, "clients")
+    assert found == []
+    assert (parties["acme"].billing_address, parties["acme"].tax_id) == (("ACME Inc.", "1 Main St, Dayton"), "US 1")

@@ -119,6 +119,9 @@ class Party:
     since: Date | None = None
     website: str | None = None
     industry: str | None = None
+    #: Where invoices and statements are addressed, one line per item.
+    billing_address: tuple[str, ...] = ()
+    tax_id: str | None = None
     currencies: tuple[str, ...] = ()
     receivable: str | None = None
     payable: str | None = None

@@ -282,6 +282,8 @@ def _build(doc: YamlDoc, bad: set[PathT], stem: str) -> Party:
         since=r.date(("since",)),
         website=r.get(("website",)),
         industry=r.get(("industry",)),
+        billing_address=r.strings(("billing_address",)),
+        tax_id=r.get(("tax_id",)),
         currencies=r.strings(("currencies",)),
         receivable=r.get(("accounts", "receivable")),
         payable=r.get(("accounts", "payable")),

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from acct_tool.books.inputs import broken_link
 from acct_tool.books.schema import did_you_mean, is_bad, validate
-from acct_tool.books.yamlsource import PathT, load_yaml
+from acct_tool.books.yamlsource import PathT, YamlDoc, load_yaml
 from acct_tool.diagnostics import Diagnostic, Location, diag
 
 SETTINGS_FILE = "acct-tool.yaml"
@@ -122,6 +122,51 @@ class HealthSettings:
 
 
 @dataclass(frozen=True)
+class BankDetails:
+    """``firm.bank`` entry: where a client pays, for one currency or by default."""
+
+    bank: str
+    currency: str | None = None
+    account_name: str | None = None
+    account_number: str | None = None
+    routing: str | None = None
+    iban: str | None = None
+    bic: str | None = None
+
+
+@dataclass(frozen=True)
+class FirmSettings:
+    """The firm as the documents it sends show it (docs/documents.md)."""
+
+    name: str | None = None
+    address: tuple[str, ...] = ()
+    tax_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    #: An image inside the books, relative to the books root.
+    logo: str | None = None
+    bank: tuple[BankDetails, ...] = ()
+    payment_note: str | None = None
+
+    def bank_for(self, currency: str) -> BankDetails | None:
+        """The bank details for payments in ``currency``: its own entry, else the first without a currency."""
+        for details in self.bank:
+            if details.currency == currency:
+                return details
+        return next((d for d in self.bank if d.currency is None), None)
+
+
+@dataclass(frozen=True)
+class DocumentSettings:
+    """How invoices, statements and letters are rendered."""
+
+    paper: str = "a4"
+    #: Accounts (and those under them) whose postings in an invoice are its tax lines.
+    tax_accounts: tuple[str, ...] = ("Liabilities:Tax",)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable about a books repository. Paths are relative to the books root."""
 
@@ -146,6 +191,8 @@ class Settings:
     cadence: Mapping[str, int] = field(default_factory=lambda: DEFAULT_CADENCE)
     health: HealthSettings = field(default_factory=HealthSettings)
     statements: StatementSettings = field(default_factory=StatementSettings)
+    firm: FirmSettings = field(default_factory=FirmSettings)
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
     #: The settings file, or ``None`` when the books have none.
     source: str | None = None
 
@@ -242,6 +289,10 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
     for key in ("aging_limits", "collection_levels", "control_accounts", "party_keys", "document_keys"):
         if key in values:
             values[key] = tuple(values[key])
+    values.pop("firm", None)
+    values.pop("documents", None)
+    firm = _firm(data.get("firm"), bad_paths, doc, problems)
+    documents = _documents(data.get("documents"), bad_paths)
     values.pop("health", None)
     raw_health = data.get("health")
     health = _health(raw_health if isinstance(raw_health, dict) and ("health",) not in bad_paths else {}, bad_paths, doc, problems)
@@ -250,12 +301,68 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
         cadence=MappingProxyType(cadence),
         health=health,
         statements=statements,
+        firm=firm,
+        documents=documents,
         source=SETTINGS_FILE,
     )
     declared = raw_statements.get("formats") if isinstance(raw_statements, dict) else None
     for problem in _format_references(settings, doc, set(declared) if isinstance(declared, dict) else set()):
         problems.append(problem)
     return settings, problems
+
+
+def _firm(raw: Any, bad: set[PathT], doc: YamlDoc, problems: list[Diagnostic]) -> FirmSettings:
+    """``firm:`` from its valid fields; an invalid field or bank entry is left out (and was reported)."""
+    base: PathT = ("firm",)
+    if not isinstance(raw, dict) or base in bad:
+        return FirmSettings()
+
+    def text(key: str) -> str | None:
+        value = raw.get(key)
+        return value if isinstance(value, str) and not is_bad(base + (key,), bad) else None
+
+    address = raw.get("address")
+    banks = raw.get("bank")  # filtered per entry: one bad entry keeps the others
+    bank = tuple(
+        BankDetails(**{k: v for k, v in entry.items() if k in BankDetails.__dataclass_fields__})
+        for i, entry in enumerate(banks if isinstance(banks, list) else [])
+        if isinstance(entry, dict) and isinstance(entry.get("bank"), str) and not is_bad(base + ("bank", i), bad)
+    )
+    logo = text("logo")
+    if logo is not None and (PurePath(logo).is_absolute() or ".." in PurePath(logo).parts):
+        problems.append(
+            diag(
+                "invalid-value",
+                f"firm.logo: '{logo}' is outside the books folder",
+                doc.where(base + ("logo",)),
+                hint="give a path relative to the books folder",
+            )
+        )
+        logo = None
+    return FirmSettings(
+        name=text("name"),
+        address=tuple(address) if isinstance(address, list) and not is_bad(base + ("address",), bad) else (),
+        tax_id=text("tax_id"),
+        email=text("email"),
+        phone=text("phone"),
+        website=text("website"),
+        logo=logo,
+        bank=bank,
+        payment_note=text("payment_note"),
+    )
+
+
+def _documents(raw: Any, bad: set[PathT]) -> DocumentSettings:
+    base: PathT = ("documents",)
+    defaults = DocumentSettings()
+    if not isinstance(raw, dict) or base in bad:
+        return defaults
+    paper = raw.get("paper") if not is_bad(base + ("paper",), bad) else None
+    taxes = raw.get("tax_accounts") if not is_bad(base + ("tax_accounts",), bad) else None
+    return DocumentSettings(
+        paper=paper if isinstance(paper, str) else defaults.paper,
+        tax_accounts=tuple(taxes) if isinstance(taxes, list) else defaults.tax_accounts,
+    )
 
 
 def pattern_problem(pattern: str) -> str | None:

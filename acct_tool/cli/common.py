@@ -298,6 +298,25 @@ def emit(text: str) -> None:
     click.echo(text, nl=False)
 
 
+def emit_document(data: bytes, fmt: str, out: Path | None, force: bool) -> None:
+    """A rendered document to ``out`` (through the one atomic writer: an existing file
+    only with ``force``) or to stdout; PDF is not written to a terminal."""
+    from acct_tool.edit.files import WriteError, write_atomic
+
+    if out is None:
+        if fmt == "pdf" and sys.stdout.isatty():
+            raise UsageError("a PDF is not shown in a terminal: pass --out FILE (or redirect the output to a file)")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        write_atomic(out, data, force, durable=False)
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
+    say(f"wrote {out}")
+
+
 def say(message: str, *, err: bool = True) -> None:
     """One message line for the person at the terminal (stderr unless ``err=False``).
 
