@@ -281,3 +281,17 @@ def test_paid_and_open_are_those_of_open_ar() -> None:
     assert f"| Paid | {paid} |" in result.output
     assert f"| **Amount due** | **{still_open}** |" in result.output
     assert f"| Due date | {row['due']} |" in result.output
+
+
+def test_pdf_without_weasyprint_is_a_usage_error_that_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from acct_tool.render import pdf
+
+    def missing() -> None:
+        raise pdf.PdfUnavailable(pdf.MISSING)
+
+    monkeypatch.setattr(pdf, "_weasyprint", missing)
+    out = tmp_path / "invoice.pdf"
+    result = run_cli("invoice", "INV-2026-051", "--format", "pdf", "--out", str(out), books=EXAMPLES, as_of=EXAMPLES_AS_OF)
+    assert result.exit_code == 2
+    assert "pip install 'acct-tool[pdf]'" in result.stderr
+    assert not out.exists()
