@@ -120,6 +120,17 @@ CODES: dict[str, Code] = {
     "tie-out": Code(
         E, "Open documents minus unapplied credits differ from the ledger balance of the party's account.", "(an internal inconsistency; should never happen)"
     ),
+    # Invoices and credit notes (invoice)
+    "invoice-total-mismatch": Code(
+        E,
+        "An invoice's or credit note's income and tax legs do not add up to its receivable posting (another leg, say to expenses); no document is rendered.",
+        "a 1,000.00 USD invoice with 900.00 to income and 100.00 to Expenses:Discounts",
+    ),
+    "invoice-line-mismatch": Code(
+        E,
+        "A line's `quantity:` times `unit_price:` is not its amount, or one of them is missing or not a number; no document is rendered.",
+        "`quantity: 10` and `unit_price: 150.00 USD` on a 1,400.00 USD income posting",
+    ),
     # Report templates
     "template-syntax": Code(E, "A report template has a Jinja syntax error.", "`{% if %}` with no condition in templates/review.md.j2"),
     "template-undefined": Code(E, "A report template uses a name the context does not define.", "`{{ client.nmae }}`"),

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "followups",
         "Everything that needs someone to act as of the as-of date, most urgent first: next steps due or overdue, check-ins overdue for the tier's cadence, renewals within 90/60/30 days with no renewal opportunity, open risks with no plan, key and strategic accounts with no decision maker, and invoices past the collection levels with the contact to chase.",
     ),
+    "invoice": ("documents", "invoice", "The invoice or credit note NUMBER as a document to send the client."),
     "init": ("init", "init", "Create a books repository in DIR that passes `acct-tool check` at once."),
     "log": (
         "clients",

@@ -72,6 +72,11 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ),
     ),
     (
+        "Invoices and credit notes",
+        "The transaction that issues an invoice or credit note does not add up as a document (`invoice`).",
+        ("invoice-",),
+    ),
+    (
         "Bank statements",
         "A bank statement cannot be read with its format (`reconcile bank`).",
         ("statement-", "bank-"),
