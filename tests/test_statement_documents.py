@@ -276,3 +276,10 @@ def test_the_pdf_is_the_same_bytes_twice_and_reads_back(tmp_path: Path) -> None:
     assert "88 Pier Street, Suite 400" in text and "Baltimore, MD 21230" in text
     assert re.search(r"Closing balance\s+37,000\.00 USD", text)
     assert "INV-2026-062" in text and ".beancount:" not in text
+
+
+def test_a_vendor_statement_names_the_vendor_and_has_no_remittance() -> None:
+    markdown = statement("dana-okafor", "--format", "md")
+    assert markdown.startswith("# Vendor statement: Dana Okafor (dana-okafor)")
+    assert "Vendor: **Dana Okafor**" in markdown and "BILL-OKAFOR-2026-11" in markdown
+    assert "Bill to" not in markdown and "How to pay" not in markdown
