@@ -379,6 +379,7 @@ def test_party_postings_come_back_from_the_cache_field_for_field() -> None:
 
     row = PartyPosting(
         "Assets:AR", dt.date(2026, 3, 1), D("920.00"), "NZD", 7, ("SI-1",), "SI-1", None, None, "B-2", dt.date(2026, 4, 1),
-        False, True, True, "Phase 3 SI-0887", "ledger/main.beancount", 12, "Kauri Build Ltd", ("kauri-build",), ("0887",), "Income", True,
+        False, "CN-7", True, "Phase 3 SI-0887", "ledger/main.beancount", 12, "Kauri Build Ltd", ("kauri-build",), ("0887",), "Income", True,
+        "FT-2026-0301",
     )  # fmt: skip
     assert DECODERS["party_postings"](ENCODERS["party_postings"]([row])) == [row]

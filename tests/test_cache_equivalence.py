@@ -22,6 +22,8 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("reconcile", "ap", "--format", "json"),
     ("clients", "show", "acme", "--format", "json"),
     ("statement", "nordlicht", "--format", "json"),
+    ("statement", "oakridge-dental", "--from", "2026-05-01", "--format", "json"),
+    ("open", "ar", "--format", "json"),
     ("review", "acme", "--format", "md"),
     ("reconcile", "bank", "ledger/statements/northbank-2026-10.csv", "--format", "json"),
 )

@@ -147,7 +147,7 @@ def test_json_amounts_are_at_each_currency_s_precision(books) -> None:  # type: 
 def test_the_statement_in_markdown_keeps_each_currency_s_precision(books) -> None:  # type: ignore[no-untyped-def]
     root = precision_books(books)
     text = run_cli("statement", "tom", "--from", "2026-01-01", "--format", "md", books=root, as_of=AS_OF).output
-    assert "| 2026-03-20 | payment | INV-1 |  | 0.0045 | -0.0005 |" in text
+    assert "| 2026-03-20 | Paid | payment (applies to INV-1) |  | 0.0045 | -0.0005 |" in text
 
 
 def test_an_overpayment_in_btc_says_by_how_much(books: Callable[..., Path]) -> None:

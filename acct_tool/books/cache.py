@@ -51,7 +51,7 @@ from acct_tool.books.parse_cache import digest as _digest
 from acct_tool.books.parse_cache import enabled as enabled
 from acct_tool.diagnostics import Diagnostic
 
-FORMAT = 5
+FORMAT = 6
 MAGIC = "acct-tool-cache"
 
 

@@ -51,7 +51,7 @@ DECODERS: dict[str, Callable[[Any], Any]] = {}
 
 def _party_postings_encode(rows: list[Any]) -> list[tuple[Any, ...]]:
     # fields in PartyPosting's order; links, party names and key refs as tuples, the due date tagged
-    return [(r[0], _d(r[1]), str(r[2]), *r[3:5], tuple(r[5]), *r[6:10], _encode_due(r[10]), *r[11:18], tuple(r[18]), tuple(r[19]), *r[20:22]) for r in rows]
+    return [(r[0], _d(r[1]), str(r[2]), *r[3:5], tuple(r[5]), *r[6:10], _encode_due(r[10]), *r[11:18], tuple(r[18]), tuple(r[19]), *r[20:23]) for r in rows]
 
 
 def _party_postings_decode(rows: list[Any]) -> list[Any]:
@@ -60,7 +60,7 @@ def _party_postings_decode(rows: list[Any]) -> list[Any]:
     day = datetime.date.fromordinal
     make = PartyPosting._make
     return [
-        make((r[0], day(r[1]), Decimal(r[2]), *r[3:5], tuple(r[5]), *r[6:10], _decode_due(r[10]), *r[11:18], tuple(r[18]), tuple(r[19]), *r[20:22]))
+        make((r[0], day(r[1]), Decimal(r[2]), *r[3:5], tuple(r[5]), *r[6:10], _decode_due(r[10]), *r[11:18], tuple(r[18]), tuple(r[19]), *r[20:23]))
         for r in rows
     ]
 
@@ -118,7 +118,20 @@ def _diagnostics_decode(value: Any) -> tuple[Diagnostic, ...]:
 
 
 def _credit_encode(c: Any) -> tuple[Any, ...]:
-    return (c.ref, c.kind, c.party, c.account, _d(c.date), c.currency, str(c.amount), str(c.applied), tuple(c.references), c.narration, tuple(c.where))
+    return (
+        c.ref,
+        c.kind,
+        c.party,
+        c.account,
+        _d(c.date),
+        c.currency,
+        str(c.amount),
+        str(c.applied),
+        tuple(c.references),
+        c.narration,
+        tuple(c.where),
+        c.number,
+    )
 
 
 def _open_items_encode(items: Any) -> tuple[Any, ...]:
@@ -171,7 +184,7 @@ def _open_items_decode(value: Any) -> Any:
     make_document, make_credit, make_application, where = Document._make, Credit._make, Application._make, Location._make
 
     def credit(c: Any) -> Credit:
-        return make_credit((side, c[0], c[1], c[2], c[3], day(c[4]), c[5], Decimal(c[6]), Decimal(c[7]), tuple(c[8]), c[9], where(c[10])))
+        return make_credit((side, c[0], c[1], c[2], c[3], day(c[4]), c[5], Decimal(c[6]), Decimal(c[7]), tuple(c[8]), c[9], where(c[10]), c[11]))
 
     docs = [
         make_document(

@@ -3,7 +3,7 @@
 Everything the receivables and payables allocation needs to know about a
 posting to a client's or vendor's account and its transaction, as plain data:
 amount, date, links, ``invoice:``/``bill:``/``due:``/``refund:``/``credit_note:``
-metadata, whether money moved. Extracted in one pass over the entries and kept
+metadata, the bank reference (``reference:``/``ref:``), whether money moved. Extracted in one pass over the entries and kept
 in the cache, so that the allocation (:mod:`acct_tool.engines.receivables`) runs
 without loading the ledger when it has not changed.
 """
@@ -48,7 +48,9 @@ class PartyPosting(NamedTuple):
     txn_bill: str | None
     due: object  # the transaction's `due:` metadata, as written
     refund: bool
-    credit_note: bool
+    #: The credit note's number (``credit_note:`` metadata), ``""`` when it is a flag without one
+    #: (``credit_note: TRUE``), None when there is no such metadata.
+    credit_note: str | None
     cash_leg: bool
     narration: str
     file: str
@@ -63,6 +65,8 @@ class PartyPosting(NamedTuple):
     counter: str = ""
     #: True when another leg is in equity: an opening balance (or a ``pad``).
     opening: bool = False
+    #: The bank's reference for the money (``reference:`` or ``ref:`` metadata, the posting's before the transaction's).
+    reference: str | None = None
 
     def refs(self, key: str) -> tuple[str | None, str | None]:
         """(posting, transaction) metadata for ``invoice`` or ``bill``."""
@@ -135,7 +139,7 @@ def extract_party_postings(
                     _meta_text(tmeta, "bill") if tmeta else None,
                     tmeta.get("due") if tmeta else None,
                     bool((pmeta and _meta_text(pmeta, "refund")) or (tmeta and _meta_text(tmeta, "refund"))),
-                    bool((pmeta and _meta_text(pmeta, "credit_note")) or (tmeta and _meta_text(tmeta, "credit_note"))),
+                    _credit_note(pmeta, tmeta),
                     _has_cash_leg(txn, posting.account, cash_roots),
                     txn.narration or txn.payee or "",
                     display_path(filename, root) or filename,
@@ -144,9 +148,25 @@ def extract_party_postings(
                     meta_values(pmeta, tmeta, party_keys),
                     meta_values(pmeta, tmeta, document_keys),
                     *_counter(txn, posting.account, kinds),
+                    _meta_text(pmeta, "reference", "ref") or _meta_text(tmeta, "reference", "ref"),
                 )
             )
     return out
+
+
+def _credit_note(pmeta: Mapping[str, object] | None, tmeta: Mapping[str, object] | None) -> str | None:
+    """The number of ``credit_note:`` metadata (the posting's before the transaction's); ``""`` for a
+    bare flag (``credit_note: TRUE``), None without the key."""
+    found: str | None = None
+    for meta in (pmeta, tmeta):
+        value = meta.get("credit_note") if meta else None
+        if value is None or not str(value).strip():
+            continue
+        if isinstance(value, bool):
+            found = ""
+            continue
+        return str(value).strip()
+    return found
 
 
 def meta_values(pmeta: Mapping[str, object] | None, tmeta: Mapping[str, object] | None, keys: tuple[str, ...]) -> tuple[str, ...]:

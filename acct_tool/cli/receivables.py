@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import datetime
 import sys
+from pathlib import Path
 
 import click
 
-from acct_tool.books.load import unknown_party
-from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, PARTY_POSTINGS, TEXT, Context, UsageError, emit, format_option, optional_date, warn_if_broken
+from acct_tool.books.load import Books, unknown_party
+from acct_tool.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    PARTY_POSTINGS,
+    TEXT,
+    Context,
+    UsageError,
+    emit,
+    emit_document,
+    format_option,
+    optional_date,
+    warn_if_broken,
+)
 from acct_tool.diagnostics import has_errors
 from acct_tool.engines.aging import age
-from acct_tool.engines.party_statement import default_start, party_statement
+from acct_tool.engines.party_statement import PartyStatement, default_start, party_statement
 from acct_tool.engines.receivables import Side
 from acct_tool.render import diagnostics as diagnostics_view
 from acct_tool.render import receivables as view
@@ -118,14 +131,27 @@ def reconcile_ap(obj: Context, fmt: str) -> None:
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day (default: the first of the month two months before --to).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day (default: the as-of date).")
 @click.option("--side", type=SIDE, help="ar or ap (default: ar for clients, ap for vendors).")
-@format_option("text", "md", "json", "csv")
+@format_option("text", "md", "html", "pdf", "json", "csv")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", help="Write the md, html or pdf statement to FILE (default: stdout).")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.pass_obj
-def statement(obj: Context, party: str, start: datetime.date | None, end: datetime.date | None, side: str | None, fmt: str) -> None:
+def statement(
+    obj: Context, party: str, start: datetime.date | None, end: datetime.date | None, side: str | None, fmt: str, out: Path | None, force: bool
+) -> None:
     """A party's statement of account: balance brought forward, every document and
     payment in the period with a running balance, open items and an aging footer.
 
-    Example: acct-tool statement acme --from 2026-07-01 --to 2026-09-30 --format md
+    Every line shows the movement's own number: an invoice's or bill's number, a
+    credit note's `credit_note:` number, a payment's bank reference (`reference:` or
+    `ref:` metadata, else its links that name no document, else its narration), and
+    the documents a credit applies to. `--format md|html|pdf` is the statement to
+    send: the firm's letterhead, the party's billing address, and where to pay
+    each currency (see docs/documents.md).
+
+    Example: acct-tool statement acme --from 2026-07-01 --to 2026-09-30 --format pdf --out acme.pdf
     """
+    if out is not None and fmt not in ("md", "html", "pdf"):
+        raise UsageError(f"--out writes a md, html or pdf statement; --format {fmt} prints to stdout")
     books = obj.books(PARTY_POSTINGS)
     if party not in books.parties:
         raise UsageError(unknown_party(party, books.diagnostics, books.settings.profiles))
@@ -138,10 +164,43 @@ def statement(obj: Context, party: str, start: datetime.date | None, end: dateti
     warn_if_broken(books)
     result = party_statement(books.party_postings, books.parties, books.settings, party, chosen, start, end, books.precisions)
     places = books.precisions
-    if fmt == "csv":
+    if fmt in ("md", "html", "pdf"):
+        _statement_document(books, result, fmt, out, force)
+    elif fmt == "csv":
         emit(view.statement_csv(result, places))
-        return
-    emit(view.statement_json(result, places) if fmt == "json" else view.statement_text(result, markdown=fmt == "md", precisions=places))
+    elif fmt == "json":
+        emit(view.statement_json(result, places))
+    else:
+        emit(view.statement_text(result, precisions=places))
+
+
+def _statement_document(books: Books, result: PartyStatement, fmt: str, out: Path | None, force: bool) -> None:
+    """The statement as the firm sends it, through ``templates/statement.*.j2``."""
+    from acct_tool.books.assets import read_logo
+    from acct_tool.engines.letterhead import letterhead
+    from acct_tool.render.documents import render_document
+    from acct_tool.render.pdf import PdfUnavailable
+    from acct_tool.render.reports import Templates
+
+    logo, problems = read_logo(books.root, books.settings)
+    party = books.parties[result.party]
+    default = books.settings.operating_currency or "USD"
+    currencies = [sec.currency for sec in result.sections] or [default]
+    heads = {cur: letterhead(books.settings, party, cur, None, logo) for cur in currencies}
+    context = view.statement_context(result, heads, default)
+    templates = Templates(books.root / books.settings.templates, books.precisions)
+    try:
+        data, found = render_document(templates, "statement", context, fmt, books_root=books.root, paper=books.settings.documents.paper, as_of=result.end)
+    except PdfUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    problems += found
+    if problems:
+        click.echo(diagnostics_view.to_text(problems), err=True, nl=False)
+    if data is None:
+        sys.exit(EXIT_FINDINGS)
+    emit_document(data, fmt, out, force)
+    if has_errors(problems):
+        sys.exit(EXIT_FINDINGS)
 
 
 @click.command()

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from acct_tool.engines.aging import Aging, age
+from acct_tool.diagnostics import Location
+from acct_tool.engines.aging import Aging, age, bucket_of
 from acct_tool.engines.receivables import ZERO, Credit, Document, OpenItems, Side, open_items
 
 if TYPE_CHECKING:
@@ -22,16 +23,33 @@ if TYPE_CHECKING:
     from acct_tool.money import Precisions
 
 
+NOWHERE = Location("")
+
+
 @dataclass(frozen=True)
 class StatementLine:
     date: datetime.date
     kind: str  # invoice, bill, payment, credit note, refund
+    #: The movement's own number as the party knows it: the invoice's or bill's number, the
+    #: credit note's, the payment's bank reference (see :attr:`Credit.reference`); ``""`` for a
+    #: document with no number. Never a file and line: that is :attr:`where`.
     ref: str
     description: str
     charge: Decimal  # increases what the party owes (AR) or what we owe (AP)
     credit: Decimal
     balance: Decimal
     due: datetime.date | None = None
+    #: The documents a payment or credit note was applied to, in the order it paid them.
+    applies_to: tuple[str, ...] = ()
+    where: Location = NOWHERE
+
+    @property
+    def details(self) -> str:
+        """The description, with what a credit applies to: "Payment - applies to INV-2026-028"."""
+        if not self.applies_to:
+            return self.description
+        applied = "applies to " + ", ".join(self.applies_to)
+        return f"{self.description} - {applied}" if self.description else applied
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,11 @@ class PartyStatement:
     open_documents: tuple[Document, ...]
     aging: Aging
     unapplied: tuple[Credit, ...] = ()
+    aging_limits: tuple[int, ...] = (30, 60, 90)
+
+    def bucket(self, document: Document) -> str:
+        """The aging bucket of an open document at the statement's end (the aging's own rule)."""
+        return bucket_of(document.days_past_due(self.end), self.aging_limits)
 
 
 def default_start(end: datetime.date) -> datetime.date:
@@ -81,26 +104,33 @@ def party_statement(
     """The statement of ``party_id`` from ``start`` to ``end``, from the postings to the parties' accounts."""
     party = parties[party_id]
     items: OpenItems = open_items(postings, parties, settings, side, end, precisions)
-    entries: list[tuple[datetime.date, int, str, str, str, Decimal, Decimal, datetime.date | None, str]] = []
+    applied: dict[str, list[str]] = defaultdict(list)  # a credit's file:line -> the documents it paid
+    entries: list[tuple[datetime.date, int, str, str, str, Decimal, Decimal, datetime.date | None, str, tuple[str, ...], Location]] = []
     for d in items.documents:
         if d.party == party_id:
-            entries.append((d.date, 0, side.document, d.ref, d.narration, d.amount, ZERO, d.due, d.currency))
+            entries.append((d.date, 0, side.document, d.number or "", d.narration, d.amount, ZERO, d.due, d.currency, (), d.where))
+            for a in d.applications:
+                if d.number and d.number not in applied[a.credit_ref]:
+                    applied[a.credit_ref].append(d.number)
     for c in items.credits + items.refunds:
         if c.party == party_id:
             charge, credit = (c.amount, ZERO) if c.kind == "refund" else (ZERO, c.amount)
-            entries.append((c.date, 1, c.kind, ", ".join(c.references) or c.ref, c.narration, charge, credit, None, c.currency))
+            applies = tuple(applied.get(c.ref, ())) or c.references
+            entries.append((c.date, 1, c.kind, c.reference, c.narration, charge, credit, None, c.currency, applies, c.where))
     entries.sort(key=lambda e: (e[0], e[1], e[3]))
     forward: dict[str, Decimal] = defaultdict(lambda: ZERO)
     lines: dict[str, list[StatementLine]] = defaultdict(list)
-    for date, _, kind, ref, text, charge, credit, due, currency in entries:
+    for date, _, kind, ref, text, charge, credit, due, currency, applies, where in entries:
         if date < start:
             forward[currency] += charge - credit
             continue
         running = (lines[currency][-1].balance if lines[currency] else forward[currency]) + charge - credit
-        lines[currency].append(StatementLine(date, kind, ref, text, charge, credit, running, due))
+        lines[currency].append(StatementLine(date, kind, ref, text, charge, credit, running, due, applies, where))
     currencies = sorted(set(forward) | set(lines))
     sections = tuple(CurrencySection(cur, forward[cur], tuple(lines[cur])) for cur in currencies)
     open_docs = tuple(d for d in items.open_documents(party_id))
     party_items = OpenItems(side, end, open_docs, tuple(c for c in items.credits if c.party == party_id), (), ())
     aging = age(party_items, settings.aging_limits)
-    return PartyStatement(party_id, party.name, side, start, end, sections, open_docs, aging, tuple(items.unapplied_credits(party_id)))
+    return PartyStatement(
+        party_id, party.name, side, start, end, sections, open_docs, aging, tuple(items.unapplied_credits(party_id)), tuple(settings.aging_limits)
+    )

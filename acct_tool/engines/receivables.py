@@ -97,7 +97,7 @@ class Credit(NamedTuple):
     """A payment, credit note or refund posted to a party's account."""
 
     side: Side
-    ref: str  # file:line
+    ref: str  # file:line, to tell credits apart (applications name it); not shown to the party
     kind: str  # "payment", "credit note", "write-off" or "refund"
     party: str
     account: str
@@ -108,10 +108,18 @@ class Credit(NamedTuple):
     references: tuple[str, ...]
     narration: str
     where: Location
+    #: Its own number: a credit note's ``credit_note:`` number, else the bank's reference
+    #: (``reference:``/``ref:`` metadata), else the transaction's links that name no document.
+    number: str | None = None
 
     @property
     def unapplied(self) -> Decimal:
         return self.amount - self.applied
+
+    @property
+    def reference(self) -> str:
+        """What the party knows the credit by: its number, else its narration (never a file and line)."""
+        return self.number or self.narration
 
 
 @dataclass(frozen=True)
@@ -210,6 +218,7 @@ def open_items(
     all_numbers: dict[str, Date] = {}  # documents anywhere in the ledger, for "unknown" checks
     balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     rows: list[tuple[PartyPosting, Owner, Decimal, str | None, list[str], bool]] = []  # in ledger order
+    postings_of: dict[int, PartyPosting] = {}  # id of a credit or refund state -> its posting
     number_owner: dict[tuple[str, str], Party | None] = {}  # (control account, number) -> the document's party
 
     is_ar = side is Side.AR
@@ -252,7 +261,9 @@ def open_items(
             if named and all(other is named[0] for other in named):
                 party = named[0]
         if party is not None:
-            _place(pp, party, number, ident, refs, by_metadata, side, default_days, docs, credits, refunds, balances, problems)
+            placed = _place(pp, party, number, ident, refs, by_metadata, side, default_days, docs, credits, refunds, balances, problems)
+            if placed is not None:
+                postings_of[id(placed)] = pp
             continue
         amount = format_amount(pp.number, pp.currency, precisions)
         problems.append(
@@ -303,11 +314,26 @@ def open_items(
             tuple(c.refs),
             c.narration,
             Location(c.file, c.line),
+            credit_number(postings_of.get(id(c)), all_numbers, pattern),
         )
         for c in credits
     )
     refund_records = tuple(
-        Credit(side, r.ref, r.kind, r.party.id, r.account, r.date, r.currency, r.amount, r.applied, (), r.narration, r.where)
+        Credit(
+            side,
+            r.ref,
+            r.kind,
+            r.party.id,
+            r.account,
+            r.date,
+            r.currency,
+            r.amount,
+            r.applied,
+            (),
+            r.narration,
+            r.where,
+            credit_number(postings_of.get(id(r)), all_numbers, pattern),
+        )
         for r in sorted(refunds, key=lambda c: (c.party.id, c.date, c.ref))
     )
     ties = _tie_out(documents, credit_records, balances, {p.id: a for a, claimed in owners.claims.items() for p in claimed})
@@ -345,17 +371,34 @@ def _place(
     refunds: list[CreditState],
     balances: dict[tuple[str, str], Decimal],
     problems: list[Diagnostic],
-) -> None:
-    """One posting of ``party`` (``number`` with the side's sign) as a document, credit or refund."""
+) -> CreditState | None:
+    """One posting of ``party`` (``number`` with the side's sign) as a document, credit or refund;
+    the credit or refund it became, if it is one."""
     balances[(party.id, pp.currency)] += number
     if number > ZERO and not pp.refund:
         due = _due(pp, party, default_days, problems)
         docs.append(DocumentState(ident, party, pp.account, pp.date, due, pp.currency, number, pp.narration, pp.file, pp.line, pp.txn, pp.opening))
-    elif number > ZERO:
+        return None
+    if number > ZERO:
         refunds.append(CreditState("refund", party, pp.account, pp.date, pp.currency, number, [], False, pp.narration, pp.file, pp.line))
-    else:
-        kind = credit_kind(pp, side)
-        credits.append(CreditState(kind, party, pp.account, pp.date, pp.currency, -number, refs, by_metadata, pp.narration, pp.file, pp.line))
+        return refunds[-1]
+    kind = credit_kind(pp, side)
+    credits.append(CreditState(kind, party, pp.account, pp.date, pp.currency, -number, refs, by_metadata, pp.narration, pp.file, pp.line))
+    return credits[-1]
+
+
+def credit_number(pp: PartyPosting | None, documents: Mapping[str, Date], pattern: re.Pattern[str] | None) -> str | None:
+    """A credit's own number (docs/receivables.md, "Statements"): a credit note's ``credit_note:``
+    number; else the bank's reference, ``reference:`` or ``ref:`` metadata; else the
+    transaction's links that are not document numbers (those name what it pays)."""
+    if pp is None:
+        return None
+    if pp.credit_note:
+        return pp.credit_note
+    if pp.reference:
+        return pp.reference
+    own = [link for link in pp.links if link not in documents and not (pattern is not None and pattern.fullmatch(link))]
+    return ", ".join(own) or None
 
 
 def credit_kind(pp: PartyPosting, side: Side) -> str:
@@ -364,7 +407,7 @@ def credit_kind(pp: PartyPosting, side: Side) -> str:
     most of the other legs decides -- assets or liabilities (a bank, a card) make a
     payment; income (with or without a tax leg) a credit note; for receivables, expenses
     a write-off, and for payables a credit note."""
-    if pp.credit_note:
+    if pp.credit_note is not None:
         return "credit note"
     if pp.counter in ("Assets", "Liabilities"):
         return "payment"

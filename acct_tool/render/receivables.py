@@ -1,7 +1,9 @@
-"""Views of open items, aging, tie-out and party statements: tables, CSV, JSON, Markdown."""
+"""Views of open items, aging, tie-out and party statements: tables, CSV and JSON,
+and the context of the statement a firm sends (``templates/statement.*.j2``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +15,6 @@ from acct_tool.money import Money, Precisions, places_of
 from acct_tool.render import diagnostics as diagnostics_view
 from acct_tool.render.table import cell, csv_amount, render, to_csv, to_json
 from acct_tool.render.text_safety import for_terminal, visible
-from acct_tool.render.text_safety import markdown as md  # the name `markdown` is a parameter here
 
 SIDE_TITLE = {"ar": "Receivables", "ap": "Payables"}
 
@@ -167,6 +168,7 @@ def open_json(items: OpenItems, party: str | None, precisions: Precisions | None
             "party": c.party,
             "date": c.date,
             "kind": c.kind,
+            "reference": c.reference,
             "amount": Money(c.amount, c.currency),
             "unapplied": Money(c.unapplied, c.currency),
             "file": c.where.file,
@@ -241,44 +243,33 @@ def reconcile_csv(items: OpenItems, precisions: Precisions | None = None) -> str
 
 
 @for_terminal
-def statement_text(s: PartyStatement, markdown: bool = False, precisions: Precisions | None = None) -> str:
+def statement_text(s: PartyStatement, precisions: Precisions | None = None) -> str:
+    """The statement on a terminal; the one to send is ``templates/statement.*.j2`` (:func:`statement_context`)."""
     who = "Statement of account" if s.side.value == "ar" else "Vendor statement"
-    if markdown:
-        out = [f"# {who}: {md(s.name)} ({md(s.party)})\n", f"\nPeriod {s.start} to {s.end}\n"]
-    else:
-        out = [f"{who}: {visible(s.name)} ({visible(s.party)})\n", f"Period {s.start} to {s.end}\n"]
+    out = [f"{who}: {visible(s.name)} ({visible(s.party)})\n", f"Period {s.start} to {s.end}\n"]
     if not s.sections:
         out.append("\nNo activity.\n")
     for sec in s.sections:
-        headers = ["date", "kind", "reference", "charges", "credits", "balance"]
-        rows: list[list[Any]] = [["", "brought forward", "", "", "", sec.brought_forward]]
-        rows += [[ln.date, ln.kind, ln.ref, ln.charge or "", ln.credit or "", ln.balance] for ln in sec.lines]
-        footer = ["", "closing balance", "", "", "", sec.closing]
+        headers = ["date", "kind", "reference", "applies to", "charges", "credits", "balance"]
+        rows: list[list[Any]] = [["", "brought forward", "", "", "", "", sec.brought_forward]]
+        rows += [[ln.date, ln.kind, ln.ref, ", ".join(ln.applies_to), ln.charge or "", ln.credit or "", ln.balance] for ln in sec.lines]
+        footer = ["", "closing balance", "", "", "", "", sec.closing]
         places = places_of(sec.currency, precisions)
-        out.append(f"\n## {md(sec.currency)}\n\n" if markdown else f"\n{sec.currency}\n")
-        out.append(
-            _md_table(headers, rows + [footer], right=[3, 4, 5], places=places)
-            if markdown
-            else render(headers, rows, right=[3, 4, 5], footer=footer, places=places)
-        )
+        out.append(f"\n{sec.currency}\n")
+        out.append(render(headers, rows, right=[4, 5, 6], footer=footer, places=places))
     if s.open_documents or s.unapplied:
-        out.append(f"\n{'## ' if markdown else ''}Open items at {s.end}\n" + ("\n" if markdown else ""))
+        out.append(f"\nOpen items at {s.end}\n")
         headers = ["number", "date", "due", "currency", "open", "days"]
-        rows = [[d.ref, d.date, d.due, d.currency, cell(d.open, places_of(d.currency, precisions)), d.days_past_due(s.end)] for d in s.open_documents]
-        rows += [[f"{c.kind} (unapplied)", c.date, "", c.currency, cell(-c.unapplied, places_of(c.currency, precisions)), ""] for c in s.unapplied]
-        out.append(_md_table(headers, rows, right=[4, 5]) if markdown else render(headers, rows, right=[4, 5]))
+        rows = [[d.number or "", d.date, d.due, d.currency, cell(d.open, places_of(d.currency, precisions)), d.days_past_due(s.end)] for d in s.open_documents]
+        rows += [
+            [f"{c.reference} ({c.kind}, unapplied)", c.date, "", c.currency, cell(-c.unapplied, places_of(c.currency, precisions)), ""] for c in s.unapplied
+        ]
+        out.append(render(headers, rows, right=[4, 5]))
         for currency, _table in s.aging.tables.items():
             totals = s.aging.totals(currency)
             parts = [f"{label} {cell(totals.buckets[label], places_of(currency, precisions))}" for label in s.aging.labels]
             out.append(f"\nAging ({currency}): " + " | ".join(parts) + "\n")
     return "".join(out)
-
-
-def _md_table(headers: list[str], rows: list[list[Any]], right: list[int], places: int = 2) -> str:
-    align = ["---:" if i in right else "---" for i in range(len(headers))]
-    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(md(cell(v, places)) for v in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
 
 
 def statement_json(s: PartyStatement, precisions: Precisions | None = None) -> str:
@@ -289,9 +280,11 @@ def statement_json(s: PartyStatement, precisions: Precisions | None = None) -> s
                 "kind": ln.kind,
                 "reference": ln.ref,
                 "description": ln.description,
+                "applies_to": list(ln.applies_to),
                 "charge": Money(ln.charge, currency),
                 "credit": Money(ln.credit, currency),
                 "balance": Money(ln.balance, currency),
+                "where": _where(ln.where),
             }
             for ln in section.lines
         ]
@@ -312,8 +305,20 @@ def statement_json(s: PartyStatement, precisions: Precisions | None = None) -> s
                 for sec in s.sections
             },
             "open_documents": [
-                {"document": d.ref, "date": d.date, "due": d.due, "open": Money(d.open, d.currency), "days_past_due": d.days_past_due(s.end)}
+                {
+                    "document": d.number or "",
+                    "date": d.date,
+                    "due": d.due,
+                    "open": Money(d.open, d.currency),
+                    "days_past_due": d.days_past_due(s.end),
+                    "bucket": s.bucket(d),
+                    "where": _where(d.where),
+                }
                 for d in s.open_documents
+            ],
+            "unapplied_credits": [
+                {"reference": c.reference, "kind": c.kind, "date": c.date, "unapplied": Money(c.unapplied, c.currency), "where": _where(c.where)}
+                for c in s.unapplied
             ],
             "aging": {cur: {label: Money(v, cur) for label, v in s.aging.totals(cur).buckets.items()} for cur in s.aging.tables},
         },
@@ -321,7 +326,14 @@ def statement_json(s: PartyStatement, precisions: Precisions | None = None) -> s
     )
 
 
-STATEMENT_CSV = ["currency", "date", "kind", "reference", "description", "charge", "credit", "balance"]
+def _where(where: Any) -> str | None:
+    """A source location as ``file:line``, for the one who keeps the books (never shown as a reference)."""
+    if not where.file:
+        return None
+    return f"{where.file}:{where.line}" if where.line is not None else str(where.file)
+
+
+STATEMENT_CSV = ["currency", "date", "kind", "reference", "description", "charge", "credit", "balance", "applies_to"]
 
 
 def statement_csv(s: PartyStatement, precisions: Precisions | None = None) -> str:
@@ -332,10 +344,78 @@ def statement_csv(s: PartyStatement, precisions: Precisions | None = None) -> st
         def figure(number: Decimal | None, currency: str = sec.currency) -> Decimal | None:
             return csv_amount(number, currency, precisions)
 
-        rows.append([sec.currency, s.start, "brought forward", "", "", None, None, figure(sec.brought_forward)])
-        rows += [[sec.currency, ln.date, ln.kind, ln.ref, ln.description, figure(ln.charge), figure(ln.credit), figure(ln.balance)] for ln in sec.lines]
-        rows.append([sec.currency, s.end, "closing balance", "", "", None, None, figure(sec.closing)])
+        rows.append([sec.currency, s.start, "brought forward", "", "", None, None, figure(sec.brought_forward), ""])
+        rows += [
+            [sec.currency, ln.date, ln.kind, ln.ref, ln.description, figure(ln.charge), figure(ln.credit), figure(ln.balance), " ".join(ln.applies_to)]
+            for ln in sec.lines
+        ]
+        rows.append([sec.currency, s.end, "closing balance", "", "", None, None, figure(sec.closing), ""])
     return to_csv(STATEMENT_CSV, rows)
+
+
+def statement_context(s: PartyStatement, letterheads: Mapping[str, Mapping[str, Any]], default_currency: str) -> dict[str, Any]:
+    """What ``statement.md.j2`` and ``statement.html.j2`` get (docs/documents.md lists it): the
+    statement's figures as they are (every amount from :func:`~acct_tool.engines.party_statement.party_statement`,
+    the same as ``--format json``), per currency, with the letterhead of that currency (firm,
+    recipient, remittance; see :mod:`acct_tool.engines.letterhead`). A vendor's statement
+    has no remittance: the firm pays it."""
+    currencies = [sec.currency for sec in s.sections] or [default_currency]
+    first = letterheads[currencies[0]]
+    sections = []
+    for sec in s.sections or ():
+        cur = sec.currency
+        docs = [d for d in s.open_documents if d.currency == cur]
+        credits = [c for c in s.unapplied if c.currency == cur]
+        buckets = s.aging.totals(cur).buckets if cur in s.aging.tables else {label: Decimal(0) for label in s.aging.labels}
+        sections.append(
+            {
+                "currency": cur,
+                "brought_forward": sec.brought_forward,
+                "closing": sec.closing,
+                "charges": sum((ln.charge for ln in sec.lines), Decimal(0)),
+                "credits": sum((ln.credit for ln in sec.lines), Decimal(0)),
+                "lines": [
+                    {
+                        "date": ln.date,
+                        "kind": ln.kind,
+                        "reference": ln.ref,
+                        "description": ln.description,
+                        "applies_to": list(ln.applies_to),
+                        "charge": ln.charge,
+                        "credit": ln.credit,
+                        "balance": ln.balance,
+                        "due": ln.due,
+                    }
+                    for ln in sec.lines
+                ],
+                "open_items": [
+                    {
+                        "number": d.number or "",
+                        "date": d.date,
+                        "due": d.due,
+                        "description": d.narration,
+                        "original": d.amount,
+                        "open": d.open,
+                        "days_overdue": max(d.days_past_due(s.end), 0),
+                        "bucket": s.bucket(d),
+                    }
+                    for d in docs
+                ],
+                "unapplied": [{"reference": c.reference, "kind": c.kind, "date": c.date, "amount": c.unapplied} for c in credits],
+                "aging": [{"label": label, "amount": buckets[label]} for label in s.aging.labels],
+                "remittance": letterheads[cur]["remittance"] if s.side.value == "ar" else None,
+            }
+        )
+    return {
+        "title": "Statement of account" if s.side.value == "ar" else "Vendor statement",
+        "party": s.party,
+        "name": s.name,
+        "side": s.side.value,
+        "start": s.start,
+        "end": s.end,
+        "letterhead": {"firm": first["firm"], "recipient": first["recipient"], "remittance": None},
+        "sections": sections,
+    }
 
 
 # --- payment behaviour and DSO -----------------------------------------------
