@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "1d5641881acde2b46c3284d314c6c2889d768347d250ebb3102c2e79ee653648"
+SCHEMA_SHA256 = "2b5deaf714a1ba85b1466afbacb04742faef71cd9a09ce1c3ae8d99c84477d84"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -524,6 +524,24 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step.done_on".format(**locals()) + " must be date")
                                 if data__interactions_item__nextstep_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].next_step".format(**locals()) + " must not contain "+str(data__interactions_item__nextstep_keys)+" properties")
+                        if "reminders" in data__interactions_item_keys:
+                            data__interactions_item_keys.remove("reminders")
+                            data__interactions_item__reminders = data__interactions_item["reminders"]
+                            if not isinstance(data__interactions_item__reminders, (list, tuple)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].reminders".format(**locals()) + " must be array")
+                            data__interactions_item__reminders_is_list = isinstance(data__interactions_item__reminders, (list, tuple))
+                            if data__interactions_item__reminders_is_list:
+                                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                                data__interactions_item__reminders_len = len(data__interactions_item__reminders)
+                                if data__interactions_item__reminders_len > len(set(fn(data__interactions_item__reminders_x) for data__interactions_item__reminders_x in data__interactions_item__reminders)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].reminders".format(**locals()) + " must contain unique items")
+                                for data__interactions_item__reminders_x, data__interactions_item__reminders_item in enumerate(data__interactions_item__reminders):
+                                    if not isinstance(data__interactions_item__reminders_item, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].reminders[{data__interactions_item__reminders_x}]".format(**locals()) + " must be string")
+                                    if isinstance(data__interactions_item__reminders_item, str):
+                                        data__interactions_item__reminders_item_len = len(data__interactions_item__reminders_item)
+                                        if data__interactions_item__reminders_item_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}].reminders[{data__interactions_item__reminders_x}]".format(**locals()) + " must be longer than or equal to 1 characters")
                         if data__interactions_item_keys:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".interactions[{data__interactions_x}]".format(**locals()) + " must not contain "+str(data__interactions_item_keys)+" properties")
         if "satisfaction" in data_keys:

@@ -53,6 +53,7 @@ class Interaction:
     sentiment: str | None = None
     next_step: NextStep | None = None
     where: Location | None = None
+    reminders: tuple[str, ...] = ()  # document numbers a payment reminder was sent for
 
 
 @dataclass(frozen=True)

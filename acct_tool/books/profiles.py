@@ -223,6 +223,7 @@ def _build(doc: YamlDoc, bad: set[PathT], stem: str) -> Party:
             sentiment=r.get(p + ("sentiment",)),
             next_step=next_step(p + ("next_step",)) if r.get(p + ("next_step",)) else None,
             where=doc.where(p),
+            reminders=tuple(str(ref) for ref in r.get(p + ("reminders",), ()) or ()),
         )
 
     def survey(p: PathT) -> Survey | None:

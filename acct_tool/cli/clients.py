@@ -181,12 +181,20 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
 @click.command()
 @click.argument("party_id", type=TEXT, metavar="ID")
 @click.option("--channel", type=click.Choice(CHANNELS), required=True, help="How the contact happened.")
-@click.option("--summary", type=TEXT, required=True, help="What was said or agreed, in one line.")
+@click.option("--summary", type=TEXT, help='What was said or agreed, in one line (default with --reminder: "Payment reminder for INV-...").')
 @click.option("--with", "with_", type=TEXT, metavar="NAME", multiple=True, help="Who took part (repeat for several); checked against the contacts.")
 @click.option("--sentiment", type=click.Choice(SENTIMENTS), help="How it went.")
 @click.option("--next", "next_action", type=TEXT, metavar="ACTION", help="The agreed next step (needs --due).")
 @click.option("--due", metavar="YYYY-MM-DD", callback=optional_date, help="When the next step is due (needs --next).")
 @click.option("--date", "when", metavar="YYYY-MM-DD", callback=optional_date, help="Date of the interaction (default: the as-of date).")
+@click.option(
+    "--reminder",
+    "reminders",
+    type=TEXT,
+    metavar="NUMBER",
+    multiple=True,
+    help="An open invoice of the party this contact reminded about (repeat for several); its collection follow-up moves to the next level.",
+)
 @click.option("--by", type=TEXT, metavar="NAME", help="Who from the firm (default: the party's manager); also owns the next step.")
 @click.pass_obj
 def log(
@@ -200,12 +208,19 @@ def log(
     due: datetime.date | None,
     when: datetime.date | None,
     by: str | None,
+    reminders: tuple[str, ...],
 ) -> None:
     """Append an interaction to a party's profile. Nothing else in the file
     changes: comments, key order and formatting stay, so `git diff` shows only
     the added lines. The write is atomic; a profile with errors is refused, and
     the file is put back if the result would not validate. A --with name that is
     not among the contacts is allowed, with a warning.
+
+    --reminder records a payment reminder sent for an open invoice (the
+    interaction gets `reminders: [INV-...]`); a number that is not an open
+    invoice of the party at the date is refused. `followups` then chases that
+    invoice again when it reaches its next collection level, and `dunning`
+    letters show when it was reminded.
 
     \b
     Example: acct-tool log acme --channel call --with "Mai Tran" --sentiment positive \\
@@ -217,6 +232,13 @@ def log(
 
     if (next_action is None) != (due is None):
         raise UsageError("--next and --due go together: give both or neither")
+    numbers = tuple(dict.fromkeys(r.strip() for r in reminders))
+    if "" in numbers:
+        raise UsageError("--reminder must not be empty")
+    if summary is None:
+        if not numbers:
+            raise UsageError("--summary is required (or give --reminder NUMBER, whose summary is the reminder)")
+        summary = f"Payment reminder for {', '.join(numbers)}"
     if not summary.strip():
         raise UsageError("--summary must not be empty")
     if next_action is not None and not next_action.strip():
@@ -233,6 +255,8 @@ def log(
         return
     display = party.file
     path = root / display
+    if numbers:
+        _check_reminders(obj, party_id, numbers, when or obj.as_of)
     for warning in unknown_contacts(party, with_):
         say(f"warning: {warning}")
     entry = NewInteraction(
@@ -244,6 +268,7 @@ def log(
         sentiment=sentiment,
         next_action=next_action.strip() if next_action else None,
         next_due=due,
+        reminders=numbers,
     )
     try:
         result = append_interaction(path, display, entry)
@@ -263,6 +288,17 @@ def log(
     added = len(result.after.splitlines()) - len(result.before.splitlines())
     people = f" with {', '.join(entry.with_)}" if entry.with_ else ""
     say(f"logged {entry.date} {entry.channel}{people} in {display} (+{added} lines)", err=False)
+
+
+def _check_reminders(obj: Context, party_id: str, numbers: tuple[str, ...], when: datetime.date) -> None:
+    """Refuse a --reminder that is not an open invoice of the party at the interaction's date."""
+    at = obj if when == obj.as_of else Context(obj.books_option, when, use_cache=obj.use_cache)
+    items = at.books(PARTY_POSTINGS).open_items(Side.AR)
+    open_refs = sorted({d.ref for d in items.open_documents() if d.party == party_id and d.open > 0})
+    wrong = [n for n in numbers if n not in open_refs]
+    if wrong:
+        shown = ", ".join(open_refs) if open_refs else "none"
+        raise UsageError(f"--reminder {', '.join(wrong)}: not an open invoice of {party_id} on {when} (open: {shown})")
 
 
 def _refuse(problems: list[Diagnostic], display: str) -> None:

@@ -51,6 +51,7 @@ class NewInteraction:
     next_action: str | None = None
     next_due: Date | None = None
     next_owner: str | None = None
+    reminders: tuple[str, ...] = ()  # document numbers a payment reminder was sent for
 
     def as_data(self) -> dict[str, Any]:
         """The item as plain data, keys in the order the examples use."""
@@ -62,6 +63,8 @@ class NewInteraction:
         item["summary"] = self.summary
         if self.sentiment:
             item["sentiment"] = self.sentiment
+        if self.reminders:
+            item["reminders"] = list(self.reminders)
         if self.next_action is not None and self.next_due is not None:
             step: dict[str, Any] = {"action": self.next_action, "due": self.next_due}
             if self.next_owner or self.by:

@@ -15,6 +15,8 @@ due date -- the day the action became necessary -- except the standing gaps
   among its contacts; no due date.
 * ``collection``: an open invoice past a collection level (default 7, 30 and 60
   days past due), with the contact to chase; due the day it reached the level.
+  A reminder recorded for it (``acct-tool log --reminder``) answers the level it
+  had reached: the follow-up is then due when it reaches the next level.
 
 A follow-up is *overdue* once its due date has passed, *due today* on it.
 Churned parties only get collection follow-ups; vendors get next steps and
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -193,7 +195,7 @@ def party_followups(party: Party, as_of: Date, settings: Settings, documents: Se
             known = f"none of its {plural(len(party.contacts), 'contact')} is marked decision_maker" if party.contacts else "it has no contacts"
             add("decision-maker", None, f"Find a decision maker at this {party.tier} account: {known}", where=party.where("contacts", key=True))
     if party.is_client:
-        out += _collections(party, as_of, settings.collection_levels, documents, precisions)
+        out += collections(party, as_of, settings.collection_levels, documents, precisions)
     return out
 
 
@@ -206,21 +208,73 @@ def level_name(level: int, levels: int) -> str:
     return "second reminder" if level == 2 else f"reminder {level}"
 
 
-def _collections(party: Party, as_of: Date, levels: Iterable[int], documents: Sequence[Document], precisions: Precisions | None = None) -> list[Followup]:
-    """One follow-up per open invoice at its highest collection level reached, or its next one."""
+def collection_level(days_past_due: int, levels: Sequence[int]) -> int:
+    """The highest collection level (1-based) a document ``days_past_due`` has reached; 0 for none.
+
+    ``levels`` are the settings' ``collection_levels`` (days past due, increasing). The
+    one rule for both the collection follow-ups and the reminder letters."""
+    return sum(1 for limit in sorted(levels) if days_past_due >= limit)
+
+
+def reminders_sent(party: Party, as_of: Date) -> dict[str, tuple[Date, ...]]:
+    """Per document number, the dates (oldest first) of the interactions on or before
+    ``as_of`` that recorded a payment reminder for it (``reminders:``)."""
+    sent: dict[str, set[Date]] = defaultdict(set)
+    for interaction in party.interactions:
+        if interaction.date <= as_of:
+            for ref in interaction.reminders:
+                sent[ref].add(interaction.date)
+    return {ref: tuple(sorted(days)) for ref, days in sent.items()}
+
+
+@dataclass(frozen=True)
+class CollectionStep:
+    """Where one open document stands in collection at a date."""
+
+    reached: int  # the highest level reached (0: none yet)
+    level: int  # the level the next chase is at
+    due: Date  # when that chase is due
+    reminded: Date | None  # the last reminder on or before the date, if any
+
+
+def collection_step(document: Document, as_of: Date, levels: Sequence[int], reminded: Sequence[Date] = ()) -> CollectionStep:
+    """The collection follow-up of ``document`` at ``as_of``: due the day it reached its highest
+    level (or, below the first, the day it will reach it).
+
+    A reminder recorded once the document had reached level L (0 before the first) answers
+    that level: the next chase is due when it reaches level L + 1. A reminder at the last
+    level is chased again after the interval between the last two levels (or the last
+    level's days, when there is only one)."""
+    steps = sorted(levels)
+    reached = collection_level(document.days_past_due(as_of), steps)
+    last = max((d for d in reminded if d <= as_of), default=None)
+    answered = -1 if last is None else collection_level((last - document.due).days, steps)
+    if reached > answered:
+        level = max(reached, 1)
+        return CollectionStep(reached, level, shift(document.due, steps[level - 1]), last)
+    assert last is not None
+    if answered < len(steps):
+        return CollectionStep(reached, answered + 1, shift(document.due, steps[answered]), last)
+    interval = steps[-1] - steps[-2] if len(steps) > 1 else steps[-1]
+    return CollectionStep(reached, len(steps), shift(last, interval), last)
+
+
+def collections(party: Party, as_of: Date, levels: Sequence[int], documents: Sequence[Document], precisions: Precisions | None = None) -> list[Followup]:
+    """One follow-up per open invoice at its highest collection level reached, or its next one
+    (after a recorded reminder, see :func:`collection_step`)."""
     steps = sorted(levels)
     contact = billing_contact(party)
     who = describe_contact(contact) if contact else None
+    sent = reminders_sent(party, as_of)
     out = []
     for doc in documents:
         if doc.open <= 0:
             continue
         days = doc.days_past_due(as_of)
-        reached = [n for n, limit in enumerate(steps, 1) if days >= limit]
-        level = reached[-1] if reached else 1
-        due = shift(doc.due, steps[level - 1])
+        step = collection_step(doc, as_of, steps, sent.get(doc.ref, ()))
         money = Money(doc.open, doc.currency)
         late = f"{plural(days, 'day')} past due" if days > 0 else "not yet due" if days < 0 else "due today"
+        reminded = f", reminded {step.reminded}" if step.reminded is not None else ""
         chase = f"; contact {who}" if who else "; no contact on file"
         out.append(
             Followup(
@@ -229,13 +283,13 @@ def _collections(party: Party, as_of: Date, levels: Iterable[int], documents: Se
                 party.name,
                 party.manager,
                 party.manager,
-                due,
-                (as_of - due).days,
-                f"Chase {doc.ref} ({level_name(level, len(steps))}): {format_money(money, precisions)} open, {late}{chase}",
+                step.due,
+                (as_of - step.due).days,
+                f"Chase {doc.ref} ({level_name(step.level, len(steps))}): {format_money(money, precisions)} open, {late}{reminded}{chase}",
                 contact=who,
                 document=doc.ref,
                 amount=money,
-                level=level,
+                level=step.level,
                 where=doc.where,
             )
         )
