@@ -5,16 +5,32 @@ from __future__ import annotations
 import datetime
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from acct_tool.books.load import unknown_party
 from acct_tool.books.schema import did_you_mean
-from acct_tool.cli.common import EXIT_FINDINGS, RELATIONSHIP, TEXT, Context, UsageError, emit, format_option, optional_date, say, warn_if_broken
+from acct_tool.cli.common import (
+    EXIT_FINDINGS,
+    RELATIONSHIP,
+    TEXT,
+    Context,
+    UsageError,
+    emit,
+    emit_document,
+    format_option,
+    optional_date,
+    say,
+    warn_if_broken,
+)
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.edit.files import WriteError
 from acct_tool.periods import Period, parse_period, quarter_of, range_period
 from acct_tool.render import diagnostics as diagnostics_view
+
+#: Who a review is for: the firm itself, or the client it is about.
+AUDIENCES = ("internal", "client")
 
 
 def choose_period(as_of: datetime.date, period: str | None, start: datetime.date | None, end: datetime.date | None) -> Period:
@@ -41,13 +57,20 @@ def choose_period(as_of: datetime.date, period: str | None, start: datetime.date
 @click.option("--period", type=TEXT, metavar="PERIOD", help="A quarter (2026-Q3), month (2026-09) or year (2026). Default: the quarter of the as-of date.")
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day of a custom period (with --to).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day of a custom period (with --from).")
-@format_option("md", "html", "json")
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default="internal",
+    show_default=True,
+    help="internal: the firm's review (health, risks, follow-ups) with portfolios and an index; client: the deck the client sees, one file per client.",
+)
+@format_option("md", "html", "json", "pdf")
 @click.option(
     "--out",
     "out",
     metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write one file per client, one portfolio per manager and an index into DIR.",
+    help="Write one file per client, one portfolio per manager and an index into DIR (for --audience client: one file per client only).",
 )
 @click.option("--force", is_flag=True, help="Overwrite files in DIR that acct-tool did not write (or that were edited since).")
 @click.pass_obj
@@ -58,6 +81,7 @@ def review(
     period: str | None,
     start: datetime.date | None,
     end: datetime.date | None,
+    audience: str,
     fmt: str,
     out: Path | None,
     force: bool,
@@ -71,6 +95,17 @@ def review(
     whole template context (every review, portfolio and the index) instead.
     Books with no active client (vendors only, say), or a --manager with none,
     have nothing to review: the command says so, writes nothing and exits 0.
+
+    --audience client renders the review the client sees instead: the firm's
+    letterhead, the client's goals, what was invoiced in the period, its open
+    invoices and what is due, the next steps agreed with it and its contract
+    dates -- no health score, risks, follow-ups, internal notes or other
+    clients. With --out it writes review-<id>.client.<ext> per client and no
+    portfolio or index; --format json gives that context.
+
+    --format pdf renders the HTML as PDF (needs the pdf extra; see
+    docs/documents.md): into DIR with --out, else one client's PDF to stdout
+    when stdout is not a terminal. The same books give the same bytes.
 
     A period not over at the as-of date is reviewed to date and compared with
     as many days of the previous one; a period after the as-of date is refused.
@@ -96,12 +131,28 @@ def review(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     warn_if_broken(books)
+    client_view = audience == "client"
+    logo: str | None = None
+    notices: list[Diagnostic] = []  # reported, and the documents rendered without what they concern
+    if client_view:
+        from acct_tool.books.assets import read_logo
+
+        logo, notices = read_logo(books.root, books.settings)
     reviews = build(
-        books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, chosen_period, list(parties) or None, manager
+        books.parties,
+        books.settings,
+        books.party_postings,
+        books.attribution,
+        books.as_of,
+        books.precisions,
+        chosen_period,
+        list(parties) or None,
+        manager,
+        logo=logo,
     )
     if parties and not reviews.clients:
         raise UsageError(f"manager '{manager}' manages none of {', '.join(parties)}; drop --manager to review them")
-    if fmt == "json":
+    if fmt == "json" and not client_view:
         from acct_tool.render.table import to_json
 
         emit(to_json(reviews.as_data()))
@@ -119,33 +170,59 @@ def review(
     ext = fmt
     problems: list[Diagnostic] = []
 
-    def render(name: str, context: dict[str, object]) -> str | None:
-        text, found = templates.render(name, context, books.root)
-        problems.extend(found)
-        return text
+    def render(name: str, context: dict[str, object]) -> str | bytes | None:
+        if fmt == "json":
+            from acct_tool.render.table import to_json
 
+            return to_json(context)
+        if fmt != "pdf":
+            text, found = templates.render(f"{name}.{ext}.j2", context, books.root)
+            problems.extend(found)
+            return text
+        from acct_tool.render.documents import render_document
+        from acct_tool.render.pdf import PdfUnavailable
+
+        try:
+            data, found = render_document(templates, name, context, "pdf", books_root=books.root, paper=books.settings.documents.paper, as_of=books.as_of)
+        except PdfUnavailable as exc:
+            raise UsageError(str(exc)) from None
+        problems.extend(found)
+        return data
+
+    if client_view:
+        contexts = reviews.as_data("client") if fmt == "json" else reviews.client_decks
+        jobs = [(f"review-{pid}.client.{ext}", "review-client", ctx) for pid, ctx in contexts.items()]
+    else:
+        jobs = [(f"review-{pid}.{ext}", "review", ctx) for pid, ctx in reviews.clients.items()]
     if out is None:
-        (context,) = reviews.clients.values()
-        text = render(f"review.{ext}.j2", context)
-        if text is not None:
-            emit(text)
+        _, template, context = jobs[0]
+        result = render(template, context)
+        if result is not None:
+            if isinstance(result, bytes):
+                emit_document(result, fmt, None, force)
+            else:
+                emit(result)
+        _report(notices)
         _fail_on(problems)
+        if notices:
+            sys.exit(EXIT_FINDINGS)
         return
 
     forbidden = {"ledger": (books.root / books.settings.ledger).parent, "profiles": books.root / books.settings.profiles}
     refusal = check_out_dir(out, forbidden)
     if refusal:
         raise UsageError(refusal)
-    files: dict[str, str] = {}
-    jobs: list[tuple[str, str, dict[str, object]]] = [(f"review-{pid}.{ext}", f"review.{ext}.j2", ctx) for pid, ctx in reviews.clients.items()]
-    jobs += [(f"portfolio-{name}.{ext}", f"portfolio.{ext}.j2", ctx) for name, ctx in reviews.portfolios.items()]
-    jobs.append((f"index.{ext}", f"index.{ext}.j2", {**reviews.index, "ext": ext}))
+    files: dict[str, str | bytes] = {}
+    if not client_view:
+        # Nothing that lists several clients goes to a client: portfolios and the index are internal.
+        jobs += [(f"portfolio-{name}.{ext}", "portfolio", ctx) for name, ctx in reviews.portfolios.items()]
+        jobs.append((f"index.{ext}", "index", {**reviews.index, "ext": ext}))
     show_bar = sys.stderr.isatty() and len(jobs) > 3
     with click.progressbar(jobs, label="Rendering reviews", file=sys.stderr, show_pos=True) if show_bar else _quiet(jobs) as bar:
         for filename, template, context in bar:
-            text = render(template, context)
-            if text is not None:
-                files[filename] = text
+            result = render(template, context)
+            if result is not None:
+                files[filename] = result
     if problems:
         _fail_on(problems)
     try:
@@ -154,17 +231,22 @@ def review(
         raise UsageError(str(exc)) from None
     for path in written:
         emit(f"{path}\n")
-    index = out / f"index.{ext}"
-    say(f"wrote {len(written)} files; open {index}")
+    if client_view:
+        say(f"wrote {len(written)} files into {out}")
+    else:
+        say(f"wrote {len(written)} files; open {out / f'index.{ext}'}")
+    _report(notices)
+    if notices:
+        sys.exit(EXIT_FINDINGS)
 
 
 class _quiet:
     """A stand-in for click's progress bar when stderr is not a terminal."""
 
-    def __init__(self, items: list[tuple[str, str, dict[str, object]]]) -> None:
+    def __init__(self, items: list[tuple[str, str, dict[str, Any]]]) -> None:
         self.items = items
 
-    def __enter__(self) -> list[tuple[str, str, dict[str, object]]]:
+    def __enter__(self) -> list[tuple[str, str, dict[str, Any]]]:
         return self.items
 
     def __exit__(self, *exc: object) -> None:
@@ -174,6 +256,12 @@ class _quiet:
 def _nothing_to_review(manager: str | None) -> str:
     whose = f" for manager '{manager}'" if manager is not None else ""
     return f"no clients to review{whose}: reviews cover active clients (name a party to review any other); nothing written"
+
+
+def _report(notices: list[Diagnostic]) -> None:
+    """Say what was left out of the documents (a logo that cannot be used), on stderr."""
+    if notices:
+        click.echo(diagnostics_view.to_text(notices), err=True, nl=False)
 
 
 def _fail_on(problems: list[Diagnostic]) -> None:

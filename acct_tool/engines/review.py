@@ -20,6 +20,7 @@ from acct_tool.engines import portfolio as engine
 from acct_tool.engines import relationship as rel
 from acct_tool.engines.aging import age
 from acct_tool.engines.health import HealthScore
+from acct_tool.engines.letterhead import letterhead
 from acct_tool.engines.payments import dso, paid_in
 from acct_tool.engines.receivables import ZERO, OpenItems, Side
 from acct_tool.engines.revenue import revenue, year_to_date
@@ -27,11 +28,16 @@ from acct_tool.engines.review_changes import changes
 from acct_tool.engines.review_records import (
     AccountRow,
     AgingAmount,
+    AgreedStep,
+    ClientDeck,
     ClientInfo,
     ClientReview,
     Contact,
+    ContractInfo,
     CurrencyFigures,
     CurrencyTotals,
+    DeckClient,
+    DeckCurrency,
     FollowupInfo,
     HealthComponent,
     HealthFlag,
@@ -39,6 +45,7 @@ from acct_tool.engines.review_records import (
     IndexClient,
     IndexManager,
     InteractionInfo,
+    InvoicedDocument,
     ManagerPortfolio,
     MoneyInfo,
     MonthAmount,
@@ -62,6 +69,7 @@ if TYPE_CHECKING:
     from acct_tool.books.parties import Party
     from acct_tool.books.party_postings import PartyPosting
     from acct_tool.books.settings import Settings
+    from acct_tool.engines.receivables import Document
     from acct_tool.engines.revenue import Attribution
     from acct_tool.money import Precisions
 
@@ -78,6 +86,8 @@ class ReviewSet:
     reviews: dict[str, ClientReview]
     manager_portfolios: dict[str, ManagerPortfolio]
     review_index: ReviewIndex
+    #: What each client sees of its review (``review --audience client``), by id.
+    decks: dict[str, ClientDeck]
 
     @property
     def clients(self) -> dict[str, dict[str, Any]]:
@@ -92,8 +102,16 @@ class ReviewSet:
     def index(self) -> dict[str, Any]:
         return self.review_index.context()
 
-    def as_data(self) -> dict[str, Any]:
-        """The whole context as plain data (``review --format json``)."""
+    @property
+    def client_decks(self) -> dict[str, dict[str, Any]]:
+        """Each client's own deck as its template context, by id."""
+        return {k: v.context() for k, v in self.decks.items()}
+
+    def as_data(self, audience: str = "internal") -> dict[str, Any]:
+        """The whole context as plain data (``review --format json``); for the client
+        audience, the decks alone, by id (no portfolio or index lists several clients)."""
+        if audience == "client":
+            return {k: as_data(v) for k, v in self.decks.items()}
         return {
             "clients": as_data(self.reviews),
             "portfolios": as_data(self.manager_portfolios),
@@ -137,8 +155,10 @@ def build(
     period: Period,
     party_ids: Sequence[str] | None = None,
     manager: str | None = None,
+    logo: str | None = None,
 ) -> ReviewSet:
-    """Reviews of the chosen clients (default: all active clients) and their managers' portfolios.
+    """Reviews of the chosen clients (default: all active clients), their managers' portfolios,
+    and each client's own deck (with the firm's ``logo``, a ``data:`` URL, in its letterhead).
 
     ``period`` is taken as it stands at the as-of date (:meth:`Period.until`): a
     period that is not over is reviewed to date and compared with as many days of
@@ -177,7 +197,8 @@ def build(
         tuple(IndexClient(r.client.id, r.client.name, r.client.manager, r.health) for r in ordered),
         tuple(IndexManager(name, len(p.accounts), len(p.at_risk)) for name, p in portfolios.items()),
     )
-    return ReviewSet(reviews, portfolios, index)
+    decks = {pid: client_deck(r, parties[pid], settings, ctx.documents(pid), logo) for pid, r in reviews.items()}
+    return ReviewSet(reviews, portfolios, index, decks)
 
 
 def _had_data(ctx: engine.Context, party: Party) -> bool:
@@ -378,4 +399,41 @@ def manager_portfolio(
         totals=totals,
         average_nps=total.average_nps,
         average_days_to_pay=total.average_days_to_pay,
+    )
+
+
+def client_deck(review: ClientReview, party: Party, settings: Settings, documents: Sequence[Document], logo: str | None = None) -> ClientDeck:
+    """What the client sees of ``review``: a projection of it, computing no figure of its own.
+
+    Kept: the client's goals, its fees, its open invoices (the very records of the internal
+    review), the next steps agreed with it and its contract dates. Left out: the health score
+    and everything behind it, risks, follow-ups and chases, interactions, notes, tags,
+    opportunities and other clients. ``documents`` are the client's invoices (the receivables
+    engine's, as the review's own); those dated in the period are what was invoiced in it.
+    """
+    period = review.period
+    invoiced = tuple(
+        InvoicedDocument(d.ref, d.date, d.due, d.narration, Money(d.amount, d.currency))
+        for d in sorted(documents, key=lambda d: (d.date, d.ref))
+        if period.start <= d.date <= period.end
+    )
+    currencies = tuple(DeckCurrency(m.currency, m.revenue, m.revenue_ytd, m.months, m.open, m.overdue, m.credits) for m in review.money.currencies)
+    opened = review.money.open_documents
+    remit_in = opened[0].open.currency if opened else (currencies[0].currency if currencies else settings.operating_currency or "")
+    c = party.contract
+    renewal = review.renewal
+    contract = None
+    if c.start or c.end or renewal is not None:
+        contract = ContractInfo(c.start, c.end, renewal.date if renewal else None, renewal.days if renewal else None, c.auto_renew, c.notice_days)
+    return ClientDeck(
+        as_of=review.as_of,
+        period=period,
+        client=DeckClient(review.client.id, review.client.name, review.client.manager, review.client.since),
+        letterhead=letterhead(settings, party, remit_in, None, logo),
+        goals=review.goals,
+        currencies=currencies,
+        invoiced=invoiced,
+        open_documents=opened,
+        next_steps=tuple(AgreedStep(s.action, s.due, s.owner) for s in review.next_steps),
+        contract=contract,
     )

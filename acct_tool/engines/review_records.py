@@ -361,6 +361,81 @@ class ReviewIndex(Record):
     managers: tuple[IndexManager, ...]
 
 
+# --- the client's deck: what the client sees of its own review ---------------------
+
+
+@dataclass(frozen=True)
+class DeckClient(Record):
+    """The client, as its own review names it."""
+
+    id: str
+    name: str
+    manager: str | None  # the account manager, as in the profile
+    since: Date | None
+
+
+@dataclass(frozen=True)
+class InvoicedDocument(Record):
+    document: str  # the invoice number, as in `open --format json`
+    date: Date
+    due: Date
+    description: str  # the invoice's narration in the ledger
+    amount: Money  # as invoiced
+
+
+@dataclass(frozen=True)
+class DeckCurrency(Record):
+    """One currency of the client's own figures; amounts in different currencies are never added."""
+
+    currency: str
+    fees: Money  # revenue from the client in the period: the internal review's `revenue`
+    fees_ytd: Money  # 1 January to the as-of date: the internal review's `revenue_ytd`
+    months: tuple[MonthAmount, ...]  # fees in the 12 months up to the end of the period
+    open: Money  # open invoices less unapplied credits, as in the internal review
+    overdue: Money  # open invoices past due
+    credits: Money  # unapplied credits
+
+
+@dataclass(frozen=True)
+class AgreedStep(Record):
+    """A next step agreed in an interaction and not done yet (the interaction itself stays internal)."""
+
+    action: str
+    due: Date
+    owner: str | None  # the step's owner, else who held the interaction, else the manager
+
+
+@dataclass(frozen=True)
+class ContractInfo(Record):
+    start: Date | None
+    end: Date | None
+    renewal: Date | None  # the renewal date the internal review shows
+    days_to_renewal: int | None  # from the as-of date; negative once passed
+    auto_renew: bool
+    notice_days: int | None
+
+
+@dataclass(frozen=True)
+class ClientDeck(Record):
+    """The context of ``review-client.md.j2`` and ``review-client.html.j2``: the review a client sees.
+
+    A projection of the client's :class:`ClientReview`, never a second computation: no health
+    score, risks, follow-ups, interactions, notes, tags, opportunities or other clients."""
+
+    as_of: Date  # the as-of date (--as-of)
+    period: PeriodInfo  # the review period
+    client: DeckClient
+    #: firm, recipient and remittance, as every client document gets them (docs/documents.md);
+    #: the remittance is in the currency of the first open invoice
+    letterhead: dict[str, Any]
+    goals: tuple[str, ...]  # from the profile
+    currencies: tuple[DeckCurrency, ...]  # per currency
+    invoiced: tuple[InvoicedDocument, ...]  # invoices dated in the period, by date
+    open_documents: tuple[OpenDocument, ...]  # the internal review's open invoices, by due date
+    next_steps: tuple[AgreedStep, ...]  # open, earliest due first
+    contract: ContractInfo | None  # None when the profile names no contract dates
+
+
 RECORDS: tuple[type[Record], ...] = (
     ClientReview,
     PeriodInfo,
@@ -392,3 +467,6 @@ RECORDS: tuple[type[Record], ...] = (
     IndexClient,
     IndexManager,
 )
+
+#: The records of the client's deck (``review --audience client``), documented on their own.
+DECK_RECORDS: tuple[type[Record], ...] = (ClientDeck, DeckClient, DeckCurrency, InvoicedDocument, AgreedStep, ContractInfo)

@@ -25,11 +25,13 @@ MISSING = "PDF output needs WeasyPrint: pip install 'acct-tool[pdf]' (and the Pa
 
 PAPER = {"a4": "A4", "letter": "letter"}
 
-#: Print rules laid over every document's own style.
+#: Print rules laid over every document's own style. Paper and margins are ``!important``:
+#: a stylesheet of the document's own (the reviews' ``@page { size: A4 }``) does not
+#: override the settings' paper.
 PAGE_CSS = """
 @page {
-  size: %(size)s;
-  margin: 16mm 16mm 18mm 16mm;
+  size: %(size)s !important;
+  margin: 16mm 16mm 18mm 16mm !important;
   @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; color: #666; }
 }
 html { font-size: 10pt; }

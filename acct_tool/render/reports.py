@@ -202,8 +202,8 @@ class Templates:
 # --- writing ------------------------------------------------------------------
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _digest(data: str | bytes) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
 
 
 def check_out_dir(out: Path, forbidden: Mapping[str, Path]) -> str | None:
@@ -216,8 +216,8 @@ def check_out_dir(out: Path, forbidden: Mapping[str, Path]) -> str | None:
     return None
 
 
-def write_reports(out: Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
-    """Write ``files`` (name -> text) into ``out`` atomically.
+def write_reports(out: Path, files: Mapping[str, str | bytes], *, force: bool = False) -> list[Path]:
+    """Write ``files`` (name -> text, or bytes for a PDF) into ``out`` atomically.
 
     A file that exists is replaced only when this tool wrote it (its content still
     matches the manifest kept in ``out``) or with ``force``. Nothing is written when
@@ -230,7 +230,7 @@ def write_reports(out: Path, files: Mapping[str, str], *, force: bool = False) -
         return _write_reports(out, files, force)
 
 
-def _write_reports(out: Path, files: Mapping[str, str], force: bool) -> list[Path]:
+def _write_reports(out: Path, files: Mapping[str, str | bytes], force: bool) -> list[Path]:
     from acct_tool.edit.files import check_target, read_regular
 
     manifest_path = out / MANIFEST
@@ -247,10 +247,11 @@ def _write_reports(out: Path, files: Mapping[str, str], force: bool) -> list[Pat
         path = out / name
         if path.exists() and not force:
             try:
-                current = read_regular(path).decode("utf-8")
-            except (WriteError, UnicodeDecodeError):
+                current: bytes | None = read_regular(path)
+            except WriteError:
                 current = None
-            if current is None or (manifest.get(name) != _digest(current) and current != text):
+            wanted = text.encode("utf-8") if isinstance(text, str) else text
+            if current is None or (manifest.get(name) != _digest(current) and current != wanted):
                 refused.append(name)
     if refused:
         raise WriteError(
