@@ -389,9 +389,13 @@ def params(cases: list[Case]) -> list[Any]:
 
 
 @pytest.mark.parametrize("case", params(CASES))
-def test_case_in_process(case: Case, case_books: Callable[[Case], Path], tmp_path: Path) -> None:
+def test_case_in_process(case: Case, case_books: Callable[[Case], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if case.needs_permissions and not IS_ROOT and not hasattr(os, "geteuid"):
         pytest.skip("file permissions are not enforced on this system")
+    if case.code == "template-unsafe" and case.message == "memory":
+        # the memory cap is what this case is about: on a busy machine, filling 400 MB
+        # can take longer than the one second the other hostile templates get
+        monkeypatch.setattr(template_limits, "MAX_SECONDS", 30.0)
     books = case_books(case)
     unreadable = [books / g["path"] for g in case.generate if g["kind"] == "unreadable"]
     judge(case, run_in_process(argv(case, books, tmp_path), unreadable))
