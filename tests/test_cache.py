@@ -383,3 +383,50 @@ def test_party_postings_come_back_from_the_cache_field_for_field() -> None:
         "FT-2026-0301",
     )  # fmt: skip
     assert DECODERS["party_postings"](ENCODERS["party_postings"]([row])) == [row]
+
+
+SETTINGS_WITH_EVERY_RECORD = """\
+payment_days: 30
+statements:
+  rules: [{match: "PAYROLL", account: Expenses:Payroll}]
+  files: [{match: "statements/*.csv", format: bank, account: Assets:Bank:Checking}]
+  formats: {bank: {date: Date, amount: Amount, description: Text}}
+firm:
+  name: Brightline Studio LLC
+  bank: [{bank: Northbank, account_number: "1"}, {currency: EUR, bank: Rheinbank, iban: DE89}]
+documents: {paper: letter}
+"""
+
+
+def test_a_warm_load_parses_no_settings_or_profile_file(examples_copy: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every record settings and profiles are made of comes back from the cache: one the
+    cache could not read back made every command parse every file again."""
+    from acct_tool.books import yamlsource
+
+    settings = (examples_copy / "acct-tool.yaml").read_text()
+    assert "firm:" in settings and "documents:" in settings  # records of their own, with bank details
+    load_books(examples_copy, datetime.date(2026, 11, 30), use_cache=True)
+    parsed: list[str] = []
+    real = yamlsource.parse_yaml
+
+    def parsing(*args: Any, **kwargs: Any) -> Any:
+        parsed.append(str(args[1] if len(args) > 1 else kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(yamlsource, "parse_yaml", parsing)
+    warm = load_books(examples_copy, datetime.date(2026, 11, 30), use_cache=True)
+    assert parsed == []
+    assert warm.settings.firm.name == "Brightline Studio LLC" and warm.settings.firm.bank
+
+
+def test_the_cache_reads_back_settings_with_every_record(tmp_path: Path) -> None:
+    import io
+    import pickle
+
+    from acct_tool.books.settings import load_settings
+
+    root = make_books(tmp_path / "books", settings=SETTINGS_WITH_EVERY_RECORD)
+    settings, found = load_settings(root)
+    assert found == []
+    assert settings.statements.rules and settings.firm.bank and settings.documents.paper == "letter"
+    assert cache._Unpickler(io.BytesIO(pickle.dumps(settings))).load() == settings

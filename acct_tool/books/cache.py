@@ -117,10 +117,11 @@ def save_facts(ledger: Path, root: Path, facts: LedgerFacts) -> None:
 
 # --- parsed profiles and settings -----------------------------------------------
 
+#: Modules whose records (every dataclass they define) parsed profiles and settings are made of.
+_RECORD_MODULES = ("acct_tool.books.parties", "acct_tool.books.settings")
+
 _ALLOWED = (
-    {("acct_tool.books.parties", name) for name in ("Party", "Contact", "NextStep", "Interaction", "Survey", "Risk", "Opportunity", "Terms", "Contract")}
-    | {("acct_tool.books.settings", name) for name in ("Settings", "StatementFormat", "StatementFile", "StatementSettings", "HealthSettings")}
-    | {
+    {
         ("acct_tool.money", "Money"),
         ("acct_tool.diagnostics", "Diagnostic"),
         ("acct_tool.diagnostics", "Location"),
@@ -140,9 +141,21 @@ class _Unpickler(pickle.Unpickler):
     """Builds only this tool's records and a few standard value types."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED:
+        if (module, name) not in _ALLOWED and not _is_record(module, name):
             raise pickle.UnpicklingError(f"refusing {module}.{name}")
         return super().find_class(module, name)
+
+
+def _is_record(module: str, name: str) -> bool:
+    """True for a dataclass defined in one of :data:`_RECORD_MODULES` (so that a record added
+    to the profiles or settings is cached without being listed here too)."""
+    if module not in _RECORD_MODULES:
+        return False
+    import dataclasses
+    import importlib
+
+    found = getattr(importlib.import_module(module), name, None)
+    return isinstance(found, type) and dataclasses.is_dataclass(found) and found.__module__ == module
 
 
 def files_cache_file(root: Path) -> Path:
