@@ -76,22 +76,31 @@ class FinancialFacts:
     def equity_accounts(self) -> EquityAccounts:
         from beancount.parser import options
 
-        current_earnings, current_conversions = options.get_current_accounts(self.options)
-        previous_earnings, opening, previous_conversions = options.get_previous_accounts(self.options)
+        current_earnings, current_conversions = options.get_current_accounts(self.options)  # type: ignore[no-untyped-call]
+        previous_earnings, opening, previous_conversions = options.get_previous_accounts(self.options)  # type: ignore[no-untyped-call]
         return EquityAccounts(current_earnings, previous_earnings, opening, current_conversions, previous_conversions)
 
     def trial(self, end: datetime.date) -> tuple[tuple[Balance, ...], dict[str, Decimal]]:
-        """Every account's balance at the end of ``end`` (``CLOSE ON end+1``), and the total
-        of all of them per currency at cost, which Beancount keeps at zero."""
-        from beancount.core import convert, realization
+        """Every account's balance at the end of ``end`` (``CLOSE ON end+1``: Beancount's
+        conversions entry holds what price conversions leave in each currency), and per
+        currency what the transactions to that date leave unbalanced by Beancount's own rule
+        (each transaction's residual beyond its tolerance), which is nothing in a valid ledger."""
+        from beancount.core import data, interpolate, realization
         from beancount.ops import summarize
 
         entries, _ = summarize.close_opt(self.entries, _next(end), self.options)
-        root = realization.realize(entries)
-        totals: dict[str, Decimal] = {}
-        for position in realization.compute_balance(root).reduce(convert.get_cost).get_positions():
-            totals[position.units.currency] = totals.get(position.units.currency, Decimal(0)) + position.units.number
-        return self._balances(root), totals
+        off: dict[str, Decimal] = {}
+        for entry in self.entries:
+            if entry.date > end:
+                break
+            if not isinstance(entry, data.Transaction):
+                continue
+            residual = interpolate.compute_residual(entry.postings)  # type: ignore[no-untyped-call]
+            if residual.is_small(interpolate.infer_tolerances(entry.postings, self.options)):  # type: ignore[no-untyped-call]
+                continue
+            for position in residual.get_positions():
+                off[position.units.currency] = off.get(position.units.currency, Decimal(0)) + position.units.number
+        return self._balances(realization.realize(entries)), off  # type: ignore[no-untyped-call]
 
     def movements(self, start: datetime.date, end: datetime.date) -> tuple[Balance, ...]:
         """Income and expense accounts' change from ``start`` to ``end`` (both included):
@@ -99,7 +108,7 @@ class FinancialFacts:
         entries = self._period(start, end)
         from beancount.core import realization
 
-        return tuple(b for b in self._balances(realization.realize(entries)) if b.kind in ("Income", "Expenses"))
+        return tuple(b for b in self._balances(realization.realize(entries)) if b.kind in ("Income", "Expenses"))  # type: ignore[no-untyped-call]
 
     def closed(self, start: datetime.date, end: datetime.date) -> tuple[Balance, ...]:
         """Balance sheet accounts at the end of ``end``, the income and expenses before ``start``
@@ -108,8 +117,8 @@ class FinancialFacts:
         from beancount.core import realization
         from beancount.ops import summarize
 
-        entries, _ = summarize.clear_opt(self._period(start, end), None, self.options)
-        return tuple(b for b in self._balances(realization.realize(entries)) if b.kind in ("Assets", "Liabilities", "Equity"))
+        entries, _ = summarize.clear_opt(self._period(start, end), None, self.options)  # type: ignore[arg-type]
+        return tuple(b for b in self._balances(realization.realize(entries)) if b.kind in ("Assets", "Liabilities", "Equity"))  # type: ignore[no-untyped-call]
 
     def _period(self, start: datetime.date, end: datetime.date) -> list[Any]:
         from beancount.ops import summarize
@@ -122,10 +131,10 @@ class FinancialFacts:
         from beancount.core import account_types, convert, realization
         from beancount.parser import options
 
-        types = options.get_account_types(self.options)
+        types = options.get_account_types(self.options)  # type: ignore[no-untyped-call]
         kinds = {types.assets: "Assets", types.liabilities: "Liabilities", types.equity: "Equity", types.income: "Income", types.expenses: "Expenses"}
         out: list[Balance] = []
-        for real in realization.iter_children(root):
+        for real in realization.iter_children(root):  # type: ignore[no-untyped-call]
             if not real.account or real.balance.is_empty():
                 continue
             kind = kinds.get(account_types.get_account_type(real.account))

@@ -138,9 +138,10 @@ def rolled_up(account: str, depth: int | None) -> str:
 
 
 def trial_balance(source: BalanceSource, as_of: datetime.date, depth: int | None = None) -> TrialBalance:
-    """Every account with a balance at the end of ``as_of``, per currency; debits and credits
-    sum to the same total in every currency, or a ``ledger-unbalanced`` diagnostic says where not."""
-    balances, at_cost = source.trial(as_of)
+    """Every account with a balance at the end of ``as_of``, per currency, as debit or credit,
+    with the debit and credit totals per currency; what the transactions leave unbalanced
+    (nothing, in a ledger Beancount loads without errors) is a ``ledger-unbalanced`` diagnostic."""
+    balances, off = source.trial(as_of)
     summed: dict[tuple[str, str], Decimal] = {}
     for b in balances:
         key = (rolled_up(b.account, depth), b.currency)
@@ -152,19 +153,18 @@ def trial_balance(source: BalanceSource, as_of: datetime.date, depth: int | None
         debit[line.currency] = debit.get(line.currency, ZERO) + (line.debit or ZERO)
         credit[line.currency] = credit.get(line.currency, ZERO) + (line.credit or ZERO)
     totals = tuple(TrialTotal(c, debit[c], credit[c]) for c in sorted(debit))
-    return TrialBalance(as_of, lines, totals, unbalanced(at_cost, as_of))
+    return TrialBalance(as_of, lines, totals, unbalanced(off, as_of))
 
 
-def unbalanced(at_cost: Mapping[str, Decimal], as_of: datetime.date) -> tuple[Diagnostic, ...]:
-    """A diagnostic per currency whose accounts do not sum to zero (at cost), which a
-    ledger Beancount loads without errors never shows."""
+def unbalanced(off: Mapping[str, Decimal], as_of: datetime.date) -> tuple[Diagnostic, ...]:
+    """A diagnostic per currency in which the transactions to ``as_of`` do not balance."""
     return tuple(
         diag(
             "ledger-unbalanced",
-            f"the trial balance at {as_of} is off by {number} {currency}: the accounts do not sum to zero in {currency}",
+            f"the trial balance at {as_of} is off by {number} {currency}: transactions to that date do not balance in {currency}",
             hint="run `acct-tool check`: a transaction that does not balance is the usual cause",
         )
-        for currency, number in sorted(at_cost.items())
+        for currency, number in sorted(off.items())
         if number
     )
 
