@@ -76,6 +76,11 @@ CODES: dict[str, Code] = {
     ),
     "ledger-pad": Code(E, "A `pad` directive cannot be applied.", "a pad with no following balance"),
     "ledger-plugin": Code(E, "A plugin reported an error or raised.", '`plugin "no.such.module"`'),
+    "ledger-unbalanced": Code(
+        E,
+        "The accounts do not sum to zero in a currency (trial balance), or assets differ from liabilities plus equity (balance sheet).",
+        "a ledger whose unbalanced transaction Beancount reports but keeps",
+    ),
     "ledger-plugin-output": Code(
         W, "A plugin printed while the ledger loaded; what it printed is quoted here instead of mixed into the output.", "a books plugin that calls `print()`"
     ),

@@ -43,6 +43,9 @@ JSON_COMMANDS: dict[str, list[list[str]]] = {
     "check": [["check"]],
     "review": [["review"]],
     "adopt": [["adopt", "--dry-run"]],
+    "financials trial": [["financials", "trial"]],
+    "financials income": [["financials", "income", "--by", "quarter"]],
+    "financials balance": [["financials", "balance"]],
 }
 
 #: Fields that hold money wherever they appear, so never a bare number (``overdue`` is

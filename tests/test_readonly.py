@@ -61,6 +61,9 @@ COMMANDS: dict[str, list[tuple[list[str], list[str]]]] = {
     "init": [(["init", "{out}/new-books"], ["out/new-books"])],
     # `adopt` refuses books that have settings already; a dry run writes nothing
     "adopt": [(["adopt", "--dry-run"], []), (["adopt", "--dry-run", "--format", "json"], [])],
+    "financials trial": [(["financials", "trial"], [])],
+    "financials income": [(["financials", "income", "--by", "month", "--format", "csv"], [])],
+    "financials balance": [(["financials", "balance", "--format", "md"], [])],
     # `log` writes the profile on purpose: see test_log_changes_exactly_the_profile_it_names
     "log": [],
 }

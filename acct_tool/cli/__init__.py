@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "clients": ("clients", "clients", "Clients and vendors: the list with health at a glance, one in full, or a new profile."),
     "dunning": ("dunning", "dunning", "Reminder letters to clients whose overdue invoices are due to be chased."),
     "dso": ("receivables", "dso", "Days sales outstanding and payment behaviour: how long each party takes to pay."),
+    "financials": ("financials", "financials", "Financial statements: the trial balance, the income statement and the balance sheet."),
     "followups": (
         "clients",
         "followups",
