@@ -27,7 +27,7 @@ def test_templates_page_is_generated_from_the_records() -> None:
 
 def test_every_record_field_is_on_the_page() -> None:
     text = PAGE.read_text(encoding="utf-8")
-    for cls in review_records.RECORDS:
+    for cls in review_records.RECORDS + review_records.FIRM_RECORDS:
         assert f"### `{cls.__name__}`" in text
         for f in dataclasses.fields(cast(Any, cls)):
             assert f"| `{f.name.rstrip('_')}` |" in text
@@ -37,7 +37,7 @@ def test_review_format_json_prints_every_review_portfolio_and_the_index() -> Non
     result = run_cli("review", "--format", "json", books=EXAMPLES, as_of=EXAMPLES_AS_OF)
     assert result.exit_code == 0, result.stderr
     data = result.json()
-    assert set(data) == {"clients", "portfolios", "index"}
+    assert set(data) == {"clients", "portfolios", "index", "firm"}
     assert set(data["portfolios"]) == {"lan", "priya", "tom"}
     assert "harbor-logistics" in data["clients"]
     harbor = data["clients"]["harbor-logistics"]

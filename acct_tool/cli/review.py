@@ -70,7 +70,7 @@ def choose_period(as_of: datetime.date, period: str | None, start: datetime.date
     "out",
     metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write one file per client, one portfolio per manager and an index into DIR (for --audience client: one file per client only).",
+    help="Write one file per client, one portfolio per manager, the firm page and an index into DIR (for --audience client: one file per client only).",
 )
 @click.option("--force", is_flag=True, help="Overwrite files in DIR that acct-tool did not write (or that were edited since).")
 @click.pass_obj
@@ -89,10 +89,13 @@ def review(
     """Account reviews for quarterly business reviews, and a portfolio per manager.
 
     With --out, writes review-<id>.<ext> for every chosen client (default: all
-    active clients), portfolio-<manager>.<ext> for their managers and an
-    index.<ext>, then lists what it wrote. Without --out, prints one client's
-    review (name it, or choose one with --manager). --format json prints the
-    whole template context (every review, portfolio and the index) instead.
+    active clients), portfolio-<manager>.<ext> for their managers, firm.<ext>
+    (the owner's view of the whole firm over the 12 months to the as-of date:
+    revenue by month, manager and tier, concentration in the largest clients,
+    aging, the DSO trend and the accounts at risk) and an index.<ext>, then
+    lists what it wrote. Without --out, prints one client's review (name it, or
+    choose one with --manager). --format json prints the whole template context
+    (every review, portfolio, the firm and the index) instead.
     Books with no active client (vendors only, say), or a --manager with none,
     have nothing to review: the command says so, writes nothing and exits 0.
 
@@ -101,7 +104,7 @@ def review(
     invoices and what is due, the next steps agreed with it and its contract
     dates -- no health score, risks, follow-ups, internal notes or other
     clients. With --out it writes review-<id>.client.<ext> per client and no
-    portfolio or index; --format json gives that context.
+    portfolio, firm page or index; --format json gives that context.
 
     --format pdf renders the HTML as PDF (needs the pdf extra; see
     docs/documents.md): into DIR with --out, else one client's PDF to stdout
@@ -214,8 +217,9 @@ def review(
         raise UsageError(refusal)
     files: dict[str, str | bytes] = {}
     if not client_view:
-        # Nothing that lists several clients goes to a client: portfolios and the index are internal.
+        # Nothing that lists several clients goes to a client: portfolios, the firm page and the index are internal.
         jobs += [(f"portfolio-{name}.{ext}", "portfolio", ctx) for name, ctx in reviews.portfolios.items()]
+        jobs.append((f"firm.{ext}", "firm", {**reviews.firm, "ext": ext}))
         jobs.append((f"index.{ext}", "index", {**reviews.index, "ext": ext}))
     show_bar = sys.stderr.isatty() and len(jobs) > 3
     with click.progressbar(jobs, label="Rendering reviews", file=sys.stderr, show_pos=True) if show_bar else _quiet(jobs) as bar:

@@ -11,24 +11,27 @@ The shape is documented in ``docs/templates.md``, generated from the records.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from acct_tool.engines import concentration as firm_engine
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines import relationship as rel
-from acct_tool.engines.aging import age
+from acct_tool.engines.aging import age, bucket_labels
 from acct_tool.engines.health import HealthScore
 from acct_tool.engines.letterhead import letterhead
 from acct_tool.engines.payments import dso, paid_in
-from acct_tool.engines.receivables import ZERO, OpenItems, Side
+from acct_tool.engines.receivables import ZERO, OpenItems, Side, open_items
 from acct_tool.engines.revenue import revenue, year_to_date
 from acct_tool.engines.review_changes import changes
 from acct_tool.engines.review_records import (
     AccountRow,
     AgingAmount,
     AgreedStep,
+    AtRiskAccount,
     ClientDeck,
     ClientInfo,
     ClientReview,
@@ -38,6 +41,7 @@ from acct_tool.engines.review_records import (
     CurrencyTotals,
     DeckClient,
     DeckCurrency,
+    FirmReview,
     FollowupInfo,
     HealthComponent,
     HealthFlag,
@@ -88,6 +92,18 @@ class ReviewSet:
     review_index: ReviewIndex
     #: What each client sees of its review (``review --audience client``), by id.
     decks: dict[str, ClientDeck]
+    #: Builds the owner's view of the whole firm (``firm.md`` / ``firm.html``) when first asked for.
+    make_firm: Callable[[], FirmReview]
+
+    @functools.cached_property
+    def firm_review(self) -> FirmReview:
+        """The owner's view: built only when rendered or printed (a single review or the client's deck needs none)."""
+        return self.make_firm()
+
+    @property
+    def firm(self) -> dict[str, Any]:
+        """The firm page's template context."""
+        return self.firm_review.context()
 
     @property
     def clients(self) -> dict[str, dict[str, Any]]:
@@ -116,6 +132,7 @@ class ReviewSet:
             "clients": as_data(self.reviews),
             "portfolios": as_data(self.manager_portfolios),
             "index": as_data(self.review_index),
+            "firm": as_data(self.firm_review),
         }
 
 
@@ -198,7 +215,32 @@ def build(
         tuple(IndexManager(name, len(p.accounts), len(p.at_risk)) for name, p in portfolios.items()),
     )
     decks = {pid: client_deck(r, parties[pid], settings, ctx.documents(pid), logo) for pid, r in reviews.items()}
-    return ReviewSet(reviews, portfolios, index, decks)
+    return ReviewSet(reviews, portfolios, index, decks, functools.partial(firm_review, ctx, period))
+
+
+def firm_review(ctx: engine.Context, period: Period) -> FirmReview:
+    """The whole firm over the 12 months to the as-of date, from :mod:`acct_tool.engines.concentration`;
+    accounts at risk carry the health their own reviews show."""
+    as_of = ctx.as_of
+    start = firm_engine.window_start(as_of)
+    payables = open_items(ctx.postings, ctx.parties, ctx.settings, Side.AP, as_of, ctx.precisions)
+    limits = ctx.settings.aging_limits
+    return FirmReview(
+        as_of=as_of,
+        period=period_info(period),
+        start=start,
+        end=as_of,
+        months=tuple(m for m, _ in firm_engine.month_ends(start, as_of)),
+        currencies=firm_engine.revenue_by_currency(ctx, start, as_of, period.months()),
+        aging_buckets=tuple(bucket_labels(limits)),
+        ar_aging=firm_engine.aging_totals(ctx.items, limits),
+        ap_aging=firm_engine.aging_totals(payables, limits),
+        dso=firm_engine.dso_trend(ctx, start),
+        at_risk=tuple(
+            AtRiskAccount(r.party.id, r.party.name, r.party.manager, r.party.tier, health_info(r.health), r.revenue, r.open, r.overdue)
+            for r in firm_engine.at_risk(ctx, start)
+        ),
+    )
 
 
 def _had_data(ctx: engine.Context, party: Party) -> bool:

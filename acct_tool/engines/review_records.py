@@ -361,6 +361,119 @@ class ReviewIndex(Record):
     managers: tuple[IndexManager, ...]
 
 
+# --- the firm: the owner's review --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientShare(Record):
+    """One client's revenue in the firm's last 12 months, in one currency."""
+
+    id: str
+    name: str
+    manager: str | None
+    tier: str
+    revenue: Money  # in the 12 months, as in revenue and portfolio for the same dates
+    share_pct: Decimal | None  # of the currency's total, one decimal; None when the total is not positive
+
+
+@dataclass(frozen=True)
+class TopShare(Record):
+    """The share of the largest clients in one currency's revenue."""
+
+    size: int  # 1, 5 or 10
+    clients: tuple[ClientShare, ...]  # the largest clients, at most ``size`` of them
+    revenue: Money  # their revenue together
+    share_pct: Decimal | None  # of the currency's total, one decimal
+
+
+@dataclass(frozen=True)
+class GroupRevenue(Record):
+    """Revenue of a group of clients: one account manager, or one tier."""
+
+    name: str  # the manager ("unassigned" for clients without one), or the tier
+    clients: int  # clients of the group with revenue in the currency
+    revenue: Money
+    share_pct: Decimal | None  # of the currency's total, one decimal
+
+
+@dataclass(frozen=True)
+class FirmCurrency(Record):
+    """The firm's revenue in one currency; amounts in different currencies are never added."""
+
+    currency: str
+    revenue: Money  # in the 12 months: the sum of the clients' revenue, and of ``months``
+    months: tuple[MonthAmount, ...]  # each of the 12 months; in_period marks the review period's months
+    clients: tuple[ClientShare, ...]  # every client with revenue in the currency, largest first (then by id)
+    top: tuple[TopShare, ...]  # the top 1, 5 and 10 clients
+    managers: tuple[GroupRevenue, ...]  # largest first, then by name
+    tiers: tuple[GroupRevenue, ...]  # largest first, then by name
+
+
+@dataclass(frozen=True)
+class AgingTotal(Record):
+    """The aging totals of one side in one currency: ``aging ar|ap --format json`` ``totals``."""
+
+    currency: str
+    buckets: tuple[AgingAmount, ...]  # open documents by age bucket
+    total: Money  # open documents
+    credits: Money  # unapplied credits, apart from the buckets
+    net: Money  # total less credits
+
+
+@dataclass(frozen=True)
+class DsoPoint(Record):
+    """DSO at one month end, as ``dso ar`` would give it with that day as the as-of date."""
+
+    month: str  # YYYY-MM
+    date: Date  # the month's last day; the as-of date for its own month
+    days: Decimal | None  # None when nothing was invoiced in the window
+    open: Money  # open invoices less unapplied credits on that day
+    invoiced: Money  # invoiced in the window up to that day
+
+
+@dataclass(frozen=True)
+class DsoTrend(Record):
+    currency: str
+    window: int  # days of invoicing DSO is measured against (90, as dso's default)
+    points: tuple[DsoPoint, ...]  # one per month of the 12, oldest first
+
+
+@dataclass(frozen=True)
+class AtRiskAccount(Record):
+    """A client in the red band (a red flag makes it red whatever the score), as in the reviews."""
+
+    id: str
+    name: str
+    manager: str | None
+    tier: str
+    health: HealthInfo  # the same health the client's review shows
+    revenue: tuple[Money, ...]  # revenue at stake: its revenue in the 12 months, per currency
+    open: tuple[Money, ...]  # open invoices less unapplied credits, per currency
+    overdue: tuple[Money, ...]  # open invoices past due, per currency
+
+
+@dataclass(frozen=True)
+class FirmReview(Record):
+    """The context of ``firm.md.j2`` and ``firm.html.j2``: the owner's view of the whole firm.
+
+    Every active and paused client counts (and any other with revenue or money open),
+    whatever PARTY or --manager chose. The two sections other engines fill are not in
+    the context yet: ``cash`` and ``income`` (see below); the templates show "not
+    available" while the names are missing."""
+
+    as_of: Date  # the as-of date (--as-of)
+    period: PeriodInfo  # the review period, as in the reviews
+    start: Date  # first day of the 12 months: the first of the month 11 months before the as-of date's
+    end: Date  # the as-of date
+    months: tuple[str, ...]  # YYYY-MM of the 12 months, oldest first
+    currencies: tuple[FirmCurrency, ...]  # revenue per currency, by currency
+    aging_buckets: tuple[str, ...]
+    ar_aging: tuple[AgingTotal, ...]  # receivables at the as-of date, per currency
+    ap_aging: tuple[AgingTotal, ...]  # payables at the as-of date, per currency
+    dso: tuple[DsoTrend, ...]  # receivables' DSO at each month end, per currency
+    at_risk: tuple[AtRiskAccount, ...]  # lowest score first, then by id
+
+
 # --- the client's deck: what the client sees of its own review ---------------------
 
 
@@ -470,3 +583,6 @@ RECORDS: tuple[type[Record], ...] = (
 
 #: The records of the client's deck (``review --audience client``), documented on their own.
 DECK_RECORDS: tuple[type[Record], ...] = (ClientDeck, DeckClient, DeckCurrency, InvoicedDocument, AgreedStep, ContractInfo)
+
+#: The records of the owner's review (``firm.md`` / ``firm.html``), documented on their own.
+FIRM_RECORDS: tuple[type[Record], ...] = (FirmReview, FirmCurrency, ClientShare, TopShare, GroupRevenue, AgingTotal, DsoTrend, DsoPoint, AtRiskAccount)

@@ -1,7 +1,8 @@
 """docs/templates.md: the context every report template gets, generated from the records.
 
 Run ``python -m acct_tool.render.templates_doc > docs/templates.md`` after changing a
-record in :mod:`acct_tool.engines.review_records`; ``tests/test_figures_templates_doc.py``
+record in :mod:`acct_tool.engines.review_records` (reviews, portfolios, the index, the
+client's deck and the owner's review); ``tests/test_figures_templates_doc.py``
 fails while the page is stale.
 """
 
@@ -14,7 +15,7 @@ import sys
 
 from acct_tool.engines import review_records as records
 
-HEAD = "# Report templates\n\n`acct-tool review` renders account reviews, portfolios and an index from\n[Jinja](https://jinja.palletsprojects.com/) templates.\n\n| template | what it renders | written as |\n|---|---|---|\n| `review.md.j2`, `review.html.j2` | one client's review | `review-<id>.md` / `.html` |\n| `portfolio.md.j2`, `portfolio.html.j2` | one account manager's portfolio | `portfolio-<manager>.md` / `.html` |\n| `index.md.j2`, `index.html.j2` | the list of everything written | `index.md` / `.html` |\n| `review-client.md.j2`, `review-client.html.j2` | the review the client sees (`--audience client`; PDF from the HTML) | `review-<id>.client.md` / `.html` / `.pdf` |\n| `report.css` | the stylesheet the HTML templates inline | (included) |\n\nThe built-in templates ship inside the package. To change one, copy it into your\nbooks' `templates/` folder (or the folder named by `templates:` in `acct-tool.yaml`)\nunder the same name and edit it; templates you do not copy keep coming from the\npackage. `acct-tool review acme --format html` renders one review to stdout, handy\nwhile editing.\n\n## Rules\n\n- Templates run in Jinja's **sandbox**: no attribute starting with `_`, no access to\n  Python internals, modules or files. An attempt fails with a `template-unsafe`\n  diagnostic naming the template and line.\n- **Undefined names are errors** (`template-undefined`), so a typo fails loudly\n  instead of printing nothing.\n- Templates whose name contains `.html` are **autoescaped**: every value from the\n  books (names, summaries, plans, emails) is escaped. Don't mark user data `safe`.\n- `{% include %}` and `{% extends %}` find templates in your `templates/` folder,\n  then in the built-in ones; paths may not leave those folders.\n- Output must be **reproducible**: the same books and as-of date give byte-identical\n  files. The context has no clock time; don't add one.\n- HTML reports must stay self-contained: inline CSS, inline SVG, no scripts, nothing\n  fetched.\n- Templates are **bounded**: no single string or list over 10 million items, no more\n  than 50 million characters of output, at most 60 seconds and 2 GB of extra memory\n  per template. Going over is a `template-unsafe` diagnostic, not a hung machine.\n\n## Filters and functions\n\n| name | use | example |\n|---|---|---|\n| `money` | an amount (Money, or a number and its currency) with thousands separators at the currency's precision, with the currency; a number without one: 2 decimals (or `places`) | `{{ m.open \\| money }}` → `12,000.00 USD` |\n| `amount` | the number alone at the currency's precision, for a table or section that names the currency | `{{ m.open \\| amount(m.currency) }}` → `12,000.00` |\n| `number` | number with separators, `places` decimals (default 0) | `{{ x \\| number(1) }}` |\n| `pct` | percentage | `{{ m.target_pct \\| pct }}` → `92%` |\n| `signed` | number with a `+` when positive | `{{ m.revenue_change_pct \\| signed }}` → `+5` |\n| `date` | ISO date, or a `strftime` format | `{{ as_of \\| date(\"%d %b %Y\") }}` |\n| `days` | `1 day`, `12 days` | `{{ relationship.days_since_contact \\| days }}` |\n| `md` | escape text for Markdown: HTML, tables, emphasis; control characters shown as `\\x1b` | `{{ client.name \\| md }}` |\n| `bar_chart(title, labels, values, unit, highlight=None)` | inline SVG bar chart with a table of its numbers | revenue by month |\n| `stacked_bar(title, labels, values, unit)` | one bar split in segments, with its table | aging |\n| `line_chart(title, labels, values, top=10, unit=\"\")` | points on a fixed scale, with its table | NPS over time |\n\nMissing values are `none`; the number filters print `–` for them.\n\nA currency's precision is the ledger's: the number of decimal places it most often\nwrites that currency with, as Beancount and fava display it (`0.0045 BTC`,\n`150,000 JPY`, `12,000.00 USD`), or a `display_precision` option; a currency the\nledger does not use gets two.\n\n"
+HEAD = "# Report templates\n\n`acct-tool review` renders account reviews, portfolios and an index from\n[Jinja](https://jinja.palletsprojects.com/) templates.\n\n| template | what it renders | written as |\n|---|---|---|\n| `review.md.j2`, `review.html.j2` | one client's review | `review-<id>.md` / `.html` |\n| `portfolio.md.j2`, `portfolio.html.j2` | one account manager's portfolio | `portfolio-<manager>.md` / `.html` |\n| `index.md.j2`, `index.html.j2` | the list of everything written | `index.md` / `.html` |\n| `firm.md.j2`, `firm.html.j2` | the owner's review of the whole firm (internal audience only) | `firm.md` / `.html` / `.pdf` |\n| `review-client.md.j2`, `review-client.html.j2` | the review the client sees (`--audience client`; PDF from the HTML) | `review-<id>.client.md` / `.html` / `.pdf` |\n| `report.css` | the stylesheet the HTML templates inline | (included) |\n\nThe built-in templates ship inside the package. To change one, copy it into your\nbooks' `templates/` folder (or the folder named by `templates:` in `acct-tool.yaml`)\nunder the same name and edit it; templates you do not copy keep coming from the\npackage. `acct-tool review acme --format html` renders one review to stdout, handy\nwhile editing.\n\n## Rules\n\n- Templates run in Jinja's **sandbox**: no attribute starting with `_`, no access to\n  Python internals, modules or files. An attempt fails with a `template-unsafe`\n  diagnostic naming the template and line.\n- **Undefined names are errors** (`template-undefined`), so a typo fails loudly\n  instead of printing nothing.\n- Templates whose name contains `.html` are **autoescaped**: every value from the\n  books (names, summaries, plans, emails) is escaped. Don't mark user data `safe`.\n- `{% include %}` and `{% extends %}` find templates in your `templates/` folder,\n  then in the built-in ones; paths may not leave those folders.\n- Output must be **reproducible**: the same books and as-of date give byte-identical\n  files. The context has no clock time; don't add one.\n- HTML reports must stay self-contained: inline CSS, inline SVG, no scripts, nothing\n  fetched.\n- Templates are **bounded**: no single string or list over 10 million items, no more\n  than 50 million characters of output, at most 60 seconds and 2 GB of extra memory\n  per template. Going over is a `template-unsafe` diagnostic, not a hung machine.\n\n## Filters and functions\n\n| name | use | example |\n|---|---|---|\n| `money` | an amount (Money, or a number and its currency) with thousands separators at the currency's precision, with the currency; a number without one: 2 decimals (or `places`) | `{{ m.open \\| money }}` → `12,000.00 USD` |\n| `amount` | the number alone at the currency's precision, for a table or section that names the currency | `{{ m.open \\| amount(m.currency) }}` → `12,000.00` |\n| `number` | number with separators, `places` decimals (default 0) | `{{ x \\| number(1) }}` |\n| `pct` | percentage | `{{ m.target_pct \\| pct }}` → `92%` |\n| `signed` | number with a `+` when positive | `{{ m.revenue_change_pct \\| signed }}` → `+5` |\n| `date` | ISO date, or a `strftime` format | `{{ as_of \\| date(\"%d %b %Y\") }}` |\n| `days` | `1 day`, `12 days` | `{{ relationship.days_since_contact \\| days }}` |\n| `md` | escape text for Markdown: HTML, tables, emphasis; control characters shown as `\\x1b` | `{{ client.name \\| md }}` |\n| `bar_chart(title, labels, values, unit, highlight=None)` | inline SVG bar chart with a table of its numbers | revenue by month |\n| `stacked_bar(title, labels, values, unit)` | one bar split in segments, with its table | aging |\n| `line_chart(title, labels, values, top=10, unit=\"\")` | points on a fixed scale, with its table | NPS over time |\n\nMissing values are `none`; the number filters print `–` for them.\n\nA currency's precision is the ledger's: the number of decimal places it most often\nwrites that currency with, as Beancount and fava display it (`0.0045 BTC`,\n`150,000 JPY`, `12,000.00 USD`), or a `display_precision` option; a currency the\nledger does not use gets two.\n\n"
 
 INTRO = """## The context
 
@@ -92,10 +93,38 @@ shared blocks of `_document.html.j2` (`{% import "_document.html.j2" as doc %}`,
 """
 
 
+FIRM = """
+## The owner's review
+
+`review --out DIR` (internal audience; never `--audience client`) also writes `firm.md` /
+`firm.html` (`firm.pdf` with `--format pdf`) from a `FirmReview`, linked first from the
+index; `review --format json` prints it under `firm`. It covers the whole firm whatever
+PARTY or `--manager` chose, over the 12 months to the as-of date: the as-of date's month
+(to date) and the 11 before it. Every figure is another command's: a client's revenue is
+what `portfolio --from <start>` shows for it, summed per currency (never across
+currencies) into the months, managers, tiers and the top 1, 5 and 10 clients' share;
+the aging totals are `aging ar|ap`'s; each DSO point is `dso ar`'s overall figure with
+that month end as the as-of date (90-day window); the accounts at risk are the clients
+in the red band with the health their reviews show. The template also gets `ext`.
+
+Two sections are filled by other engines when they are there, and the built-in templates
+show "not available" while the context has no such name (`{% if cash is defined %}`):
+
+- `cash`: `as_of` (a date), `balances` (Money per currency) and `weeks` (the 13-week
+  forecast: each with `start`, a date, and `inflow`, `outflow`, `closing`, Money);
+- `income`: the income statement summary with the previous period: `period` and
+  `previous` (labels) and `lines`, each with `label`, `amount` and `previous` (Money).
+
+`PeriodInfo`, `MonthAmount`, `AgingAmount` and `HealthInfo` are the records above.
+
+"""
+
+
 def render() -> str:
     sections = [record_section(cls) for cls in records.RECORDS]
     deck = [record_section(cls) for cls in records.DECK_RECORDS]
-    return HEAD + INTRO + "\n".join(sections) + DECK + "\n".join(deck)
+    firm = [record_section(cls) for cls in records.FIRM_RECORDS]
+    return HEAD + INTRO + "\n".join(sections) + DECK + "\n".join(deck) + FIRM + "\n".join(firm)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,206 @@
+"""The owner's review: ``firm.md`` / ``firm.html`` from ``review --out``, and ``firm`` in ``review --format json``.
+
+Its figures are the other commands' figures over the 12 months to the as-of date:
+revenue as ``portfolio --from``, aging as ``aging``, DSO as ``dso`` at each month end,
+health as the reviews. Regenerate the golden file after an intended change with
+``ACCT_TOOL_REGEN=1 pytest tests/test_firm_review.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
+
+GOLDEN = Path(__file__).parent / "golden" / "firm.md"
+REGEN = os.environ.get("ACCT_TOOL_REGEN") == "1"
+START = "2025-12-01"  # the 12 months to 2026-11-30
+
+
+def cli_json(*args: str, as_of: str = EXAMPLES_AS_OF) -> Any:
+    result = run_cli(*args, "--format", "json", books=EXAMPLES, as_of=as_of)
+    assert result.exit_code == 0, result.stderr
+    return result.json()
+
+
+@pytest.fixture(scope="module")
+def firm() -> dict[str, Any]:
+    data: dict[str, Any] = cli_json("review")["firm"]
+    return data
+
+
+def write(out: Path, fmt: str, *args: str) -> dict[str, str]:
+    result = run_cli("review", "--format", fmt, "--out", str(out), *args, books=EXAMPLES, as_of=EXAMPLES_AS_OF)
+    assert result.exit_code == 0, result.stderr
+    return {p.name: p.read_text("utf-8") for p in sorted(out.iterdir()) if not p.name.startswith(".")}
+
+
+def pct(part: Decimal, whole: Decimal) -> Decimal:
+    return (part / whole * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def test_concentration_is_the_portfolio_revenue_of_the_largest_clients(firm: dict[str, Any]) -> None:
+    portfolio = cli_json("portfolio", "--from", START)
+    by_currency: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for manager in portfolio["managers"]:
+        for client in manager["clients"]:
+            for m in client["revenue"]:
+                by_currency[m["currency"]][client["id"]] = Decimal(m["number"])
+    assert firm["start"] == START and firm["end"] == EXAMPLES_AS_OF
+    assert [c["currency"] for c in firm["currencies"]] == sorted(by_currency) == ["EUR", "USD"]
+    for cur in firm["currencies"]:
+        amounts = by_currency[cur["currency"]]
+        total = sum(amounts.values(), Decimal(0))
+        assert Decimal(cur["revenue"]["number"]) == total
+        assert cur["revenue"]["currency"] == cur["currency"]  # never summed across currencies
+        largest = sorted(amounts.values(), reverse=True)
+        top = {t["size"]: t for t in cur["top"]}
+        assert Decimal(top[1]["share_pct"]) == pct(largest[0], total)
+        assert Decimal(top[5]["share_pct"]) == pct(sum(largest[:5], Decimal(0)), total)
+        assert Decimal(top[10]["share_pct"]) == pct(sum(largest[:10], Decimal(0)), total)
+        assert top[1]["clients"][0]["id"] == max(amounts, key=lambda pid: (amounts[pid], pid))
+    usd = next(c for c in firm["currencies"] if c["currency"] == "USD")
+    assert [t["share_pct"] for t in usd["top"]] == ["27.1", "93.5", "100.0"]  # ACME's 150,500 of 554,800
+    # per manager: the portfolio's own totals for the same dates
+    managers = {m["name"]: {r["currency"]: r["number"] for r in m["revenue"]} for m in portfolio["managers"]}
+    for cur in firm["currencies"]:
+        for group in cur["managers"]:
+            assert managers[group["name"]][cur["currency"]] == group["revenue"]["number"]
+
+
+def test_revenue_by_month_sums_to_the_twelve_months(firm: dict[str, Any]) -> None:
+    assert firm["months"] == ["2025-12", *(f"2026-{m:02d}" for m in range(1, 12))]
+    for cur in firm["currencies"]:
+        assert [m["month"] for m in cur["months"]] == firm["months"]
+        assert sum((Decimal(m["amount"]["number"]) for m in cur["months"]), Decimal(0)) == Decimal(cur["revenue"]["number"])
+        assert sum((Decimal(g["revenue"]["number"]) for g in cur["tiers"]), Decimal(0)) == Decimal(cur["revenue"]["number"])
+        assert [m["month"] for m in cur["months"] if m["in_period"]] == ["2026-10", "2026-11"]
+
+
+@pytest.mark.parametrize("side", ["ar", "ap"])
+def test_aging_totals_are_the_aging_command_totals(firm: dict[str, Any], side: str) -> None:
+    aging = cli_json("aging", side)
+    mine = {t["currency"]: t for t in firm[f"{side}_aging"]}
+    assert sorted(mine) == sorted(aging["currencies"]) and mine
+    assert firm["aging_buckets"] == aging["buckets"]
+    for cur, table in aging["currencies"].items():
+        totals = table["totals"]
+        assert {b["bucket"]: b["amount"] for b in mine[cur]["buckets"]} == totals["buckets"]
+        assert (mine[cur]["total"], mine[cur]["credits"], mine[cur]["net"]) == (totals["total"], totals["credits"], totals["net"])
+
+
+def test_dso_at_each_month_end_is_dso_with_that_day_as_the_as_of_date(firm: dict[str, Any]) -> None:
+    for day, month in ((EXAMPLES_AS_OF, "2026-11"), ("2026-10-31", "2026-10"), ("2026-02-28", "2026-02")):
+        overall = {r["open"]["currency"]: r for r in cli_json("dso", "ar", as_of=day) if r["party"] == "(all)"}
+        for trend in firm["dso"]:
+            point = next(p for p in trend["points"] if p["month"] == month)
+            assert point["date"] == day
+            assert point["days"] == overall[trend["currency"]]["dso_days"]
+            assert point["open"] == overall[trend["currency"]]["open"]
+    assert all(len(t["points"]) == 12 for t in firm["dso"])
+
+
+def test_at_risk_accounts_carry_their_review_health_and_revenue_at_stake(firm: dict[str, Any]) -> None:
+    review = cli_json("review")
+    red = sorted(pid for pid, r in review["clients"].items() if r["health"]["band"] == "red")
+    assert [a["id"] for a in firm["at_risk"]] == red == ["harbor-logistics"]
+    harbor = firm["at_risk"][0]
+    assert harbor["health"] == review["clients"]["harbor-logistics"]["health"]
+    assert harbor["revenue"] == [{"number": "96000.00", "currency": "USD"}]  # as portfolio --from 2025-12-01
+    assert harbor["overdue"] == [{"number": "29000.00", "currency": "USD"}]
+
+
+def test_firm_md_matches_its_golden_file(tmp_path: Path) -> None:
+    text = write(tmp_path / "out", "md")["firm.md"]
+    if REGEN:
+        GOLDEN.write_text(text, "utf-8")
+    assert text == GOLDEN.read_text("utf-8"), "firm.md differs from tests/golden/firm.md; rerun with ACCT_TOOL_REGEN=1 if intended"
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_index_links_the_firm_page_first_and_two_runs_give_the_same_bytes(tmp_path: Path, fmt: str) -> None:
+    first = write(tmp_path / "one", fmt)
+    second = write(tmp_path / "two", fmt)
+    assert first == second
+    index = first["index." + fmt]
+    links = [part.split(")")[0] for part in index.split("](")[1:]] if fmt == "md" else [part.split('"')[0] for part in index.split('href="')[1:]]
+    assert links[0] == f"firm.{fmt}"
+    assert f"firm.{fmt}" in first
+
+
+def test_the_firm_page_covers_the_whole_firm_whatever_the_selection(tmp_path: Path) -> None:
+    files = write(tmp_path / "out", "md", "--manager", "tom")
+    assert "ACME Manufacturing" in files["firm.md"] and "27.1%" in files["firm.md"]
+
+
+def test_the_client_audience_writes_no_firm_page(tmp_path: Path) -> None:
+    files = write(tmp_path / "out", "md", "--audience", "client")
+    assert files and not any(name.startswith("firm") for name in files)
+    deck = run_cli("review", "acme", "--audience", "client", "--format", "json", books=EXAMPLES, as_of=EXAMPLES_AS_OF).json()
+    assert "firm" not in deck and "at_risk" not in deck
+
+
+def test_cash_and_income_show_when_the_context_has_them(tmp_path: Path) -> None:
+    from acct_tool.books.load import load_books
+    from acct_tool.engines.review import build
+    from acct_tool.money import Money
+    from acct_tool.periods import quarter_of
+    from acct_tool.render.reports import Templates
+
+    as_of = datetime.date.fromisoformat(EXAMPLES_AS_OF)
+    books = load_books(EXAMPLES, as_of, use_cache=False)
+    reviews = build(books.parties, books.settings, books.party_postings, books.attribution, as_of, books.precisions, quarter_of(as_of))
+    templates = Templates(None, books.precisions)
+    usd = Money(Decimal("81234.5"), "USD")
+    extra = {
+        "cash": {"as_of": as_of, "balances": [usd], "weeks": [{"start": as_of, "inflow": usd, "outflow": usd, "closing": usd}]},
+        "income": {"period": "2026-Q4 to date", "previous": "2026-Q3", "lines": [{"label": "Revenue <net>", "amount": usd, "previous": usd}]},
+    }
+    for fmt in ("md", "html"):
+        bare, problems = templates.render(f"firm.{fmt}.j2", {**reviews.firm, "ext": fmt}, books.root)
+        assert problems == [] and bare is not None
+        assert "13-week forecast: not available" in bare and "previous period: not available" in bare
+        full, problems = templates.render(f"firm.{fmt}.j2", {**reviews.firm, "ext": fmt, **extra}, books.root)
+        assert problems == [] and full is not None
+        assert "not available" not in full
+        assert full.count("81,234.50 USD") == 6
+        assert ("Revenue &lt;net&gt;" if fmt == "html" else "Revenue \\<net\\>") in full
+
+
+def test_firm_html_loads_cleanly_in_a_browser(tmp_path: Path) -> None:
+    from test_review_browser import CHROMIUM, Browser
+
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed here (Debian: apt-get install chromium); the browser check was not run")
+    out = tmp_path / "out"
+    write(out, "html")
+    browser = Browser(tmp_path / "profile")
+    try:
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            browser.send(f"{domain}.enable", session=session)
+        browser.send("Page.navigate", {"url": (out / "firm.html").as_uri()}, session=session)
+        browser.wait_for("Page.loadEventFired")
+        title = browser.send("Runtime.evaluate", {"expression": "document.title", "returnByValue": True}, session=session)
+        svgs = browser.send("Runtime.evaluate", {"expression": "document.querySelectorAll('svg').length", "returnByValue": True}, session=session)
+    finally:
+        browser.close()
+    problems = [
+        e
+        for e in browser.events
+        if e.get("method") == "Runtime.exceptionThrown"
+        or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
+        or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")
+    ]
+    assert problems == [], problems
+    requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
+    assert all(url.startswith("file://") for url in requests), requests
+    assert title["result"]["value"].startswith("The firm")
+    assert svgs["result"]["value"] == 7  # revenue by month in EUR and USD, AR aging EUR and USD, AP aging USD, DSO EUR and USD
