@@ -102,12 +102,12 @@ def test_the_position_is_beancounts_own_balance_of_each_cash_account(examples_co
 def test_receipts_are_the_open_receivables_counted_each_with_its_number(examples_copy: Path) -> None:
     data = cash_json(examples_copy, "--weeks", "52", as_of=EXAMPLES_AS_OF)
     opened = run_cli("open", "ar", "--format", "json", books=examples_copy, as_of=EXAMPLES_AS_OF).json()["documents"]
-    at_risk = {r["number"] for r in data["at_risk"]}
+    at_risk = {r["document"] for r in data["at_risk"]}
     for currency in ("USD", "EUR"):
         receipts = [line for line in lines(data, currency) if line["kind"] == "receipt"]
-        assert all(line["source"]["kind"] == "invoice" and line["source"]["number"] for line in receipts)
+        assert all(line["source"]["kind"] == "invoice" and line["source"]["document"] for line in receipts)
         counted = [d for d in opened if d["open"]["currency"] == currency and d["document"] not in at_risk]
-        assert sorted(line["source"]["number"] for line in receipts) == sorted(d["document"] for d in counted)
+        assert sorted(line["source"]["document"] for line in receipts) == sorted(d["document"] for d in counted)
         assert sum(money(line["amount"]) for line in receipts) == sum(money(d["open"]) for d in counted)
         block = currency_block(data, currency)
         assert sum(money(w["receipts"]) for w in block["weeks"]) == sum(money(line["amount"]) for line in receipts)
@@ -115,11 +115,11 @@ def test_receipts_are_the_open_receivables_counted_each_with_its_number(examples
 
 def test_invoices_past_the_last_collection_level_are_at_risk_not_receipts(examples_copy: Path) -> None:
     data = cash_json(examples_copy, as_of=EXAMPLES_AS_OF)
-    risk = {r["number"]: r for r in data["at_risk"]}
+    risk = {r["document"]: r for r in data["at_risk"]}
     assert risk["INV-2026-039"]["party"] == "harbor-logistics"
     assert risk["INV-2026-039"]["days_past_due"] == 108
     assert all(r["days_past_due"] >= 60 for r in risk.values())  # the last of the default levels 7, 30, 60
-    assert "INV-2026-039" not in {line["source"].get("number") for line in lines(data, "USD")}
+    assert "INV-2026-039" not in {line["source"].get("document") for line in lines(data, "USD")}
     table = run_cli("cash", books=examples_copy, as_of=EXAMPLES_AS_OF).output
     assert "At risk" in table and "INV-2026-039" in table.split("At risk")[1]
 
@@ -225,12 +225,12 @@ def test_a_receipt_is_expected_at_due_plus_the_median_lateness(books: Books) -> 
     history += invoice("INV-LATE", "2026-10-20", "2026-11-25", "250.00")
     root = books(head=HEAD, ledger=history, profiles={"acme": ACME}, settings="payment_days: 30\n")
     data = cash_json(root)
-    receipts = {line["source"]["number"]: line for line in lines(data, "USD") if line["kind"] == "receipt"}
+    receipts = {line["source"]["document"]: line for line in lines(data, "USD") if line["kind"] == "receipt"}
     assert set(receipts) == {"INV-OPEN", "INV-LATE"}
     # median of 2, 4, 10, 12, 20, 30 = (10 + 12) / 2 = 11 days
     assert receipts["INV-OPEN"]["source"] == {
         "kind": "invoice",
-        "number": "INV-OPEN",
+        "document": "INV-OPEN",
         "party": "acme",
         "due": "2026-12-20",
         "expected": "2026-12-31",
@@ -260,7 +260,7 @@ def test_without_payment_history_a_receipt_is_expected_on_its_due_date_and_bills
 """
     root = books(head=HEAD, ledger=ledger, profiles={"acme": ACME, "hostco": HOSTCO})
     data = cash_json(root)
-    found = {line["source"]["number"]: line for line in lines(data, "USD")}
+    found = {line["source"]["document"]: line for line in lines(data, "USD")}
     assert found["INV-9"]["source"]["expected"] == "2026-11-20" and found["INV-9"]["week"] == 1
     assert found["INV-9"]["amount"]["number"] == "600.00"  # the payment on account is applied to it
     assert found["INV-9"]["source"]["basis"].startswith("due date: no paid invoices")
@@ -349,3 +349,10 @@ def test_bad_cash_settings_are_diagnostics(books: Books) -> None:
     floor = next(d for d in result.json() if d["message"].startswith("cash.floor"))
     assert "a mapping of currency to amount like {USD: 50000}" in floor["message"]
     assert run_cli("cash", books=root, as_of="2026-11-30").exit_code == 0  # the bad rule is left out
+
+
+def test_csv_neutralises_text_a_spreadsheet_would_run(books: Books) -> None:
+    settings = "cash:\n  recurring:\n    - {name: '=HYPERLINK(\"http://x\")', amount: -10 USD, cadence: weekly}\n"
+    root = books(head=HEAD, settings=settings)
+    rows = list(csv.DictReader(io.StringIO(run_cli("cash", "--format", "csv", "--weeks", "1", books=root, as_of="2026-11-30").output)))
+    assert [(row["rule"], row["amount"], row["date"]) for row in rows] == [('\'=HYPERLINK("http://x")', "-10.00", "2026-12-01")]

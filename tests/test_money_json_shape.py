@@ -43,6 +43,7 @@ JSON_COMMANDS: dict[str, list[list[str]]] = {
     "check": [["check"]],
     "review": [["review"]],
     "adopt": [["adopt", "--dry-run"]],
+    "cash": [["cash"], ["cash", "--weeks", "52"]],
 }
 
 #: Fields that hold money wherever they appear, so never a bare number (``overdue`` is

@@ -25,7 +25,7 @@ def _source(source: Source) -> dict[str, Any]:
         return {"kind": "recurring", "rule": source.rule, "account": source.account}
     return {
         "kind": source.kind,
-        "number": source.number,
+        "document": source.number,
         "party": source.party,
         "due": source.due,
         "expected": source.expected,
@@ -84,7 +84,7 @@ def forecast_json(result: Forecast, precisions: Precisions) -> str:
             "currencies": [_currency(c) for c in result.currencies],
             "at_risk": [
                 {
-                    "number": r.document.number or r.document.ref,
+                    "document": r.document.number or r.document.ref,
                     "party": r.document.party,
                     "due": r.document.due,
                     "days_past_due": r.days_past_due,
@@ -140,11 +140,11 @@ def forecast_table(result: Forecast, precisions: Precisions) -> str:
             [r.document.number or r.document.ref, r.document.party, r.document.due, r.days_past_due, _money(r.document.open, r.document.currency)]
             for r in result.at_risk
         ]
-        out.append(render(["number", "party", "due", "days past due", "open"], risk_rows, right=[3, 4], precisions=precisions))
+        out.append(render(["document", "party", "due", "days past due", "open"], risk_rows, right=[3, 4], precisions=precisions))
     return "".join(out)
 
 
-CSV_HEADERS = ["currency", "week", "week_start", "week_end", "date", "kind", "amount", "source", "number", "party", "due", "rule", "basis"]
+CSV_HEADERS = ["currency", "week", "week_start", "week_end", "date", "kind", "amount", "source", "document", "party", "due", "rule", "basis"]
 
 
 def forecast_csv(result: Forecast, precisions: Precisions) -> str:
