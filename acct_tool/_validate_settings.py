@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "ad0669471e492c4ed41878ae3120a9b16f37f0d88de2146383578871f4d029d3"
+SCHEMA_SHA256 = "5b28e0232aea7f98993e8348a8b0a504bb53e41720844d0704df7a8ab5f32b13"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -15,7 +15,9 @@ REGEX_PATTERNS = {
     "^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
     '^[0-9]+(\\.[0-9]+)?(?!\n)$': re.compile('^[0-9]+(\\.[0-9]+)?(?!\n)\\Z'),
     '^[A-Za-z0-9_-]+(?!\n)$': re.compile('^[A-Za-z0-9_-]+(?!\n)\\Z'),
-    '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+(?!\n)$': re.compile('^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+(?!\n)\\Z')
+    '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+(?!\n)$': re.compile('^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+(?!\n)\\Z'),
+    "^-?0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^-?0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
+    '^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$': re.compile('^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)\\Z')
 }
 
 NoneType = type(None)
@@ -973,6 +975,171 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
                 else: data__documents["tax_accounts"] = ['Liabilities:Tax']
                 if data__documents_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".documents must not contain "+str(data__documents_keys)+" properties")
+        if "cash_accounts" in data_keys:
+            data_keys.remove("cash_accounts")
+            data__cashaccounts = data["cash_accounts"]
+            if not isinstance(data__cashaccounts, (list, tuple)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash_accounts must be array")
+            data__cashaccounts_is_list = isinstance(data__cashaccounts, (list, tuple))
+            if data__cashaccounts_is_list:
+                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                data__cashaccounts_len = len(data__cashaccounts)
+                if data__cashaccounts_len > len(set(fn(data__cashaccounts_x) for data__cashaccounts_x in data__cashaccounts)):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash_accounts must contain unique items")
+                for data__cashaccounts_x, data__cashaccounts_item in enumerate(data__cashaccounts):
+                    if not isinstance(data__cashaccounts_item, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash_accounts[{data__cashaccounts_x}]".format(**locals()) + " must be string")
+                    if isinstance(data__cashaccounts_item, str):
+                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__cashaccounts_item):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash_accounts[{data__cashaccounts_x}]".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
+        else: data["cash_accounts"] = []
+        if "cash" in data_keys:
+            data_keys.remove("cash")
+            data__cash = data["cash"]
+            if not isinstance(data__cash, (dict)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash must be object")
+            data__cash_is_dict = isinstance(data__cash, dict)
+            if data__cash_is_dict:
+                data__cash_keys = set(data__cash.keys())
+                if "floor" in data__cash_keys:
+                    data__cash_keys.remove("floor")
+                    data__cash__floor = data__cash["floor"]
+                    data__cash__floor_any_of_count1 = 0
+                    if not data__cash__floor_any_of_count1:
+                        try:
+                            if not isinstance(data__cash__floor, (dict)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.floor must be object")
+                            data__cash__floor_is_dict = isinstance(data__cash__floor, dict)
+                            if data__cash__floor_is_dict:
+                                data__cash__floor_keys = set(data__cash__floor.keys())
+                                for data__cash__floor_key in data__cash__floor_keys:
+                                    if data__cash__floor_key not in []:
+                                        data__cash__floor_value = data__cash__floor.get(data__cash__floor_key)
+                                        if not isinstance(data__cash__floor_value, (int, float, Decimal)) or isinstance(data__cash__floor_value, bool):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.floor.{data__cash__floor_key}".format(**locals()) + " must be number")
+                                        if isinstance(data__cash__floor_value, (int, float, Decimal)) and not isinstance(data__cash__floor_value, bool):
+                                            if data__cash__floor_value < 0:
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.floor.{data__cash__floor_key}".format(**locals()) + " must be bigger than or equal to 0")
+                                data__cash__floor_len = len(data__cash__floor)
+                                if data__cash__floor_len != 0:
+                                    data__cash__floor_property_names = True
+                                    for data__cash__floor_key in data__cash__floor:
+                                        try:
+                                            if not isinstance(data__cash__floor_key, (str)):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.floor must be string")
+                                            if isinstance(data__cash__floor_key, str):
+                                                if not REGEX_PATTERNS["^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__cash__floor_key):
+                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.floor must match pattern ^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                                        except (JsonSchemaValueException, JsonSchemaValuesException):
+                                            data__cash__floor_property_names = False
+                                    if not data__cash__floor_property_names:
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.floor must be named by propertyName definition")
+                            data__cash__floor_any_of_count1 += 1
+                        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                    if not data__cash__floor_any_of_count1:
+                        try:
+                            if not isinstance(data__cash__floor, (list, tuple)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.floor must be array")
+                            data__cash__floor_is_list = isinstance(data__cash__floor, (list, tuple))
+                            if data__cash__floor_is_list:
+                                data__cash__floor_len = len(data__cash__floor)
+                                for data__cash__floor_x, data__cash__floor_item in enumerate(data__cash__floor):
+                                    if not isinstance(data__cash__floor_item, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.floor[{data__cash__floor_x}]".format(**locals()) + " must be string")
+                                    if isinstance(data__cash__floor_item, str):
+                                        if not REGEX_PATTERNS["^-?0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__cash__floor_item):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.floor[{data__cash__floor_x}]".format(**locals()) + " must match pattern ^-?0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                            data__cash__floor_any_of_count1 += 1
+                        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                    if not data__cash__floor_any_of_count1:
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.floor cannot be validated by any definition")
+                if "recurring" in data__cash_keys:
+                    data__cash_keys.remove("recurring")
+                    data__cash__recurring = data__cash["recurring"]
+                    if not isinstance(data__cash__recurring, (list, tuple)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring must be array")
+                    data__cash__recurring_is_list = isinstance(data__cash__recurring, (list, tuple))
+                    if data__cash__recurring_is_list:
+                        data__cash__recurring_len = len(data__cash__recurring)
+                        for data__cash__recurring_x, data__cash__recurring_item in enumerate(data__cash__recurring):
+                            if not isinstance(data__cash__recurring_item, (dict)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}]".format(**locals()) + " must be object")
+                            data__cash__recurring_item_is_dict = isinstance(data__cash__recurring_item, dict)
+                            if data__cash__recurring_item_is_dict:
+                                data__cash__recurring_item__missing_keys = set(['name', 'amount', 'cadence']) - data__cash__recurring_item.keys()
+                                if data__cash__recurring_item__missing_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}]".format(**locals()) + " must contain ")
+                                data__cash__recurring_item_keys = set(data__cash__recurring_item.keys())
+                                if "name" in data__cash__recurring_item_keys:
+                                    data__cash__recurring_item_keys.remove("name")
+                                    data__cash__recurring_item__name = data__cash__recurring_item["name"]
+                                    if not isinstance(data__cash__recurring_item__name, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].name".format(**locals()) + " must be string")
+                                    if isinstance(data__cash__recurring_item__name, str):
+                                        data__cash__recurring_item__name_len = len(data__cash__recurring_item__name)
+                                        if data__cash__recurring_item__name_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].name".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "amount" in data__cash__recurring_item_keys:
+                                    data__cash__recurring_item_keys.remove("amount")
+                                    data__cash__recurring_item__amount = data__cash__recurring_item["amount"]
+                                    if not isinstance(data__cash__recurring_item__amount, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].amount".format(**locals()) + " must be string")
+                                    if isinstance(data__cash__recurring_item__amount, str):
+                                        if not REGEX_PATTERNS["^-?0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__cash__recurring_item__amount):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].amount".format(**locals()) + " must match pattern ^-?0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                                if "direction" in data__cash__recurring_item_keys:
+                                    data__cash__recurring_item_keys.remove("direction")
+                                    data__cash__recurring_item__direction = data__cash__recurring_item["direction"]
+                                    if not (isinstance(data__cash__recurring_item__direction, str) and data__cash__recurring_item__direction == 'in' or isinstance(data__cash__recurring_item__direction, str) and data__cash__recurring_item__direction == 'out'):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].direction".format(**locals()) + " must be one of ['in', 'out']")
+                                if "cadence" in data__cash__recurring_item_keys:
+                                    data__cash__recurring_item_keys.remove("cadence")
+                                    data__cash__recurring_item__cadence = data__cash__recurring_item["cadence"]
+                                    if not (isinstance(data__cash__recurring_item__cadence, str) and data__cash__recurring_item__cadence == 'weekly' or isinstance(data__cash__recurring_item__cadence, str) and data__cash__recurring_item__cadence == 'monthly' or isinstance(data__cash__recurring_item__cadence, str) and data__cash__recurring_item__cadence == 'quarterly' or isinstance(data__cash__recurring_item__cadence, str) and data__cash__recurring_item__cadence == 'yearly'):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].cadence".format(**locals()) + " must be one of ['weekly', 'monthly', 'quarterly', 'yearly']")
+                                if "first" in data__cash__recurring_item_keys:
+                                    data__cash__recurring_item_keys.remove("first")
+                                    data__cash__recurring_item__first = data__cash__recurring_item["first"]
+                                    if not isinstance(data__cash__recurring_item__first, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].first".format(**locals()) + " must be string")
+                                    if isinstance(data__cash__recurring_item__first, str):
+                                        if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__cash__recurring_item__first):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].first".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
+                                        if not custom_formats["date"](data__cash__recurring_item__first):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].first".format(**locals()) + " must be date")
+                                if "day" in data__cash__recurring_item_keys:
+                                    data__cash__recurring_item_keys.remove("day")
+                                    data__cash__recurring_item__day = data__cash__recurring_item["day"]
+                                    if not isinstance(data__cash__recurring_item__day, (int)) and not (isinstance(data__cash__recurring_item__day, float) and data__cash__recurring_item__day.is_integer()) or isinstance(data__cash__recurring_item__day, bool):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].day".format(**locals()) + " must be integer")
+                                    if isinstance(data__cash__recurring_item__day, (int, float, Decimal)) and not isinstance(data__cash__recurring_item__day, bool):
+                                        if data__cash__recurring_item__day < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].day".format(**locals()) + " must be bigger than or equal to 1")
+                                        if data__cash__recurring_item__day > 31:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].day".format(**locals()) + " must be smaller than or equal to 31")
+                                if "account" in data__cash__recurring_item_keys:
+                                    data__cash__recurring_item_keys.remove("account")
+                                    data__cash__recurring_item__account = data__cash__recurring_item["account"]
+                                    if not isinstance(data__cash__recurring_item__account, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].account".format(**locals()) + " must be string")
+                                    if isinstance(data__cash__recurring_item__account, str):
+                                        if not REGEX_PATTERNS['^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$'].search(data__cash__recurring_item__account):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].account".format(**locals()) + " must match pattern ^[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+(?!\n)$")
+                                if "until" in data__cash__recurring_item_keys:
+                                    data__cash__recurring_item_keys.remove("until")
+                                    data__cash__recurring_item__until = data__cash__recurring_item["until"]
+                                    if not isinstance(data__cash__recurring_item__until, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].until".format(**locals()) + " must be string")
+                                    if isinstance(data__cash__recurring_item__until, str):
+                                        if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__cash__recurring_item__until):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].until".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
+                                        if not custom_formats["date"](data__cash__recurring_item__until):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}].until".format(**locals()) + " must be date")
+                                if data__cash__recurring_item_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash.recurring[{data__cash__recurring_x}]".format(**locals()) + " must not contain "+str(data__cash__recurring_item_keys)+" properties")
+                else: data__cash["recurring"] = []
+                if data__cash_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash must not contain "+str(data__cash_keys)+" properties")
         if data_keys:
             raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
     return data

@@ -34,6 +34,7 @@ TABLES: dict[str, tuple[list[str], str]] = {
     "reconcile ar": (["reconcile", "ar"], "--format"),
     "reconcile ap": (["reconcile", "ap"], "--format"),
     "reconcile bank": (["reconcile", "bank", str(EXAMPLES / STATEMENT)], "--format"),
+    "cash": (["cash"], "--format"),
 }
 
 #: Commands with a --format that are not tables: a report, a detail page, diagnostics.

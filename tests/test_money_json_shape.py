@@ -46,6 +46,7 @@ JSON_COMMANDS: dict[str, list[list[str]]] = {
     "financials trial": [["financials", "trial"]],
     "financials income": [["financials", "income", "--by", "quarter"]],
     "financials balance": [["financials", "balance"]],
+    "cash": [["cash"], ["cash", "--weeks", "52"]],
 }
 
 #: Fields that hold money wherever they appear, so never a bare number (``overdue`` is

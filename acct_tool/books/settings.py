@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import datetime
 import hashlib
 import itertools
 import re
@@ -15,8 +16,9 @@ from typing import Any, TypeVar
 
 from acct_tool.books.inputs import broken_link
 from acct_tool.books.schema import did_you_mean, is_bad, validate
-from acct_tool.books.yamlsource import PathT, YamlDoc, load_yaml
+from acct_tool.books.yamlsource import PathT, YamlDoc, load_yaml, parse_date
 from acct_tool.diagnostics import Diagnostic, Location, diag
+from acct_tool.money import parse_money
 
 SETTINGS_FILE = "acct-tool.yaml"
 
@@ -166,6 +168,36 @@ class DocumentSettings:
     tax_accounts: tuple[str, ...] = ("Liabilities:Tax",)
 
 
+#: How often a ``cash.recurring`` rule repeats.
+CADENCES = ("weekly", "monthly", "quarterly", "yearly")
+
+
+@dataclass(frozen=True)
+class RecurringRule:
+    """``cash.recurring`` entry: money that leaves (negative) or arrives (positive) on a schedule."""
+
+    name: str
+    #: Signed: negative is money out, positive money in.
+    amount: Decimal
+    currency: str
+    cadence: str
+    #: The first date it falls on (``first:``); ``None``: see :func:`acct_tool.engines.cash.occurrences`.
+    first: datetime.date | None = None
+    #: The day of the month it falls on (monthly, quarterly, yearly), clamped to the month's last day.
+    day: int | None = None
+    #: The counter account it is posted to (what ``cash --propose-recurring`` matches).
+    account: str | None = None
+    until: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class CashSettings:
+    """``cash:``: the lowest balance per currency to keep, and the recurring flows to forecast."""
+
+    floor: Mapping[str, Decimal] = field(default_factory=lambda: MappingProxyType({}))
+    recurring: tuple[RecurringRule, ...] = ()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a books repository. Paths are relative to the books root."""
@@ -193,6 +225,9 @@ class Settings:
     statements: StatementSettings = field(default_factory=StatementSettings)
     firm: FirmSettings = field(default_factory=FirmSettings)
     documents: DocumentSettings = field(default_factory=DocumentSettings)
+    #: Bank and cash accounts, or prefixes of them (``()``: every account under ``Assets:Bank`` and ``Assets:Cash``).
+    cash_accounts: tuple[str, ...] = ()
+    cash: CashSettings = field(default_factory=CashSettings)
     #: The settings file, or ``None`` when the books have none.
     source: str | None = None
 
@@ -286,13 +321,15 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
                 )
             )
             values.pop("document_pattern")
-    for key in ("aging_limits", "collection_levels", "control_accounts", "party_keys", "document_keys"):
+    for key in ("aging_limits", "collection_levels", "control_accounts", "party_keys", "document_keys", "cash_accounts"):
         if key in values:
             values[key] = tuple(values[key])
     values.pop("firm", None)
     values.pop("documents", None)
     firm = _firm(data.get("firm"), bad_paths, doc, problems)
     documents = _documents(data.get("documents"), bad_paths)
+    values.pop("cash", None)
+    cash = _cash(data.get("cash"), bad_paths)
     values.pop("health", None)
     raw_health = data.get("health")
     health = _health(raw_health if isinstance(raw_health, dict) and ("health",) not in bad_paths else {}, bad_paths, doc, problems)
@@ -303,6 +340,7 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
         statements=statements,
         firm=firm,
         documents=documents,
+        cash=cash,
         source=SETTINGS_FILE,
     )
     declared = raw_statements.get("formats") if isinstance(raw_statements, dict) else None
@@ -363,6 +401,47 @@ def _documents(raw: Any, bad: set[PathT]) -> DocumentSettings:
         paper=paper if isinstance(paper, str) else defaults.paper,
         tax_accounts=tuple(taxes) if isinstance(taxes, list) else defaults.tax_accounts,
     )
+
+
+def _cash(raw: Any, bad: set[PathT]) -> CashSettings:
+    """``cash:`` from its valid parts; an invalid floor or rule is left out (and was reported)."""
+    base: PathT = ("cash",)
+    if not isinstance(raw, dict) or base in bad:
+        return CashSettings()
+    floor: dict[str, Decimal] = {}
+    raw_floor = raw.get("floor")
+    if isinstance(raw_floor, dict):
+        for currency, value in raw_floor.items():
+            if not is_bad(base + ("floor", currency), bad) and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+                floor[str(currency)] = Decimal(str(value))
+    elif isinstance(raw_floor, list):
+        for i, value in enumerate(raw_floor):
+            money = parse_money(value) if not is_bad(base + ("floor", i), bad) else None
+            if money is not None:
+                floor[money.currency] = money.number
+    rules = []
+    raw_rules = raw.get("recurring")
+    for i, r in enumerate(raw_rules if isinstance(raw_rules, list) else []):
+        if not isinstance(r, dict) or is_bad(base + ("recurring", i), bad):
+            continue
+        money = parse_money(r.get("amount"))
+        if money is None or not isinstance(r.get("name"), str) or r.get("cadence") not in CADENCES:
+            continue
+        number = -abs(money.number) if r.get("direction") == "out" else abs(money.number) if r.get("direction") == "in" else money.number
+        day = r.get("day")
+        rules.append(
+            RecurringRule(
+                name=r["name"],
+                amount=number,
+                currency=money.currency,
+                cadence=r["cadence"],
+                first=parse_date(r.get("first")),
+                day=day if isinstance(day, int) and not isinstance(day, bool) else None,
+                account=r.get("account") if isinstance(r.get("account"), str) else None,
+                until=parse_date(r.get("until")),
+            )
+        )
+    return CashSettings(floor=MappingProxyType(floor), recurring=tuple(rules))
 
 
 def pattern_problem(pattern: str) -> str | None:

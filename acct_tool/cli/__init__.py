@@ -26,6 +26,7 @@ from acct_tool.cli.common import EXIT_USAGE, Context, accept_global_options, glo
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "adopt": ("adopt", "adopt", "Write acct-tool.yaml and one profile per party for an existing Beancount ledger."),
     "aging": ("receivables", "aging", "Open invoices (ar) or bills (ap) bucketed by age, per currency."),
+    "cash": ("cash", "cash", "Cash per bank and cash account at the as-of date, and a weekly forecast per currency."),
     "check": ("check", "check", "Check the ledger, every profile, and the two against each other."),
     "clients": ("clients", "clients", "Clients and vendors: the list with health at a glance, one in full, or a new profile."),
     "dunning": ("dunning", "dunning", "Reminder letters to clients whose overdue invoices are due to be chased."),
