@@ -119,7 +119,10 @@ def save_facts(ledger: Path, root: Path, facts: LedgerFacts) -> None:
 
 _ALLOWED = (
     {("acct_tool.books.parties", name) for name in ("Party", "Contact", "NextStep", "Interaction", "Survey", "Risk", "Opportunity", "Terms", "Contract")}
-    | {("acct_tool.books.settings", name) for name in ("Settings", "StatementFormat", "StatementFile", "StatementSettings", "HealthSettings")}
+    | {
+        ("acct_tool.books.settings", name)
+        for name in ("Settings", "StatementFormat", "StatementFile", "StatementSettings", "HealthSettings", "PipelineSettings")
+    }
     | {
         ("acct_tool.money", "Money"),
         ("acct_tool.diagnostics", "Diagnostic"),

@@ -166,6 +166,18 @@ class DocumentSettings:
     tax_accounts: tuple[str, ...] = ("Liabilities:Tax",)
 
 
+#: The chance of winning, in percent, of an open opportunity at each stage that gives no
+#: ``probability`` of its own (``pipeline.probabilities``; docs/relationship.md, "Pipeline").
+DEFAULT_PROBABILITIES: Mapping[str, int] = MappingProxyType({"lead": 10, "qualified": 25, "proposal": 50, "negotiation": 75})
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """How ``acct-tool pipeline`` weighs the open opportunities."""
+
+    probabilities: Mapping[str, int] = field(default_factory=lambda: DEFAULT_PROBABILITIES)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a books repository. Paths are relative to the books root."""
@@ -193,6 +205,7 @@ class Settings:
     statements: StatementSettings = field(default_factory=StatementSettings)
     firm: FirmSettings = field(default_factory=FirmSettings)
     documents: DocumentSettings = field(default_factory=DocumentSettings)
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     #: The settings file, or ``None`` when the books have none.
     source: str | None = None
 
@@ -293,6 +306,8 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
     values.pop("documents", None)
     firm = _firm(data.get("firm"), bad_paths, doc, problems)
     documents = _documents(data.get("documents"), bad_paths)
+    values.pop("pipeline", None)
+    pipeline = _pipeline(data.get("pipeline"), bad_paths)
     values.pop("health", None)
     raw_health = data.get("health")
     health = _health(raw_health if isinstance(raw_health, dict) and ("health",) not in bad_paths else {}, bad_paths, doc, problems)
@@ -303,6 +318,7 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
         statements=statements,
         firm=firm,
         documents=documents,
+        pipeline=pipeline,
         source=SETTINGS_FILE,
     )
     declared = raw_statements.get("formats") if isinstance(raw_statements, dict) else None
@@ -363,6 +379,16 @@ def _documents(raw: Any, bad: set[PathT]) -> DocumentSettings:
         paper=paper if isinstance(paper, str) else defaults.paper,
         tax_accounts=tuple(taxes) if isinstance(taxes, list) else defaults.tax_accounts,
     )
+
+
+def _pipeline(raw: Any, bad: set[PathT]) -> PipelineSettings:
+    """``pipeline:``: each valid stage probability replaces its default; an invalid one was reported."""
+    base: PathT = ("pipeline", "probabilities")
+    given = raw.get("probabilities") if isinstance(raw, dict) and ("pipeline",) not in bad else None
+    probabilities = dict(DEFAULT_PROBABILITIES)
+    if isinstance(given, dict) and base not in bad:
+        probabilities.update({k: v for k, v in given.items() if k in probabilities and type(v) is int and 0 <= v <= 100 and not is_bad(base + (k,), bad)})
+    return PipelineSettings(MappingProxyType(probabilities))
 
 
 def pattern_problem(pattern: str) -> str | None:
