@@ -160,20 +160,20 @@ def test_won_and_lost_in_the_period_with_the_win_rate(books: Books) -> None:
     assert year["win_rate"] == {
         "won": 2,
         "lost": 1,
-        "by_count": "66.7",
+        "by_count_pct": "66.7",
         "by_value": [
-            {"currency": "EUR", "won": {"number": "500.00", "currency": "EUR"}, "lost": {"number": "0.00", "currency": "EUR"}, "rate": "100.0"},
-            {"currency": "USD", "won": {"number": "1000.00", "currency": "USD"}, "lost": {"number": "3000.00", "currency": "USD"}, "rate": "25.0"},
+            {"currency": "EUR", "won": {"number": "500.00", "currency": "EUR"}, "lost": {"number": "0.00", "currency": "EUR"}, "rate_pct": "100.0"},
+            {"currency": "USD", "won": {"number": "1000.00", "currency": "USD"}, "lost": {"number": "3000.00", "currency": "USD"}, "rate_pct": "25.0"},
         ],
     }
     quarter = inline_json(books, profiles, "--period", "2026-Q1")
-    assert (quarter["win_rate"]["won"], quarter["win_rate"]["lost"], quarter["win_rate"]["by_count"]) == (1, 1, "50.0")
+    assert (quarter["win_rate"]["won"], quarter["win_rate"]["lost"], quarter["win_rate"]["by_count_pct"]) == (1, 1, "50.0")
     span = inline_json(books, profiles, "--from", "2025-12-01", "--to", "2026-02-28")
     assert [c["name"] for c in span["closed"]] == ["Old loss", "Jan win"]
-    assert span["win_rate"]["by_value"][0]["rate"] == "10.0"  # 1000 of 10000 USD
+    assert span["win_rate"]["by_value"][0]["rate_pct"] == "10.0"  # 1000 of 10000 USD
     assert [o["name"] for o in span["opportunities"]] == ["Open one"]  # the period chooses only won and lost
     empty = inline_json(books, profiles, "--period", "2026-07")
-    assert empty["win_rate"] == {"won": 0, "lost": 0, "by_count": None, "by_value": []}
+    assert empty["win_rate"] == {"won": 0, "lost": 0, "by_count_pct": None, "by_value": []}
     root = books(profiles=profiles)
     table = run_cli("pipeline", books=root, as_of="2026-11-30").output
     assert "Win rate: 66.7% by count (2 won, 1 lost)" in table

@@ -189,8 +189,8 @@ def json(result: Pipeline, precisions: Precisions | None = None) -> str:
             "win_rate": {
                 "won": w.won,
                 "lost": w.lost,
-                "by_count": w.by_count,
-                "by_value": [{"currency": r.currency, "won": r.won, "lost": r.lost, "rate": r.rate} for r in w.by_value],
+                "by_count_pct": w.by_count,
+                "by_value": [{"currency": r.currency, "won": r.won, "lost": r.lost, "rate_pct": r.rate} for r in w.by_value],
             },
         },
         precisions,
