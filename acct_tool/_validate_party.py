@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "2b5deaf714a1ba85b1466afbacb04742faef71cd9a09ce1c3ae8d99c84477d84"
+SCHEMA_SHA256 = "d12641b48f3427545974239f6d088715abd78d6e0dc051ca2a0f130d18ef3704"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -746,6 +746,16 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].close".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
                                 if not custom_formats["date"](data__opportunities_item__close):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].close".format(**locals()) + " must be date")
+                        if "stage_since" in data__opportunities_item_keys:
+                            data__opportunities_item_keys.remove("stage_since")
+                            data__opportunities_item__stagesince = data__opportunities_item["stage_since"]
+                            if not isinstance(data__opportunities_item__stagesince, (str)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].stage_since".format(**locals()) + " must be string")
+                            if isinstance(data__opportunities_item__stagesince, str):
+                                if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__opportunities_item__stagesince):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].stage_since".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
+                                if not custom_formats["date"](data__opportunities_item__stagesince):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".opportunities[{data__opportunities_x}].stage_since".format(**locals()) + " must be date")
                         if "type" in data__opportunities_item_keys:
                             data__opportunities_item_keys.remove("type")
                             data__opportunities_item__type = data__opportunities_item["type"]

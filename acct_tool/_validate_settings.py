@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "5b28e0232aea7f98993e8348a8b0a504bb53e41720844d0704df7a8ab5f32b13"
+SCHEMA_SHA256 = "3460358c17575626305a12f8258c3bc55420e03f3bb2dfbbfd77667d55b602db"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -1140,6 +1140,70 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
                 else: data__cash["recurring"] = []
                 if data__cash_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".cash must not contain "+str(data__cash_keys)+" properties")
+        if "pipeline" in data_keys:
+            data_keys.remove("pipeline")
+            data__pipeline = data["pipeline"]
+            if not isinstance(data__pipeline, (dict)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline must be object")
+            data__pipeline_is_dict = isinstance(data__pipeline, dict)
+            if data__pipeline_is_dict:
+                data__pipeline_keys = set(data__pipeline.keys())
+                if "probabilities" in data__pipeline_keys:
+                    data__pipeline_keys.remove("probabilities")
+                    data__pipeline__probabilities = data__pipeline["probabilities"]
+                    if not isinstance(data__pipeline__probabilities, (dict)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities must be object")
+                    data__pipeline__probabilities_is_dict = isinstance(data__pipeline__probabilities, dict)
+                    if data__pipeline__probabilities_is_dict:
+                        data__pipeline__probabilities_keys = set(data__pipeline__probabilities.keys())
+                        if "lead" in data__pipeline__probabilities_keys:
+                            data__pipeline__probabilities_keys.remove("lead")
+                            data__pipeline__probabilities__lead = data__pipeline__probabilities["lead"]
+                            if not isinstance(data__pipeline__probabilities__lead, (int)) and not (isinstance(data__pipeline__probabilities__lead, float) and data__pipeline__probabilities__lead.is_integer()) or isinstance(data__pipeline__probabilities__lead, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.lead must be integer")
+                            if isinstance(data__pipeline__probabilities__lead, (int, float, Decimal)) and not isinstance(data__pipeline__probabilities__lead, bool):
+                                if data__pipeline__probabilities__lead < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.lead must be bigger than or equal to 0")
+                                if data__pipeline__probabilities__lead > 100:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.lead must be smaller than or equal to 100")
+                        else: data__pipeline__probabilities["lead"] = 10
+                        if "qualified" in data__pipeline__probabilities_keys:
+                            data__pipeline__probabilities_keys.remove("qualified")
+                            data__pipeline__probabilities__qualified = data__pipeline__probabilities["qualified"]
+                            if not isinstance(data__pipeline__probabilities__qualified, (int)) and not (isinstance(data__pipeline__probabilities__qualified, float) and data__pipeline__probabilities__qualified.is_integer()) or isinstance(data__pipeline__probabilities__qualified, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.qualified must be integer")
+                            if isinstance(data__pipeline__probabilities__qualified, (int, float, Decimal)) and not isinstance(data__pipeline__probabilities__qualified, bool):
+                                if data__pipeline__probabilities__qualified < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.qualified must be bigger than or equal to 0")
+                                if data__pipeline__probabilities__qualified > 100:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.qualified must be smaller than or equal to 100")
+                        else: data__pipeline__probabilities["qualified"] = 25
+                        if "proposal" in data__pipeline__probabilities_keys:
+                            data__pipeline__probabilities_keys.remove("proposal")
+                            data__pipeline__probabilities__proposal = data__pipeline__probabilities["proposal"]
+                            if not isinstance(data__pipeline__probabilities__proposal, (int)) and not (isinstance(data__pipeline__probabilities__proposal, float) and data__pipeline__probabilities__proposal.is_integer()) or isinstance(data__pipeline__probabilities__proposal, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.proposal must be integer")
+                            if isinstance(data__pipeline__probabilities__proposal, (int, float, Decimal)) and not isinstance(data__pipeline__probabilities__proposal, bool):
+                                if data__pipeline__probabilities__proposal < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.proposal must be bigger than or equal to 0")
+                                if data__pipeline__probabilities__proposal > 100:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.proposal must be smaller than or equal to 100")
+                        else: data__pipeline__probabilities["proposal"] = 50
+                        if "negotiation" in data__pipeline__probabilities_keys:
+                            data__pipeline__probabilities_keys.remove("negotiation")
+                            data__pipeline__probabilities__negotiation = data__pipeline__probabilities["negotiation"]
+                            if not isinstance(data__pipeline__probabilities__negotiation, (int)) and not (isinstance(data__pipeline__probabilities__negotiation, float) and data__pipeline__probabilities__negotiation.is_integer()) or isinstance(data__pipeline__probabilities__negotiation, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.negotiation must be integer")
+                            if isinstance(data__pipeline__probabilities__negotiation, (int, float, Decimal)) and not isinstance(data__pipeline__probabilities__negotiation, bool):
+                                if data__pipeline__probabilities__negotiation < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.negotiation must be bigger than or equal to 0")
+                                if data__pipeline__probabilities__negotiation > 100:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities.negotiation must be smaller than or equal to 100")
+                        else: data__pipeline__probabilities["negotiation"] = 75
+                        if data__pipeline__probabilities_keys:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities must not contain "+str(data__pipeline__probabilities_keys)+" properties")
+                if data__pipeline_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline must not contain "+str(data__pipeline_keys)+" properties")
         if data_keys:
             raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
     return data

@@ -37,6 +37,7 @@ JSON_COMMANDS: dict[str, list[list[str]]] = {
     "clients show": [["clients", "show", "acme"], ["clients", "show", "harbor-logistics"], ["clients", "show", "nordlicht"]],
     "followups": [["followups", "--within", "30"]],
     "portfolio": [["portfolio"]],
+    "pipeline": [["pipeline"], ["pipeline", "--period", "2026"]],
     "reconcile ar": [["reconcile", "ar"]],
     "reconcile ap": [["reconcile", "ap"]],
     "reconcile bank": [["reconcile", "bank", STATEMENT, "--format", "json"]],
@@ -54,7 +55,7 @@ JSON_COMMANDS: dict[str, list[list[str]]] = {
 MONEY_KEYS = {
     "amount", "original", "paid", "open", "overdue", "unapplied", "credits", "total", "net", "revenue",
     "balance", "charge", "credit", "brought_forward", "closing", "unapplied_credits", "ledger_balance",
-    "difference", "value", "invoiced_90d",
+    "difference", "value", "invoiced_90d", "weighted", "contract_value", "pipeline", "prospect_pipeline",
 }  # fmt: skip
 
 DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -136,6 +137,7 @@ PRECISION_RUNS = {
     "clients": [["clients", "list"], ["clients", "show", "tom"], ["clients", "show", "sato"]],
     "followups": [["followups", "--within", "400"]],
     "portfolio": [["portfolio"]],
+    "pipeline": [["pipeline"], ["pipeline", "--period", "2026"]],
     "reconcile": [["reconcile", "ar"]],
 }
 

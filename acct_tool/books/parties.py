@@ -86,6 +86,8 @@ class Opportunity:
     probability: int | None = None
     owner: str | None = None
     notes: str | None = None
+    #: When the opportunity reached its current stage.
+    stage_since: Date | None = None
 
 
 @dataclass(frozen=True)

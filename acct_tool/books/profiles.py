@@ -260,6 +260,7 @@ def _build(doc: YamlDoc, bad: set[PathT], stem: str) -> Party:
             r.get(p + ("probability",)),
             r.get(p + ("owner",)),
             r.get(p + ("notes",)),
+            r.date(p + ("stage_since",)),
         )
 
     targets: dict[int, Money] = {}

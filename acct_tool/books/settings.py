@@ -196,6 +196,16 @@ class CashSettings:
 
     floor: Mapping[str, Decimal] = field(default_factory=lambda: MappingProxyType({}))
     recurring: tuple[RecurringRule, ...] = ()
+#: The chance of winning, in percent, of an open opportunity at each stage that gives no
+#: ``probability`` of its own (``pipeline.probabilities``; docs/relationship.md, "Pipeline").
+DEFAULT_PROBABILITIES: Mapping[str, int] = MappingProxyType({"lead": 10, "qualified": 25, "proposal": 50, "negotiation": 75})
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """How ``acct-tool pipeline`` weighs the open opportunities."""
+
+    probabilities: Mapping[str, int] = field(default_factory=lambda: DEFAULT_PROBABILITIES)
 
 
 @dataclass(frozen=True)
@@ -228,6 +238,7 @@ class Settings:
     #: Bank and cash accounts, or prefixes of them (``()``: every account under ``Assets:Bank`` and ``Assets:Cash``).
     cash_accounts: tuple[str, ...] = ()
     cash: CashSettings = field(default_factory=CashSettings)
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     #: The settings file, or ``None`` when the books have none.
     source: str | None = None
 
@@ -330,6 +341,8 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
     documents = _documents(data.get("documents"), bad_paths)
     values.pop("cash", None)
     cash = _cash(data.get("cash"), bad_paths)
+    values.pop("pipeline", None)
+    pipeline = _pipeline(data.get("pipeline"), bad_paths)
     values.pop("health", None)
     raw_health = data.get("health")
     health = _health(raw_health if isinstance(raw_health, dict) and ("health",) not in bad_paths else {}, bad_paths, doc, problems)
@@ -341,6 +354,7 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
         firm=firm,
         documents=documents,
         cash=cash,
+        pipeline=pipeline,
         source=SETTINGS_FILE,
     )
     declared = raw_statements.get("formats") if isinstance(raw_statements, dict) else None
@@ -442,6 +456,14 @@ def _cash(raw: Any, bad: set[PathT]) -> CashSettings:
             )
         )
     return CashSettings(floor=MappingProxyType(floor), recurring=tuple(rules))
+def _pipeline(raw: Any, bad: set[PathT]) -> PipelineSettings:
+    """``pipeline:``: each valid stage probability replaces its default; an invalid one was reported."""
+    base: PathT = ("pipeline", "probabilities")
+    given = raw.get("probabilities") if isinstance(raw, dict) and ("pipeline",) not in bad else None
+    probabilities = dict(DEFAULT_PROBABILITIES)
+    if isinstance(given, dict) and base not in bad:
+        probabilities.update({k: v for k, v in given.items() if k in probabilities and type(v) is int and 0 <= v <= 100 and not is_bad(base + (k,), bad)})
+    return PipelineSettings(MappingProxyType(probabilities))
 
 
 def pattern_problem(pattern: str) -> str | None:

@@ -45,6 +45,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Append an interaction to a party's profile. Nothing else in the file changes: comments, key order and formatting stay, so `git diff` shows only the added lines. The write is atomic; a profile with errors is refused, and the file is put back if the result would not validate. A --with name that is not among the contacts is allowed, with a warning.",
     ),
     "open": ("receivables", "open_", "Every open invoice (ar) or bill (ap): number, party, date, due, original, paid, open, days past due."),
+    "pipeline": (
+        "pipeline",
+        "pipeline",
+        "Every open opportunity across clients and prospects: value, probability, weighted value, expected close, age in stage and owner, flagged when it is slipping; totals per stage and per manager; renewals at risk; won and lost in the period with the win rate.",
+    ),
     "portfolio": (
         "clients",
         "portfolio",

@@ -5,7 +5,8 @@
 * :func:`detail` -- everything about one party (``clients show``).
 * :func:`portfolio` -- per manager and in total: accounts, revenue in a period,
   open and overdue receivables, average days to pay, average satisfaction and
-  health, accounts at risk (``portfolio``).
+  health, accounts at risk (``portfolio``); and apart from the accounts, each
+  manager's prospects with their open pipeline.
 
 Money stays per currency: totals are tuples of :class:`Money`, one per currency,
 never summed across currencies.
@@ -25,6 +26,7 @@ from acct_tool.diagnostics import Diagnostic
 from acct_tool.engines.followups import Followup, party_followups
 from acct_tool.engines.health import HealthScore, score
 from acct_tool.engines.payments import Behaviour, behaviour, paid_in
+from acct_tool.engines.pipeline import deals_of, total
 from acct_tool.engines.receivables import ZERO, Document, OpenItems, Side, open_items
 from acct_tool.engines.relationship import (
     Freshness,
@@ -263,6 +265,26 @@ def portfolio_client(ctx: Context, party: Party, start: Date, end: Date) -> Port
 
 
 @dataclass(frozen=True)
+class Prospect:
+    """A client not won yet (status ``prospect``) and its open opportunities, as ``pipeline`` weighs them."""
+
+    id: str
+    name: str
+    tier: str
+    manager: str | None
+    #: Open opportunities.
+    opportunities: int
+    #: Their value, and the value weighted by probability, per currency.
+    pipeline: tuple[Money, ...]
+    weighted: tuple[Money, ...]
+
+
+def prospect(ctx: Context, party: Party) -> Prospect:
+    deals = deals_of(party, ctx.settings, ctx.as_of, ctx.precisions)
+    return Prospect(party.id, party.name, party.tier, party.manager, len(deals), total(d.value for d in deals), total(d.weighted for d in deals))
+
+
+@dataclass(frozen=True)
 class Rollup:
     """One manager's accounts (or all of them, as ``totals``)."""
 
@@ -277,10 +299,17 @@ class Rollup:
     average_health: Decimal | None
     at_risk: tuple[str, ...]  # ids of the clients in the red band
     bands: Mapping[Band, int]  # green, amber, red -> number of clients
+    #: Prospects, apart from the accounts: none of the figures above counts them.
+    prospects: tuple[Prospect, ...] = ()
 
     @property
     def accounts(self) -> int:
         return len(self.clients)
+
+    @property
+    def prospect_pipeline(self) -> tuple[Money, ...]:
+        """The open pipeline of the prospects, per currency."""
+        return add_monies(p.pipeline for p in self.prospects)
 
 
 @dataclass(frozen=True)
@@ -302,7 +331,7 @@ def _in_portfolio(party: Party, rev: Revenue, summary: ClientSummary) -> bool:
     return party.status in ("active", "paused") or bool(rev.totals) or bool(summary.open)
 
 
-def rollup(name: str, clients: Sequence[PortfolioClient], paid_days: Sequence[int]) -> Rollup:
+def rollup(name: str, clients: Sequence[PortfolioClient], paid_days: Sequence[int], prospects: Sequence[Prospect] = ()) -> Rollup:
     """The figures of a group of clients: sums per currency, and averages over every
     paid document (``paid_days``) or every client, never means of means."""
     healths = [c.summary.health for c in clients if c.summary.health is not None]
@@ -319,6 +348,7 @@ def rollup(name: str, clients: Sequence[PortfolioClient], paid_days: Sequence[in
         average_health=average([h.score for h in healths]),
         at_risk=tuple(h.party for h in healths if h.band == "red"),
         bands=bands,
+        prospects=tuple(prospects),
     )
 
 
@@ -326,22 +356,28 @@ def portfolio(ctx: Context, start: Date, manager: str | None = None) -> Portfoli
     """Per manager (sorted by name, clients without one last) and in total, from ``start`` to the as-of date.
 
     Revenue and days to pay are for the period; open and overdue receivables,
-    satisfaction and health are at its end, the context's as-of date.
+    satisfaction and health are at its end, the context's as-of date. Prospects
+    (status ``prospect``, with no revenue in the period or money open, which would
+    make them accounts) are listed apart with their open pipeline; a manager with
+    prospects only has a row with no accounts.
     """
     end = ctx.as_of
     groups: dict[str, list[PortfolioClient]] = defaultdict(list)
     paid_days: dict[str, list[int]] = defaultdict(list)
+    prospects: dict[str, list[Prospect]] = defaultdict(list)
     for party in ctx.parties.values():
         if manager is not None and party.manager != manager:
             continue
         client = portfolio_client(ctx, party, start, end)
-        if not _in_portfolio(party, client.revenue, client.summary):
-            continue
         name = party.manager or NO_MANAGER
+        if not _in_portfolio(party, client.revenue, client.summary):
+            if party.is_client and party.status == "prospect":
+                prospects[name].append(prospect(ctx, party))
+            continue
         groups[name].append(client)
         paid_days[name] += client.paid_days
-    names = sorted(groups, key=lambda n: (n == NO_MANAGER, n))
-    rows = tuple(rollup(n, groups[n], paid_days[n]) for n in names)
+    names = sorted({*groups, *prospects}, key=lambda n: (n == NO_MANAGER, n))
+    rows = tuple(rollup(n, groups[n], paid_days[n], prospects[n]) for n in names)
     everyone = [c for n in names for c in groups[n]]
-    totals = rollup("total", everyone, [d for n in names for d in paid_days[n]])
+    totals = rollup("total", everyone, [d for n in names for d in paid_days[n]], [p for n in names for p in prospects[n]])
     return Portfolio(start, end, rows, totals, ctx.diagnostics)

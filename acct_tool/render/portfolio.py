@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from acct_tool.engines.portfolio import Portfolio, Rollup
+from acct_tool.engines.portfolio import Portfolio, Prospect, Rollup
 from acct_tool.engines.relationship import plural
 from acct_tool.money import Money, Precisions
 from acct_tool.render.client_parts import health_json, money_json, money_text
@@ -31,6 +31,19 @@ def _rollup_lines(r: Rollup, indent: str = "  ", precisions: Precisions | None =
     )
 
 
+def _prospect_lines(r: Rollup, precisions: Precisions | None = None, *, each: bool = True) -> str:
+    """The manager's prospects, apart from the accounts, with their open pipeline (``each``: one line per prospect too)."""
+    if not r.prospects:
+        return ""
+    out = [f"  {plural(len(r.prospects), 'prospect')}; open pipeline {money_text(r.prospect_pipeline, 'nothing', precisions)}\n"]
+    for p in r.prospects if each else ():
+        deals = f"{p.opportunities} open opportunit{'y' if p.opportunities == 1 else 'ies'}"
+        out.append(
+            f"    {p.id} ({p.name}): {deals}, {money_text(p.pipeline, 'no value', precisions)} (weighted {money_text(p.weighted, 'nothing', precisions)})\n"
+        )
+    return "".join(out)
+
+
 @for_terminal
 def portfolio_table(result: Portfolio, precisions: Precisions | None = None) -> str:
     out = [f"Portfolio {result.start} to {result.end} (open, overdue and health at {result.end})\n"]
@@ -44,9 +57,11 @@ def portfolio_table(result: Portfolio, precisions: Precisions | None = None) -> 
             money = [money_text(m, precisions=precisions) for m in (c.revenue.totals, s.open, s.overdue)]
             rows.append([s.id, s.tier, *money, _num(c.days_to_pay), _num(c.nps), health])
         out.append(f"\n{r.name}\n")
-        out.append(render(PORTFOLIO_HEADERS, rows, right=[2, 3, 4, 5, 6]))
+        if rows:
+            out.append(render(PORTFOLIO_HEADERS, rows, right=[2, 3, 4, 5, 6]))
         out.append(_rollup_lines(r, precisions=precisions))
-    out.append("\nTotal\n" + _rollup_lines(result.totals, precisions=precisions))
+        out.append(_prospect_lines(r, precisions))
+    out.append("\nTotal\n" + _rollup_lines(result.totals, precisions=precisions) + _prospect_lines(result.totals, precisions, each=False))
     return "".join(out)
 
 
@@ -63,6 +78,20 @@ def _rollup_json(r: Rollup) -> dict[str, Any]:
         "average_health": r.average_health,
         "at_risk": list(r.at_risk),
         "bands": dict(r.bands),
+        "prospects": [_prospect_json(p) for p in r.prospects],
+        "prospect_pipeline": money_json(r.prospect_pipeline),
+    }
+
+
+def _prospect_json(p: Prospect) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "tier": p.tier,
+        "manager": p.manager,
+        "opportunities": p.opportunities,
+        "pipeline": money_json(p.pipeline),
+        "weighted": money_json(p.weighted),
     }
 
 
@@ -95,7 +124,9 @@ PORTFOLIO_CSV = ["manager", "client", "tier", "status", "currency", "revenue", "
 
 
 def portfolio_csv(result: Portfolio, precisions: Precisions | None = None) -> str:
-    """One row per client and currency (a client with no money gets one row with an empty currency)."""
+    """One row per client and currency (a client with no money gets one row with an empty currency).
+
+    The accounts only: prospects, which have none of these figures, are in the table and the JSON."""
     rows = []
     for r in result.managers:
         for c in r.clients:
