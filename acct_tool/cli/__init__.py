@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "aging": ("receivables", "aging", "Open invoices (ar) or bills (ap) bucketed by age, per currency."),
     "check": ("check", "check", "Check the ledger, every profile, and the two against each other."),
     "clients": ("clients", "clients", "Clients and vendors: the list with health at a glance, one in full, or a new profile."),
+    "done": ("done", "done", "Mark an open next step of a party done, so that `followups` no longer lists it."),
     "dunning": ("dunning", "dunning", "Reminder letters to clients whose overdue invoices are due to be chased."),
     "dso": ("receivables", "dso", "Days sales outstanding and payment behaviour: how long each party takes to pay."),
     "followups": (
