@@ -170,7 +170,7 @@ def test_usage_errors_change_nothing(books: Books, args: list[str], message: str
 def test_unknown_party(books: Books) -> None:
     root = books(ledger=OPENS, profiles={"acme": ACME})
     result = log(root, "acme-corp", "--channel", "call", "--summary", "x")
-    assert (result.exit_code, result.stderr.strip()) == (2, "Error: no party with id 'acme-corp'")
+    assert (result.exit_code, result.stderr.strip()) == (2, "Error: no party with id 'acme-corp'; did you mean 'acme'?")
 
 
 def test_a_profile_with_errors_is_refused(books: Books) -> None:

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "cash": ("cash", "cash", "Cash per bank and cash account at the as-of date, and a weekly forecast per currency."),
     "check": ("check", "check", "Check the ledger, every profile, and the two against each other."),
     "clients": ("clients", "clients", "Clients and vendors: the list with health at a glance, one in full, or a new profile."),
+    "done": ("done", "done", "Mark an open next step of a party done, so that `followups` no longer lists it."),
     "dunning": ("dunning", "dunning", "Reminder letters to clients whose overdue invoices are due to be chased."),
     "dso": ("receivables", "dso", "Days sales outstanding and payment behaviour: how long each party takes to pay."),
     "financials": ("financials", "financials", "Financial statements: the trial balance, the income statement and the balance sheet."),

@@ -13,7 +13,7 @@ from acct_tool.books.load import Books, Needs
 from acct_tool.books.schema import did_you_mean
 from acct_tool.books.settings import BUILTIN_STATEMENT_FORMATS, SETTINGS_FILE, Settings, StatementFile, account_key
 from acct_tool.books.text_files import file_problem
-from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, format_option, say
+from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, complete_statement, emit, emit_fitted, format_option, say
 from acct_tool.diagnostics import has_errors
 from acct_tool.edit.files import WriteError, check_target, write_atomic
 from acct_tool.engines.bank import BankReconciliation, account_currency, reconcile_bank
@@ -26,7 +26,7 @@ from acct_tool.render import diagnostics as diagnostics_view
 
 
 @click.command("bank")
-@click.argument("statement", type=click.Path(path_type=Path))
+@click.argument("statement", type=click.Path(path_type=Path), shell_complete=complete_statement)
 @click.option("--account", type=TEXT, metavar="ACCOUNT", help="Ledger account of the statement (default: from `statements.files`).")
 @click.option(
     "--statement-format",
@@ -118,7 +118,7 @@ def bank(
     elif fmt == "csv":
         emit(view.to_csv(result, books.root, books.precisions))
     else:
-        emit(view.to_text(result, shown, books.root, problems, books.precisions))
+        emit_fitted(view.to_text(result, shown, books.root, problems, books.precisions))
     if problems:
         click.echo(diagnostics_view.to_text(problems), err=True, nl=False)
     if ledger_errors:

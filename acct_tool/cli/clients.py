@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from acct_tool.books.load import Needs, profile_load_errors, unknown_party
+from acct_tool.books.load import Needs, profile_load_errors
 from acct_tool.books.profiles import PROFILE_SUFFIXES, load_parties
 from acct_tool.books.schema import load_schema
 from acct_tool.books.settings import load_settings
@@ -20,8 +20,14 @@ from acct_tool.cli.common import (
     TEXT,
     Context,
     UsageError,
+    check_manager,
+    check_parties,
+    complete_manager,
+    complete_party,
     emit,
+    emit_fitted,
     format_option,
+    no_party,
     optional_date,
     say,
     warn_if_broken,
@@ -68,9 +74,13 @@ def clients() -> None:
 
 
 @clients.command(name="list")
-@click.option("--manager", type=TEXT, metavar="M", help="Only the parties this account manager owns.")
+@click.option("--manager", type=TEXT, metavar="M", shell_complete=complete_manager, help="Only the parties this account manager owns.")
 @click.option("--tier", type=click.Choice(TIERS), help="Only this tier.")
-@click.option("--kind", type=click.Choice(KINDS), help="client (clients and 'both'), vendor (vendors and 'both') or both.")
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    help="client: clients and parties of kind both; vendor: vendors and parties of kind both; both: only parties of kind both.",
+)
 @click.option("--status", type=click.Choice(STATUSES), help="Only this status.")
 @format_option("table", "json", "csv")
 @click.pass_obj
@@ -82,6 +92,7 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
     Example: acct-tool --as-of 2026-11-30 clients list --tier strategic
     """
     books = obj.books(RELATIONSHIP)
+    check_manager(books.parties, manager)
     warn_if_broken(books)
     ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions)
     rows = [
@@ -95,11 +106,14 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
     _warn(list(ctx.diagnostics))
     as_of = books.as_of.isoformat()
     places = books.precisions
-    emit(view.list_json(rows, as_of, places) if fmt == "json" else view.list_csv(rows, places) if fmt == "csv" else view.list_table(rows, as_of, places))
+    if fmt == "table":
+        emit_fitted(view.list_table(rows, as_of, places))
+    else:
+        emit(view.list_json(rows, as_of, places) if fmt == "json" else view.list_csv(rows, places))
 
 
 @clients.command()
-@click.argument("party_id", type=TEXT, metavar="ID")
+@click.argument("party_id", type=TEXT, metavar="ID", shell_complete=complete_party)
 @format_option("text", "json")
 @click.pass_obj
 def show(obj: Context, party_id: str, fmt: str) -> None:
@@ -111,17 +125,19 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
     Example: acct-tool --as-of 2026-11-30 clients show harbor-logistics
     """
     books = obj.books(RELATIONSHIP)
-    if party_id not in books.parties:
-        raise UsageError(unknown_party(party_id, books.diagnostics, books.settings.profiles))
+    check_parties(books, [party_id])
     warn_if_broken(books)
     ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions)
     _warn(list(ctx.diagnostics))
     result = detail(ctx, party_id)
-    emit(view.show_json(result, books.precisions) if fmt == "json" else view.show_text(result, books.precisions))
+    if fmt == "json":
+        emit(view.show_json(result, books.precisions))
+    else:
+        emit_fitted(view.show_text(result, books.precisions))
 
 
 @click.command()
-@click.option("--manager", type=TEXT, metavar="M", help="Only what this person owns or the parties they manage.")
+@click.option("--manager", type=TEXT, metavar="M", shell_complete=complete_manager, help="Only what this person owns or the parties they manage.")
 @click.option("--within", metavar="DAYS", type=click.IntRange(0, 3650), default=0, show_default=True, help="Also list what falls due in the next DAYS days.")
 @format_option("table", "json", "csv")
 @click.option("--fail-on", type=click.Choice(["overdue"]), help="Exit 1 when anything is overdue (for CI).")
@@ -136,16 +152,20 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
     Example: acct-tool --as-of 2026-11-30 followups --manager tom --fail-on overdue
     """
     books = obj.books(PARTY_POSTINGS)
+    check_manager(books.parties, manager, owners=True)
     warn_if_broken(books)
     items = books.open_items(Side.AR)
     result = find_followups(books.parties, books.settings, items, books.as_of, books.precisions, within=within, manager=manager)
     places = books.precisions
-    emit(followups_view.json(result, places) if fmt == "json" else followups_view.csv(result, places) if fmt == "csv" else followups_view.table(result))
+    if fmt == "table":
+        emit_fitted(followups_view.table(result))
+    else:
+        emit(followups_view.json(result, places) if fmt == "json" else followups_view.csv(result, places))
     sys.exit(EXIT_FINDINGS if fail_on == "overdue" and result.overdue else EXIT_OK)
 
 
 @click.command()
-@click.option("--manager", type=TEXT, metavar="M", help="Only this account manager.")
+@click.option("--manager", type=TEXT, metavar="M", shell_complete=complete_manager, help="Only this account manager.")
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day of the period (default: 1 January of --to's year).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day (default: the as-of date); open items and health are at this date.")
 @format_option("table", "json", "csv")
@@ -158,6 +178,7 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
     Example: acct-tool --as-of 2026-11-30 portfolio --from 2026-07-01
     """
     books = obj.books(RELATIONSHIP)
+    check_manager(books.parties, manager)
     end = end or books.as_of
     if end > books.as_of:
         raise UsageError(f"--to {end} is after the as-of date {books.as_of}; pass --as-of {end}")
@@ -169,17 +190,14 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
     result = build_portfolio(ctx, start, manager)
     _warn(list(result.diagnostics))
     places = books.precisions
-    emit(
-        portfolio_view.portfolio_json(result, places)
-        if fmt == "json"
-        else portfolio_view.portfolio_csv(result, places)
-        if fmt == "csv"
-        else portfolio_view.portfolio_table(result, places)
-    )
+    if fmt == "table":
+        emit_fitted(portfolio_view.portfolio_table(result, places))
+    else:
+        emit(portfolio_view.portfolio_json(result, places) if fmt == "json" else portfolio_view.portfolio_csv(result, places))
 
 
 @click.command()
-@click.argument("party_id", type=TEXT, metavar="ID")
+@click.argument("party_id", type=TEXT, metavar="ID", shell_complete=complete_party)
 @click.option("--channel", type=click.Choice(CHANNELS), required=True, help="How the contact happened.")
 @click.option("--summary", type=TEXT, help='What was said or agreed, in one line (default with --reminder: "Payment reminder for INV-...").')
 @click.option("--with", "with_", type=TEXT, metavar="NAME", multiple=True, help="Who took part (repeat for several); checked against the contacts.")
@@ -250,7 +268,7 @@ def log(
     if party is None:
         broken = profile_load_errors(party_id, problems, settings.profiles)
         if broken is None:
-            raise UsageError(unknown_party(party_id, problems, settings.profiles))
+            raise UsageError(no_party(party_id, parties, problems, settings.profiles))
         _refuse(broken[1], broken[0])
         return
     display = party.file

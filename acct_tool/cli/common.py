@@ -14,12 +14,13 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from acct_tool.books.load import Books, BooksError, Needs, NeedsSpec, find_root, load_books
 from acct_tool.periods import FIRST_DATE, LAST_DATE
@@ -183,6 +184,10 @@ def date_or_today(ctx: click.Context, param: click.Parameter, value: str | None)
     return optional_date(ctx, param, value) or datetime.date.today()
 
 
+if TYPE_CHECKING:
+    from acct_tool.books.parties import Party
+    from acct_tool.diagnostics import Diagnostic
+
 if TYPE_CHECKING:  # generic in newer Click only; not subscriptable at run time in 8.1
     _Choice = click.Choice[str]
 else:
@@ -298,6 +303,14 @@ def emit(text: str) -> None:
     click.echo(text, nl=False)
 
 
+def emit_fitted(text: str) -> None:
+    """Write a table or text view for people to stdout, its long prose lines wrapped to the
+    output's width (tables fit it already; see :func:`acct_tool.render.table.output_width`)."""
+    from acct_tool.render.table import fit_lines
+
+    emit(fit_lines(text))
+
+
 def emit_document(data: bytes, fmt: str, out: Path | None, force: bool) -> None:
     """A rendered document to ``out`` (through the one atomic writer: an existing file
     only with ``force``) or to stdout; PDF is not written to a terminal."""
@@ -357,3 +370,150 @@ class Text(_ParamType):
 
 
 TEXT = Text()
+
+
+# --- names from the books: did-you-mean and shell completion ------------------------
+
+
+def people(parties: Mapping[str, Party], *, owners: bool = False) -> set[str]:
+    """Every account manager a profile names; with ``owners`` also everyone a profile names
+    as the owner of a next step or a risk, or as who took part in an interaction for the firm."""
+    out = {p.manager for p in parties.values() if p.manager}
+    if owners:
+        for p in parties.values():
+            out.update(n for n in (*(i.by for i in p.interactions), *(r.owner for r in p.risks)) if n)
+            out.update(i.next_step.owner for i in p.interactions if i.next_step is not None and i.next_step.owner)
+    return out
+
+
+def check_manager(parties: Mapping[str, Party], manager: str | None, *, owners: bool = False) -> None:
+    """A usage error, with a did-you-mean, for a ``--manager`` no profile names (as a
+    manager; with ``owners`` also as an owner, see :func:`people`)."""
+    if manager is None:
+        return
+    known = people(parties, owners=owners)
+    if manager not in known:
+        from acct_tool.books.schema import did_you_mean
+
+        hint = did_you_mean(manager, sorted(known))
+        shown = ", ".join(sorted(known)) or "none"
+        what = f"no profile names '{manager}' as a manager or owner" if owners else f"no party has manager '{manager}'"
+        raise UsageError(f"--manager {manager}: {what}; {hint or f'known: {shown}'}")
+
+
+def no_party(party_id: str, parties: Mapping[str, Party], diagnostics: Iterable[Diagnostic], folder: str) -> str:
+    """The message for an id no loaded party has: why its profile failed to load, or the
+    nearest id (did you mean ...?)."""
+    from acct_tool.books.load import profile_load_errors, unknown_party
+    from acct_tool.books.schema import did_you_mean
+
+    found = list(diagnostics)
+    message = unknown_party(party_id, found, folder)
+    if profile_load_errors(party_id, found, folder) is None:
+        near = [i for i in sorted(parties) if party_id.casefold() in i]
+        hint = did_you_mean(party_id, sorted(parties)) or (f"did you mean '{near[0]}'?" if len(near) == 1 else None)
+        message += f"; {hint}" if hint else "; `acct-tool clients list` lists the ids"
+    return message
+
+
+def check_parties(books: Books, ids: Sequence[str]) -> None:
+    """A usage error naming every id in ``ids`` that no party has."""
+    unknown = [p for p in ids if p not in books.parties]
+    if unknown:
+        raise UsageError("\n".join(no_party(u, books.parties, books.diagnostics, books.settings.profiles) for u in unknown))
+
+
+def _completion_root(ctx: click.Context) -> Path | None:
+    """The books of a command line being completed (its --books, else the environment or
+    the working directory), or None when there are none."""
+    option = None
+    for node in (ctx, *_parents(ctx)):
+        obj = node.obj
+        if isinstance(obj, Context) and obj.books_option:
+            option = obj.books_option
+        value = node.params.get("books_option")
+        if isinstance(value, str) and value:
+            option = value
+    try:
+        return find_root(option)
+    except (BooksError, OSError):
+        return None
+
+
+def _parents(ctx: click.Context) -> Iterator[click.Context]:
+    node = ctx.parent
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def _completion_parties(ctx: click.Context) -> dict[str, Party]:
+    from acct_tool.books.profiles import load_parties
+    from acct_tool.books.settings import load_settings
+
+    root = _completion_root(ctx)
+    if root is None:
+        return {}
+    settings, _ = load_settings(root)
+    return load_parties(root, settings.profiles)[0]
+
+
+def complete_party(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Shell completion of a party id from the books' profiles; nothing without books."""
+    try:
+        parties = _completion_parties(ctx)
+    except Exception:  # completion never fails the shell: broken books complete nothing
+        return []
+    return [CompletionItem(i, help=visible_lines(p.name)) for i, p in sorted(parties.items()) if i.startswith(incomplete)]
+
+
+def complete_manager(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Shell completion of ``--manager`` from the names the profiles give; nothing without books."""
+    try:
+        names = people(_completion_parties(ctx), owners=ctx.command.name == "followups")
+    except Exception:  # completion never fails the shell
+        return []
+    return [CompletionItem(n) for n in sorted(names) if n.startswith(incomplete)]
+
+
+#: Files looked at when completing a statement: a books folder full of files stays quick.
+COMPLETION_FILE_LIMIT = 20_000
+
+
+def complete_statement(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Shell completion of a bank statement: the files under the books that a
+    ``statements.files`` glob matches, as paths from the working directory; the
+    shell's own file completion when the books name none."""
+    try:
+        found = _statement_files(ctx)
+    except Exception:  # completion never fails the shell
+        found = []
+    matching = [f for f in found if f.startswith(incomplete)]
+    return [CompletionItem(f) for f in matching] if matching else [CompletionItem(incomplete, type="file")]
+
+
+def _statement_files(ctx: click.Context) -> list[str]:
+    from acct_tool.books.globs import glob_matches
+    from acct_tool.books.settings import load_settings
+
+    root = _completion_root(ctx)
+    if root is None:
+        return []
+    settings, _ = load_settings(root)
+    patterns = [f.match for f in settings.statements.files]
+    if not patterns:
+        return []
+    here = Path.cwd()
+    out: list[str] = []
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        seen += len(files)
+        if seen > COMPLETION_FILE_LIMIT:
+            break
+        for name in sorted(files):
+            path = Path(folder) / name
+            relative = path.relative_to(root).as_posix()
+            if any(glob_matches(p, relative) for p in patterns):
+                out.append(os.path.relpath(path, here))
+    return sorted(out)

@@ -9,8 +9,19 @@ from typing import TYPE_CHECKING
 
 import click
 
-from acct_tool.books.load import unknown_party
-from acct_tool.cli.common import EXIT_FINDINGS, PARTY_POSTINGS, TEXT, Context, UsageError, emit_document, format_option, say, warn_if_broken
+from acct_tool.cli.common import (
+    EXIT_FINDINGS,
+    PARTY_POSTINGS,
+    TEXT,
+    Context,
+    UsageError,
+    check_parties,
+    complete_party,
+    emit_document,
+    format_option,
+    say,
+    warn_if_broken,
+)
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.engines.receivables import Side
 from acct_tool.render import diagnostics as diagnostics_view
@@ -22,7 +33,7 @@ Render = Callable[[str, dict[str, object], str], "bytes | None"]
 
 
 @click.command()
-@click.argument("parties", type=TEXT, nargs=-1, metavar="[PARTY]...")
+@click.argument("parties", type=TEXT, nargs=-1, metavar="[PARTY]...", shell_complete=complete_party)
 @click.option(
     "--level",
     type=click.IntRange(min=1),
@@ -67,9 +78,7 @@ def dunning(obj: Context, parties: tuple[str, ...], level: int | None, fmt: str,
     from acct_tool.render.reports import Templates, check_out_dir
 
     books = obj.books(PARTY_POSTINGS)
-    unknown = [p for p in parties if p not in books.parties]
-    if unknown:
-        raise UsageError("; ".join(unknown_party(u, books.diagnostics, books.settings.profiles) for u in unknown))
+    check_parties(books, parties)
     settings = books.settings
     if fmt == "eml" and not settings.firm.email:
         raise UsageError("--format eml sends from the firm's address: set `firm: email:` in acct-tool.yaml (see docs/documents.md)")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from acct_tool.books.load import Books, unknown_party
+from acct_tool.books.load import Books
 from acct_tool.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -16,8 +16,11 @@ from acct_tool.cli.common import (
     TEXT,
     Context,
     UsageError,
+    check_parties,
+    complete_party,
     emit,
     emit_document,
+    emit_fitted,
     format_option,
     optional_date,
     warn_if_broken,
@@ -55,14 +58,15 @@ def aging(obj: Context, side: str, by: str, basis: str, fmt: str) -> None:
     result = age(items, books.settings.aging_limits, basis=basis, by=by)
     as_of = items.as_of.isoformat()
     places = books.precisions
-    emit(
-        view.aging_json(result, as_of, places) if fmt == "json" else view.aging_csv(result, places) if fmt == "csv" else view.aging_table(result, as_of, places)
-    )
+    if fmt == "table":
+        emit_fitted(view.aging_table(result, as_of, places))
+    else:
+        emit(view.aging_json(result, as_of, places) if fmt == "json" else view.aging_csv(result, places))
 
 
 @click.command(name="open")
 @click.argument("side", type=SIDE)
-@click.option("--party", type=TEXT, metavar="ID", help="Only this party.")
+@click.option("--party", type=TEXT, metavar="ID", shell_complete=complete_party, help="Only this party.")
 @format_option("table", "json", "csv")
 @click.pass_obj
 def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
@@ -71,18 +75,14 @@ def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
     Example: acct-tool open ar --party acme
     """
     books = obj.books(PARTY_POSTINGS)
-    if party is not None and party not in books.parties:
-        raise UsageError(unknown_party(party, books.diagnostics, books.settings.profiles))
+    check_parties(books, [party] if party is not None else [])
     warn_if_broken(books)
     items = books.open_items(Side(side))
     places = books.precisions
-    emit(
-        view.open_json(items, party, places)
-        if fmt == "json"
-        else view.open_csv(items, party, places)
-        if fmt == "csv"
-        else view.open_table(items, party, places)
-    )
+    if fmt == "table":
+        emit_fitted(view.open_table(items, party, places))
+    else:
+        emit(view.open_json(items, party, places) if fmt == "json" else view.open_csv(items, party, places))
 
 
 def _reconcile_side(obj: Context, side: Side, fmt: str) -> None:
@@ -98,7 +98,7 @@ def _reconcile_side(obj: Context, side: Side, fmt: str) -> None:
         if items.diagnostics:
             click.echo(diagnostics_view.to_text(list(items.diagnostics)), err=True, nl=False)
     else:
-        emit(view.reconcile_text(items, books.precisions))
+        emit_fitted(view.reconcile_text(items, books.precisions))
     sys.exit(EXIT_FINDINGS if has_errors(items.diagnostics) else EXIT_OK)
 
 
@@ -127,7 +127,7 @@ def reconcile_ap(obj: Context, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("party", type=TEXT)
+@click.argument("party", type=TEXT, shell_complete=complete_party)
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day (default: the first of the month two months before --to).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day (default: the as-of date).")
 @click.option("--side", type=SIDE, help="ar or ap (default: ar for clients, ap for vendors).")
@@ -153,8 +153,7 @@ def statement(
     if out is not None and fmt not in ("md", "html", "pdf"):
         raise UsageError(f"--out writes a md, html or pdf statement; --format {fmt} prints to stdout")
     books = obj.books(PARTY_POSTINGS)
-    if party not in books.parties:
-        raise UsageError(unknown_party(party, books.diagnostics, books.settings.profiles))
+    check_parties(books, [party])
     who = books.parties[party]
     chosen = Side(side) if side else (Side.AP if who.kind == "vendor" else Side.AR)
     end = end or books.as_of
@@ -171,7 +170,7 @@ def statement(
     elif fmt == "json":
         emit(view.statement_json(result, places))
     else:
-        emit(view.statement_text(result, precisions=places))
+        emit_fitted(view.statement_text(result, precisions=places))
 
 
 def _statement_document(books: Books, result: PartyStatement, fmt: str, out: Path | None, force: bool) -> None:
@@ -233,4 +232,4 @@ def dso(obj: Context, side: str, by: str, window: int, fmt: str) -> None:
     elif fmt == "csv":
         emit(view.dso_csv(headers, rows, books.precisions))
     else:
-        emit(view.dso_table(headers, rows, items.as_of.isoformat(), books.precisions))
+        emit_fitted(view.dso_table(headers, rows, items.as_of.isoformat(), books.precisions))

@@ -9,14 +9,16 @@ from typing import Any
 
 import click
 
-from acct_tool.books.load import unknown_party
-from acct_tool.books.schema import did_you_mean
 from acct_tool.cli.common import (
     EXIT_FINDINGS,
     RELATIONSHIP,
     TEXT,
     Context,
     UsageError,
+    check_manager,
+    check_parties,
+    complete_manager,
+    complete_party,
     emit,
     emit_document,
     format_option,
@@ -52,8 +54,8 @@ def choose_period(as_of: datetime.date, period: str | None, start: datetime.date
 
 
 @click.command()
-@click.argument("parties", type=TEXT, nargs=-1, metavar="[PARTY]...")
-@click.option("--manager", type=TEXT, metavar="M", help="Only the clients this account manager owns.")
+@click.argument("parties", type=TEXT, nargs=-1, metavar="[PARTY]...", shell_complete=complete_party)
+@click.option("--manager", type=TEXT, metavar="M", shell_complete=complete_manager, help="Only the clients this account manager owns.")
 @click.option("--period", type=TEXT, metavar="PERIOD", help="A quarter (2026-Q3), month (2026-09) or year (2026). Default: the quarter of the as-of date.")
 @click.option("--from", "start", metavar="YYYY-MM-DD", callback=optional_date, help="First day of a custom period (with --to).")
 @click.option("--to", "end", metavar="YYYY-MM-DD", callback=optional_date, help="Last day of a custom period (with --from).")
@@ -122,13 +124,8 @@ def review(
     from acct_tool.render.reports import Templates, check_out_dir, write_reports  # Jinja only when rendering
 
     books = obj.books(RELATIONSHIP)
-    unknown = [p for p in parties if p not in books.parties]
-    if unknown:
-        raise UsageError("; ".join(unknown_party(u, books.diagnostics, books.settings.profiles) for u in unknown))
-    managers = {p.manager for p in books.parties.values() if p.manager}
-    if manager is not None and manager not in managers:
-        hint = did_you_mean(manager, managers)
-        raise UsageError(f"no party has manager '{manager}'" + (f"; {hint}" if hint else ""))
+    check_parties(books, parties)
+    check_manager(books.parties, manager)
     try:
         chosen_period = choose_period(books.as_of, period, start, end).until(books.as_of)
     except ValueError as exc:

@@ -1,10 +1,11 @@
-"""Append an interaction to a profile, changing nothing else in the file.
+"""Append an interaction to a profile, or mark a next step done, changing nothing else in the file.
 
 ``acct-tool log`` writes through here; :mod:`acct_tool.edit.interaction_text` makes
-the new text, which must show in ``git diff`` as added lines only.
+the new text, which must show in ``git diff`` as added lines only. ``acct-tool
+done`` too; :mod:`acct_tool.edit.step_text` changes the one step.
 
 The read, edit, write and check happen under a lock on the profile's folder,
-so that two ``log`` runs at once keep both interactions. The write is atomic
+so that two ``log`` (or ``log`` and ``done``) runs at once keep both changes. The write is atomic
 (:func:`acct_tool.edit.files.write_atomic`), keeps the file's
 permissions, and goes through a symlink to the file it points at, which must be
 a regular file. A profile that has errors is refused, and a
@@ -13,9 +14,10 @@ profile that would not validate after the edit is restored.
 
 from __future__ import annotations
 
+import datetime
 import stat
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from acct_tool.books.parties import Party
@@ -24,6 +26,7 @@ from acct_tool.books.schema import did_you_mean
 from acct_tool.diagnostics import Diagnostic, Severity
 from acct_tool.edit.files import locked, read_regular, write_atomic
 from acct_tool.edit.interaction_text import NewInteraction, insert_interaction
+from acct_tool.edit.step_text import StepEdit, StepRef, mark_done
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class EditResult:
     errors: tuple[Diagnostic, ...] = ()
     #: True when the edited file did not validate and the original was put back.
     restored: bool = False
+    #: For a step marked done: the changed line, before and after.
+    change: StepEdit | None = None
 
 
 def unknown_contacts(party: Party, names: Sequence[str]) -> list[str]:
@@ -73,12 +78,31 @@ def append_interaction(path: Path, display: str, entry: NewInteraction) -> EditR
         return _append_locked(path, target, display, entry)
 
 
+def mark_step_done(path: Path, display: str, ref: StepRef, on: datetime.date) -> EditResult:
+    """Mark the next step ``ref`` of the profile at ``path`` done on ``on``, atomically and
+    under the same lock as :func:`append_interaction`; refused and rolled back alike."""
+    target = path.resolve()
+    changes: list[StepEdit] = []
+
+    def change(text: str) -> str:
+        changes.append(mark_done(text, ref, on))
+        return changes[-1].text
+
+    with locked(target.parent):
+        result = _edit_locked(path, target, display, change)
+    return replace(result, change=changes[-1]) if changes else result
+
+
 def _append_locked(path: Path, target: Path, display: str, entry: NewInteraction) -> EditResult:
+    return _edit_locked(path, target, display, lambda before: insert_interaction(before, entry))
+
+
+def _edit_locked(path: Path, target: Path, display: str, change: Callable[[str], str]) -> EditResult:
     _, errors = _errors(path, display)
     if errors:  # unreadable, not YAML, not UTF-8, or invalid: leave it alone
         return EditResult(path, False, "", "", tuple(errors))
     before = read_regular(target, shown=display).decode("utf-8")
-    after = insert_interaction(before, entry)
+    after = change(before)
     mode = stat.S_IMODE(target.stat().st_mode)
     write_atomic(target, after, force=True, mode=mode, shown=display)
     _, errors = _errors(path, display)

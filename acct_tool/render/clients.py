@@ -21,7 +21,7 @@ from acct_tool.render.client_parts import money_csv as money_csv
 from acct_tool.render.client_parts import money_json as money_json
 from acct_tool.render.client_parts import money_text as money_text
 from acct_tool.render.followups import when
-from acct_tool.render.table import render, to_csv, to_json
+from acct_tool.render.table import output_width, render, to_csv, to_json
 from acct_tool.render.text_safety import for_terminal, visible
 
 # --- clients list -------------------------------------------------------------
@@ -61,7 +61,7 @@ def list_table(rows: Sequence[ClientSummary], as_of: str, precisions: Precisions
             ]
         )
     note = "\n! red flag: the band is red whatever the score (see `acct-tool clients show ID`)\n" if any(r.health and r.health.red_flags for r in rows) else ""
-    return head + render(LIST_HEADERS, body, right=[5, 6, 9]) + note
+    return head + render(LIST_HEADERS, body, right=[5, 6, 9], shrink=[1]) + note
 
 
 def list_csv(rows: Sequence[ClientSummary], precisions: Precisions | None = None) -> str:
@@ -115,7 +115,8 @@ RECENT = 6
 
 
 def _wrap(text: str, indent: str, more: str = "  ") -> list[str]:
-    return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + more) or [indent]
+    width = min(100, output_width() or 100)  # a terminal narrower than 100 columns gets its own width
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + more) or [indent]
 
 
 def _revenue_line(label: str, rev: Revenue, target: Money | None, precisions: Precisions | None = None) -> str:
@@ -164,7 +165,7 @@ def show_text(d: ClientDetail, precisions: Precisions | None = None) -> str:
         for ct in p.contacts:
             roles = [r for r, on in (("decision maker", ct.decision_maker), ("primary", ct.primary), ("billing", ct.billing)) if on]
             rows.append([ct.name, ct.role or "", ", ".join(roles), ct.email or "", ct.phone or ""])
-        out += ["  " + line for line in render(["name", "role", "", "email", "phone"], rows).splitlines()]
+        out += ["  " + line for line in render(["name", "role", "", "email", "phone"], rows, margin=2).splitlines()]
     else:
         out.append("  none")
     if p.is_client and not any(ct.decision_maker for ct in p.contacts):

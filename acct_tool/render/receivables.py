@@ -256,7 +256,7 @@ def statement_text(s: PartyStatement, precisions: Precisions | None = None) -> s
         footer = ["", "closing balance", "", "", "", "", sec.closing]
         places = places_of(sec.currency, precisions)
         out.append(f"\n{sec.currency}\n")
-        out.append(render(headers, rows, right=[4, 5, 6], footer=footer, places=places))
+        out.append(render(headers, rows, right=[4, 5, 6], footer=footer, places=places, shrink=[1]))
     if s.open_documents or s.unapplied:
         out.append(f"\nOpen items at {s.end}\n")
         headers = ["number", "date", "due", "currency", "open", "days"]

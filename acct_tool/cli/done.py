@@ -1,0 +1,112 @@
+"""``done``: mark a party's open next step done, closing the loop that ``log --next`` opens."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+
+import click
+
+from acct_tool.books.load import profile_load_errors
+from acct_tool.books.profiles import load_parties
+from acct_tool.books.settings import load_settings
+from acct_tool.cli.common import EXIT_FINDINGS, TEXT, Context, UsageError, complete_party, no_party, optional_date, say
+from acct_tool.diagnostics import Diagnostic, sort_diagnostics
+from acct_tool.engines.relationship import OpenStep, open_next_steps
+from acct_tool.render import diagnostics as diagnostics_view
+
+
+def _listing(steps: tuple[OpenStep, ...]) -> str:
+    return "\n".join(f"  {n}. due {s.due}{f', {s.owner}' if s.owner else ''}: {s.action} (agreed {s.agreed})" for n, s in enumerate(steps, 1))
+
+
+def pick_step(party_id: str, steps: tuple[OpenStep, ...], step: str | None) -> OpenStep:
+    """The open step ``step`` names: its number in ``steps`` (1-based), or text found in
+    exactly one action (case is ignored); none with exactly one open step. Else a usage
+    error that lists the open steps with their numbers."""
+    if not steps:
+        raise UsageError(f"{party_id} has no open next step")
+    if step is None:
+        if len(steps) == 1:
+            return steps[0]
+        raise UsageError(f"{party_id} has {len(steps)} open next steps; name one by number or by words of its action:\n{_listing(steps)}")
+    text = step.strip()
+    if text.isdigit():
+        number = int(text)
+        if 1 <= number <= len(steps):
+            return steps[number - 1]
+        raise UsageError(f"{party_id} has no open next step {number}; the open ones:\n{_listing(steps)}")
+    found = [s for s in steps if text.casefold() in s.action.casefold()] if text else []
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UsageError(f"no open next step of {party_id} says '{step}'; the open ones:\n{_listing(steps)}")
+    raise UsageError(f"'{step}' is in {len(found)} open next steps of {party_id}; name one by number:\n{_listing(steps)}")
+
+
+@click.command()
+@click.argument("party_id", type=TEXT, metavar="PARTY", shell_complete=complete_party)
+@click.argument("step", type=TEXT, required=False)
+@click.option("--on", "on", metavar="YYYY-MM-DD", callback=optional_date, help="When it was done (default: the as-of date).")
+@click.pass_obj
+def done(obj: Context, party_id: str, step: str | None, on: datetime.date | None) -> None:
+    """Mark an open next step of a party done, so that `followups` no longer lists it.
+
+    STEP is the step's number among the party's open next steps, numbered from 1
+    by due date, earliest first (the order `followups` lists them in), or words
+    of its action (case is ignored) that only one open step has. Without STEP,
+    a party with exactly one open step gets that one marked; a STEP that matches
+    none or several is refused with the open steps listed.
+
+    Only the step changes: `done: false` becomes `done: true, done_on: DATE`
+    on its line (in a block mapping the `done:` line is replaced or added, and
+    a `done_on:` line follows). Comments and layout stay; the write is atomic
+    and waits for a `log` running at the same time. The changed line is shown.
+
+    Example: acct-tool --as-of 2026-11-30 done harbor-logistics "payment plan"
+    """
+    from acct_tool.edit.files import WriteError
+    from acct_tool.edit.interaction_text import EditError
+    from acct_tool.edit.profile_edit import mark_step_done
+    from acct_tool.edit.step_text import StepRef
+
+    root = obj.root()
+    settings, _ = load_settings(root)
+    parties, problems = load_parties(root, settings.profiles)
+    party = parties.get(party_id)
+    if party is None:
+        broken = profile_load_errors(party_id, problems, settings.profiles)
+        if broken is None:
+            raise UsageError(no_party(party_id, parties, problems, settings.profiles))
+        _refuse(broken[1], broken[0])
+        return
+    chosen = pick_step(party_id, open_next_steps(party, obj.as_of), step)
+    when = on or obj.as_of
+    if when < chosen.agreed:
+        raise UsageError(f"--on {when} is before the step was agreed ({chosen.agreed})")
+    display = party.file
+    try:
+        result = mark_step_done(root / display, display, StepRef(chosen.agreed, chosen.action, chosen.due), when)
+    except EditError as exc:
+        raise UsageError(f"cannot edit {display}: {exc}") from None
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {display}: {exc.strerror or exc}") from None
+    if result.restored:
+        click.echo(diagnostics_view.to_text(sort_diagnostics(result.errors)), err=True, nl=False)
+        say(f"error: marking the step done would make {display} invalid; the file is unchanged")
+        sys.exit(EXIT_FINDINGS)
+    if not result.written or result.change is None:
+        _refuse(list(result.errors), display)
+        return
+    change = result.change
+    before = f"{change.old} -> " if change.old else "+"
+    say(f"{display}:{change.line}: {before}{change.new} ({chosen.action})", err=False)
+
+
+def _refuse(problems: list[Diagnostic], display: str) -> None:
+    errors = sort_diagnostics(d for d in problems if d.severity.value == "error")
+    click.echo(diagnostics_view.to_text(errors), err=True, nl=False)
+    say(f"error: {display} has errors; fix them (acct-tool check) before marking a step done")
+    sys.exit(EXIT_FINDINGS)
