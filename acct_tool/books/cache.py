@@ -120,21 +120,19 @@ def save_facts(ledger: Path, root: Path, facts: LedgerFacts) -> None:
 #: Modules whose records (every dataclass they define) parsed profiles and settings are made of.
 _RECORD_MODULES = ("acct_tool.books.parties", "acct_tool.books.settings")
 
-_ALLOWED = (
-    {
-        ("acct_tool.money", "Money"),
-        ("acct_tool.diagnostics", "Diagnostic"),
-        ("acct_tool.diagnostics", "Location"),
-        ("acct_tool.diagnostics", "Severity"),
-        ("decimal", "Decimal"),
-        ("datetime", "date"),
-        ("acct_tool.books.cache", "_mappingproxy"),
-        ("builtins", "frozenset"),
-        ("builtins", "set"),
-        ("copyreg", "_reconstructor"),
-        ("builtins", "object"),
-    }
-)
+_ALLOWED = {
+    ("acct_tool.money", "Money"),
+    ("acct_tool.diagnostics", "Diagnostic"),
+    ("acct_tool.diagnostics", "Location"),
+    ("acct_tool.diagnostics", "Severity"),
+    ("decimal", "Decimal"),
+    ("datetime", "date"),
+    ("acct_tool.books.cache", "_mappingproxy"),
+    ("builtins", "frozenset"),
+    ("builtins", "set"),
+    ("copyreg", "_reconstructor"),
+    ("builtins", "object"),
+}
 
 
 class _Unpickler(pickle.Unpickler):

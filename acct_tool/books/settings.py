@@ -196,6 +196,8 @@ class CashSettings:
 
     floor: Mapping[str, Decimal] = field(default_factory=lambda: MappingProxyType({}))
     recurring: tuple[RecurringRule, ...] = ()
+
+
 #: The chance of winning, in percent, of an open opportunity at each stage that gives no
 #: ``probability`` of its own (``pipeline.probabilities``; docs/relationship.md, "Pipeline").
 DEFAULT_PROBABILITIES: Mapping[str, int] = MappingProxyType({"lead": 10, "qualified": 25, "proposal": 50, "negotiation": 75})
@@ -456,6 +458,8 @@ def _cash(raw: Any, bad: set[PathT]) -> CashSettings:
             )
         )
     return CashSettings(floor=MappingProxyType(floor), recurring=tuple(rules))
+
+
 def _pipeline(raw: Any, bad: set[PathT]) -> PipelineSettings:
     """``pipeline:``: each valid stage probability replaces its default; an invalid one was reported."""
     base: PathT = ("pipeline", "probabilities")
