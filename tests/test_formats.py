@@ -35,10 +35,23 @@ TABLES: dict[str, tuple[list[str], str]] = {
     "reconcile ap": (["reconcile", "ap"], "--format"),
     "reconcile bank": (["reconcile", "bank", str(EXAMPLES / STATEMENT)], "--format"),
     "cash": (["cash"], "--format"),
+    "pipeline": (["pipeline"], "--format"),
 }
 
 #: Commands with a --format that are not tables: a report, a detail page, diagnostics.
-NOT_TABLES = {"acct-tool check", "acct-tool clients show", "acct-tool review", "acct-tool adopt"}
+NOT_TABLES = {
+    "acct-tool check",
+    "acct-tool clients show",
+    "acct-tool review",
+    "acct-tool adopt",
+    # documents a client receives (Markdown, HTML, PDF, e-mail drafts), not tables
+    "acct-tool invoice",
+    "acct-tool dunning",
+    # financial statements: sections and subtotals, each with its own --format test in tests/test_financials.py
+    "acct-tool financials trial",
+    "acct-tool financials income",
+    "acct-tool financials balance",
+}
 
 
 def format_choices(command: click.Command, option: str) -> list[str]:

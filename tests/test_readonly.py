@@ -64,8 +64,14 @@ COMMANDS: dict[str, list[tuple[list[str], list[str]]]] = {
     "financials trial": [(["financials", "trial"], [])],
     "financials income": [(["financials", "income", "--by", "month", "--format", "csv"], [])],
     "financials balance": [(["financials", "balance", "--format", "md"], [])],
-    # `log` writes the profile on purpose: see test_log_changes_exactly_the_profile_it_names
+    "cash": [(["cash"], []), (["cash", "--weeks", "4", "--format", "csv"], []), (["cash", "--propose-recurring"], [])],
+    "pipeline": [(["pipeline"], []), (["pipeline", "--format", "json"], [])],
+    # documents write only the file they are asked for
+    "invoice": [(["invoice", "INV-2026-051", "--format", "md"], []), (["invoice", "INV-2026-051", "--out", "{out}/inv.html"], ["out/inv.html"])],
+    "dunning": [(["dunning", "harbor-logistics"], []), (["dunning", "--format", "eml", "--out", "{out}/letters"], ["out/letters"])],
+    # `log` and `done` write the profile on purpose: see test_log_changes_exactly_the_profile_it_names and tests/test_done.py
     "log": [],
+    "done": [],
 }
 
 #: A statement for November with one line the ledger does not have, so that --draft has something to write.
