@@ -2,7 +2,8 @@
 
 Its figures are the other commands' figures over the 12 months to the as-of date:
 revenue as ``portfolio --from``, aging as ``aging``, DSO as ``dso`` at each month end,
-health as the reviews. Regenerate the golden file after an intended change with
+health as the reviews; cash as ``cash`` and the income statement as ``financials income``
+for the review period. Regenerate the golden file after an intended change with
 ``ACCT_TOOL_REGEN=1 pytest tests/test_firm_review.py``.
 """
 
@@ -146,31 +147,121 @@ def test_the_client_audience_writes_no_firm_page(tmp_path: Path) -> None:
     assert "firm" not in deck and "at_risk" not in deck
 
 
-def test_cash_and_income_show_when_the_context_has_them(tmp_path: Path) -> None:
+def test_cash_is_the_cash_command_position_and_forecast(firm: dict[str, Any]) -> None:
+    cash = cli_json("cash")
+    mine = firm["cash"]
+    assert (mine["as_of"], mine["start"], mine["end"]) == (cash["as_of"], cash["start"], cash["end"])
+    # the position per account and currency
+    theirs = [(p["account"], p["currency"], Decimal(p["balance"]["number"])) for p in cash["positions"]]
+    assert [(p["account"], p["currency"], Decimal(p["balance"]["number"])) for p in mine["positions"]] == theirs
+    assert len(theirs) == 2
+    for p, q in zip(mine["positions"], cash["positions"]):
+        assert p["balance"]["currency"] == p["currency"]
+        assert p["asserted_on"] == q["last_balance_assertion"]["date"]
+        assert p["statement_end"] == q["last_statement"]["end"]
+    # the forecast per currency: every week's figures, the floor week and what is at risk
+    assert [c["currency"] for c in mine["currencies"]] == [c["currency"] for c in cash["currencies"]] == ["EUR", "USD"]
+    for c, theirs_c in zip(mine["currencies"], cash["currencies"]):
+        assert len(c["weeks"]) == 13
+        for key in ("opening", "receipts", "payments", "recurring", "closing"):
+            assert [Decimal(w[key]["number"]) for w in c["weeks"]] == [Decimal(w[key]["number"]) for w in theirs_c["weeks"]], key
+        assert [w["start"] for w in c["weeks"]] == [w["start"] for w in theirs_c["weeks"]]
+        assert Decimal(c["opening"]["number"]) == Decimal(theirs_c["opening"]["number"])
+        assert Decimal(c["closing"]["number"]) == Decimal(theirs_c["weeks"][-1]["closing"]["number"])
+        assert (c["floor_week"] or {}).get("week") == theirs_c["floor_week"]
+        risky = sum((Decimal(r["open"]["number"]) for r in cash["at_risk"] if r["open"]["currency"] == c["currency"]), Decimal(0))
+        assert Decimal(c["at_risk"]["number"]) == risky
+        assert {m["currency"] for w in c["weeks"] for m in (w["opening"], w["closing"])} == {c["currency"]}  # never summed across currencies
+    usd = mine["currencies"][1]
+    assert usd["floor_week"]["week"] == 8 and usd["at_risk"] == {"number": "13000.00", "currency": "USD"}
+    assert [r["document"] for r in mine["at_risk"]] == [r["document"] for r in cash["at_risk"]]
+
+
+def _totals(statement: dict[str, Any]) -> dict[str, dict[str, list[Decimal]]]:
+    out: dict[str, dict[str, list[Decimal]]] = {}
+    for block in statement["currencies"]:
+        sections = {s["kind"]: [Decimal(m["number"]) for m in s["total"]] for s in block["sections"]}
+        out[block["currency"]] = {"income": sections["Income"], "expenses": sections["Expenses"], "net": [Decimal(m["number"]) for m in block["net_income"]]}
+    return out
+
+
+@pytest.mark.parametrize(("args", "previous"), [((), ("2026-07-01", "2026-08-30")), (("--period", "2026"), ("2025-01-01", "2025-11-30"))])
+def test_income_is_the_financials_income_statement_for_the_period_and_the_previous_one(
+    firm: dict[str, Any], args: tuple[str, ...], previous: tuple[str, str]
+) -> None:
+    income = cli_json("review", *args)["firm"]["income"] if args else firm["income"]
+    statement = cli_json("financials", "income", "--period", args[1] if args else "2026-Q4")
+    now, before = statement["columns"]
+    assert (income["period"]["label"], income["period"]["start"], income["period"]["end"]) == (now["label"], now["from"], now["to"])
+    assert (income["previous"]["start"], income["previous"]["end"]) == (before["from"], before["to"]) == previous
+    assert income["previous"]["label"] == before["label"]
+    theirs = _totals(statement)
+    assert [c["currency"] for c in income["currencies"]] == sorted(theirs) == ["EUR", "USD"]
+    for c in income["currencies"]:
+        t = theirs[c["currency"]]
+        assert [Decimal(c["income"]["number"]), Decimal(c["income_previous"]["number"])] == t["income"]
+        assert [Decimal(c["expenses"]["number"]), Decimal(c["expenses_previous"]["number"])] == t["expenses"]
+        assert [Decimal(c["net_income"]["number"]), Decimal(c["net_income_previous"]["number"])] == t["net"]
+        assert {c[k]["currency"] for k in ("income", "expenses", "net_income", "net_income_previous")} == {c["currency"]}
+
+
+def test_the_firm_page_shows_cash_the_forecast_and_the_income_statement(tmp_path: Path) -> None:
+    md = write(tmp_path / "md", "md")["firm.md"]
+    html = write(tmp_path / "html", "html")["firm.html"]
+    for text in (md, html):
+        assert "not available" not in text
+        assert "Assets:Bank:Operating" in text and "138,589.55" in text  # the position
+        assert "First week below the floor of 150,000.00 USD: week 8" in text  # the floor week
+        assert "13,000.00 USD" in text  # at risk, not counted
+        assert "19,632.60" in text and "8,258.10" in text  # net income, 2026-Q4 to date beside 2026-Q3
+    cash = html[html.index('<section id="cash">') : html.index('<section id="income">')]
+    assert cash.count("<svg") == 2 and 'id="chart-closing-cash-per-week-usd"' in cash
+    assert "stroke-dasharray" in cash  # the floor, drawn as a dashed line
+    assert cash.count("<th>Week</th>") + cash.count('<th class="num">Week</th>') == 2  # each chart with the forecast's table
+
+
+def test_without_the_ledger_cash_and_income_are_not_available(tmp_path: Path) -> None:
     from acct_tool.books.load import load_books
     from acct_tool.engines.review import build
-    from acct_tool.money import Money
     from acct_tool.periods import quarter_of
     from acct_tool.render.reports import Templates
 
     as_of = datetime.date.fromisoformat(EXAMPLES_AS_OF)
     books = load_books(EXAMPLES, as_of, use_cache=False)
     reviews = build(books.parties, books.settings, books.party_postings, books.attribution, as_of, books.precisions, quarter_of(as_of))
+    assert reviews.firm["cash"] is None and reviews.firm["income"] is None
     templates = Templates(None, books.precisions)
-    usd = Money(Decimal("81234.5"), "USD")
-    extra = {
-        "cash": {"as_of": as_of, "balances": [usd], "weeks": [{"start": as_of, "inflow": usd, "outflow": usd, "closing": usd}]},
-        "income": {"period": "2026-Q4 to date", "previous": "2026-Q3", "lines": [{"label": "Revenue <net>", "amount": usd, "previous": usd}]},
-    }
     for fmt in ("md", "html"):
         bare, problems = templates.render(f"firm.{fmt}.j2", {**reviews.firm, "ext": fmt}, books.root)
         assert problems == [] and bare is not None
         assert "13-week forecast: not available" in bare and "previous period: not available" in bare
-        full, problems = templates.render(f"firm.{fmt}.j2", {**reviews.firm, "ext": fmt, **extra}, books.root)
-        assert problems == [] and full is not None
-        assert "not available" not in full
-        assert full.count("81,234.50 USD") == 6
-        assert ("Revenue &lt;net&gt;" if fmt == "html" else "Revenue \\<net\\>") in full
+
+
+def test_one_review_to_stdout_reads_no_entries_and_forecasts_no_cash(examples_copy: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from acct_tool.books import ledger
+    from acct_tool.engines import cash
+
+    seen = {"loads": 0, "forecasts": 0}
+    load, forecast = ledger.load_entries, cash.forecast
+
+    def loading(*args: Any, **kwargs: Any) -> Any:
+        seen["loads"] += 1
+        return load(*args, **kwargs)
+
+    def forecasting(*args: Any, **kwargs: Any) -> Any:
+        seen["forecasts"] += 1
+        return forecast(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "load_entries", loading)
+    monkeypatch.setattr(cash, "forecast", forecasting)
+    assert run_cli("review", "acme", books=examples_copy, as_of=EXAMPLES_AS_OF).exit_code == 0  # fills the cache
+    seen.update(loads=0, forecasts=0)
+    for args in (("review", "acme"), ("review", "acme", "--format", "html"), ("review", "--audience", "client", "--out", str(examples_copy.parent / "deck"))):
+        result = run_cli(*args, books=examples_copy, as_of=EXAMPLES_AS_OF)
+        assert result.exit_code == 0, result.stderr
+    assert seen == {"loads": 0, "forecasts": 0}
+    assert run_cli("review", "--out", str(examples_copy.parent / "out"), books=examples_copy, as_of=EXAMPLES_AS_OF).exit_code == 0
+    assert seen == {"loads": 1, "forecasts": 1}  # the firm page reads the entries, and forecasts once
 
 
 def test_firm_html_loads_cleanly_in_a_browser(tmp_path: Path) -> None:
@@ -203,4 +294,5 @@ def test_firm_html_loads_cleanly_in_a_browser(tmp_path: Path) -> None:
     requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
     assert all(url.startswith("file://") for url in requests), requests
     assert title["result"]["value"].startswith("The firm")
-    assert svgs["result"]["value"] == 7  # revenue by month in EUR and USD, AR aging EUR and USD, AP aging USD, DSO EUR and USD
+    # closing cash per week in EUR and USD, revenue by month in EUR and USD, AR aging EUR and USD, AP aging USD, DSO EUR and USD
+    assert svgs["result"]["value"] == 9

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from acct_tool.books.load import Books, Needs
 from acct_tool.cli.common import (
     EXIT_FINDINGS,
     RELATIONSHIP,
@@ -31,8 +32,14 @@ from acct_tool.edit.files import WriteError
 from acct_tool.periods import Period, parse_period, quarter_of, range_period
 from acct_tool.render import diagnostics as diagnostics_view
 
+if TYPE_CHECKING:
+    from acct_tool.engines.review import FirmLedger
+
 #: Who a review is for: the firm itself, or the client it is about.
 AUDIENCES = ("internal", "client")
+
+#: The firm page also reads Beancount's entries: the cash accounts and the income statement.
+FIRM_PAGE = Needs(party_postings=True, attribution=True, entries=True)
 
 
 def choose_period(as_of: datetime.date, period: str | None, start: datetime.date | None, end: datetime.date | None) -> Period:
@@ -93,9 +100,11 @@ def review(
     With --out, writes review-<id>.<ext> for every chosen client (default: all
     active clients), portfolio-<manager>.<ext> for their managers, firm.<ext>
     (the owner's view of the whole firm over the 12 months to the as-of date:
-    revenue by month, manager and tier, concentration in the largest clients,
-    aging, the DSO trend and the accounts at risk) and an index.<ext>, then
-    lists what it wrote. Without --out, prints one client's review (name it, or
+    cash per account and the 13-week forecast as `cash` shows them, the income
+    statement of the period beside the previous one as `financials income`
+    shows it, revenue by month, manager and tier, concentration in the largest
+    clients, aging, the DSO trend and the accounts at risk) and an index.<ext>,
+    then lists what it wrote. Without --out, prints one client's review (name it, or
     choose one with --manager). --format json prints the whole template context
     (every review, portfolio, the firm and the index) instead.
     Books with no active client (vendors only, say), or a --manager with none,
@@ -123,7 +132,11 @@ def review(
     from acct_tool.engines.review import build
     from acct_tool.render.reports import Templates, check_out_dir, write_reports  # Jinja only when rendering
 
-    books = obj.books(RELATIONSHIP)
+    client_view = audience == "client"
+    # The firm page (internal audience, written into DIR or printed as JSON) shows cash and
+    # the income statement, read from the ledger's entries; a single review or the client's deck does not.
+    firm_page = not client_view and (out is not None or fmt == "json")
+    books = obj.books(FIRM_PAGE if firm_page else RELATIONSHIP)
     check_parties(books, parties)
     check_manager(books.parties, manager)
     try:
@@ -131,7 +144,6 @@ def review(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     warn_if_broken(books)
-    client_view = audience == "client"
     logo: str | None = None
     notices: list[Diagnostic] = []  # reported, and the documents rendered without what they concern
     if client_view:
@@ -149,6 +161,7 @@ def review(
         list(parties) or None,
         manager,
         logo=logo,
+        ledger=(lambda: _firm_ledger(books)) if firm_page else None,
     )
     if parties and not reviews.clients:
         raise UsageError(f"manager '{manager}' manages none of {', '.join(parties)}; drop --manager to review them")
@@ -239,6 +252,19 @@ def review(
     _report(notices)
     if notices:
         sys.exit(EXIT_FINDINGS)
+
+
+def _firm_ledger(books: Books) -> FirmLedger:
+    """The cash accounts' facts and Beancount's balances, drawn as ``cash`` and ``financials`` draw them."""
+    from acct_tool.books.cash_facts import draw_cash_facts
+    from acct_tool.books.financial_facts import from_ledger
+    from acct_tool.engines.review import FirmLedger
+
+    ledger = books.ledger
+    assets = str(ledger.options.get("name_assets") or "Assets")
+    return FirmLedger(
+        draw_cash_facts(ledger.entries, ledger.opens(), books.settings, books.root, assets), from_ledger(ledger.entries, ledger.path, ledger.options)
+    )
 
 
 class _quiet:

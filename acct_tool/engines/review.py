@@ -17,7 +17,9 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from acct_tool.engines import cash as cash_engine
 from acct_tool.engines import concentration as firm_engine
+from acct_tool.engines import financials
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines import relationship as rel
 from acct_tool.engines.aging import age, bucket_labels
@@ -32,6 +34,11 @@ from acct_tool.engines.review_records import (
     AgingAmount,
     AgreedStep,
     AtRiskAccount,
+    CashAtRisk,
+    CashCurrency,
+    CashInfo,
+    CashPosition,
+    CashWeek,
     ClientDeck,
     ClientInfo,
     ClientReview,
@@ -46,6 +53,8 @@ from acct_tool.engines.review_records import (
     HealthComponent,
     HealthFlag,
     HealthInfo,
+    IncomeCurrency,
+    IncomeInfo,
     IndexClient,
     IndexManager,
     InteractionInfo,
@@ -70,6 +79,7 @@ from acct_tool.money import Money, average
 from acct_tool.periods import Period, shift
 
 if TYPE_CHECKING:
+    from acct_tool.books.cash_facts import CashFacts
     from acct_tool.books.parties import Party
     from acct_tool.books.party_postings import PartyPosting
     from acct_tool.books.settings import Settings
@@ -81,6 +91,16 @@ BAND_ORDER = {"red": 0, "amber": 1, "green": 2}
 UNASSIGNED = "unassigned"
 #: Follow-ups due within this many days of the as-of date are in a review, as in ``followups``.
 FOLLOWUP_DAYS = 30
+
+
+@dataclass(frozen=True)
+class FirmLedger:
+    """What the owner's review reads from the ledger's entries, beyond the open items: the
+    cash accounts' facts (as ``acct-tool cash`` draws them) and Beancount's balances (as
+    ``acct-tool financials`` draws them)."""
+
+    cash: CashFacts
+    balances: financials.BalanceSource
 
 
 @dataclass(frozen=True)
@@ -173,9 +193,12 @@ def build(
     party_ids: Sequence[str] | None = None,
     manager: str | None = None,
     logo: str | None = None,
+    ledger: Callable[[], FirmLedger] | None = None,
 ) -> ReviewSet:
     """Reviews of the chosen clients (default: all active clients), their managers' portfolios,
     and each client's own deck (with the firm's ``logo``, a ``data:`` URL, in its letterhead).
+    ``ledger`` gives the owner's review its cash and income figures; it is called only when
+    that review is built (without it, ``cash`` and ``income`` are none).
 
     ``period`` is taken as it stands at the as-of date (:meth:`Period.until`): a
     period that is not over is reviewed to date and compared with as many days of
@@ -215,16 +238,29 @@ def build(
         tuple(IndexManager(name, len(p.accounts), len(p.at_risk)) for name, p in portfolios.items()),
     )
     decks = {pid: client_deck(r, parties[pid], settings, ctx.documents(pid), logo) for pid, r in reviews.items()}
-    return ReviewSet(reviews, portfolios, index, decks, functools.partial(firm_review, ctx, period))
+    return ReviewSet(reviews, portfolios, index, decks, functools.partial(firm_review, ctx, period, ledger))
 
 
-def firm_review(ctx: engine.Context, period: Period) -> FirmReview:
+def firm_review(ctx: engine.Context, period: Period, ledger: Callable[[], FirmLedger] | None = None) -> FirmReview:
     """The whole firm over the 12 months to the as-of date, from :mod:`acct_tool.engines.concentration`;
-    accounts at risk carry the health their own reviews show."""
+    accounts at risk carry the health their own reviews show. With ``ledger``, the cash
+    position and forecast of :func:`acct_tool.engines.cash.forecast` (as ``acct-tool cash``
+    with its default weeks) and the income statement of
+    :func:`acct_tool.engines.financials.income_statement` for ``period``."""
     as_of = ctx.as_of
     start = firm_engine.window_start(as_of)
     payables = open_items(ctx.postings, ctx.parties, ctx.settings, Side.AP, as_of, ctx.precisions)
     limits = ctx.settings.aging_limits
+    cash: CashInfo | None = None
+    income: IncomeInfo | None = None
+    if ledger is not None:
+        drawn = ledger()
+        settings = ctx.settings
+        result = cash_engine.forecast(
+            drawn.cash, ctx.items, payables, settings.cash.recurring, as_of, levels=settings.collection_levels, floor=settings.cash.floor
+        )
+        cash = cash_info(result)
+        income = income_info(financials.income_statement(drawn.balances, period), period)
     return FirmReview(
         as_of=as_of,
         period=period_info(period),
@@ -240,7 +276,82 @@ def firm_review(ctx: engine.Context, period: Period) -> FirmReview:
             AtRiskAccount(r.party.id, r.party.name, r.party.manager, r.party.tier, health_info(r.health), r.revenue, r.open, r.overdue)
             for r in firm_engine.at_risk(ctx, start)
         ),
+        cash=cash,
+        income=income,
     )
+
+
+def cash_info(result: cash_engine.Forecast) -> CashInfo:
+    """The forecast's own figures as the firm page's records (nothing recomputed but the
+    at-risk invoices' total per currency)."""
+    positions = tuple(
+        CashPosition(
+            p.account,
+            p.currency,
+            Money(p.balance, p.currency),
+            p.last_assertion.date if p.last_assertion else None,
+            Money(p.last_assertion.number, p.last_assertion.currency) if p.last_assertion else None,
+            p.last_statement.end if p.last_statement else None,
+            p.last_statement.file if p.last_statement else None,
+        )
+        for p in result.positions
+    )
+    currencies = []
+    for c in result.currencies:
+        cur = c.currency
+        weeks = tuple(
+            CashWeek(
+                w.number,
+                w.start,
+                w.end,
+                Money(w.opening, cur),
+                Money(w.receipts, cur),
+                Money(w.payments, cur),
+                Money(w.recurring, cur),
+                Money(w.closing, cur),
+                c.floor is not None and w.closing < c.floor,
+            )
+            for w in c.weeks
+        )
+        marked = c.floor_week
+        risky = sum((r.document.open for r in result.at_risk if r.document.currency == cur), ZERO)
+        currencies.append(
+            CashCurrency(
+                cur,
+                Money(c.opening, cur),
+                weeks[-1].closing if weeks else Money(c.opening, cur),
+                weeks,
+                Money(c.floor, cur) if c.floor is not None else None,
+                weeks[marked.number - 1] if marked is not None else None,
+                Money(risky, cur),
+            )
+        )
+    at_risk = tuple(
+        CashAtRisk(r.document.number or r.document.ref, r.document.party, r.document.due, r.days_past_due, Money(r.document.open, r.document.currency))
+        for r in result.at_risk
+    )
+    return CashInfo(result.as_of, result.start, result.end, positions, tuple(currencies), at_risk)
+
+
+def income_info(statement: financials.Statement, period: Period) -> IncomeInfo:
+    """The income statement's totals: its ``period`` column and the previous period's beside it."""
+    previous = financials.previous_period(period)
+    rows = []
+    for c in statement.currencies:
+        cur = c.currency
+        income, expenses = c.section("Income").total, c.section("Expenses").total
+        rows.append(
+            IncomeCurrency(
+                cur,
+                Money(income[0], cur),
+                Money(expenses[0], cur),
+                Money(c.result[0], cur),
+                Money(income[-1], cur),
+                Money(expenses[-1], cur),
+                Money(c.result[-1], cur),
+            )
+        )
+    return IncomeInfo(period_info(period), period_info(previous), tuple(rows))
 
 
 def _had_data(ctx: engine.Context, party: Party) -> bool:

@@ -453,13 +453,99 @@ class AtRiskAccount(Record):
 
 
 @dataclass(frozen=True)
+class CashPosition(Record):
+    """One bank or cash account's balance in one currency at the as-of date: a row of ``cash --format json`` ``positions``."""
+
+    account: str
+    currency: str
+    balance: Money  # the sum of its postings to the as-of date
+    asserted_on: Date | None  # the last ``balance`` assertion on or before the as-of date
+    asserted: Money | None  # what that assertion says the account held
+    statement_end: Date | None  # the last day of the last bank statement filed for the account
+    statement: str | None  # that statement's file
+
+
+@dataclass(frozen=True)
+class CashWeek(Record):
+    """One week of the forecast in one currency, as ``cash --format json`` gives it."""
+
+    week: int  # 1 to 13; week 1 starts the day after the as-of date
+    start: Date
+    end: Date
+    opening: Money  # the previous week's closing; week 1: the currency's cash at the as-of date
+    receipts: Money  # open invoices expected in the week (due date plus the client's median lateness)
+    payments: Money  # open bills due in the week (negative)
+    recurring: Money  # ``cash.recurring`` rules falling in the week (signed)
+    closing: Money  # opening + receipts + payments + recurring
+    below_floor: bool  # closing is below ``cash.floor``
+
+
+@dataclass(frozen=True)
+class CashAtRisk(Record):
+    """An open invoice past the last collection level: listed apart, not counted in the forecast."""
+
+    document: str
+    party: str
+    due: Date
+    days_past_due: int
+    open: Money
+
+
+@dataclass(frozen=True)
+class CashCurrency(Record):
+    """The cash forecast in one currency; currencies are never added together."""
+
+    currency: str
+    opening: Money  # cash at the as-of date: the sum of the accounts' positions in the currency
+    closing: Money  # the last week's closing
+    weeks: tuple[CashWeek, ...]  # the 13 weeks, first first
+    floor: Money | None  # ``cash.floor`` for the currency, if set
+    floor_week: CashWeek | None  # the first week whose closing is below the floor
+    at_risk: Money  # the open amount of the at-risk invoices in the currency (not in the forecast)
+
+
+@dataclass(frozen=True)
+class CashInfo(Record):
+    """The cash position and the 13-week forecast: ``acct-tool cash`` (see docs/cash.md) for the same books and as-of date."""
+
+    as_of: Date
+    start: Date  # the first day of week 1: the day after the as-of date
+    end: Date  # the last day of the last week
+    positions: tuple[CashPosition, ...]  # by account, then currency
+    currencies: tuple[CashCurrency, ...]  # by currency
+    at_risk: tuple[CashAtRisk, ...]  # most days past due first
+
+
+@dataclass(frozen=True)
+class IncomeCurrency(Record):
+    """The income statement's totals in one currency, for the period and the one before it."""
+
+    currency: str
+    income: Money  # shown positive
+    expenses: Money  # shown positive
+    net_income: Money  # income - expenses
+    income_previous: Money
+    expenses_previous: Money
+    net_income_previous: Money
+
+
+@dataclass(frozen=True)
+class IncomeInfo(Record):
+    """The income statement summary: ``financials income --period <the review period>`` (see docs/financials.md)."""
+
+    period: PeriodInfo  # the review period
+    previous: PeriodInfo  # the period beside it, by the financials rule: the previous quarter, month or year, or a year to date's dates a year earlier
+    currencies: tuple[IncomeCurrency, ...]  # by currency; none when the ledger has no income or expense in either period
+
+
+@dataclass(frozen=True)
 class FirmReview(Record):
     """The context of ``firm.md.j2`` and ``firm.html.j2``: the owner's view of the whole firm.
 
     Every active and paused client counts (and any other with revenue or money open),
-    whatever PARTY or --manager chose. The two sections other engines fill are not in
-    the context yet: ``cash`` and ``income`` (see below); the templates show "not
-    available" while the names are missing."""
+    whatever PARTY or --manager chose. ``cash`` and ``income`` are the cash and financials
+    engines' figures; they are none when the review was built without the ledger's entries
+    (the built-in templates then say "not available")."""
 
     as_of: Date  # the as-of date (--as-of)
     period: PeriodInfo  # the review period, as in the reviews
@@ -472,6 +558,8 @@ class FirmReview(Record):
     ap_aging: tuple[AgingTotal, ...]  # payables at the as-of date, per currency
     dso: tuple[DsoTrend, ...]  # receivables' DSO at each month end, per currency
     at_risk: tuple[AtRiskAccount, ...]  # lowest score first, then by id
+    cash: CashInfo | None = None  # the cash position at the as-of date and the 13-week forecast
+    income: IncomeInfo | None = None  # the income statement of the review period beside the previous period
 
 
 # --- the client's deck: what the client sees of its own review ---------------------
@@ -585,4 +673,21 @@ RECORDS: tuple[type[Record], ...] = (
 DECK_RECORDS: tuple[type[Record], ...] = (ClientDeck, DeckClient, DeckCurrency, InvoicedDocument, AgreedStep, ContractInfo)
 
 #: The records of the owner's review (``firm.md`` / ``firm.html``), documented on their own.
-FIRM_RECORDS: tuple[type[Record], ...] = (FirmReview, FirmCurrency, ClientShare, TopShare, GroupRevenue, AgingTotal, DsoTrend, DsoPoint, AtRiskAccount)
+FIRM_RECORDS: tuple[type[Record], ...] = (
+    FirmReview,
+    FirmCurrency,
+    ClientShare,
+    TopShare,
+    GroupRevenue,
+    AgingTotal,
+    DsoTrend,
+    DsoPoint,
+    AtRiskAccount,
+    CashInfo,
+    CashPosition,
+    CashCurrency,
+    CashWeek,
+    CashAtRisk,
+    IncomeInfo,
+    IncomeCurrency,
+)

@@ -159,3 +159,57 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[Decimal], *, 
     parts.append("</svg>")
     rows = [[label, str(value)] for label, value in zip(labels, values)]
     return _figure(title, "".join(parts), ["date", unit or "value"], rows)
+
+
+def balance_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[Decimal],
+    unit: str = "",
+    *,
+    floor: Decimal | None = None,
+    precisions: Precisions | None = None,
+) -> Markup:
+    """A balance over time as bars from zero, up or down (e.g. closing cash per week); with
+    ``floor``, a dashed line at that level and the bars below it drawn in red. A ``unit``
+    that is a currency is written at its precision in ``precisions``."""
+    places = places_of(unit or None, precisions)
+    marks = [*values, *([floor] if floor is not None else [])]
+    high = _nice_max(max([*marks, Decimal(0)]))
+    low = -_nice_max(-min([*marks, Decimal(0)])) if min([*marks, Decimal(0)]) < 0 else Decimal(0)
+    span = high - low
+    plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
+
+    def y_of(value: Decimal) -> float:
+        return PAD_T + plot_h - float(plot_h * ((value - low) / span))
+
+    parts = [_svg_open(title)]
+    for i in range(5):
+        value = low + span * i / 4
+        y = y_of(value)
+        parts.append(f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{WIDTH - PAD_R}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
+        parts.append(f'<text x="{PAD_L - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{INK}">{escape(_num(value, 0))}</text>')
+    zero = y_of(Decimal(0))
+    parts.append(f'<line x1="{PAD_L}" y1="{zero:.1f}" x2="{WIDTH - PAD_R}" y2="{zero:.1f}" stroke="{INK}" stroke-width="1"/>')
+    n = max(len(values), 1)
+    slot = plot_w / n
+    bar = slot * 0.64
+    for i, (label, value) in enumerate(zip(labels, values)):
+        top, bottom = (y_of(value), zero) if value >= 0 else (zero, y_of(value))
+        x = PAD_L + slot * i + (slot - bar) / 2
+        colour = BAD if floor is not None and value < floor else ACCENT
+        parts.append(
+            f'<rect x="{x:.1f}" y="{top:.1f}" width="{bar:.1f}" height="{bottom - top:.1f}" fill="{colour}"><title>{escape(label)}: {escape(_num(value, places))} {escape(unit)}</title></rect>'
+        )
+        parts.append(f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - PAD_B + 16}" text-anchor="middle" font-size="11" fill="{INK}">{escape(label)}</text>')
+    note = ""
+    if floor is not None:
+        y = y_of(floor)
+        parts.append(
+            f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{WIDTH - PAD_R}" y2="{y:.1f}" stroke="{WARN}" stroke-width="2" stroke-dasharray="6 4">'
+            f"<title>floor: {escape(_num(floor, places))} {escape(unit)}</title></line>"
+        )
+        note = f"Dashed line: the floor, {_num(floor, places)} {unit}".strip() + "; bars below it in red."
+    parts.append("</svg>")
+    rows = [[label, f"{_num(v, places)} {unit}".strip()] for label, v in zip(labels, values)]
+    return _figure(title, "".join(parts), ["", unit or "value"], rows, note)

@@ -91,6 +91,7 @@ GLOBALS: dict[str, Any] = {
     "bar_chart": charts.bar_chart,
     "stacked_bar": charts.stacked_bar,
     "line_chart": charts.line_chart,
+    "balance_chart": charts.balance_chart,
 }
 
 
@@ -115,4 +116,7 @@ def template_globals(precisions: Precisions | None = None) -> dict[str, Any]:
     def stacked_bar(title: str, labels: Sequence[str], values: Sequence[Decimal], unit: str = "") -> Markup:
         return charts.stacked_bar(title, labels, values, unit, precisions=precisions)
 
-    return {**GLOBALS, "bar_chart": bar_chart, "stacked_bar": stacked_bar}
+    def balance_chart(title: str, labels: Sequence[str], values: Sequence[Decimal], unit: str = "", *, floor: Decimal | None = None) -> Markup:
+        return charts.balance_chart(title, labels, values, unit, floor=floor, precisions=precisions)
+
+    return {**GLOBALS, "bar_chart": bar_chart, "stacked_bar": stacked_bar, "balance_chart": balance_chart}
