@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "3460358c17575626305a12f8258c3bc55420e03f3bb2dfbbfd77667d55b602db"
+SCHEMA_SHA256 = "d35d36e5e1519e2a3438f67cd46313e3497f85b6fefd3511e55be4f1c0c9d2d5"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -17,7 +17,8 @@ REGEX_PATTERNS = {
     '^[A-Za-z0-9_-]+(?!\n)$': re.compile('^[A-Za-z0-9_-]+(?!\n)\\Z'),
     '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+(?!\n)$': re.compile('^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+(?!\n)\\Z'),
     "^-?0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^-?0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z"),
-    '^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$': re.compile('^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)\\Z')
+    '^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$': re.compile('^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)\\Z'),
+    "^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$": re.compile("^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)\\Z")
 }
 
 NoneType = type(None)
@@ -1204,6 +1205,72 @@ def validate_https___acct_tool_dev_schema_settings_schema_json(data, custom_form
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline.probabilities must not contain "+str(data__pipeline__probabilities_keys)+" properties")
                 if data__pipeline_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".pipeline must not contain "+str(data__pipeline_keys)+" properties")
+        if "targets" in data_keys:
+            data_keys.remove("targets")
+            data__targets = data["targets"]
+            if not isinstance(data__targets, (dict)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets must be object")
+            data__targets_is_dict = isinstance(data__targets, dict)
+            if data__targets_is_dict:
+                data__targets_keys = set(data__targets.keys())
+                if "team" in data__targets_keys:
+                    data__targets_keys.remove("team")
+                    data__targets__team = data__targets["team"]
+                    if not isinstance(data__targets__team, (dict)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.team must be object")
+                    data__targets__team_is_dict = isinstance(data__targets__team, dict)
+                    if data__targets__team_is_dict:
+                        data__targets__team_keys = set(data__targets__team.keys())
+                        if "accounts" in data__targets__team_keys:
+                            data__targets__team_keys.remove("accounts")
+                            data__targets__team__accounts = data__targets__team["accounts"]
+                            if not isinstance(data__targets__team__accounts, (int)) and not (isinstance(data__targets__team__accounts, float) and data__targets__team__accounts.is_integer()) or isinstance(data__targets__team__accounts, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.team.accounts must be integer")
+                            if isinstance(data__targets__team__accounts, (int, float, Decimal)) and not isinstance(data__targets__team__accounts, bool):
+                                if data__targets__team__accounts < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.team.accounts must be bigger than or equal to 0")
+                        for data__targets__team_key in data__targets__team_keys:
+                            if data__targets__team_key not in ['accounts']:
+                                data__targets__team_value = data__targets__team.get(data__targets__team_key)
+                                if not isinstance(data__targets__team_value, (str)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.team.{data__targets__team_key}".format(**locals()) + " must be string")
+                                if isinstance(data__targets__team_value, str):
+                                    if not REGEX_PATTERNS["^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__targets__team_value):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.team.{data__targets__team_key}".format(**locals()) + " must match pattern ^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                if "managers" in data__targets_keys:
+                    data__targets_keys.remove("managers")
+                    data__targets__managers = data__targets["managers"]
+                    if not isinstance(data__targets__managers, (dict)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.managers must be object")
+                    data__targets__managers_is_dict = isinstance(data__targets__managers, dict)
+                    if data__targets__managers_is_dict:
+                        data__targets__managers_keys = set(data__targets__managers.keys())
+                        for data__targets__managers_key in data__targets__managers_keys:
+                            if data__targets__managers_key not in []:
+                                data__targets__managers_value = data__targets__managers.get(data__targets__managers_key)
+                                if not isinstance(data__targets__managers_value, (dict)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.managers.{data__targets__managers_key}".format(**locals()) + " must be object")
+                                data__targets__managers_value_is_dict = isinstance(data__targets__managers_value, dict)
+                                if data__targets__managers_value_is_dict:
+                                    data__targets__managers_value_keys = set(data__targets__managers_value.keys())
+                                    if "accounts" in data__targets__managers_value_keys:
+                                        data__targets__managers_value_keys.remove("accounts")
+                                        data__targets__managers_value__accounts = data__targets__managers_value["accounts"]
+                                        if not isinstance(data__targets__managers_value__accounts, (int)) and not (isinstance(data__targets__managers_value__accounts, float) and data__targets__managers_value__accounts.is_integer()) or isinstance(data__targets__managers_value__accounts, bool):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.managers.{data__targets__managers_key}.accounts".format(**locals()) + " must be integer")
+                                        if isinstance(data__targets__managers_value__accounts, (int, float, Decimal)) and not isinstance(data__targets__managers_value__accounts, bool):
+                                            if data__targets__managers_value__accounts < 0:
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.managers.{data__targets__managers_key}.accounts".format(**locals()) + " must be bigger than or equal to 0")
+                                    for data__targets__managers_value_key in data__targets__managers_value_keys:
+                                        if data__targets__managers_value_key not in ['accounts']:
+                                            data__targets__managers_value_value = data__targets__managers_value.get(data__targets__managers_value_key)
+                                            if not isinstance(data__targets__managers_value_value, (str)):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.managers.{data__targets__managers_key}.{data__targets__managers_value_key}".format(**locals()) + " must be string")
+                                            if isinstance(data__targets__managers_value_value, str):
+                                                if not REGEX_PATTERNS["^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__targets__managers_value_value):
+                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.managers.{data__targets__managers_key}.{data__targets__managers_value_key}".format(**locals()) + " must match pattern ^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                if data__targets_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets must not contain "+str(data__targets_keys)+" properties")
         if data_keys:
             raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
     return data

@@ -18,7 +18,7 @@ from acct_tool.books.inputs import broken_link
 from acct_tool.books.schema import did_you_mean, is_bad, validate
 from acct_tool.books.yamlsource import PathT, YamlDoc, load_yaml, parse_date
 from acct_tool.diagnostics import Diagnostic, Location, diag
-from acct_tool.money import parse_money
+from acct_tool.money import Money, parse_money
 
 SETTINGS_FILE = "acct-tool.yaml"
 
@@ -210,6 +210,28 @@ class PipelineSettings:
     probabilities: Mapping[str, int] = field(default_factory=lambda: DEFAULT_PROBABILITIES)
 
 
+#: A ``targets:`` period key: a year (``2026``) or one of its quarters (``2026-Q4``).
+TARGET_PERIOD = re.compile(r"^((?:19|2[0-9])[0-9]{2})(?:-Q([1-4]))?$")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The targets of one account manager or of the team (``targets.managers.NAME``, ``targets.team``)."""
+
+    #: Revenue target by period key: ``"2026"`` for the year, ``"2026-Q4"`` for a quarter.
+    revenue: Mapping[str, Money] = field(default_factory=lambda: MappingProxyType({}))
+    #: How many active clients to manage, or ``None``.
+    accounts: int | None = None
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """``targets:``: revenue (and account) targets for the team and per account manager (docs/relationship.md, "Targets")."""
+
+    team: Targets = field(default_factory=Targets)
+    managers: Mapping[str, Targets] = field(default_factory=lambda: MappingProxyType({}))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a books repository. Paths are relative to the books root."""
@@ -241,6 +263,7 @@ class Settings:
     cash_accounts: tuple[str, ...] = ()
     cash: CashSettings = field(default_factory=CashSettings)
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+    targets: TargetSettings = field(default_factory=TargetSettings)
     #: The settings file, or ``None`` when the books have none.
     source: str | None = None
 
@@ -345,6 +368,8 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
     cash = _cash(data.get("cash"), bad_paths)
     values.pop("pipeline", None)
     pipeline = _pipeline(data.get("pipeline"), bad_paths)
+    values.pop("targets", None)
+    targets = _targets(data.get("targets"), bad_paths, doc, problems)
     values.pop("health", None)
     raw_health = data.get("health")
     health = _health(raw_health if isinstance(raw_health, dict) and ("health",) not in bad_paths else {}, bad_paths, doc, problems)
@@ -357,6 +382,7 @@ def _load_settings(root: Path, path: Path) -> tuple[Settings, list[Diagnostic]]:
         documents=documents,
         cash=cash,
         pipeline=pipeline,
+        targets=targets,
         source=SETTINGS_FILE,
     )
     declared = raw_statements.get("formats") if isinstance(raw_statements, dict) else None
@@ -468,6 +494,53 @@ def _pipeline(raw: Any, bad: set[PathT]) -> PipelineSettings:
     if isinstance(given, dict) and base not in bad:
         probabilities.update({k: v for k, v in given.items() if k in probabilities and type(v) is int and 0 <= v <= 100 and not is_bad(base + (k,), bad)})
     return PipelineSettings(MappingProxyType(probabilities))
+
+
+def _targets(raw: Any, bad: set[PathT], doc: YamlDoc, problems: list[Diagnostic]) -> TargetSettings:
+    """``targets:`` from its valid entries; an invalid one is left out and reported where it stands."""
+    base: PathT = ("targets",)
+    if not isinstance(raw, dict) or base in bad:
+        return TargetSettings()
+    managers = raw.get("managers")
+    return TargetSettings(
+        team=_target_set(raw.get("team"), base + ("team",), bad, doc, problems),
+        managers=MappingProxyType(
+            {str(name): _target_set(given, base + ("managers", name), bad, doc, problems) for name, given in managers.items()}
+            if isinstance(managers, dict) and base + ("managers",) not in bad
+            else {}
+        ),
+    )
+
+
+def _target_set(raw: Any, path: PathT, bad: set[PathT], doc: YamlDoc, problems: list[Diagnostic]) -> Targets:
+    """One manager's (or the team's) targets: each valid period key with a valid amount above 0, and ``accounts``."""
+    if not isinstance(raw, dict) or path in bad:
+        return Targets()
+    field_name = ".".join(str(p) for p in path)
+    revenue: dict[str, Money] = {}
+    for key, value in raw.items():
+        if key == "accounts" or is_bad(path + (key,), bad):
+            continue
+        if not TARGET_PERIOD.match(str(key)):
+            problems.append(
+                diag(
+                    "invalid-value",
+                    f"{field_name}: '{key}' is not a year like 2026 or a quarter like 2026-Q4",
+                    doc.where(path + (key,), key=True),
+                    hint="give each target under its year or quarter, e.g. {2026: 600000 USD, 2026-Q4: 160000 USD}, and `accounts:` for a number of clients",
+                )
+            )
+            continue
+        money = parse_money(value)
+        if money is None:
+            continue
+        if money.number <= 0:
+            problems.append(diag("out-of-range", f"{field_name}.{key}: a revenue target must be above 0", doc.where(path + (key,))))
+            continue
+        revenue[str(key)] = money
+    accounts = raw.get("accounts")
+    ok = type(accounts) is int and not is_bad(path + ("accounts",), bad)
+    return Targets(MappingProxyType(dict(sorted(revenue.items()))), accounts if ok else None)
 
 
 def pattern_problem(pattern: str) -> str | None:

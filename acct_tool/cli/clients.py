@@ -175,6 +175,11 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
     period, open and overdue receivables, average days to pay, average NPS and
     health, and the accounts at risk; totals per currency.
 
+    With `targets:` in the settings, each manager and the team against their
+    revenue target for the period's year (or its quarter, for a period from a
+    quarter's first day with a quarterly target): attainment, pro rata to the
+    days gone by, and the gap; and the active accounts against their target.
+
     Example: acct-tool --as-of 2026-11-30 portfolio --from 2026-07-01
     """
     books = obj.books(RELATIONSHIP)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
@@ -41,6 +41,7 @@ from acct_tool.engines.relationship import (
     satisfaction_trend,
 )
 from acct_tool.engines.revenue import Attribution, Revenue, full_year, revenue, year_to_date
+from acct_tool.engines.targets import TargetStanding, standing
 from acct_tool.money import Money, average
 
 if TYPE_CHECKING:
@@ -301,10 +302,17 @@ class Rollup:
     bands: Mapping[Band, int]  # green, amber, red -> number of clients
     #: Prospects, apart from the accounts: none of the figures above counts them.
     prospects: tuple[Prospect, ...] = ()
+    #: Revenue and accounts against the targets of the settings (``portfolio`` sets it).
+    target: TargetStanding | None = None
 
     @property
     def accounts(self) -> int:
         return len(self.clients)
+
+    @property
+    def active_accounts(self) -> int:
+        """The accounts managed: clients with status ``active`` (what an accounts target counts)."""
+        return sum(1 for c in self.clients if c.summary.status == "active")
 
     @property
     def prospect_pipeline(self) -> tuple[Money, ...]:
@@ -352,16 +360,24 @@ def rollup(name: str, clients: Sequence[PortfolioClient], paid_days: Sequence[in
     )
 
 
-def portfolio(ctx: Context, start: Date, manager: str | None = None) -> Portfolio:
-    """Per manager (sorted by name, clients without one last) and in total, from ``start`` to the as-of date.
+def with_target(r: Rollup, settings: Settings, start: Date, end: Date, *, team: bool = False) -> Rollup:
+    """``r`` with its standing against the team's targets (``team``) or its manager's."""
+    targets = settings.targets.team if team else settings.targets.managers.get(r.name)
+    return replace(r, target=standing(r.name, targets, r.revenue, r.active_accounts, start, end))
+
+
+def portfolio(ctx: Context, start: Date, manager: str | None = None, end: Date | None = None) -> Portfolio:
+    """Per manager (sorted by name, clients without one last) and in total, from ``start``
+    to ``end`` (default: the as-of date).
 
     Revenue and days to pay are for the period; open and overdue receivables,
     satisfaction and health are at its end, the context's as-of date. Prospects
     (status ``prospect``, with no revenue in the period or money open, which would
     make them accounts) are listed apart with their open pipeline; a manager with
-    prospects only has a row with no accounts.
+    prospects only has a row with no accounts. Each manager stands against their
+    targets, and the total against the team's unless only one ``manager`` is asked for.
     """
-    end = ctx.as_of
+    end = end or ctx.as_of
     groups: dict[str, list[PortfolioClient]] = defaultdict(list)
     paid_days: dict[str, list[int]] = defaultdict(list)
     prospects: dict[str, list[Prospect]] = defaultdict(list)
@@ -377,7 +393,10 @@ def portfolio(ctx: Context, start: Date, manager: str | None = None) -> Portfoli
         groups[name].append(client)
         paid_days[name] += client.paid_days
     names = sorted({*groups, *prospects}, key=lambda n: (n == NO_MANAGER, n))
-    rows = tuple(rollup(n, groups[n], paid_days[n], prospects[n]) for n in names)
+    settings = ctx.settings
+    rows = tuple(with_target(rollup(n, groups[n], paid_days[n], prospects[n]), settings, start, end) for n in names)
     everyone = [c for n in names for c in groups[n]]
     totals = rollup("total", everyone, [d for n in names for d in paid_days[n]], [p for n in names for p in prospects[n]])
+    if manager is None:
+        totals = with_target(totals, settings, start, end, team=True)
     return Portfolio(start, end, rows, totals, ctx.diagnostics)

@@ -73,6 +73,7 @@ from acct_tool.engines.review_records import (
     SatisfactionInfo,
     SentimentCounts,
     SurveyInfo,
+    TargetInfo,
     as_data,
 )
 from acct_tool.money import Money, average
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
     from acct_tool.books.settings import Settings
     from acct_tool.engines.receivables import Document
     from acct_tool.engines.revenue import Attribution
+    from acct_tool.engines.targets import TargetStanding
     from acct_tool.money import Precisions
 
 BAND_ORDER = {"red": 0, "amber": 1, "green": 2}
@@ -227,9 +229,11 @@ def build(
         before_score = before.health(party) if _had_data(before, party) else None
         reviews[party.id] = client_review(ctx, party, period, previous, figures[party.id], before_score, health_label, dsos.get(party.id, {}))
     portfolios: dict[str, ManagerPortfolio] = {}
+    standings = target_standings(ctx, period, manager)
     for name in sorted({r.client.manager or UNASSIGNED for r in reviews.values()}):
         members = [pid for pid, r in reviews.items() if (r.client.manager or UNASSIGNED) == name]
-        portfolios[name] = manager_portfolio(name, [reviews[m] for m in members], [figures[m] for m in members], period, as_of)
+        portfolio = manager_portfolio(name, [reviews[m] for m in members], [figures[m] for m in members], period, as_of)
+        portfolios[name] = replace(portfolio, target=standings.get(name), team_target=standings.get(TEAM))
     ordered = sorted(reviews.values(), key=_risk_order)
     index = ReviewIndex(
         as_of,
@@ -515,6 +519,43 @@ def client_review(
     )
     found = changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.precisions)
     return replace(review, changes=tuple(found))
+
+
+#: The team's standing in :func:`target_standings`: no manager's name (they are profile ``manager:`` values) has the brackets.
+TEAM = "(team)"
+
+
+def target_standings(ctx: engine.Context, period: Period, manager: str | None) -> dict[str, TargetInfo]:
+    """Each manager's (and the team's, as :data:`TEAM`) standing against the settings' targets,
+    from the portfolio engine over the period: the figures ``portfolio --from --to`` shows."""
+    targets = ctx.settings.targets
+    if not targets.managers and not targets.team.revenue and targets.team.accounts is None:
+        return {}
+    result = engine.portfolio(ctx, period.start, manager, end=period.end)
+    out = {(UNASSIGNED if r.name == engine.NO_MANAGER else r.name): target_info(r.target) for r in result.managers if r.target is not None}
+    if result.totals.target is not None:
+        out[TEAM] = target_info(result.totals.target)
+    return out
+
+
+def target_info(t: TargetStanding) -> TargetInfo:
+    a = t.revenue
+    if a is None:
+        return TargetInfo(None, None, None, None, None, None, None, None, None, t.other_currencies, t.accounts, t.accounts_target)
+    return TargetInfo(
+        a.period.label,
+        a.target,
+        a.revenue,
+        a.attainment,
+        a.elapsed_days,
+        a.period_days,
+        a.pro_rata_target,
+        a.pro_rata_attainment,
+        a.gap,
+        t.other_currencies,
+        t.accounts,
+        t.accounts_target,
+    )
 
 
 def manager_portfolio(

@@ -334,6 +334,28 @@ class ManagerPortfolio(Record):
     totals: tuple[CurrencyTotals, ...]  # per currency
     average_nps: Decimal | None  # over the accounts' latest surveys
     average_days_to_pay: Decimal | None  # over every invoice of the accounts paid in the period, as in portfolio
+    #: The manager against their targets (``targets:`` in the settings), as ``portfolio`` shows it for the period; none without targets.
+    target: TargetInfo | None = None
+    #: The team against its targets, as ``portfolio``'s total; none without team targets or for ``--manager``.
+    team_target: TargetInfo | None = None
+
+
+@dataclass(frozen=True)
+class TargetInfo(Record):
+    """Revenue against a revenue target and accounts against an accounts target, as ``portfolio`` shows them (docs/relationship.md, "Targets")."""
+
+    period: str | None  # the target's year (2026) or quarter (2026-Q4); none without a revenue target for the period
+    target: Money | None
+    revenue: Money | None  # revenue in the target's currency in the period, as in portfolio
+    attainment: Decimal | None  # revenue / target, percent to one decimal
+    elapsed_days: int | None  # days of the target's period up to the period's end
+    period_days: int | None  # days of the target's period
+    pro_rata_target: Money | None  # target x elapsed_days / period_days
+    pro_rata_attainment: Decimal | None  # revenue / pro_rata_target, percent to one decimal
+    gap: Money | None  # target - revenue (below 0 once the target is passed)
+    other_currencies: tuple[str, ...]  # currencies with revenue the target does not count
+    accounts: int  # active clients managed
+    accounts_target: int | None
 
 
 @dataclass(frozen=True)
@@ -664,6 +686,7 @@ RECORDS: tuple[type[Record], ...] = (
     ManagerPortfolio,
     AccountRow,
     CurrencyTotals,
+    TargetInfo,
     ReviewIndex,
     IndexClient,
     IndexManager,

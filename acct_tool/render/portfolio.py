@@ -8,7 +8,8 @@ from typing import Any
 
 from acct_tool.engines.portfolio import Portfolio, Prospect, Rollup
 from acct_tool.engines.relationship import plural
-from acct_tool.money import Money, Precisions
+from acct_tool.engines.targets import TargetStanding
+from acct_tool.money import Money, Precisions, format_money
 from acct_tool.render.client_parts import health_json, money_json, money_text
 from acct_tool.render.table import csv_amount, render, to_csv, to_json
 from acct_tool.render.text_safety import for_terminal
@@ -31,6 +32,35 @@ def _rollup_lines(r: Rollup, indent: str = "  ", precisions: Precisions | None =
     )
 
 
+def has_targets(result: Portfolio) -> bool:
+    """True when some manager or the team has a revenue or accounts target for the period."""
+    return any(_has_target(r.target) for r in (*result.managers, result.totals))
+
+
+def _has_target(t: TargetStanding | None) -> bool:
+    return t is not None and (t.revenue is not None or t.accounts_target is not None)
+
+
+def _target_lines(t: TargetStanding | None, precisions: Precisions | None = None) -> str:
+    """Revenue against target, pro rata and the gap; accounts managed against their target."""
+    if t is None:
+        return ""
+    a = t.revenue
+    if a is None:
+        out = ["  target: none for this period\n"]
+    else:
+        out = [
+            f"  target {a.period.label}: {format_money(a.target, precisions)}; revenue {format_money(a.revenue, precisions)} ({a.attainment}%); "
+            f"pro rata {a.pro_rata_attainment}% of {format_money(a.pro_rata_target, precisions)} ({a.elapsed_days} of {a.period_days} days); "
+            f"gap {format_money(a.gap, precisions)}\n"
+        ]
+        if t.other_currencies:
+            out.append(f"  revenue in {', '.join(t.other_currencies)} is not counted against the {a.target.currency} target\n")
+    against = f" (target {t.accounts_target})" if t.accounts_target is not None else ""
+    out.append(f"  accounts managed: {t.accounts} active{against}\n")
+    return "".join(out)
+
+
 def _prospect_lines(r: Rollup, precisions: Precisions | None = None, *, each: bool = True) -> str:
     """The manager's prospects, apart from the accounts, with their open pipeline (``each``: one line per prospect too)."""
     if not r.prospects:
@@ -49,6 +79,7 @@ def portfolio_table(result: Portfolio, precisions: Precisions | None = None) -> 
     out = [f"Portfolio {result.start} to {result.end} (open, overdue and health at {result.end})\n"]
     if not result.managers:
         return out[0] + "no accounts\n"
+    targets = has_targets(result)
     for r in result.managers:
         rows = []
         for c in r.clients:
@@ -60,8 +91,11 @@ def portfolio_table(result: Portfolio, precisions: Precisions | None = None) -> 
         if rows:
             out.append(render(PORTFOLIO_HEADERS, rows, right=[2, 3, 4, 5, 6]))
         out.append(_rollup_lines(r, precisions=precisions))
+        out.append(_target_lines(r.target, precisions) if targets and r.accounts else "")
         out.append(_prospect_lines(r, precisions))
-    out.append("\nTotal\n" + _rollup_lines(result.totals, precisions=precisions) + _prospect_lines(result.totals, precisions, each=False))
+    out.append("\nTotal\n" + _rollup_lines(result.totals, precisions=precisions))
+    out.append(_target_lines(result.totals.target, precisions) if targets and _has_target(result.totals.target) else "")
+    out.append(_prospect_lines(result.totals, precisions, each=False))
     return "".join(out)
 
 
@@ -80,7 +114,32 @@ def _rollup_json(r: Rollup) -> dict[str, Any]:
         "bands": dict(r.bands),
         "prospects": [_prospect_json(p) for p in r.prospects],
         "prospect_pipeline": money_json(r.prospect_pipeline),
+        "target": target_json(r.target),
     }
+
+
+def target_json(t: TargetStanding | None) -> dict[str, Any] | None:
+    """A standing against targets: ``revenue`` is null when there is no revenue target for the period."""
+    if t is None:
+        return None
+    a = t.revenue
+    revenue = None
+    if a is not None:
+        revenue = {
+            "period": a.period.label,
+            "start": a.period.start,
+            "end": a.period.end,
+            "target": a.target,
+            "revenue": a.revenue,
+            "attainment": a.attainment,
+            "elapsed_days": a.elapsed_days,
+            "period_days": a.period_days,
+            "pro_rata_target": a.pro_rata_target,
+            "pro_rata_attainment": a.pro_rata_attainment,
+            "gap": a.gap,
+            "other_currencies": list(t.other_currencies),
+        }
+    return {"revenue": revenue, "accounts": t.accounts, "accounts_target": t.accounts_target}
 
 
 def _prospect_json(p: Prospect) -> dict[str, Any]:
@@ -123,10 +182,35 @@ def portfolio_json(result: Portfolio, precisions: Precisions | None = None) -> s
 PORTFOLIO_CSV = ["manager", "client", "tier", "status", "currency", "revenue", "open", "overdue", "days_to_pay", "nps", "csat", "health_score", "health_band"]
 
 
+#: Columns added when the settings give targets: filled on one row per manager, after its
+#: clients, and on a last ``(team)`` row, whose client columns are empty.
+TARGETS_CSV = ["target_period", "target", "attainment", "pro_rata_target", "pro_rata_attainment", "gap", "accounts_managed", "accounts_target"]
+TEAM = "(team)"
+
+
+def _target_row(name: str, t: TargetStanding, precisions: Precisions | None) -> list[Any]:
+    a = t.revenue
+    cur = a.target.currency if a is not None else ""
+    money: list[Any] = [None] * 6
+    if a is not None:
+        money = [
+            a.period.label,
+            csv_amount(a.target.number, cur, precisions),
+            a.attainment,
+            csv_amount(a.pro_rata_target.number, cur, precisions),
+            a.pro_rata_attainment,
+            csv_amount(a.gap.number, cur, precisions),
+        ]
+    revenue = csv_amount(a.revenue.number, cur, precisions) if a is not None else None
+    return [name, None, None, None, cur, revenue, None, None, None, None, None, None, None, *money, t.accounts, t.accounts_target]
+
+
 def portfolio_csv(result: Portfolio, precisions: Precisions | None = None) -> str:
     """One row per client and currency (a client with no money gets one row with an empty currency).
 
-    The accounts only: prospects, which have none of these figures, are in the table and the JSON."""
+    The accounts only: prospects, which have none of these figures, are in the table and the JSON.
+    With targets, the :data:`TARGETS_CSV` columns and a row per manager and for the team."""
+    targets = has_targets(result)
     rows = []
     for r in result.managers:
         for c in r.clients:
@@ -140,5 +224,10 @@ def portfolio_csv(result: Portfolio, precisions: Precisions | None = None) -> st
                 rows.append(
                     [r.name, s.id, s.tier, s.status, cur, pick(c.revenue.totals), pick(s.open), pick(s.overdue), c.days_to_pay, c.nps, c.csat,
                      s.health.score if s.health else None, s.health.band if s.health else None]
+                    + ([None] * len(TARGETS_CSV) if targets else [])
                 )  # fmt: skip
-    return to_csv(PORTFOLIO_CSV, rows)
+        if targets and r.target is not None and r.accounts:
+            rows.append(_target_row(r.name, r.target, precisions))
+    if targets and _has_target(result.totals.target) and result.totals.target is not None:
+        rows.append(_target_row(TEAM, result.totals.target, precisions))
+    return to_csv(PORTFOLIO_CSV + (TARGETS_CSV if targets else []), rows)
