@@ -183,8 +183,8 @@ def test_html_is_self_contained(tmp_path: Path) -> None:
         assert "https://" not in html
         assert "<link" not in html and "@import" not in html
     review = files["review-harbor-logistics.html"]
-    assert review.count("<svg") == 3  # revenue by month, aging, NPS
-    assert review.count('<table class="chart-data">') == 3
+    assert review.count("<svg") == 5  # revenue by month, aging, health trend, NPS and CSAT responses
+    assert review.count('<table class="chart-data">') == 5
     assert "@media print" in review and "@page" in review
 
 

@@ -144,7 +144,7 @@ def test_html_review_loads_cleanly_and_prints_to_pdf(tmp_path: Path) -> None:
     requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
     assert all(url.startswith("file://") for url in requests), requests  # nothing fetched from the network
     assert title["result"]["value"].startswith("Harbor Logistics")
-    assert svgs["result"]["value"] == 3
+    assert svgs["result"]["value"] == 5  # revenue, aging, health trend, NPS and CSAT responses
     data = base64.b64decode(pdf["data"])
     assert data.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))

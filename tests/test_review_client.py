@@ -269,7 +269,7 @@ def test_the_internal_pdf_draws_its_charts_on_the_settings_paper(tmp_path: Path)
     assert data == pdf_bytes(HARBOR, "--format", "pdf")
     text = pdftotext(data, tmp_path)
     assert "Health" in text and "Revenue by month, last 12 months (USD)" in text
-    assert "NPS over time" in text and "7,500" in text  # the SVG's axis, not only its table
+    assert "NPS responses over time" in text and "7,500" in text  # the SVG's axis, not only its table
     info = subprocess.run(["pdfinfo", str(tmp_path / "review.pdf")], check=True, capture_output=True, text=True).stdout
     assert "(letter)" in info  # documents.paper of the examples, over the review stylesheet's A4
 

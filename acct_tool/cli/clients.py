@@ -34,9 +34,11 @@ from acct_tool.cli.common import (
 )
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
 from acct_tool.engines.followups import followups as find_followups
+from acct_tool.engines.health import history as health_history
 from acct_tool.engines.portfolio import context, detail, summaries
 from acct_tool.engines.portfolio import portfolio as build_portfolio
 from acct_tool.engines.receivables import Side
+from acct_tool.engines.relationship import trailing_satisfaction
 from acct_tool.render import clients as view
 from acct_tool.render import diagnostics as diagnostics_view
 from acct_tool.render import followups as followups_view
@@ -114,15 +116,16 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
 
 @clients.command()
 @click.argument("party_id", type=TEXT, metavar="ID", shell_complete=complete_party)
+@click.option("--history", is_flag=True, help="Also the health score at each of the last 12 month ends, with the main reason of each change.")
 @format_option("text", "json")
 @click.pass_obj
-def show(obj: Context, party_id: str, fmt: str) -> None:
+def show(obj: Context, party_id: str, history: bool, fmt: str) -> None:
     """One party in full: profile essentials, contacts and decision makers,
     recent interactions, open risks and their plans, opportunities, renewal,
-    money (revenue this year and last, open and overdue, days to pay) and the
-    health score with its reasons.
+    money (revenue this year and last, open and overdue, days to pay), NPS and
+    CSAT over the last 12 months, and the health score with its reasons.
 
-    Example: acct-tool --as-of 2026-11-30 clients show harbor-logistics
+    Example: acct-tool --as-of 2026-11-30 clients show harbor-logistics --history
     """
     books = obj.books(RELATIONSHIP)
     check_parties(books, [party_id])
@@ -130,10 +133,15 @@ def show(obj: Context, party_id: str, fmt: str) -> None:
     ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions)
     _warn(list(ctx.diagnostics))
     result = detail(ctx, party_id)
+    party = books.parties[party_id]
+    survey = trailing_satisfaction(party, books.as_of) if party.is_client else None
+    points = None
+    if history and party.is_client:
+        points = health_history(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, [party_id])[party_id]
     if fmt == "json":
-        emit(view.show_json(result, books.precisions))
+        emit(view.show_json(result, books.precisions, survey, points))
     else:
-        emit_fitted(view.show_text(result, books.precisions))
+        emit_fitted(view.show_text(result, books.precisions, survey, points))
 
 
 @click.command()

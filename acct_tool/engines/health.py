@@ -19,12 +19,14 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from acct_tool.books.parties import Party
 from acct_tool.books.settings import HealthSettings, Settings
 from acct_tool.engines.payments import Behaviour, behaviour
-from acct_tool.engines.receivables import ZERO, Document, OpenItems
+from acct_tool.engines.receivables import ZERO, Document, OpenItems, Side, open_items
 from acct_tool.engines.relationship import (
+    SatisfactionFigures,
     freshness,
     has_plan,
     open_risks,
@@ -32,10 +34,14 @@ from acct_tool.engines.relationship import (
     recent_sentiment,
     renewal,
     satisfaction_trend,
+    trailing_satisfaction,
 )
 from acct_tool.engines.revenue import Attribution, RevenuePosting, year_to_date
 from acct_tool.money import Money, Precisions, format_money, places_of, rounded
 from acct_tool.periods import shift
+
+if TYPE_CHECKING:
+    from acct_tool.books.party_postings import PartyPosting
 
 Date = datetime.date
 ONE = Decimal(1)
@@ -347,3 +353,118 @@ def red_flags(party: Party, as_of: Date, health: HealthSettings, documents: Sequ
             when = f"in {plural(upcoming.days, 'day')}" if upcoming.days >= 0 else f"passed {plural(-upcoming.days, 'day')} ago"
             out.append(RedFlag("renewal-unprepared", f"Renewal {upcoming.date} {when} and no renewal opportunity is open"))
     return out
+
+
+# --- history ------------------------------------------------------------------
+
+#: How many month ends ``clients show --history`` and the review's trend show.
+HISTORY_MONTHS = 12
+
+
+def history_dates(as_of: Date, months: int = HISTORY_MONTHS) -> tuple[Date, ...]:
+    """The ends of the ``months - 1`` months before the as-of date's month, then the as-of
+    date itself (the as-of month is seen as it stands: nothing after the as-of date counts)."""
+    out = []
+    for back in range(months - 1, 0, -1):
+        index = as_of.year * 12 + as_of.month - 1 - back + 1  # the month after the one ``back`` months before
+        out.append(Date(index // 12, index % 12 + 1, 1) - datetime.timedelta(days=1))
+    return (*out, as_of)
+
+
+@dataclass(frozen=True)
+class HealthPoint:
+    """The health of a client at one month end of its history."""
+
+    month: str  # YYYY-MM
+    date: Date  # the month end, or the as-of date for its own month
+    health: HealthScore | None  # None when the client had nothing to score yet
+    change: int | None  # points since the point before (None for the first, or without a score on either side)
+    reason: str  # the main reason of the change
+    satisfaction: SatisfactionFigures  # NPS and CSAT over the 12 months to ``date``
+
+    @property
+    def score(self) -> int | None:
+        return self.health.score if self.health else None
+
+    @property
+    def band(self) -> str:
+        return self.health.band if self.health else "none"
+
+
+def has_record(party: Party, day: Date, documents: Sequence[Document], revenue: Sequence[RevenuePosting]) -> bool:
+    """Whether the client had anything to score on ``day``: an invoice, an interaction, a
+    survey or revenue. Without any, its score would be a meaningless 100."""
+    return bool(
+        any(d.date <= day for d in documents)
+        or any(i.date <= day for i in party.interactions)
+        or any(s.date <= day for s in party.satisfaction)
+        or any(p.date <= day for p in revenue)
+    )
+
+
+def main_reason(before: HealthScore | None, now: HealthScore | None) -> str:
+    """Why the score moved from ``before`` to ``now``: a red flag raised or cleared first, else
+    the component whose points changed most (the earlier one in the score's order on a tie)."""
+    if now is None:
+        return "no invoices, interactions or surveys yet"
+    if before is None:
+        return "first score"
+    raised = [f for f in now.red_flags if f.code not in {g.code for g in before.red_flags}]
+    if raised:
+        return f"red flag: {raised[0].reason}"
+    cleared = [f for f in before.red_flags if f.code not in {g.code for g in now.red_flags}]
+    was = {c.name: c for c in before.components}
+    moves = []
+    for c in now.components:
+        old = was.get(c.name)
+        if old is None:
+            continue
+        delta = (c.points or 0) - (old.points or 0)
+        if delta or c.applies != old.applies:
+            moves.append((-abs(delta), list(COMPONENTS).index(c.name), c, delta))
+    if moves:
+        _, _, c, delta = min(moves, key=lambda m: (m[0], m[1]))
+        text = f"{c.label} {delta:+d}: {c.reason}" if c.applies else f"{c.label} no longer applies: {c.reason}"
+        return f"red flag cleared ({cleared[0].code}); {text}" if cleared else text
+    if cleared:
+        return f"red flag cleared: {cleared[0].code}"
+    return "no change"
+
+
+def history(
+    parties: Mapping[str, Party],
+    settings: Settings,
+    postings: Sequence[PartyPosting],
+    attribution: Attribution,
+    as_of: Date,
+    precisions: Precisions,
+    ids: Sequence[str] | None = None,
+    months: int = HISTORY_MONTHS,
+) -> dict[str, tuple[HealthPoint, ...]]:
+    """The health of the clients ``ids`` (default: every client) at each of :func:`history_dates`,
+    by id: :func:`score_all`'s scores (the ones ``clients show --as-of <date>`` shows) at those
+    dates. The open items are computed once per date for all the clients."""
+    chosen = [parties[i] for i in ids] if ids is not None else [p for p in parties.values() if p.is_client]
+    chosen = [p for p in chosen if p.is_client]
+    points: dict[str, list[HealthPoint]] = {p.id: [] for p in chosen}
+    last: dict[str, HealthScore | None] = {p.id: None for p in chosen}
+    for day in history_dates(as_of, months):
+        items = open_items(postings, parties, settings, Side.AR, day, precisions)
+        paying = behaviour(items)
+        by_party: dict[str, list[Document]] = defaultdict(list)
+        for d in items.documents:
+            by_party[d.party].append(d)
+        for party in chosen:
+            docs, revenue = by_party.get(party.id, []), attribution.of(party.id)
+            now = score(party, day, settings, docs, paying.get(party.id), revenue, precisions) if has_record(party, day, docs, revenue) else None
+            before = last[party.id]
+            started = bool(points[party.id])
+            change = now.score - before.score if now is not None and before is not None else None
+            if started:
+                reason = main_reason(before, now)
+            else:
+                reason = "first month shown" if now is not None else main_reason(None, None)
+            month = f"{day.year:04d}-{day.month:02d}"
+            points[party.id].append(HealthPoint(month, day, now, change, reason, trailing_satisfaction(party, day)))
+            last[party.id] = now
+    return {k: tuple(v) for k, v in points.items()}

@@ -10,7 +10,7 @@ latest interaction in the log -- it is never typed in.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -162,6 +162,99 @@ class SatisfactionTrend:
 def satisfaction_trend(party: Party, as_of: Date) -> SatisfactionTrend:
     dated = sorted((s for s in party.satisfaction if s.date <= as_of), key=lambda s: s.date)
     return SatisfactionTrend(dated[-1] if dated else None, dated[-2] if len(dated) > 1 else None)
+
+
+#: NPS responses at or above this are promoters; at or below DETRACTOR, detractors.
+PROMOTER, DETRACTOR = 9, 6
+
+
+@dataclass(frozen=True)
+class NetPromoter:
+    """The Net Promoter Score of the NPS responses of a period: promoters (9-10) minus
+    detractors (0-6), as a percentage of the responses; passives (7-8) count only in the total."""
+
+    responses: int
+    promoters: int
+    detractors: int
+
+    @property
+    def passives(self) -> int:
+        return self.responses - self.promoters - self.detractors
+
+    @property
+    def score(self) -> Decimal | None:
+        """-100 to 100, to one decimal place; ``None`` without a response."""
+        if not self.responses:
+            return None
+        return rounded(Decimal(100 * (self.promoters - self.detractors)) / self.responses, 1)
+
+
+@dataclass(frozen=True)
+class Csat:
+    """The average CSAT (1-5) of the responses of a period."""
+
+    responses: int
+    total: int
+
+    @property
+    def average(self) -> Decimal | None:
+        """To two decimal places; ``None`` without a response."""
+        return rounded(Decimal(self.total) / self.responses, 2) if self.responses else None
+
+
+def surveys_in(surveys: Iterable[Survey], start: Date, end: Date) -> tuple[Survey, ...]:
+    """The surveys dated from ``start`` to ``end``, both included, oldest first."""
+    return tuple(sorted((s for s in surveys if start <= s.date <= end), key=lambda s: s.date))
+
+
+def net_promoter(surveys: Iterable[Survey], start: Date, end: Date) -> NetPromoter:
+    """The NPS of the responses dated from ``start`` to ``end`` (surveys without an NPS are left out)."""
+    scores = [s.nps for s in surveys_in(surveys, start, end) if s.nps is not None]
+    return NetPromoter(len(scores), sum(1 for n in scores if n >= PROMOTER), sum(1 for n in scores if n <= DETRACTOR))
+
+
+def csat(surveys: Iterable[Survey], start: Date, end: Date) -> Csat:
+    """The CSAT of the responses dated from ``start`` to ``end`` (surveys without a CSAT are left out)."""
+    scores = [s.csat for s in surveys_in(surveys, start, end) if s.csat is not None]
+    return Csat(len(scores), sum(scores))
+
+
+def year_before(as_of: Date) -> Date:
+    """The first day of the 12 months that end on ``as_of`` (the NPS and CSAT window of ``clients show``)."""
+    try:
+        return as_of.replace(year=as_of.year - 1) + datetime.timedelta(days=1)
+    except ValueError:  # 29 February
+        return Date(as_of.year - 1, 3, 1)
+
+
+@dataclass(frozen=True)
+class SatisfactionFigures:
+    """NPS and CSAT over the responses from ``start`` to ``end``."""
+
+    start: Date
+    end: Date
+    nps: NetPromoter
+    csat: Csat
+
+
+def satisfaction_figures(surveys: Iterable[Survey], start: Date, end: Date) -> SatisfactionFigures:
+    listed = tuple(surveys)
+    return SatisfactionFigures(start, end, net_promoter(listed, start, end), csat(listed, start, end))
+
+
+def trailing_satisfaction(party: Party, as_of: Date) -> SatisfactionFigures:
+    """NPS and CSAT over the 12 months to ``as_of`` (what ``clients show`` prints)."""
+    return satisfaction_figures(party.satisfaction, year_before(as_of), as_of)
+
+
+def by_manager(parties: Iterable[Party], start: Date, end: Date) -> dict[str | None, tuple[NetPromoter, Csat]]:
+    """NPS and CSAT per account manager (``None``: clients without one) over every response of
+    the manager's clients in the period, pooled: never an average of the clients' scores."""
+    pooled: dict[str | None, list[Survey]] = {}
+    for party in parties:
+        if party.is_client:
+            pooled.setdefault(party.manager, []).extend(party.satisfaction)
+    return {m: (net_promoter(s, start, end), csat(s, start, end)) for m, s in pooled.items()}
 
 
 @dataclass(frozen=True)

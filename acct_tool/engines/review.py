@@ -23,7 +23,8 @@ from acct_tool.engines import financials
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines import relationship as rel
 from acct_tool.engines.aging import age, bucket_labels
-from acct_tool.engines.health import HealthScore
+from acct_tool.engines.health import HealthPoint, HealthScore
+from acct_tool.engines.health import history as health_history
 from acct_tool.engines.letterhead import letterhead
 from acct_tool.engines.payments import dso, paid_in
 from acct_tool.engines.receivables import ZERO, OpenItems, Side, open_items
@@ -53,6 +54,7 @@ from acct_tool.engines.review_records import (
     HealthComponent,
     HealthFlag,
     HealthInfo,
+    HealthMonth,
     IncomeCurrency,
     IncomeInfo,
     IndexClient,
@@ -63,6 +65,7 @@ from acct_tool.engines.review_records import (
     MoneyInfo,
     MonthAmount,
     NextStep,
+    NpsCsat,
     OpenDocument,
     OpportunityInfo,
     PeriodInfo,
@@ -224,10 +227,13 @@ def build(
 
     reviews: dict[str, ClientReview] = {}
     figures: dict[str, engine.PortfolioClient] = {}
+    # the 12 month ends' open items once for every reviewed client, not once per client
+    trends = health_history(parties, settings, postings, attribution, as_of, precisions, [p.id for p in chosen if p.is_client])
     for party in chosen:
         figures[party.id] = engine.portfolio_client(ctx, party, period.start, period.end)
         before_score = before.health(party) if _had_data(before, party) else None
-        reviews[party.id] = client_review(ctx, party, period, previous, figures[party.id], before_score, health_label, dsos.get(party.id, {}))
+        review = client_review(ctx, party, period, previous, figures[party.id], before_score, health_label, dsos.get(party.id, {}))
+        reviews[party.id] = replace(review, health_history=health_months(trends.get(party.id, ())))
     portfolios: dict[str, ManagerPortfolio] = {}
     standings = target_standings(ctx, period, manager)
     for name in sorted({r.client.manager or UNASSIGNED for r in reviews.values()}):
@@ -386,6 +392,20 @@ def health_info(score: HealthScore | None, missing: str = "no health score (not 
     return HealthInfo(score.score, band, score_band, score.summary, components, tuple(HealthFlag(f.code, f.reason) for f in score.red_flags))
 
 
+def health_months(points: Sequence[HealthPoint]) -> tuple[HealthMonth, ...]:
+    """The health history's points as records: the scores ``clients show --history`` shows."""
+    out = []
+    for p in points:
+        band: Any = p.band
+        out.append(HealthMonth(p.month, p.date, p.score, band, p.change, p.reason, p.satisfaction.nps.score, p.satisfaction.csat.average))
+    return tuple(out)
+
+
+def nps_csat(found: rel.SatisfactionFigures) -> NpsCsat:
+    n, c = found.nps, found.csat
+    return NpsCsat(found.start, found.end, n.score, n.responses, n.promoters, n.passives, n.detractors, c.average, c.responses)
+
+
 def client_review(
     ctx: engine.Context,
     party: Party,
@@ -492,6 +512,8 @@ def client_review(
             latest_nps=sat.latest.nps if sat.latest else None,
             previous_nps=sat.previous.nps if sat.previous else None,
             trend=sat.direction,
+            in_period=nps_csat(rel.satisfaction_figures(party.satisfaction, period.start, period.end)),
+            last_12_months=nps_csat(rel.trailing_satisfaction(party, as_of)),
         ),
         risks=tuple(
             RiskInfo(

@@ -206,11 +206,42 @@ class SurveyInfo(Record):
 
 
 @dataclass(frozen=True)
+class NpsCsat(Record):
+    """NPS and CSAT over the survey responses of a period (docs/health.md, "NPS and CSAT")."""
+
+    start: Date
+    end: Date
+    nps: Decimal | None  # promoters (9-10) minus detractors (0-6), in % of the responses: -100 to 100; none without a response
+    responses: int  # the responses with an NPS
+    promoters: int
+    passives: int
+    detractors: int
+    csat: Decimal | None  # the average CSAT (1-5) of the responses with one; none without
+    csat_responses: int
+
+
+@dataclass(frozen=True)
 class SatisfactionInfo(Record):
     surveys: tuple[SurveyInfo, ...]  # up to the as-of date, oldest first
-    latest_nps: int | None
-    previous_nps: int | None
+    latest_nps: int | None  # the latest NPS response (0-10), not an NPS
+    previous_nps: int | None  # the NPS response before it
     trend: str | None  # falling, rising, steady, or None without two surveys
+    in_period: NpsCsat  # over the responses in the review period
+    last_12_months: NpsCsat  # over the responses in the 12 months to the as-of date (as clients show)
+
+
+@dataclass(frozen=True)
+class HealthMonth(Record):
+    """The health score at one month end (``clients show --history``)."""
+
+    month: str  # YYYY-MM
+    date: Date  # the month end; the as-of date for the as-of month
+    score: int | None  # none when the client had no invoice, interaction, survey or revenue yet
+    band: Band  # after red flags
+    change: int | None  # points since the month before
+    reason: str  # the main reason of the change
+    nps: Decimal | None  # NPS over the 12 months to the date
+    csat: Decimal | None  # average CSAT over the 12 months to the date
 
 
 @dataclass(frozen=True)
@@ -296,6 +327,8 @@ class ClientReview(Record):
     next_steps: tuple[NextStep, ...]  # open, earliest due first
     followups: tuple[FollowupInfo, ...]  # due within 30 days of the as-of date, as in followups
     changes: tuple[Change, ...]  # since the previous period
+    #: The health score at each of the last 12 month ends, oldest first (the last is ``health``).
+    health_history: tuple[HealthMonth, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -666,6 +699,7 @@ RECORDS: tuple[type[Record], ...] = (
     HealthInfo,
     HealthComponent,
     HealthFlag,
+    HealthMonth,
     RelationshipInfo,
     Contact,
     InteractionInfo,
@@ -676,6 +710,7 @@ RECORDS: tuple[type[Record], ...] = (
     AgingAmount,
     OpenDocument,
     SatisfactionInfo,
+    NpsCsat,
     SurveyInfo,
     RiskInfo,
     OpportunityInfo,

@@ -10,9 +10,10 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from acct_tool.engines.health import HealthPoint
 from acct_tool.engines.portfolio import ClientDetail, ClientSummary
 from acct_tool.engines.receivables import Document
-from acct_tool.engines.relationship import plural
+from acct_tool.engines.relationship import Csat, NetPromoter, SatisfactionFigures, plural
 from acct_tool.engines.revenue import Revenue
 from acct_tool.money import Money, Precisions, format_money
 from acct_tool.render.client_parts import health_json as health_json
@@ -129,7 +130,9 @@ def _revenue_line(label: str, rev: Revenue, target: Money | None, precisions: Pr
 
 
 @for_terminal
-def show_text(d: ClientDetail, precisions: Precisions | None = None) -> str:
+def show_text(
+    d: ClientDetail, precisions: Precisions | None = None, survey: SatisfactionFigures | None = None, history: Sequence[HealthPoint] | None = None
+) -> str:
     p, s, as_of = d.party, d.summary, d.as_of
     out = [f"{visible(p.name)} ({p.id})"]
     facts = [p.kind, p.tier if p.is_client else None, p.status, f"manager {p.manager}" if p.manager else "no manager", f"since {p.since}" if p.since else None]
@@ -152,6 +155,8 @@ def show_text(d: ClientDetail, precisions: Precisions | None = None) -> str:
 
     if d.health is not None:
         out += ["", *health_lines(d.health)]
+    if history is not None:
+        out += ["", *history_lines(history)]
 
     out += ["", "Follow-ups"]
     if d.followups:
@@ -236,13 +241,93 @@ def show_text(d: ClientDetail, precisions: Precisions | None = None) -> str:
         lateness = f"{abs(late)} days early" if late < 0 else f"{late} days late" if late > 0 else "on the due date"
         out.append(f"  Pays in {pay.average_days_to_pay} days on average ({lateness}, {plural(len(pay.paid), 'paid invoice')}){trend}")
     sat = d.satisfaction
+    if sat.latest is not None or (survey is not None and (survey.nps.responses or survey.csat.responses)):
+        out += ["", "Satisfaction"]
+        if survey is not None:
+            out.append(f"  {satisfaction_line(survey)}")
     if sat.latest is not None:
         scores = ", ".join(
-            x for x in (f"NPS {sat.latest.nps}" if sat.latest.nps is not None else "", f"CSAT {sat.latest.csat}" if sat.latest.csat is not None else "") if x
+            x
+            for x in (
+                f"latest NPS response {sat.latest.nps}" if sat.latest.nps is not None else "",
+                f"CSAT {sat.latest.csat}" if sat.latest.csat is not None else "",
+            )
+            if x
         )
         trend = f", {sat.direction}" if sat.direction else ""
-        out += ["", "Satisfaction", f"  {sat.latest.date}: {scores}{trend}" + (f' - "{visible(sat.latest.comment)}"' if sat.latest.comment else "")]
+        out.append(f"  {sat.latest.date}: {scores}{trend}" + (f' - "{visible(sat.latest.comment)}"' if sat.latest.comment else ""))
     return "\n".join(out) + "\n"
+
+
+def nps_text(nps: NetPromoter) -> str:
+    """``NPS +20.0 (5 responses: 2 promoters, 1 passive, 2 detractors)``."""
+    if nps.score is None:
+        return "NPS – (no response)"
+    sign = "+" if nps.score > 0 else ""
+    counts = f"{plural(nps.promoters, 'promoter')}, {plural(nps.passives, 'passive')}, {plural(nps.detractors, 'detractor')}"
+    return f"NPS {sign}{nps.score} ({plural(nps.responses, 'response')}: {counts})"
+
+
+def csat_text(found: Csat) -> str:
+    return f"CSAT {found.average} ({plural(found.responses, 'response')})" if found.average is not None else "CSAT – (no response)"
+
+
+def satisfaction_line(survey: SatisfactionFigures) -> str:
+    return f"{survey.start} to {survey.end}: {nps_text(survey.nps)}; {csat_text(survey.csat)}"
+
+
+def history_lines(history: Sequence[HealthPoint]) -> list[str]:
+    """The health at each month end, oldest first, with the main reason of each change."""
+    out = [f"Health history (month ends; {history[-1].date} for {history[-1].month})" if history else "Health history"]
+    rows = []
+    for p in history:
+        change = "" if p.change is None else f"{p.change:+d}"
+        nps = p.satisfaction.nps.score
+        rows.append(
+            [
+                p.month,
+                p.score if p.score is not None else "–",
+                p.band,
+                change,
+                ("+" if nps is not None and nps > 0 else "") + str(nps) if nps is not None else "–",
+                p.satisfaction.csat.average if p.satisfaction.csat.average is not None else "–",
+                _short(p.reason, 70),
+            ]
+        )
+    out += [
+        "  " + line
+        for line in render(["month", "score", "band", "change", "NPS 12m", "CSAT 12m", "main reason"], rows, right=[1, 3, 4, 5], margin=2).splitlines()
+    ]
+    return out
+
+
+def nps_json(nps: NetPromoter) -> dict[str, Any]:
+    return {"score": nps.score, "responses": nps.responses, "promoters": nps.promoters, "passives": nps.passives, "detractors": nps.detractors}
+
+
+def satisfaction_json(survey: SatisfactionFigures) -> dict[str, Any]:
+    return {
+        "from": survey.start,
+        "to": survey.end,
+        "nps": nps_json(survey.nps),
+        "csat": {"average": survey.csat.average, "responses": survey.csat.responses},
+    }
+
+
+def history_json(history: Sequence[HealthPoint]) -> list[dict[str, Any]]:
+    return [
+        {
+            "month": p.month,
+            "date": p.date,
+            "score": p.score,
+            "band": p.band,
+            "change": p.change,
+            "reason": p.reason,
+            "red_flags": [f.code for f in p.health.red_flags] if p.health else [],
+            "satisfaction": satisfaction_json(p.satisfaction),
+        }
+        for p in history
+    ]
 
 
 def _documents(documents: Iterable[Document], as_of: datetime.date, precisions: Precisions | None = None) -> list[str]:
@@ -259,8 +344,15 @@ def when_step(due: datetime.date, as_of: datetime.date) -> str:
     return f"{plural(days, 'day')} overdue" if days > 0 else "due today" if days == 0 else f"in {plural(-days, 'day')}"
 
 
-def show_json(d: ClientDetail, precisions: Precisions | None = None) -> str:
+def show_json(
+    d: ClientDetail, precisions: Precisions | None = None, survey: SatisfactionFigures | None = None, history: Sequence[HealthPoint] | None = None
+) -> str:
     p = d.party
+    extra: dict[str, Any] = {}
+    if survey is not None:
+        extra["satisfaction"] = satisfaction_json(survey)
+    if history is not None:
+        extra["health_history"] = history_json(history)
     return to_json(
         {
             "as_of": d.as_of,
@@ -301,6 +393,7 @@ def show_json(d: ClientDetail, precisions: Precisions | None = None) -> str:
             },
             "days_to_pay": d.paying.average_days_to_pay if d.paying else None,
             "followups": [{"kind": f.kind, "status": f.status, "due": f.due, "days_overdue": f.days_overdue, "message": f.message} for f in d.followups],
+            **extra,
         },
         precisions,
     )
