@@ -114,12 +114,30 @@ class Browser:
         os.close(self._from_browser)
 
 
-def test_html_review_loads_cleanly_and_prints_to_pdf(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    result = run_cli("review", "--format", "html", "--out", str(out), books=EXAMPLES, as_of=EXAMPLES_AS_OF)
-    assert result.exit_code == 0, result.output
-    page = out / "review-harbor-logistics.html"
-    browser = Browser(tmp_path / "profile")
+class Loaded:
+    """What loading a page showed: errors, requests, the values of the asked expressions, the PDF print."""
+
+    def __init__(self, events: list[dict[str, Any]], values: dict[str, Any], pdf: bytes | None) -> None:
+        self.problems = [
+            e
+            for e in events
+            if e.get("method") == "Runtime.exceptionThrown"
+            or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
+            or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")
+        ]
+        self.requests = [e["params"]["request"]["url"] for e in events if e.get("method") == "Network.requestWillBeSent"]
+        self.values, self.pdf = values, pdf
+
+    def assert_clean(self) -> None:
+        """No error in the console or the log, and nothing fetched but the page's own file."""
+        assert self.problems == [], self.problems
+        assert all(url.startswith("file://") for url in self.requests), self.requests
+
+
+def load_page(page: Path, profile: Path, expressions: dict[str, str], *, pdf: bool = False) -> Loaded:
+    """Open ``page`` in headless Chromium, evaluate each of ``expressions`` once it has loaded
+    (and print it to A4 PDF with ``pdf``), and say what happened."""
+    browser = Browser(profile)
     try:
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
@@ -127,26 +145,33 @@ def test_html_review_loads_cleanly_and_prints_to_pdf(tmp_path: Path) -> None:
             browser.send(f"{domain}.enable", session=session)
         browser.send("Page.navigate", {"url": page.as_uri()}, session=session)
         browser.wait_for("Page.loadEventFired")
-        title = browser.send("Runtime.evaluate", {"expression": "document.title", "returnByValue": True}, session=session)
-        svgs = browser.send("Runtime.evaluate", {"expression": "document.querySelectorAll('svg').length", "returnByValue": True}, session=session)
-        pdf = browser.send("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69, "printBackground": True}, session=session, timeout=60)
+        values = {
+            name: browser.send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session)["result"]["value"]
+            for name, expression in expressions.items()
+        }
+        printed = (
+            base64.b64decode(
+                browser.send("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69, "printBackground": True}, session=session, timeout=60)["data"]
+            )
+            if pdf
+            else None
+        )
     finally:
         browser.close()
+    return Loaded(browser.events, values, printed)
 
-    problems = [
-        e
-        for e in browser.events
-        if e.get("method") in ("Runtime.exceptionThrown",)
-        or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
-        or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")
-    ]
-    assert problems == [], problems
-    requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
-    assert all(url.startswith("file://") for url in requests), requests  # nothing fetched from the network
-    assert title["result"]["value"].startswith("Harbor Logistics")
-    assert svgs["result"]["value"] == 5  # revenue, aging, health trend, NPS and CSAT responses
-    data = base64.b64decode(pdf["data"])
-    assert data.startswith(b"%PDF")
+
+def test_html_review_loads_cleanly_and_prints_to_pdf(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli("review", "--format", "html", "--out", str(out), books=EXAMPLES, as_of=EXAMPLES_AS_OF)
+    assert result.exit_code == 0, result.output
+    page = out / "review-harbor-logistics.html"
+    loaded = load_page(page, tmp_path / "profile", {"title": "document.title", "svgs": "document.querySelectorAll('svg').length"}, pdf=True)
+    loaded.assert_clean()
+    assert loaded.values["title"].startswith("Harbor Logistics")
+    assert loaded.values["svgs"] == 5  # revenue, aging, health trend, NPS and CSAT responses
+    data = loaded.pdf
+    assert data is not None and data.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
     assert pages >= 2, pages  # a full review spans several A4 pages
     keep = os.environ.get("ACCT_TOOL_KEEP_PDF")

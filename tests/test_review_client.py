@@ -303,33 +303,13 @@ def test_pdf_without_weasyprint_is_a_usage_error(monkeypatch: pytest.MonkeyPatch
 
 
 def test_the_client_html_loads_cleanly_in_a_browser(tmp_path: Path) -> None:
-    from test_review_browser import CHROMIUM, Browser
+    from test_review_browser import CHROMIUM, load_page
 
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed here (Debian: apt-get install chromium); the browser check was not run")
     page = tmp_path / "review.html"
     page.write_text(client_review("html"), "utf-8")
-    browser = Browser(tmp_path / "profile")
-    try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            browser.send(f"{domain}.enable", session=session)
-        browser.send("Page.navigate", {"url": page.as_uri()}, session=session)
-        browser.wait_for("Page.loadEventFired")
-        title = browser.send("Runtime.evaluate", {"expression": "document.title", "returnByValue": True}, session=session)
-        svgs = browser.send("Runtime.evaluate", {"expression": "document.querySelectorAll('svg').length", "returnByValue": True}, session=session)
-    finally:
-        browser.close()
-    problems = [
-        e
-        for e in browser.events
-        if e.get("method") == "Runtime.exceptionThrown"
-        or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
-        or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")
-    ]
-    assert problems == [], problems
-    requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
-    assert all(url.startswith("file://") for url in requests), requests
-    assert title["result"]["value"].startswith("Harbor Logistics")
-    assert svgs["result"]["value"] == 1  # fees by month
+    loaded = load_page(page, tmp_path / "profile", {"title": "document.title", "svgs": "document.querySelectorAll('svg').length"})
+    loaded.assert_clean()
+    assert loaded.values["title"].startswith("Harbor Logistics")
+    assert loaded.values["svgs"] == 1  # fees by month

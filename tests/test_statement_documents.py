@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
-from test_review_browser import CHROMIUM, Browser
+from test_review_browser import CHROMIUM, load_page
 
 Books = Callable[..., Path]
 
@@ -230,30 +230,10 @@ def test_the_html_statement_loads_cleanly_in_a_browser_and_fetches_nothing(tmp_p
     page = tmp_path / "statement.html"
     result = run_cli("statement", "harbor-logistics", "--format", "html", "--out", str(page), books=EXAMPLES, as_of=EXAMPLES_AS_OF)
     assert result.exit_code == 0, result.stderr
-    browser = Browser(tmp_path / "profile")
-    try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            browser.send(f"{domain}.enable", session=session)
-        browser.send("Page.navigate", {"url": page.as_uri()}, session=session)
-        browser.wait_for("Page.loadEventFired")
-        title = browser.send("Runtime.evaluate", {"expression": "document.title", "returnByValue": True}, session=session)
-        rows = browser.send("Runtime.evaluate", {"expression": "document.querySelectorAll('tr.line').length", "returnByValue": True}, session=session)
-    finally:
-        browser.close()
-    problems = [
-        e
-        for e in browser.events
-        if e.get("method") in ("Runtime.exceptionThrown",)
-        or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
-        or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")
-    ]
-    assert problems == [], problems
-    requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
-    assert all(url.startswith("file://") for url in requests), requests
-    assert title["result"]["value"].startswith("Harbor Logistics")
-    assert rows["result"]["value"] == 4  # September to November: three invoices and a payment
+    loaded = load_page(page, tmp_path / "profile", {"title": "document.title", "rows": "document.querySelectorAll('tr.line').length"})
+    loaded.assert_clean()
+    assert loaded.values["title"].startswith("Harbor Logistics")
+    assert loaded.values["rows"] == 4  # September to November: three invoices and a payment
 
 
 def _pdftotext(path: Path) -> str:
