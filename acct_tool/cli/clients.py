@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from acct_tool.books.load import Needs, profile_load_errors
+from acct_tool.books.load import Needs
 from acct_tool.books.profiles import PROFILE_SUFFIXES, load_parties
 from acct_tool.books.schema import load_schema
 from acct_tool.books.settings import load_settings
@@ -27,8 +27,9 @@ from acct_tool.cli.common import (
     emit,
     emit_fitted,
     format_option,
-    no_party,
     optional_date,
+    profile_to_edit,
+    refuse_edit,
     say,
     warn_if_broken,
 )
@@ -274,16 +275,7 @@ def log(
         raise UsageError("--summary must not be empty")
     if next_action is not None and not next_action.strip():
         raise UsageError("--next must not be empty")
-    root = obj.root()
-    settings, _ = load_settings(root)
-    parties, problems = load_parties(root, settings.profiles)
-    party = parties.get(party_id)
-    if party is None:
-        broken = profile_load_errors(party_id, problems, settings.profiles)
-        if broken is None:
-            raise UsageError(no_party(party_id, parties, problems, settings.profiles))
-        _refuse(broken[1], broken[0])
-        return
+    root, party = profile_to_edit(obj, party_id, "logging to it")
     display = party.file
     path = root / display
     if numbers:
@@ -333,10 +325,7 @@ def _check_reminders(obj: Context, party_id: str, numbers: tuple[str, ...], when
 
 
 def _refuse(problems: list[Diagnostic], display: str) -> None:
-    errors = sort_diagnostics(d for d in problems if d.severity.value == "error")
-    click.echo(diagnostics_view.to_text(errors), err=True, nl=False)
-    say(f"error: {display} has errors; fix them (acct-tool check) before logging to it")
-    sys.exit(EXIT_FINDINGS)
+    refuse_edit(problems, display, "logging to it")
 
 
 # --- clients new --------------------------------------------------------------

@@ -517,3 +517,34 @@ def _statement_files(ctx: click.Context) -> list[str]:
             if any(glob_matches(p, relative) for p in patterns):
                 out.append(os.path.relpath(path, here))
     return sorted(out)
+
+
+def profile_to_edit(obj: Context, party_id: str, doing: str) -> tuple[Path, Party]:
+    """The books root and the party whose profile a command is about to edit; an unknown id
+    is a usage error, a profile with errors is refused (exit 1) with them."""
+    from acct_tool.books.load import profile_load_errors
+    from acct_tool.books.profiles import load_parties
+    from acct_tool.books.settings import load_settings
+
+    root = obj.root()
+    settings, _ = load_settings(root)
+    parties, problems = load_parties(root, settings.profiles)
+    party = parties.get(party_id)
+    if party is not None:
+        return root, party
+    broken = profile_load_errors(party_id, problems, settings.profiles)
+    if broken is None:
+        raise UsageError(no_party(party_id, parties, problems, settings.profiles))
+    refuse_edit(broken[1], broken[0], doing)
+    raise AssertionError("unreachable")  # refuse_edit exits
+
+
+def refuse_edit(problems: list[Diagnostic], display: str, doing: str) -> None:
+    """Say why a profile is not edited (its errors) and exit 1."""
+    from acct_tool.diagnostics import sort_diagnostics
+    from acct_tool.render import diagnostics as diagnostics_view
+
+    errors = sort_diagnostics(d for d in problems if d.severity.value == "error")
+    click.echo(diagnostics_view.to_text(errors), err=True, nl=False)
+    say(f"error: {display} has errors; fix them (acct-tool check) before {doing}")
+    sys.exit(EXIT_FINDINGS)

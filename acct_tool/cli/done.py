@@ -7,11 +7,8 @@ import sys
 
 import click
 
-from acct_tool.books.load import profile_load_errors
-from acct_tool.books.profiles import load_parties
-from acct_tool.books.settings import load_settings
-from acct_tool.cli.common import EXIT_FINDINGS, TEXT, Context, UsageError, complete_party, no_party, optional_date, say
-from acct_tool.diagnostics import Diagnostic, sort_diagnostics
+from acct_tool.cli.common import EXIT_FINDINGS, TEXT, Context, UsageError, complete_party, optional_date, profile_to_edit, refuse_edit, say
+from acct_tool.diagnostics import sort_diagnostics
 from acct_tool.engines.relationship import OpenStep, open_next_steps
 from acct_tool.render import diagnostics as diagnostics_view
 
@@ -70,16 +67,7 @@ def done(obj: Context, party_id: str, step: str | None, on: datetime.date | None
     from acct_tool.edit.profile_edit import mark_step_done
     from acct_tool.edit.step_text import StepRef
 
-    root = obj.root()
-    settings, _ = load_settings(root)
-    parties, problems = load_parties(root, settings.profiles)
-    party = parties.get(party_id)
-    if party is None:
-        broken = profile_load_errors(party_id, problems, settings.profiles)
-        if broken is None:
-            raise UsageError(no_party(party_id, parties, problems, settings.profiles))
-        _refuse(broken[1], broken[0])
-        return
+    root, party = profile_to_edit(obj, party_id, "marking a step done")
     chosen = pick_step(party_id, open_next_steps(party, obj.as_of), step)
     when = on or obj.as_of
     if when < chosen.agreed:
@@ -98,15 +86,8 @@ def done(obj: Context, party_id: str, step: str | None, on: datetime.date | None
         say(f"error: marking the step done would make {display} invalid; the file is unchanged")
         sys.exit(EXIT_FINDINGS)
     if not result.written or result.change is None:
-        _refuse(list(result.errors), display)
+        refuse_edit(list(result.errors), display, "marking a step done")
         return
     change = result.change
     before = f"{change.old} -> " if change.old else "+"
     say(f"{display}:{change.line}: {before}{change.new} ({chosen.action})", err=False)
-
-
-def _refuse(problems: list[Diagnostic], display: str) -> None:
-    errors = sort_diagnostics(d for d in problems if d.severity.value == "error")
-    click.echo(diagnostics_view.to_text(errors), err=True, nl=False)
-    say(f"error: {display} has errors; fix them (acct-tool check) before marking a step done")
-    sys.exit(EXIT_FINDINGS)
