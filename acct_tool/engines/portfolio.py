@@ -32,12 +32,14 @@ from acct_tool.engines.relationship import (
     Freshness,
     OpenStep,
     Renewal,
+    SatisfactionFigures,
     SatisfactionTrend,
     freshness,
     interactions_until,
     open_next_steps,
     open_risks,
     renewal,
+    satisfaction_figures,
     satisfaction_trend,
 )
 from acct_tool.engines.revenue import Attribution, Revenue, full_year, revenue, year_to_date
@@ -304,6 +306,9 @@ class Rollup:
     prospects: tuple[Prospect, ...] = ()
     #: Revenue and accounts against the targets of the settings (``portfolio`` sets it).
     target: TargetStanding | None = None
+    #: NPS and CSAT over every survey response of the accounts dated in the period, pooled
+    #: (never a mean of the clients' scores); ``portfolio`` sets it.
+    satisfaction: SatisfactionFigures | None = None
 
     @property
     def accounts(self) -> int:
@@ -366,6 +371,11 @@ def with_target(r: Rollup, settings: Settings, start: Date, end: Date, *, team: 
     return replace(r, target=standing(r.name, targets, r.revenue, r.active_accounts, start, end))
 
 
+def pooled_satisfaction(ctx: Context, clients: Sequence[PortfolioClient], start: Date, end: Date) -> SatisfactionFigures:
+    """NPS and CSAT over the responses of all ``clients`` dated from ``start`` to ``end``, pooled."""
+    return satisfaction_figures((s for c in clients for s in ctx.parties[c.summary.id].satisfaction), start, end)
+
+
 def portfolio(ctx: Context, start: Date, manager: str | None = None, end: Date | None = None) -> Portfolio:
     """Per manager (sorted by name, clients without one last) and in total, from ``start``
     to ``end`` (default: the as-of date).
@@ -374,7 +384,8 @@ def portfolio(ctx: Context, start: Date, manager: str | None = None, end: Date |
     satisfaction and health are at its end, the context's as-of date. Prospects
     (status ``prospect``, with no revenue in the period or money open, which would
     make them accounts) are listed apart with their open pipeline; a manager with
-    prospects only has a row with no accounts. Each manager stands against their
+    prospects only has a row with no accounts. NPS and CSAT pool the accounts' survey
+    responses dated in the period. Each manager stands against their
     targets, and the total against the team's unless only one ``manager`` is asked for.
     """
     end = end or ctx.as_of
@@ -394,9 +405,15 @@ def portfolio(ctx: Context, start: Date, manager: str | None = None, end: Date |
         paid_days[name] += client.paid_days
     names = sorted({*groups, *prospects}, key=lambda n: (n == NO_MANAGER, n))
     settings = ctx.settings
-    rows = tuple(with_target(rollup(n, groups[n], paid_days[n], prospects[n]), settings, start, end) for n in names)
+    rows = tuple(
+        replace(
+            with_target(rollup(n, groups[n], paid_days[n], prospects[n]), settings, start, end), satisfaction=pooled_satisfaction(ctx, groups[n], start, end)
+        )
+        for n in names
+    )
     everyone = [c for n in names for c in groups[n]]
     totals = rollup("total", everyone, [d for n in names for d in paid_days[n]], [p for n in names for p in prospects[n]])
+    totals = replace(totals, satisfaction=pooled_satisfaction(ctx, everyone, start, end))
     if manager is None:
         totals = with_target(totals, settings, start, end, team=True)
     return Portfolio(start, end, rows, totals, ctx.diagnostics)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from acct_tool.engines import cash as cash_engine
 from acct_tool.engines import concentration as firm_engine
 from acct_tool.engines import financials
+from acct_tool.engines import pipeline as pipeline_engine
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines import relationship as rel
 from acct_tool.engines.aging import age, bucket_labels
@@ -28,13 +29,15 @@ from acct_tool.engines.health import history as health_history
 from acct_tool.engines.letterhead import letterhead
 from acct_tool.engines.payments import dso, paid_in
 from acct_tool.engines.receivables import ZERO, OpenItems, Side, open_items
-from acct_tool.engines.revenue import revenue, year_to_date
+from acct_tool.engines.revenue import months_between, revenue, year_to_date
 from acct_tool.engines.review_changes import changes
 from acct_tool.engines.review_records import (
     AccountRow,
     AgingAmount,
     AgreedStep,
     AtRiskAccount,
+    BandCount,
+    BandTally,
     CashAtRisk,
     CashCurrency,
     CashInfo,
@@ -47,6 +50,7 @@ from acct_tool.engines.review_records import (
     ContractInfo,
     CurrencyFigures,
     CurrencyTotals,
+    CurrencyTrend,
     DeckClient,
     DeckCurrency,
     FirmReview,
@@ -58,9 +62,11 @@ from acct_tool.engines.review_records import (
     IncomeCurrency,
     IncomeInfo,
     IndexClient,
+    IndexCurrency,
     IndexManager,
     InteractionInfo,
     InvoicedDocument,
+    ManagerAmount,
     ManagerPortfolio,
     MoneyInfo,
     MonthAmount,
@@ -69,14 +75,18 @@ from acct_tool.engines.review_records import (
     OpenDocument,
     OpportunityInfo,
     PeriodInfo,
+    PipelineSummary,
+    ProspectInfo,
     RelationshipInfo,
     RenewalInfo,
     ReviewIndex,
     RiskInfo,
     SatisfactionInfo,
     SentimentCounts,
+    StageTotal,
     SurveyInfo,
     TargetInfo,
+    UpcomingRenewal,
     as_data,
 )
 from acct_tool.money import Money, average
@@ -234,18 +244,28 @@ def build(
         before_score = before.health(party) if _had_data(before, party) else None
         review = client_review(ctx, party, period, previous, figures[party.id], before_score, health_label, dsos.get(party.id, {}))
         reviews[party.id] = replace(review, health_history=health_months(trends.get(party.id, ())))
+    # the portfolio engine once: the targets, NPS and CSAT, prospects and the index's totals all read it
+    book = engine.portfolio(ctx, period.start, manager, end=period.end)
+    rollups = {_manager_key(r.name): r for r in book.managers}
     portfolios: dict[str, ManagerPortfolio] = {}
-    standings = target_standings(ctx, period, manager)
+    standings = target_standings(ctx, book)
     for name in sorted({r.client.manager or UNASSIGNED for r in reviews.values()}):
         members = [pid for pid, r in reviews.items() if (r.client.manager or UNASSIGNED) == name]
         portfolio = manager_portfolio(name, [reviews[m] for m in members], [figures[m] for m in members], period, as_of)
-        portfolios[name] = replace(portfolio, target=standings.get(name), team_target=standings.get(TEAM))
+        portfolios[name] = replace(
+            portfolio,
+            target=standings.get(name),
+            team_target=standings.get(TEAM),
+            **portfolio_sections(ctx, name, [reviews[m] for m in members], trends, rollups.get(name), period),
+        )
     ordered = sorted(reviews.values(), key=_risk_order)
     index = ReviewIndex(
         as_of,
         period_info(period),
         tuple(IndexClient(r.client.id, r.client.name, r.client.manager, r.health) for r in ordered),
         tuple(IndexManager(name, len(p.accounts), len(p.at_risk)) for name, p in portfolios.items()),
+        index_totals(book),
+        tuple(BandTally(band, book.totals.bands[band]) for band in engine.BANDS),
     )
     decks = {pid: client_deck(r, parties[pid], settings, ctx.documents(pid), logo) for pid, r in reviews.items()}
     return ReviewSet(reviews, portfolios, index, decks, functools.partial(firm_review, ctx, period, ledger))
@@ -547,17 +567,116 @@ def client_review(
 TEAM = "(team)"
 
 
-def target_standings(ctx: engine.Context, period: Period, manager: str | None) -> dict[str, TargetInfo]:
+def _manager_key(name: str) -> str:
+    """The portfolio engine's manager name as the reviews name it (:data:`UNASSIGNED` for no manager)."""
+    return UNASSIGNED if name == engine.NO_MANAGER else name
+
+
+def target_standings(ctx: engine.Context, book: engine.Portfolio) -> dict[str, TargetInfo]:
     """Each manager's (and the team's, as :data:`TEAM`) standing against the settings' targets,
     from the portfolio engine over the period: the figures ``portfolio --from --to`` shows."""
     targets = ctx.settings.targets
     if not targets.managers and not targets.team.revenue and targets.team.accounts is None:
         return {}
-    result = engine.portfolio(ctx, period.start, manager, end=period.end)
-    out = {(UNASSIGNED if r.name == engine.NO_MANAGER else r.name): target_info(r.target) for r in result.managers if r.target is not None}
-    if result.totals.target is not None:
-        out[TEAM] = target_info(result.totals.target)
+    out = {_manager_key(r.name): target_info(r.target) for r in book.managers if r.target is not None}
+    if book.totals.target is not None:
+        out[TEAM] = target_info(book.totals.target)
     return out
+
+
+def band_counts(members: Sequence[ClientReview], trends: Mapping[str, Sequence[HealthPoint]]) -> tuple[BandCount, ...]:
+    """How many of ``members`` were in each band at each month end of the health history
+    (computed once for every reviewed client); the last month is the as-of date."""
+    points = [trends.get(r.client.id, ()) for r in members]
+    dates = next((p for p in points if p), ())
+    out = []
+    for i, first in enumerate(dates):
+        bands = [p[i].band for p in points if len(p) > i]
+        out.append(BandCount(first.month, first.date, bands.count("green"), bands.count("amber"), bands.count("red"), bands.count("none")))
+    return tuple(out)
+
+
+def revenue_trend(members: Sequence[ClientReview], period: Period) -> tuple[CurrencyTrend, ...]:
+    """The members' revenue in each of the 12 months to the period's end, per currency: the
+    months their own reviews show, added up per currency (never across currencies)."""
+    labels = list(months_between(_months_back(period.end, 11), period.end))
+    in_period = set(period.months())
+    sums: dict[str, dict[str, Decimal]] = {}
+    for r in members:
+        for m in r.money.currencies:
+            for month in m.months:
+                sums.setdefault(m.currency, dict.fromkeys(labels, ZERO))
+                if month.month in sums[m.currency]:
+                    sums[m.currency][month.month] += month.amount.number
+    out = []
+    for cur in sorted(sums):
+        months = tuple(MonthAmount(label, Money(sums[cur][label], cur), label in in_period) for label in labels)
+        out.append(CurrencyTrend(cur, months, Money(sum((m.amount.number for m in months), ZERO), cur)))
+    return tuple(out)
+
+
+def portfolio_sections(
+    ctx: engine.Context,
+    name: str,
+    members: Sequence[ClientReview],
+    trends: Mapping[str, Sequence[HealthPoint]],
+    rollup: engine.Rollup | None,
+    period: Period,
+) -> dict[str, Any]:
+    """The charts' figures, pipeline, renewals, prospects and satisfaction of one manager's portfolio."""
+    as_of = ctx.as_of
+    ids = {r.client.id for r in members}
+    docs = tuple(d for pid in sorted(ids) for d in ctx.open_documents(pid))
+    credits = tuple(c for c in ctx.items.unapplied_credits() if c.party in ids)
+    limits = ctx.settings.aging_limits
+    aging = firm_engine.aging_totals(OpenItems(Side.AR, as_of, docs, credits, (), ()), limits)
+    mine = [p for p in ctx.parties.values() if (p.manager or UNASSIGNED) == name]
+    summary = None
+    if name != UNASSIGNED:
+        pipe = pipeline_engine.pipeline(ctx.parties, ctx.settings, as_of, period.start, period.end, ctx.precisions, manager=name)
+        summary = PipelineSummary(
+            tuple(StageTotal(t.name, t.count, t.value, t.weighted) for t in pipe.by_stage),
+            pipe.totals.count,
+            pipe.totals.value,
+            pipe.totals.weighted,
+            len(pipe.slipping),
+            tuple(r.party for r in pipe.renewals_at_risk),
+        )
+    renewals = []
+    for party in mine:
+        if not party.is_client or party.status not in pipeline_engine.RENEWING:
+            continue
+        coming = ctx.renewal(party)
+        if coming is None or not coming.windows:
+            continue
+        opportunity = coming.opportunity.name if coming.opportunity else None
+        renewals.append(
+            UpcomingRenewal(party.id, party.name, coming.date, coming.days, coming.auto_renew, opportunity, coming.needs_opportunity, party.contract.value)
+        )
+    renewals.sort(key=lambda r: (r.date, r.id))
+    prospects = rollup.prospects if rollup is not None else ()
+    return {
+        "health_months": band_counts(members, trends),
+        "revenue_months": revenue_trend(members, period),
+        "aging_buckets": tuple(bucket_labels(limits)),
+        "aging": aging,
+        "pipeline": summary,
+        "renewals": tuple(renewals),
+        "prospects": tuple(ProspectInfo(p.id, p.name, p.tier, p.opportunities, p.pipeline, p.weighted) for p in prospects),
+        "prospect_pipeline": rollup.prospect_pipeline if rollup is not None else (),
+        "satisfaction": nps_csat(rollup.satisfaction) if rollup is not None and rollup.satisfaction is not None else None,
+    }
+
+
+def index_totals(book: engine.Portfolio) -> tuple[IndexCurrency, ...]:
+    """The firm's revenue, open and overdue per currency (``portfolio --format json`` ``totals``)
+    and each manager's revenue in it."""
+    t = book.totals
+    out = []
+    for cur in sorted({m.currency for m in (*t.revenue, *t.open, *t.overdue)}):
+        managers = tuple(ManagerAmount(_manager_key(r.name), _pick(r.revenue, cur)) for r in book.managers if r.accounts)
+        out.append(IndexCurrency(cur, _pick(t.revenue, cur), _pick(t.open, cur), _pick(t.overdue, cur), managers))
+    return tuple(out)
 
 
 def target_info(t: TargetStanding) -> TargetInfo:

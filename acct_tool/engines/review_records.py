@@ -371,6 +371,92 @@ class ManagerPortfolio(Record):
     target: TargetInfo | None = None
     #: The team against its targets, as ``portfolio``'s total; none without team targets or for ``--manager``.
     team_target: TargetInfo | None = None
+    #: The accounts per health band at each of the last 12 month ends, oldest first (the last is the as-of date, as ``clients list`` shows it).
+    health_months: tuple[BandCount, ...] = ()
+    #: The accounts' revenue in each of the last 12 months, per currency (the months of their reviews, added up).
+    revenue_months: tuple[CurrencyTrend, ...] = ()
+    #: Labels of the aging buckets, youngest first.
+    aging_buckets: tuple[str, ...] = ()
+    #: The accounts' open receivables by age, per currency (as ``aging ar`` buckets them).
+    aging: tuple[AgingTotal, ...] = ()
+    #: The manager's open pipeline, as ``pipeline --manager <manager>`` shows it; none for unassigned accounts.
+    pipeline: PipelineSummary | None = None
+    #: Contract renewals of the manager's active and paused clients within the widest ``health.renewal_windows`` window (or passed), soonest first.
+    renewals: tuple[UpcomingRenewal, ...] = ()
+    #: The manager's prospects with their open pipeline, as ``portfolio --format json`` lists them.
+    prospects: tuple[ProspectInfo, ...] = ()
+    prospect_pipeline: tuple[Money, ...] = ()  # the prospects' open pipeline, per currency
+    #: NPS and CSAT over the survey responses of the manager's accounts in the period, pooled, as ``portfolio --format json`` ``satisfaction``.
+    satisfaction: NpsCsat | None = None
+
+
+@dataclass(frozen=True)
+class BandCount(Record):
+    """How many accounts were in each health band at one month end."""
+
+    month: str  # YYYY-MM
+    date: Date  # the month end; the as-of date for the as-of month
+    green: int
+    amber: int
+    red: int
+    unscored: int  # accounts with nothing to score yet
+
+
+@dataclass(frozen=True)
+class CurrencyTrend(Record):
+    """Revenue per month in one currency."""
+
+    currency: str
+    months: tuple[MonthAmount, ...]  # each of the 12 months; in_period marks the review period's months
+    total: Money  # of the 12 months
+
+
+@dataclass(frozen=True)
+class StageTotal(Record):
+    """The open opportunities at one stage (``pipeline --format json`` ``by_stage``)."""
+
+    stage: str
+    count: int
+    value: tuple[Money, ...]  # per currency
+    weighted: tuple[Money, ...]  # value x probability, per currency
+
+
+@dataclass(frozen=True)
+class PipelineSummary(Record):
+    """A manager's open pipeline: the figures of ``pipeline --manager <manager> --format json``."""
+
+    stages: tuple[StageTotal, ...]  # one per open stage, in the stages' order
+    count: int  # open opportunities
+    value: tuple[Money, ...]
+    weighted: tuple[Money, ...]
+    slipping: int  # open opportunities past their expected close
+    renewals_at_risk: tuple[str, ...]  # ids of the clients whose renewal is in its window with no renewal opportunity open
+
+
+@dataclass(frozen=True)
+class UpcomingRenewal(Record):
+    """A contract renewing soon."""
+
+    id: str
+    name: str
+    date: Date
+    days: int  # from the as-of date; negative once passed
+    auto_renew: bool
+    opportunity: str | None  # the open renewal opportunity, if any
+    at_risk: bool  # no renewal opportunity open
+    contract_value: Money | None
+
+
+@dataclass(frozen=True)
+class ProspectInfo(Record):
+    """A client not won yet (status ``prospect``) and its open opportunities."""
+
+    id: str
+    name: str
+    tier: str
+    opportunities: int  # open opportunities
+    pipeline: tuple[Money, ...]  # their value, per currency
+    weighted: tuple[Money, ...]  # weighted by probability, per currency
 
 
 @dataclass(frozen=True)
@@ -414,6 +500,33 @@ class ReviewIndex(Record):
     period: PeriodInfo
     clients: tuple[IndexClient, ...]  # red first
     managers: tuple[IndexManager, ...]
+    #: The firm's figures for the period per currency, as ``portfolio --format json`` ``totals``; currencies are never added together.
+    totals: tuple[IndexCurrency, ...] = ()
+    #: Accounts per health band at the as-of date, as ``portfolio --format json`` ``totals.bands``.
+    bands: tuple[BandTally, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexCurrency(Record):
+    """The firm's revenue in the period, open and overdue receivables in one currency, and the revenue per manager."""
+
+    currency: str
+    revenue: Money
+    open: Money
+    overdue: Money
+    managers: tuple[ManagerAmount, ...]  # revenue in the period per manager, in the portfolio's order
+
+
+@dataclass(frozen=True)
+class ManagerAmount(Record):
+    name: str  # the manager; "unassigned" for accounts without one
+    revenue: Money
+
+
+@dataclass(frozen=True)
+class BandTally(Record):
+    band: Band
+    accounts: int
 
 
 # --- the firm: the owner's review --------------------------------------------------
@@ -722,9 +835,18 @@ RECORDS: tuple[type[Record], ...] = (
     AccountRow,
     CurrencyTotals,
     TargetInfo,
+    BandCount,
+    CurrencyTrend,
+    PipelineSummary,
+    StageTotal,
+    UpcomingRenewal,
+    ProspectInfo,
     ReviewIndex,
     IndexClient,
     IndexManager,
+    IndexCurrency,
+    ManagerAmount,
+    BandTally,
 )
 
 #: The records of the client's deck (``review --audience client``), documented on their own.

@@ -213,3 +213,40 @@ def balance_chart(
     parts.append("</svg>")
     rows = [[label, f"{_num(v, places)} {unit}".strip()] for label, v in zip(labels, values)]
     return _figure(title, "".join(parts), ["", unit or "value"], rows, note)
+
+
+#: Colours of named series (health bands); other series take the palette in order.
+SERIES_COLOURS = {"green": "#3c8d5a", "amber": WARN, "red": BAD}
+PALETTE = [ACCENT, "#6c9bd2", WARN, "#d46a3a", BAD, "#7a1f1f"]
+
+
+def stacked_columns(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | int]]], unit: str = "") -> Markup:
+    """One column per label split into the ``series`` (name and one value per label), bottom
+    up in their order (e.g. accounts per health band at each month end); a table gives
+    each label's values and their total."""
+    columns = [(name, [Decimal(v) for v in values]) for name, values in series]
+    totals = [sum((values[i] for _, values in columns), Decimal(0)) for i in range(len(labels))]
+    top = _nice_max(max(totals, default=Decimal(0)))
+    plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
+    n = max(len(labels), 1)
+    slot = plot_w / n
+    bar = slot * 0.64
+    parts = [_svg_open(title), _axis(top)]
+    for i, label in enumerate(labels):
+        x = PAD_L + slot * i + (slot - bar) / 2
+        base = float(PAD_T + plot_h)
+        for k, (name, values) in enumerate(columns):
+            value = max(values[i], Decimal(0))
+            if value <= 0:
+                continue
+            h = float(plot_h * (value / top))
+            colour = SERIES_COLOURS.get(name, PALETTE[k % len(PALETTE)])
+            parts.append(
+                f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}"><title>{escape(label)} {escape(name)}: {escape(_num(value, 0))} {escape(unit)}</title></rect>'
+            )
+            base -= h
+        parts.append(f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - PAD_B + 16}" text-anchor="middle" font-size="11" fill="{INK}">{escape(label)}</text>')
+    parts.append("</svg>")
+    rows = [[label, *(_num(values[i], 0) for _, values in columns), _num(totals[i], 0)] for i, label in enumerate(labels)]
+    note = "Bottom to top: " + ", ".join(name for name, _ in columns) + "."
+    return _figure(title, "".join(parts), ["", *(name for name, _ in columns), "total"], rows, note)

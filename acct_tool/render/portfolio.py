@@ -29,6 +29,18 @@ def _rollup_lines(r: Rollup, indent: str = "  ", precisions: Precisions | None =
         f"{indent}open {money_text(r.open, 'nothing', precisions)}; overdue {money_text(r.overdue, 'nothing', precisions)}; "
         f"days to pay {_num(r.average_days_to_pay) or 'n/a'}\n"
         f"{indent}average NPS {_num(r.average_nps) or 'n/a'}; average health {_num(r.average_health) or 'n/a'} ({bands or 'no scores'}); at risk: {risk}\n"
+        f"{_satisfaction_line(r, indent)}"
+    )
+
+
+def _satisfaction_line(r: Rollup, indent: str) -> str:
+    f = r.satisfaction
+    if f is None:
+        return ""
+    n, c = f.nps, f.csat
+    return (
+        f"{indent}NPS in the period {_num(n.score) or 'n/a'} ({plural(n.responses, 'response')}); "
+        f"CSAT {_num(c.average) or 'n/a'} ({plural(c.responses, 'response')})\n"
     )
 
 
@@ -115,6 +127,24 @@ def _rollup_json(r: Rollup) -> dict[str, Any]:
         "prospects": [_prospect_json(p) for p in r.prospects],
         "prospect_pipeline": money_json(r.prospect_pipeline),
         "target": target_json(r.target),
+        "satisfaction": satisfaction_json(r),
+    }
+
+
+def satisfaction_json(r: Rollup) -> dict[str, Any] | None:
+    """NPS (promoters minus detractors, in % of the responses) and CSAT over the period's responses, pooled."""
+    f = r.satisfaction
+    if f is None:
+        return None
+    n, c = f.nps, f.csat
+    return {
+        "nps": n.score,
+        "responses": n.responses,
+        "promoters": n.promoters,
+        "passives": n.passives,
+        "detractors": n.detractors,
+        "csat": c.average,
+        "csat_responses": c.responses,
     }
 
 

@@ -92,6 +92,7 @@ GLOBALS: dict[str, Any] = {
     "stacked_bar": charts.stacked_bar,
     "line_chart": charts.line_chart,
     "balance_chart": charts.balance_chart,
+    "stacked_columns": charts.stacked_columns,
 }
 
 
