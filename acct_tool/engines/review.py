@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from acct_tool.engines import cash as cash_engine
 from acct_tool.engines import concentration as firm_engine
-from acct_tool.engines import financials
+from acct_tool.engines import financials, plans
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines import relationship as rel
 from acct_tool.engines.aging import age, bucket_labels
@@ -69,6 +69,10 @@ from acct_tool.engines.review_records import (
     OpenDocument,
     OpportunityInfo,
     PeriodInfo,
+    PlanInfo,
+    PlanObjective,
+    PlanStakeholder,
+    PlanWhitespace,
     RelationshipInfo,
     RenewalInfo,
     ReviewIndex,
@@ -538,6 +542,7 @@ def client_review(
             FollowupInfo(f.kind, f.due, f.owner, f.status, f.message, f.days_overdue) for f in detail.followups if f.due is None or f.due <= horizon
         ),
         changes=(),
+        plan=plan_info(plans.progress(party.plan, as_of)) if plans.has_plan(party) else None,
     )
     found = changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.precisions)
     return replace(review, changes=tuple(found))
@@ -618,6 +623,33 @@ def manager_portfolio(
     )
 
 
+def plan_info(plan: plans.Progress) -> PlanInfo:
+    """The account plan of a client review, from the plans engine."""
+    return PlanInfo(
+        reviewed=plan.reviewed,
+        current=plan.current,
+        objectives_done=plan.done,
+        objectives_total=plan.total,
+        objectives=tuple(
+            PlanObjective(
+                o.objective.what,
+                o.objective.measure,
+                plans.progress_value(o.objective.target),
+                plans.progress_value(o.objective.current),
+                o.objective.due,
+                o.objective.status,
+                o.objective.owner,
+                o.overdue,
+            )
+            for o in plan.objectives
+        ),
+        stakeholders=tuple(PlanStakeholder(s.name, s.influence, s.stance) for s in plan.stakeholders),
+        has_sponsor=plan.has_sponsor,
+        whitespace=tuple(PlanWhitespace(w.service, w.estimate, w.notes) for w in plan.whitespace),
+        whitespace_total=tuple(plan.whitespace_total.values()),
+    )
+
+
 def client_deck(review: ClientReview, party: Party, settings: Settings, documents: Sequence[Document], logo: str | None = None) -> ClientDeck:
     """What the client sees of ``review``: a projection of it, computing no figure of its own.
 
@@ -652,4 +684,6 @@ def client_deck(review: ClientReview, party: Party, settings: Settings, document
         open_documents=opened,
         next_steps=tuple(AgreedStep(s.action, s.due, s.owner) for s in review.next_steps),
         contract=contract,
+        objectives=review.plan.objectives if review.plan is not None else (),
+        plan_reviewed=review.plan.reviewed if review.plan is not None else None,
     )
