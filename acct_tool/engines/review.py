@@ -49,6 +49,7 @@ from acct_tool.engines.review_records import (
     CurrencyTotals,
     DeckClient,
     DeckCurrency,
+    DeckObjective,
     FirmReview,
     FollowupInfo,
     HealthComponent,
@@ -623,6 +624,10 @@ def manager_portfolio(
     )
 
 
+#: An objective's status in the words of the client's deck.
+CLIENT_STATUS = {"on-track": "on track", "at-risk": "behind plan"}
+
+
 def plan_info(plan: plans.Progress) -> PlanInfo:
     """The account plan of a client review, from the plans engine."""
     return PlanInfo(
@@ -684,6 +689,9 @@ def client_deck(review: ClientReview, party: Party, settings: Settings, document
         open_documents=opened,
         next_steps=tuple(AgreedStep(s.action, s.due, s.owner) for s in review.next_steps),
         contract=contract,
-        objectives=review.plan.objectives if review.plan is not None else (),
+        objectives=tuple(
+            DeckObjective(o.what, o.measure, o.target, o.current, o.due, CLIENT_STATUS.get(o.status, o.status))
+            for o in (review.plan.objectives if review.plan else ())
+        ),
         plan_reviewed=review.plan.reviewed if review.plan is not None else None,
     )

@@ -714,6 +714,18 @@ class ContractInfo(Record):
 
 
 @dataclass(frozen=True)
+class DeckObjective(Record):
+    """An objective of the account plan as the client reads it."""
+
+    what: str
+    measure: str | None
+    target: str | None  # as the profile writes it
+    current: str | None
+    due: Date | None
+    status: str  # planned, on track, behind plan, done or dropped
+
+
+@dataclass(frozen=True)
 class ClientDeck(Record):
     """The context of ``review-client.md.j2`` and ``review-client.html.j2``: the review a client sees.
 
@@ -732,9 +744,9 @@ class ClientDeck(Record):
     open_documents: tuple[OpenDocument, ...]  # the internal review's open invoices, by due date
     next_steps: tuple[AgreedStep, ...]  # open, earliest due first
     contract: ContractInfo | None  # None when the profile names no contract dates
-    #: The account plan's objectives, agreed with the client (the internal review's records);
+    #: The account plan's objectives, agreed with the client (from the internal review's);
     #: its stakeholder map and whitespace stay internal
-    objectives: tuple[PlanObjective, ...] = ()
+    objectives: tuple[DeckObjective, ...] = ()
     plan_reviewed: Date | None = None  # when the plan was last reviewed with the client
 
 
@@ -778,7 +790,7 @@ RECORDS: tuple[type[Record], ...] = (
 )
 
 #: The records of the client's deck (``review --audience client``), documented on their own.
-DECK_RECORDS: tuple[type[Record], ...] = (ClientDeck, DeckClient, DeckCurrency, InvoicedDocument, AgreedStep, ContractInfo, PlanObjective)
+DECK_RECORDS: tuple[type[Record], ...] = (ClientDeck, DeckClient, DeckCurrency, InvoicedDocument, AgreedStep, ContractInfo, DeckObjective)
 
 #: The records of the owner's review (``firm.md`` / ``firm.html``), documented on their own.
 FIRM_RECORDS: tuple[type[Record], ...] = (
