@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "52a83a7e43ce0adbe3207e33c8f51510263321ad7e200d803bb0aaf4dea6ff47"
+SCHEMA_SHA256 = "2a2c5eb2ed302ef995e059e635b5a37c44a2ecc0a0ef7f573a237fbffcff116f"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
