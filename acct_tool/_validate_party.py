@@ -2,7 +2,7 @@
 # fmt: off
 # mypy: ignore-errors
 # ruff: noqa
-SCHEMA_SHA256 = "d12641b48f3427545974239f6d088715abd78d6e0dc051ca2a0f130d18ef3704"
+SCHEMA_SHA256 = "2a2c5eb2ed302ef995e059e635b5a37c44a2ecc0a0ef7f573a237fbffcff116f"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -825,6 +825,185 @@ def validate_https___acct_tool_dev_schema_party_schema_json(data, custom_formats
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets.revenue must be named by propertyName definition")
                 if data__targets_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets must not contain "+str(data__targets_keys)+" properties")
+        if "plan" in data_keys:
+            data_keys.remove("plan")
+            data__plan = data["plan"]
+            if not isinstance(data__plan, (dict)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan must be object")
+            data__plan_is_dict = isinstance(data__plan, dict)
+            if data__plan_is_dict:
+                data__plan_keys = set(data__plan.keys())
+                if "reviewed" in data__plan_keys:
+                    data__plan_keys.remove("reviewed")
+                    data__plan__reviewed = data__plan["reviewed"]
+                    if not isinstance(data__plan__reviewed, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.reviewed must be string")
+                    if isinstance(data__plan__reviewed, str):
+                        if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__plan__reviewed):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.reviewed must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
+                        if not custom_formats["date"](data__plan__reviewed):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.reviewed must be date")
+                if "objectives" in data__plan_keys:
+                    data__plan_keys.remove("objectives")
+                    data__plan__objectives = data__plan["objectives"]
+                    if not isinstance(data__plan__objectives, (list, tuple)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives must be array")
+                    data__plan__objectives_is_list = isinstance(data__plan__objectives, (list, tuple))
+                    if data__plan__objectives_is_list:
+                        data__plan__objectives_len = len(data__plan__objectives)
+                        for data__plan__objectives_x, data__plan__objectives_item in enumerate(data__plan__objectives):
+                            if not isinstance(data__plan__objectives_item, (dict)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}]".format(**locals()) + " must be object")
+                            data__plan__objectives_item_is_dict = isinstance(data__plan__objectives_item, dict)
+                            if data__plan__objectives_item_is_dict:
+                                data__plan__objectives_item__missing_keys = set(['what']) - data__plan__objectives_item.keys()
+                                if data__plan__objectives_item__missing_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}]".format(**locals()) + " must contain ")
+                                data__plan__objectives_item_keys = set(data__plan__objectives_item.keys())
+                                if "what" in data__plan__objectives_item_keys:
+                                    data__plan__objectives_item_keys.remove("what")
+                                    data__plan__objectives_item__what = data__plan__objectives_item["what"]
+                                    if not isinstance(data__plan__objectives_item__what, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].what".format(**locals()) + " must be string")
+                                    if isinstance(data__plan__objectives_item__what, str):
+                                        data__plan__objectives_item__what_len = len(data__plan__objectives_item__what)
+                                        if data__plan__objectives_item__what_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].what".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "measure" in data__plan__objectives_item_keys:
+                                    data__plan__objectives_item_keys.remove("measure")
+                                    data__plan__objectives_item__measure = data__plan__objectives_item["measure"]
+                                    if not isinstance(data__plan__objectives_item__measure, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].measure".format(**locals()) + " must be string")
+                                    if isinstance(data__plan__objectives_item__measure, str):
+                                        data__plan__objectives_item__measure_len = len(data__plan__objectives_item__measure)
+                                        if data__plan__objectives_item__measure_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].measure".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "target" in data__plan__objectives_item_keys:
+                                    data__plan__objectives_item_keys.remove("target")
+                                    data__plan__objectives_item__target = data__plan__objectives_item["target"]
+                                    if not isinstance(data__plan__objectives_item__target, (str, int, float, Decimal)) or isinstance(data__plan__objectives_item__target, bool):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].target".format(**locals()) + " must be string or number")
+                                    if isinstance(data__plan__objectives_item__target, str):
+                                        data__plan__objectives_item__target_len = len(data__plan__objectives_item__target)
+                                        if data__plan__objectives_item__target_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].target".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "current" in data__plan__objectives_item_keys:
+                                    data__plan__objectives_item_keys.remove("current")
+                                    data__plan__objectives_item__current = data__plan__objectives_item["current"]
+                                    if not isinstance(data__plan__objectives_item__current, (str, int, float, Decimal)) or isinstance(data__plan__objectives_item__current, bool):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].current".format(**locals()) + " must be string or number")
+                                    if isinstance(data__plan__objectives_item__current, str):
+                                        data__plan__objectives_item__current_len = len(data__plan__objectives_item__current)
+                                        if data__plan__objectives_item__current_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].current".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "due" in data__plan__objectives_item_keys:
+                                    data__plan__objectives_item_keys.remove("due")
+                                    data__plan__objectives_item__due = data__plan__objectives_item["due"]
+                                    if not isinstance(data__plan__objectives_item__due, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].due".format(**locals()) + " must be string")
+                                    if isinstance(data__plan__objectives_item__due, str):
+                                        if not REGEX_PATTERNS['^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$'].search(data__plan__objectives_item__due):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].due".format(**locals()) + " must match pattern ^(19[0-9]{2}|2[0-9]{3})-\\d{2}-\\d{2}(?!\n)$")
+                                        if not custom_formats["date"](data__plan__objectives_item__due):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].due".format(**locals()) + " must be date")
+                                if "status" in data__plan__objectives_item_keys:
+                                    data__plan__objectives_item_keys.remove("status")
+                                    data__plan__objectives_item__status = data__plan__objectives_item["status"]
+                                    if not (isinstance(data__plan__objectives_item__status, str) and data__plan__objectives_item__status == 'planned' or isinstance(data__plan__objectives_item__status, str) and data__plan__objectives_item__status == 'on-track' or isinstance(data__plan__objectives_item__status, str) and data__plan__objectives_item__status == 'at-risk' or isinstance(data__plan__objectives_item__status, str) and data__plan__objectives_item__status == 'done' or isinstance(data__plan__objectives_item__status, str) and data__plan__objectives_item__status == 'dropped'):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].status".format(**locals()) + " must be one of ['planned', 'on-track', 'at-risk', 'done', 'dropped']")
+                                else: data__plan__objectives_item["status"] = 'planned'
+                                if "owner" in data__plan__objectives_item_keys:
+                                    data__plan__objectives_item_keys.remove("owner")
+                                    data__plan__objectives_item__owner = data__plan__objectives_item["owner"]
+                                    if not isinstance(data__plan__objectives_item__owner, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].owner".format(**locals()) + " must be string")
+                                    if isinstance(data__plan__objectives_item__owner, str):
+                                        if not REGEX_PATTERNS['^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$'].search(data__plan__objectives_item__owner):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}].owner".format(**locals()) + " must match pattern ^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?(?!\n)$")
+                                if data__plan__objectives_item_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.objectives[{data__plan__objectives_x}]".format(**locals()) + " must not contain "+str(data__plan__objectives_item_keys)+" properties")
+                if "stakeholders" in data__plan_keys:
+                    data__plan_keys.remove("stakeholders")
+                    data__plan__stakeholders = data__plan["stakeholders"]
+                    if not isinstance(data__plan__stakeholders, (list, tuple)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.stakeholders must be array")
+                    data__plan__stakeholders_is_list = isinstance(data__plan__stakeholders, (list, tuple))
+                    if data__plan__stakeholders_is_list:
+                        data__plan__stakeholders_len = len(data__plan__stakeholders)
+                        for data__plan__stakeholders_x, data__plan__stakeholders_item in enumerate(data__plan__stakeholders):
+                            if not isinstance(data__plan__stakeholders_item, (dict)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.stakeholders[{data__plan__stakeholders_x}]".format(**locals()) + " must be object")
+                            data__plan__stakeholders_item_is_dict = isinstance(data__plan__stakeholders_item, dict)
+                            if data__plan__stakeholders_item_is_dict:
+                                data__plan__stakeholders_item__missing_keys = set(['name', 'stance']) - data__plan__stakeholders_item.keys()
+                                if data__plan__stakeholders_item__missing_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.stakeholders[{data__plan__stakeholders_x}]".format(**locals()) + " must contain ")
+                                data__plan__stakeholders_item_keys = set(data__plan__stakeholders_item.keys())
+                                if "name" in data__plan__stakeholders_item_keys:
+                                    data__plan__stakeholders_item_keys.remove("name")
+                                    data__plan__stakeholders_item__name = data__plan__stakeholders_item["name"]
+                                    if not isinstance(data__plan__stakeholders_item__name, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.stakeholders[{data__plan__stakeholders_x}].name".format(**locals()) + " must be string")
+                                    if isinstance(data__plan__stakeholders_item__name, str):
+                                        data__plan__stakeholders_item__name_len = len(data__plan__stakeholders_item__name)
+                                        if data__plan__stakeholders_item__name_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.stakeholders[{data__plan__stakeholders_x}].name".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "influence" in data__plan__stakeholders_item_keys:
+                                    data__plan__stakeholders_item_keys.remove("influence")
+                                    data__plan__stakeholders_item__influence = data__plan__stakeholders_item["influence"]
+                                    if not (isinstance(data__plan__stakeholders_item__influence, str) and data__plan__stakeholders_item__influence == 'high' or isinstance(data__plan__stakeholders_item__influence, str) and data__plan__stakeholders_item__influence == 'medium' or isinstance(data__plan__stakeholders_item__influence, str) and data__plan__stakeholders_item__influence == 'low'):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.stakeholders[{data__plan__stakeholders_x}].influence".format(**locals()) + " must be one of ['high', 'medium', 'low']")
+                                else: data__plan__stakeholders_item["influence"] = 'medium'
+                                if "stance" in data__plan__stakeholders_item_keys:
+                                    data__plan__stakeholders_item_keys.remove("stance")
+                                    data__plan__stakeholders_item__stance = data__plan__stakeholders_item["stance"]
+                                    if not (isinstance(data__plan__stakeholders_item__stance, str) and data__plan__stakeholders_item__stance == 'sponsor' or isinstance(data__plan__stakeholders_item__stance, str) and data__plan__stakeholders_item__stance == 'supporter' or isinstance(data__plan__stakeholders_item__stance, str) and data__plan__stakeholders_item__stance == 'neutral' or isinstance(data__plan__stakeholders_item__stance, str) and data__plan__stakeholders_item__stance == 'skeptic' or isinstance(data__plan__stakeholders_item__stance, str) and data__plan__stakeholders_item__stance == 'blocker'):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.stakeholders[{data__plan__stakeholders_x}].stance".format(**locals()) + " must be one of ['sponsor', 'supporter', 'neutral', 'skeptic', 'blocker']")
+                                if data__plan__stakeholders_item_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.stakeholders[{data__plan__stakeholders_x}]".format(**locals()) + " must not contain "+str(data__plan__stakeholders_item_keys)+" properties")
+                if "whitespace" in data__plan_keys:
+                    data__plan_keys.remove("whitespace")
+                    data__plan__whitespace = data__plan["whitespace"]
+                    if not isinstance(data__plan__whitespace, (list, tuple)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.whitespace must be array")
+                    data__plan__whitespace_is_list = isinstance(data__plan__whitespace, (list, tuple))
+                    if data__plan__whitespace_is_list:
+                        data__plan__whitespace_len = len(data__plan__whitespace)
+                        for data__plan__whitespace_x, data__plan__whitespace_item in enumerate(data__plan__whitespace):
+                            if not isinstance(data__plan__whitespace_item, (dict)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.whitespace[{data__plan__whitespace_x}]".format(**locals()) + " must be object")
+                            data__plan__whitespace_item_is_dict = isinstance(data__plan__whitespace_item, dict)
+                            if data__plan__whitespace_item_is_dict:
+                                data__plan__whitespace_item__missing_keys = set(['service']) - data__plan__whitespace_item.keys()
+                                if data__plan__whitespace_item__missing_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.whitespace[{data__plan__whitespace_x}]".format(**locals()) + " must contain ")
+                                data__plan__whitespace_item_keys = set(data__plan__whitespace_item.keys())
+                                if "service" in data__plan__whitespace_item_keys:
+                                    data__plan__whitespace_item_keys.remove("service")
+                                    data__plan__whitespace_item__service = data__plan__whitespace_item["service"]
+                                    if not isinstance(data__plan__whitespace_item__service, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.whitespace[{data__plan__whitespace_x}].service".format(**locals()) + " must be string")
+                                    if isinstance(data__plan__whitespace_item__service, str):
+                                        data__plan__whitespace_item__service_len = len(data__plan__whitespace_item__service)
+                                        if data__plan__whitespace_item__service_len < 1:
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.whitespace[{data__plan__whitespace_x}].service".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if "estimate" in data__plan__whitespace_item_keys:
+                                    data__plan__whitespace_item_keys.remove("estimate")
+                                    data__plan__whitespace_item__estimate = data__plan__whitespace_item["estimate"]
+                                    if not isinstance(data__plan__whitespace_item__estimate, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.whitespace[{data__plan__whitespace_x}].estimate".format(**locals()) + " must be string")
+                                    if isinstance(data__plan__whitespace_item__estimate, str):
+                                        if not REGEX_PATTERNS["^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$"].search(data__plan__whitespace_item__estimate):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.whitespace[{data__plan__whitespace_x}].estimate".format(**locals()) + " must match pattern ^0*[0-9]{1,15}(\\.[0-9]{1,8})?\\s+[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9](?!\n)$")
+                                if "notes" in data__plan__whitespace_item_keys:
+                                    data__plan__whitespace_item_keys.remove("notes")
+                                    data__plan__whitespace_item__notes = data__plan__whitespace_item["notes"]
+                                    if not isinstance(data__plan__whitespace_item__notes, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.whitespace[{data__plan__whitespace_x}].notes".format(**locals()) + " must be string")
+                                if data__plan__whitespace_item_keys:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan.whitespace[{data__plan__whitespace_x}]".format(**locals()) + " must not contain "+str(data__plan__whitespace_item_keys)+" properties")
+                if data__plan_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".plan must not contain "+str(data__plan_keys)+" properties")
         if "tags" in data_keys:
             data_keys.remove("tags")
             data__tags = data["tags"]

@@ -55,6 +55,11 @@ CODES: dict[str, Code] = {
     "invalid-value": Code(E, "A value does not have the required form.", "an empty `name`"),
     "id-mismatch": Code(E, "A profile's id differs from its file name.", "clients/acme.yaml with `id: acme-corp`"),
     "duplicate-id": Code(E, "Two profile files declare the same id.", "clients/acme.yaml and clients/sub/acme.yml"),
+    "unknown-stakeholder": Code(
+        E,
+        "A stakeholder of the account plan is not one of the profile's contacts.",
+        "`plan: {stakeholders: [{name: Jo Bloggs, stance: sponsor}]}` with no contact Jo Bloggs",
+    ),
     # Settings and books layout
     "profiles-missing": Code(W, "The profiles folder does not exist.", "no clients/ folder"),
     "ledger-missing": Code(

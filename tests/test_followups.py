@@ -315,6 +315,7 @@ def test_examples_followups_are_what_a_manager_expects() -> None:
     items = result.json()["items"]
     got = [(i["kind"], i["party"], i["days_overdue"]) for i in items]
     assert got == [
+        ("objective", "harbor-logistics", 61),  # plan objective due 2026-09-30, at risk
         ("risk-plan", "harbor-logistics", 61),  # "Nothing paid since the July retainer" has no plan
         ("renewal", "harbor-logistics", 59),  # renews 2026-12-31, no renewal opportunity
         ("collection", "harbor-logistics", 48),  # INV-2026-039, 108 days past due: escalation
@@ -329,8 +330,9 @@ def test_examples_followups_are_what_a_manager_expects() -> None:
         ("collection", "fernwood", 7),
         ("collection", "vertex-retail", 4),
         ("decision-maker", "meridian", None),  # key account, no decision maker
+        ("sponsor", "harbor-logistics", None),  # strategic account, no sponsor in its plan
     ]
-    chase = items[2]
+    chase = items[3]
     assert chase["document"] == "INV-2026-039" and chase["contact"].startswith("Paul Ferreira <ap@harborlogistics.example>")
     assert chase["owner"] == "tom"
     # fernwood renews 2027-01-15 but has a renewal opportunity; acme is healthy: neither needs a renewal follow-up

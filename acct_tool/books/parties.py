@@ -107,6 +107,54 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class Objective:
+    """One objective of the account plan, agreed with the client."""
+
+    what: str
+    measure: str | None = None
+    #: The value to reach and where the measure stands: numbers or short texts, as written.
+    target: str | int | float | None = None
+    current: str | int | float | None = None
+    due: Date | None = None
+    status: str = "planned"
+    owner: str | None = None
+    where: Location | None = None
+
+
+@dataclass(frozen=True)
+class Stakeholder:
+    """One contact on the plan's stakeholder map (internal: influence and stance)."""
+
+    name: str
+    stance: str
+    influence: str = "medium"
+    where: Location | None = None  # of its ``name``
+
+
+@dataclass(frozen=True)
+class Whitespace:
+    """A service the client does not buy from the firm yet."""
+
+    service: str
+    estimate: Money | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The account plan built with the client; empty when the profile has no ``plan:``."""
+
+    reviewed: Date | None = None
+    objectives: tuple[Objective, ...] = ()
+    stakeholders: tuple[Stakeholder, ...] = ()
+    whitespace: tuple[Whitespace, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self.reviewed is None and not (self.objectives or self.stakeholders or self.whitespace)
+
+
+@dataclass(frozen=True)
 class Party:
     """One client or vendor, as its profile describes it."""
 
@@ -138,6 +186,7 @@ class Party:
     risks: tuple[Risk, ...] = ()
     opportunities: tuple[Opportunity, ...] = ()
     revenue_targets: Mapping[int, Money] = field(default_factory=dict)
+    plan: Plan = Plan()
     tags: tuple[str, ...] = ()
     notes: str | None = None
     #: The currencies the ledger's ``open`` line allows on the party's account (set when

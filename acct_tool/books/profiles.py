@@ -16,7 +16,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from acct_tool.books.parties import MAX_PROFILE_BYTES, Contact, Contract, Interaction, NextStep, Opportunity, Party, Risk, Survey, Terms
+from acct_tool.books.parties import (
+    MAX_PROFILE_BYTES,
+    Contact,
+    Contract,
+    Interaction,
+    NextStep,
+    Objective,
+    Opportunity,
+    Party,
+    Plan,
+    Risk,
+    Stakeholder,
+    Survey,
+    Terms,
+    Whitespace,
+)
 from acct_tool.books.schema import is_bad, validate
 from acct_tool.books.settings import SETTINGS_FILE
 from acct_tool.books.yamlsource import PathT, YamlDoc, load_yaml, parse_date
@@ -263,6 +278,44 @@ def _build(doc: YamlDoc, bad: set[PathT], stem: str) -> Party:
             r.date(p + ("stage_since",)),
         )
 
+    def progress(p: PathT) -> str | int | float | None:
+        value = r.get(p)
+        return value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+
+    def objective(p: PathT) -> Objective | None:
+        what = r.get(p + ("what",))
+        if not isinstance(what, str):
+            return None
+        return Objective(
+            what,
+            r.get(p + ("measure",)),
+            progress(p + ("target",)),
+            progress(p + ("current",)),
+            r.date(p + ("due",)),
+            r.get(p + ("status",), "planned"),
+            r.get(p + ("owner",)),
+            where=doc.where(p),
+        )
+
+    def stakeholder(p: PathT) -> Stakeholder | None:
+        name, stance = r.get(p + ("name",)), r.get(p + ("stance",))
+        if not isinstance(name, str) or not isinstance(stance, str):
+            return None
+        return Stakeholder(name, stance, r.get(p + ("influence",), "medium"), where=doc.where(p + ("name",)))
+
+    def whitespace(p: PathT) -> Whitespace | None:
+        service = r.get(p + ("service",))
+        if not isinstance(service, str):
+            return None
+        return Whitespace(service, r.money(p + ("estimate",)), r.get(p + ("notes",)))
+
+    plan = Plan(
+        r.date(("plan", "reviewed")),
+        r.items(("plan", "objectives"), objective),
+        r.items(("plan", "stakeholders"), stakeholder),
+        r.items(("plan", "whitespace"), whitespace),
+    )
+
     targets: dict[int, Money] = {}
     revenue = r.container(("targets", "revenue"), {})
     for year in revenue if isinstance(revenue, dict) else {}:
@@ -306,6 +359,7 @@ def _build(doc: YamlDoc, bad: set[PathT], stem: str) -> Party:
         risks=r.items(("risks",), risk),
         opportunities=r.items(("opportunities",), opportunity),
         revenue_targets=targets,
+        plan=plan,
         tags=r.strings(("tags",)),
         notes=r.get(("notes",)),
         source=doc,
@@ -322,4 +376,25 @@ def _semantic_checks(party: Party) -> list[Diagnostic]:
     for i, risk in enumerate(party.risks):
         if risk.closed and risk.closed < risk.opened:
             out.append(diag("invalid-value", f"risks[{i}].closed {risk.closed} is before opened {risk.opened}", party.where("risks", i, "closed")))
+    out += _stakeholder_checks(party)
     return out
+
+
+def _stakeholder_checks(party: Party) -> list[Diagnostic]:
+    """Every stakeholder of the plan must be one of the profile's contacts (case and spacing ignored)."""
+    known = {_name_key(c.name) for c in party.contacts}
+    names = ", ".join(c.name for c in party.contacts) or "none yet"
+    return [
+        diag(
+            "unknown-stakeholder",
+            f"stakeholder '{s.name}' is not one of the profile's contacts",
+            s.where or party.where("plan", "stakeholders"),
+            hint=f"add them to `contacts:` or name a contact ({names})",
+        )
+        for s in party.plan.stakeholders
+        if _name_key(s.name) not in known
+    ]
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()

@@ -13,6 +13,12 @@ due date -- the day the action became necessary -- except the standing gaps
 * ``risk-plan``: an open risk with no remediation plan; due the day it was opened.
 * ``decision-maker``: an active key or strategic client with no decision maker
   among its contacts; no due date.
+* ``objective``: an objective of the account plan that is neither done nor
+  dropped, due on its ``due`` date.
+* ``sponsor``: an active key or strategic client whose account plan names no
+  sponsor among its stakeholders although the client has a decision maker; no
+  due date. (Without any decision maker, ``decision-maker`` is raised instead:
+  that gap is about the contacts, this one about the plan's stance.)
 * ``collection``: an open invoice past a collection level (default 7, 30 and 60
   days past due), with the contact to chase; due the day it reached the level.
   A reminder recorded for it (``acct-tool log --reminder``) answers the level it
@@ -33,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from acct_tool.books.parties import Party
 from acct_tool.diagnostics import Location
+from acct_tool.engines import plans
 from acct_tool.engines.receivables import Document, OpenItems
 from acct_tool.engines.relationship import (
     billing_contact,
@@ -54,7 +61,7 @@ if TYPE_CHECKING:
 
 Date = datetime.date
 
-KINDS = ("next-step", "check-in", "renewal", "risk-plan", "decision-maker", "collection")
+KINDS = ("next-step", "objective", "check-in", "renewal", "risk-plan", "decision-maker", "sponsor", "collection")
 #: Tiers whose clients must have a decision maker among their contacts.
 DECISION_MAKER_TIERS = ("key", "strategic")
 
@@ -158,6 +165,20 @@ def party_followups(party: Party, as_of: Date, settings: Settings, documents: Se
                     risk.owner,
                     where=risk.where,
                 )
+    if party.is_client and party.status != "churned":
+        for objective in party.plan.objectives:
+            if objective.due is not None and objective.status not in plans.CLOSED_STATUSES:
+                target, standing = plans.progress_value(objective.target), plans.progress_value(objective.current)
+                value = f"{standing or '?'} of {target}" if target is not None else standing
+                measure = ": ".join(x for x in (objective.measure, value) if x)
+                detail = f" ({measure})" if measure else ""
+                add(
+                    "objective",
+                    objective.due,
+                    f"Meet the plan objective ({objective.status}): {objective.what}{detail}",
+                    objective.owner,
+                    where=objective.where,
+                )
     if party.is_client and party.status in ("active", "prospect"):
         fresh = freshness(party, as_of, settings.cadence)
         contact = primary_contact(party)
@@ -194,6 +215,16 @@ def party_followups(party: Party, as_of: Date, settings: Settings, documents: Se
         if party.tier in DECISION_MAKER_TIERS and party.status == "active" and not decision_makers(party):
             known = f"none of its {plural(len(party.contacts), 'contact')} is marked decision_maker" if party.contacts else "it has no contacts"
             add("decision-maker", None, f"Find a decision maker at this {party.tier} account: {known}", where=party.where("contacts", key=True))
+        if party.tier in plans.SPONSOR_TIERS and party.status == "active" and plans.has_plan(party):
+            makers = plans.unsponsored_decision_makers(party)
+            if makers:
+                names = ", ".join(c.name for c in makers)
+                add(
+                    "sponsor",
+                    None,
+                    f"Win a sponsor at this {party.tier} account: no stakeholder of the plan is a sponsor (decision makers: {names})",
+                    where=party.where("plan", "stakeholders", key=True) if party.plan.stakeholders else party.where("plan", key=True),
+                )
     if party.is_client:
         out += collections(party, as_of, settings.collection_levels, documents, precisions)
     return out

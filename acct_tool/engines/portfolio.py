@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from acct_tool.books.parties import Interaction, Opportunity, Party, Risk
 from acct_tool.diagnostics import Diagnostic
+from acct_tool.engines import plans
 from acct_tool.engines.followups import Followup, party_followups
 from acct_tool.engines.health import HealthScore, score
 from acct_tool.engines.payments import Behaviour, behaviour, paid_in
@@ -256,6 +257,8 @@ class PortfolioClient:
     csat: int | None
     #: Days to pay of each invoice paid in the period (what ``days_to_pay`` averages).
     paid_days: tuple[int, ...] = ()
+    has_plan: bool = False  # the profile has an account plan
+    plan_current: bool = False  # reviewed with the client within the 12 months to the end of the period
 
 
 def portfolio_client(ctx: Context, party: Party, start: Date, end: Date) -> PortfolioClient:
@@ -264,7 +267,17 @@ def portfolio_client(ctx: Context, party: Party, start: Date, end: Date) -> Port
     rev = revenue(ctx.attribution.of(party.id), party.id, start, end)
     days = tuple(p.days_to_pay for p in paid_in(ctx.documents(party.id), start, end))
     survey = satisfaction_trend(party, end).latest
-    return PortfolioClient(summary, rev, average(days), len(days), survey.nps if survey else None, survey.csat if survey else None, days)
+    return PortfolioClient(
+        summary,
+        rev,
+        average(days),
+        len(days),
+        survey.nps if survey else None,
+        survey.csat if survey else None,
+        days,
+        plans.has_plan(party),
+        plans.is_current(party.plan, end),
+    )
 
 
 @dataclass(frozen=True)
@@ -318,6 +331,11 @@ class Rollup:
     def active_accounts(self) -> int:
         """The accounts managed: clients with status ``active`` (what an accounts target counts)."""
         return sum(1 for c in self.clients if c.summary.status == "active")
+
+    @property
+    def current_plans(self) -> int:
+        """The accounts managed (active clients) whose account plan is current."""
+        return sum(1 for c in self.clients if c.summary.status == "active" and c.plan_current)
 
     @property
     def prospect_pipeline(self) -> tuple[Money, ...]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from acct_tool.engines import cash as cash_engine
 from acct_tool.engines import concentration as firm_engine
-from acct_tool.engines import financials
+from acct_tool.engines import financials, plans
 from acct_tool.engines import pipeline as pipeline_engine
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines import relationship as rel
@@ -53,6 +53,7 @@ from acct_tool.engines.review_records import (
     CurrencyTrend,
     DeckClient,
     DeckCurrency,
+    DeckObjective,
     FirmReview,
     FollowupInfo,
     HealthComponent,
@@ -76,6 +77,10 @@ from acct_tool.engines.review_records import (
     OpportunityInfo,
     PeriodInfo,
     PipelineSummary,
+    PlanInfo,
+    PlanObjective,
+    PlanStakeholder,
+    PlanWhitespace,
     ProspectInfo,
     RelationshipInfo,
     RenewalInfo,
@@ -558,6 +563,7 @@ def client_review(
             FollowupInfo(f.kind, f.due, f.owner, f.status, f.message, f.days_overdue) for f in detail.followups if f.due is None or f.due <= horizon
         ),
         changes=(),
+        plan=plan_info(plans.progress(party.plan, as_of)) if plans.has_plan(party) else None,
     )
     found = changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.precisions)
     return replace(review, changes=tuple(found))
@@ -737,6 +743,37 @@ def manager_portfolio(
     )
 
 
+#: An objective's status in the words of the client's deck.
+CLIENT_STATUS = {"on-track": "on track", "at-risk": "behind plan"}
+
+
+def plan_info(plan: plans.Progress) -> PlanInfo:
+    """The account plan of a client review, from the plans engine."""
+    return PlanInfo(
+        reviewed=plan.reviewed,
+        current=plan.current,
+        objectives_done=plan.done,
+        objectives_total=plan.total,
+        objectives=tuple(
+            PlanObjective(
+                o.objective.what,
+                o.objective.measure,
+                plans.progress_value(o.objective.target),
+                plans.progress_value(o.objective.current),
+                o.objective.due,
+                o.objective.status,
+                o.objective.owner,
+                o.overdue,
+            )
+            for o in plan.objectives
+        ),
+        stakeholders=tuple(PlanStakeholder(s.name, s.influence, s.stance) for s in plan.stakeholders),
+        has_sponsor=plan.has_sponsor,
+        whitespace=tuple(PlanWhitespace(w.service, w.estimate, w.notes) for w in plan.whitespace),
+        whitespace_total=tuple(plan.whitespace_total.values()),
+    )
+
+
 def client_deck(review: ClientReview, party: Party, settings: Settings, documents: Sequence[Document], logo: str | None = None) -> ClientDeck:
     """What the client sees of ``review``: a projection of it, computing no figure of its own.
 
@@ -771,4 +808,9 @@ def client_deck(review: ClientReview, party: Party, settings: Settings, document
         open_documents=opened,
         next_steps=tuple(AgreedStep(s.action, s.due, s.owner) for s in review.next_steps),
         contract=contract,
+        objectives=tuple(
+            DeckObjective(o.what, o.measure, o.target, o.current, o.due, CLIENT_STATUS.get(o.status, o.status))
+            for o in (review.plan.objectives if review.plan else ())
+        ),
+        plan_reviewed=review.plan.reviewed if review.plan is not None else None,
     )

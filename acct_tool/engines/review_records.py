@@ -308,6 +308,47 @@ class Change(Record):
 
 
 @dataclass(frozen=True)
+class PlanObjective(Record):
+    what: str
+    measure: str | None
+    target: str | None  # as the profile writes it (a number or a text)
+    current: str | None  # where the measure stands, as the profile writes it
+    due: Date | None
+    status: str  # planned, on-track, at-risk, done or dropped
+    owner: str | None
+    overdue: bool  # past due and neither done nor dropped (a follow-up)
+
+
+@dataclass(frozen=True)
+class PlanStakeholder(Record):
+    name: str  # one of the contacts
+    influence: str  # high, medium or low
+    stance: str  # sponsor, supporter, neutral, skeptic or blocker
+
+
+@dataclass(frozen=True)
+class PlanWhitespace(Record):
+    service: str  # a service the client does not buy yet
+    estimate: Money | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class PlanInfo(Record):
+    """The account plan from the profile's ``plan:``, as ``clients show`` reads it."""
+
+    reviewed: Date | None  # last reviewed with the client
+    current: bool  # reviewed within the 12 months to the as-of date
+    objectives_done: int
+    objectives_total: int  # dropped objectives are not counted
+    objectives: tuple[PlanObjective, ...]  # as in the profile
+    stakeholders: tuple[PlanStakeholder, ...]  # the stakeholder map (internal)
+    has_sponsor: bool  # a stakeholder's stance is sponsor
+    whitespace: tuple[PlanWhitespace, ...]
+    whitespace_total: tuple[Money, ...]  # the estimates per currency, never summed across currencies
+
+
+@dataclass(frozen=True)
 class ClientReview(Record):
     """The context of ``review.md.j2`` and ``review.html.j2``: one client."""
 
@@ -329,6 +370,7 @@ class ClientReview(Record):
     changes: tuple[Change, ...]  # since the previous period
     #: The health score at each of the last 12 month ends, oldest first (the last is ``health``).
     health_history: tuple[HealthMonth, ...] = ()
+    plan: PlanInfo | None = None  # None when the profile has no ``plan:``
 
 
 @dataclass(frozen=True)
@@ -785,6 +827,18 @@ class ContractInfo(Record):
 
 
 @dataclass(frozen=True)
+class DeckObjective(Record):
+    """An objective of the account plan as the client reads it."""
+
+    what: str
+    measure: str | None
+    target: str | None  # as the profile writes it
+    current: str | None
+    due: Date | None
+    status: str  # planned, on track, behind plan, done or dropped
+
+
+@dataclass(frozen=True)
 class ClientDeck(Record):
     """The context of ``review-client.md.j2`` and ``review-client.html.j2``: the review a client sees.
 
@@ -803,6 +857,10 @@ class ClientDeck(Record):
     open_documents: tuple[OpenDocument, ...]  # the internal review's open invoices, by due date
     next_steps: tuple[AgreedStep, ...]  # open, earliest due first
     contract: ContractInfo | None  # None when the profile names no contract dates
+    #: The account plan's objectives, agreed with the client (from the internal review's);
+    #: its stakeholder map and whitespace stay internal
+    objectives: tuple[DeckObjective, ...] = ()
+    plan_reviewed: Date | None = None  # when the plan was last reviewed with the client
 
 
 RECORDS: tuple[type[Record], ...] = (
@@ -831,6 +889,10 @@ RECORDS: tuple[type[Record], ...] = (
     NextStep,
     FollowupInfo,
     Change,
+    PlanInfo,
+    PlanObjective,
+    PlanStakeholder,
+    PlanWhitespace,
     ManagerPortfolio,
     AccountRow,
     CurrencyTotals,
@@ -850,7 +912,7 @@ RECORDS: tuple[type[Record], ...] = (
 )
 
 #: The records of the client's deck (``review --audience client``), documented on their own.
-DECK_RECORDS: tuple[type[Record], ...] = (ClientDeck, DeckClient, DeckCurrency, InvoicedDocument, AgreedStep, ContractInfo)
+DECK_RECORDS: tuple[type[Record], ...] = (ClientDeck, DeckClient, DeckCurrency, InvoicedDocument, AgreedStep, ContractInfo, DeckObjective)
 
 #: The records of the owner's review (``firm.md`` / ``firm.html``), documented on their own.
 FIRM_RECORDS: tuple[type[Record], ...] = (

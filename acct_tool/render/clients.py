@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from acct_tool.engines import plans
 from acct_tool.engines.health import HealthPoint
 from acct_tool.engines.portfolio import ClientDetail, ClientSummary
 from acct_tool.engines.receivables import Document
@@ -201,6 +202,9 @@ def show_text(
     if not d.risks:
         out.append("  none")
 
+    if plans.has_plan(p):
+        out += ["", *plan_lines(plans.progress(p.plan, as_of), precisions)]
+
     out += ["", "Opportunities"]
     for o in d.opportunities:
         value = format_money(o.value, precisions) if o.value else "no value"
@@ -257,6 +261,62 @@ def show_text(
         trend = f", {sat.direction}" if sat.direction else ""
         out.append(f"  {sat.latest.date}: {scores}{trend}" + (f' - "{visible(sat.latest.comment)}"' if sat.latest.comment else ""))
     return "\n".join(out) + "\n"
+
+
+def plan_lines(plan: plans.Progress, precisions: Precisions | None = None) -> list[str]:
+    """The account plan: review date, objectives done out of total, each objective, the
+    stakeholder map and the whitespace."""
+    reviewed = f"reviewed {plan.reviewed}" if plan.reviewed else "never reviewed with the client"
+    state = "current" if plan.current else "not current: review it with the client"
+    out = [f"Account plan ({reviewed}; {state})", f"  Objectives: {plan.done} of {plan.total} done"]
+    for o in plan.objectives:
+        ob = o.objective
+        due = f", due {ob.due}" if ob.due else ""
+        late = " OVERDUE" if o.overdue else ""
+        out += _wrap(f"[{ob.status}{late}] {visible(ob.what)}{due}", "    ", "      ")
+        target, current = plans.progress_value(ob.target), plans.progress_value(ob.current)
+        if ob.measure or target is not None or current is not None:
+            measure = f"{visible(ob.measure)}: " if ob.measure else ""
+            value = visible(f"{current if current is not None else '?'} of {target}" if target is not None else f"{current}")
+            owner = f" (owner {ob.owner})" if ob.owner else ""
+            out += _wrap(f"{measure}{value}{owner}", "      ", "      ")
+    if plan.stakeholders:
+        out.append("  Stakeholders" + ("" if plan.has_sponsor else " (no sponsor)"))
+        rows = [[visible(s.name), s.influence, s.stance] for s in plan.stakeholders]
+        out += ["    " + line for line in render(["name", "influence", "stance"], rows, margin=2).splitlines()]
+    if plan.whitespace:
+        out.append(f"  Whitespace: {money_text(plan.whitespace_total.values(), 'no estimate', precisions)}")
+        for w in plan.whitespace:
+            estimate = f": {format_money(w.estimate, precisions)}" if w.estimate else ""
+            notes = f" - {visible(w.notes)}" if w.notes else ""
+            out += _wrap(f"{visible(w.service)}{estimate}{notes}", "    ", "      ")
+    return out
+
+
+def plan_json(plan: plans.Progress) -> dict[str, Any]:
+    return {
+        "reviewed": plan.reviewed,
+        "current": plan.current,
+        "objectives_done": plan.done,
+        "objectives_total": plan.total,
+        "objectives": [
+            {
+                "what": o.objective.what,
+                "measure": o.objective.measure,
+                "target": plans.progress_value(o.objective.target),
+                "current": plans.progress_value(o.objective.current),
+                "due": o.objective.due,
+                "status": o.objective.status,
+                "owner": o.objective.owner,
+                "overdue": o.overdue,
+            }
+            for o in plan.objectives
+        ],
+        "stakeholders": [{"name": s.name, "influence": s.influence, "stance": s.stance} for s in plan.stakeholders],
+        "has_sponsor": plan.has_sponsor,
+        "whitespace": [{"service": w.service, "estimate": w.estimate, "notes": w.notes} for w in plan.whitespace],
+        "whitespace_total": list(plan.whitespace_total.values()),
+    }
 
 
 def nps_text(nps: NetPromoter) -> str:
@@ -353,6 +413,8 @@ def show_json(
         extra["satisfaction"] = satisfaction_json(survey)
     if history is not None:
         extra["health_history"] = history_json(history)
+    if plans.has_plan(p):
+        extra["plan"] = plan_json(plans.progress(p.plan, d.as_of))
     return to_json(
         {
             "as_of": d.as_of,

@@ -34,6 +34,7 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "invalid-",
             "id-mismatch",
             "duplicate-id",
+            "unknown-stakeholder",
             "profiles-missing",
             "ledger-missing",
         ),

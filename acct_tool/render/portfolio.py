@@ -29,6 +29,7 @@ def _rollup_lines(r: Rollup, indent: str = "  ", precisions: Precisions | None =
         f"{indent}open {money_text(r.open, 'nothing', precisions)}; overdue {money_text(r.overdue, 'nothing', precisions)}; "
         f"days to pay {_num(r.average_days_to_pay) or 'n/a'}\n"
         f"{indent}average NPS {_num(r.average_nps) or 'n/a'}; average health {_num(r.average_health) or 'n/a'} ({bands or 'no scores'}); at risk: {risk}\n"
+        f"{indent}current account plans: {r.current_plans} of {plural(r.active_accounts, 'account')} managed\n"
         f"{_satisfaction_line(r, indent)}"
     )
 
@@ -124,6 +125,8 @@ def _rollup_json(r: Rollup) -> dict[str, Any]:
         "average_health": r.average_health,
         "at_risk": list(r.at_risk),
         "bands": dict(r.bands),
+        "accounts_managed": r.active_accounts,
+        "current_plans": r.current_plans,
         "prospects": [_prospect_json(p) for p in r.prospects],
         "prospect_pipeline": money_json(r.prospect_pipeline),
         "target": target_json(r.target),
@@ -202,6 +205,8 @@ def portfolio_json(result: Portfolio, precisions: Precisions | None = None) -> s
                 "nps": c.nps,
                 "csat": c.csat,
                 "health": health_json(c.summary.health),
+                "plan": c.has_plan,
+                "plan_current": c.plan_current,
             }
             for c in r.clients
         ]
@@ -216,6 +221,8 @@ PORTFOLIO_CSV = ["manager", "client", "tier", "status", "currency", "revenue", "
 #: clients, and on a last ``(team)`` row, whose client columns are empty.
 TARGETS_CSV = ["target_period", "target", "attainment", "pro_rata_target", "pro_rata_attainment", "gap", "accounts_managed", "accounts_target"]
 TEAM = "(team)"
+#: The column added when some account has an account plan: is it current (``true``/``false``).
+PLANS_CSV = ["plan_current"]
 
 
 def _target_row(name: str, t: TargetStanding, precisions: Precisions | None) -> list[Any]:
@@ -235,12 +242,18 @@ def _target_row(name: str, t: TargetStanding, precisions: Precisions | None) -> 
     return [name, None, None, None, cur, revenue, None, None, None, None, None, None, None, *money, t.accounts, t.accounts_target]
 
 
+def has_plans(result: Portfolio) -> bool:
+    return any(c.has_plan for r in result.managers for c in r.clients)
+
+
 def portfolio_csv(result: Portfolio, precisions: Precisions | None = None) -> str:
     """One row per client and currency (a client with no money gets one row with an empty currency).
 
     The accounts only: prospects, which have none of these figures, are in the table and the JSON.
-    With targets, the :data:`TARGETS_CSV` columns and a row per manager and for the team."""
+    With targets, the :data:`TARGETS_CSV` columns and a row per manager and for the team;
+    when some account has a plan, the :data:`PLANS_CSV` column last (empty on target rows)."""
     targets = has_targets(result)
+    with_plans = has_plans(result)
     rows = []
     for r in result.managers:
         for c in r.clients:
@@ -255,9 +268,10 @@ def portfolio_csv(result: Portfolio, precisions: Precisions | None = None) -> st
                     [r.name, s.id, s.tier, s.status, cur, pick(c.revenue.totals), pick(s.open), pick(s.overdue), c.days_to_pay, c.nps, c.csat,
                      s.health.score if s.health else None, s.health.band if s.health else None]
                     + ([None] * len(TARGETS_CSV) if targets else [])
+                    + (["true" if c.plan_current else "false"] if with_plans else [])
                 )  # fmt: skip
         if targets and r.target is not None and r.accounts:
-            rows.append(_target_row(r.name, r.target, precisions))
+            rows.append(_target_row(r.name, r.target, precisions) + ([None] if with_plans else []))
     if targets and _has_target(result.totals.target) and result.totals.target is not None:
-        rows.append(_target_row(TEAM, result.totals.target, precisions))
-    return to_csv(PORTFOLIO_CSV + (TARGETS_CSV if targets else []), rows)
+        rows.append(_target_row(TEAM, result.totals.target, precisions) + ([None] if with_plans else []))
+    return to_csv(PORTFOLIO_CSV + (TARGETS_CSV if targets else []) + (PLANS_CSV if with_plans else []), rows)

@@ -61,7 +61,8 @@ after upgrading acct-tool, refresh it with
 
 **Checks beyond the schema.** `acct-tool check` also reports an id that differs
 from the file name (`id-mismatch`), two files with the same id
-(`duplicate-id`), duplicate keys (`yaml-duplicate-key`), impossible dates, and
+(`duplicate-id`), duplicate keys (`yaml-duplicate-key`), impossible dates, a
+plan stakeholder who is not one of the contacts (`unknown-stakeholder`), and
 the profile against the ledger: accounts that are never opened, claimed by two
 profiles, or outside the receivable/payable root, and clients or vendors
 without their account (see [diagnostics.md](diagnostics.md)). Unknown keys are
