@@ -147,6 +147,9 @@ def poison(data: dict[str, Any]) -> None:
                 t[key] = [hostile(field)] if isinstance(t.get(key), list) else hostile(field)
     data["goals"] = [hostile("goals")]
     data["tags"] = [hostile("tags")]
+    # a plan's stakeholders name contacts: they follow the contacts' (hostile) names
+    for stakeholder in (data.get("plan") or {}).get("stakeholders") or []:
+        stakeholder["name"] = hostile("contacts.name")
 
 
 def test_every_user_string_is_escaped_in_every_html_report(examples_copy: Path, tmp_path: Path) -> None:
