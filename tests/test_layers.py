@@ -39,6 +39,10 @@ RENDERING_LAYER = (
     "acct_tool.render.render_scaffold",
 )
 
+#: fava's extension: fava and Flask (which fava runs on) are its business alone; the
+#: rest of the package works without them.
+FAVA_LAYER = ("acct_tool.fava",)
+
 
 def module_names(folder: Path, package: str) -> dict[str, Path]:
     """Every module of the package under ``folder``: dotted name -> file."""
@@ -178,6 +182,11 @@ def test_jinja2_only_in_the_rendering_layer() -> None:
     assert outsiders(GRAPH, "jinja2", RENDERING_LAYER) == [], "jinja2 belongs to rendering (reports, their sandbox, the init scaffold)"
 
 
+def test_fava_and_flask_only_in_the_fava_layer() -> None:
+    for external in ("fava", "flask"):
+        assert outsiders(GRAPH, external, FAVA_LAYER) == [], f"{external} belongs to the fava extension; acct-tool runs without it"
+
+
 #: What the command line leaves to the modules it calls: reading and writing YAML,
 #: rendering templates, reading the ledger. A command that needs one of these is
 #: building a domain value itself (a profile's text, a scaffold, an account).
@@ -190,7 +199,7 @@ def test_the_cli_layer_leaves_files_and_templates_to_other_modules() -> None:
 
 
 def test_the_layers_named_here_exist() -> None:
-    for top in (*CLI_LAYER, *RENDERING_LAYER):
+    for top in (*CLI_LAYER, *RENDERING_LAYER, *FAVA_LAYER):
         assert top in GRAPH, f"{top} is named as a layer but is not a module of {PACKAGE}"
 
 
