@@ -29,11 +29,11 @@ from acct_tool.cli.common import (
     format_option,
     optional_date,
     profile_to_edit,
-    refuse_edit,
+    run_profile_edit,
     say,
     warn_if_broken,
 )
-from acct_tool.diagnostics import Diagnostic, sort_diagnostics
+from acct_tool.diagnostics import Diagnostic
 from acct_tool.engines.followups import followups as find_followups
 from acct_tool.engines.health import history as health_history
 from acct_tool.engines.portfolio import context, detail, summaries
@@ -41,7 +41,6 @@ from acct_tool.engines.portfolio import portfolio as build_portfolio
 from acct_tool.engines.receivables import Side
 from acct_tool.engines.relationship import trailing_satisfaction
 from acct_tool.render import clients as view
-from acct_tool.render import diagnostics as diagnostics_view
 from acct_tool.render import followups as followups_view
 from acct_tool.render import portfolio as portfolio_view
 from acct_tool.render.text_safety import visible
@@ -258,8 +257,7 @@ def log(
     Example: acct-tool log acme --channel call --with "Mai Tran" --sentiment positive \\
       --summary "Renewal terms agreed" --next "Send contract" --due 2026-12-10
     """
-    from acct_tool.edit.files import WriteError
-    from acct_tool.edit.interaction_text import EditError, NewInteraction  # ruamel.yaml only here
+    from acct_tool.edit.interaction_text import NewInteraction  # ruamel.yaml only here
     from acct_tool.edit.profile_edit import append_interaction, unknown_contacts
 
     if (next_action is None) != (due is None):
@@ -293,21 +291,7 @@ def log(
         next_due=due,
         reminders=numbers,
     )
-    try:
-        result = append_interaction(path, display, entry)
-    except EditError as exc:
-        raise UsageError(f"cannot edit {display}: {exc}") from None
-    except WriteError as exc:
-        raise UsageError(str(exc)) from None
-    except OSError as exc:
-        raise UsageError(f"cannot write {display}: {exc.strerror or exc}") from None
-    if result.restored:
-        click.echo(diagnostics_view.to_text(sort_diagnostics(result.errors)), err=True, nl=False)
-        say(f"error: the new interaction would make {display} invalid; the file is unchanged")
-        sys.exit(EXIT_FINDINGS)
-    if not result.written:
-        _refuse(list(result.errors), display)
-        return
+    result = run_profile_edit(lambda: append_interaction(path, display, entry), display, "logging to it", "the new interaction")
     added = len(result.after.splitlines()) - len(result.before.splitlines())
     people = f" with {', '.join(entry.with_)}" if entry.with_ else ""
     say(f"logged {entry.date} {entry.channel}{people} in {display} (+{added} lines)", err=False)
@@ -322,10 +306,6 @@ def _check_reminders(obj: Context, party_id: str, numbers: tuple[str, ...], when
     if wrong:
         shown = ", ".join(open_refs) if open_refs else "none"
         raise UsageError(f"--reminder {', '.join(wrong)}: not an open invoice of {party_id} on {when} (open: {shown})")
-
-
-def _refuse(problems: list[Diagnostic], display: str) -> None:
-    refuse_edit(problems, display, "logging to it")
 
 
 # --- clients new --------------------------------------------------------------

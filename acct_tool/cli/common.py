@@ -187,6 +187,7 @@ def date_or_today(ctx: click.Context, param: click.Parameter, value: str | None)
 if TYPE_CHECKING:
     from acct_tool.books.parties import Party
     from acct_tool.diagnostics import Diagnostic
+    from acct_tool.edit.profile_edit import EditResult
 
 if TYPE_CHECKING:  # generic in newer Click only; not subscriptable at run time in 8.1
     _Choice = click.Choice[str]
@@ -548,3 +549,31 @@ def refuse_edit(problems: list[Diagnostic], display: str, doing: str) -> None:
     click.echo(diagnostics_view.to_text(errors), err=True, nl=False)
     say(f"error: {display} has errors; fix them (acct-tool check) before {doing}")
     sys.exit(EXIT_FINDINGS)
+
+
+def run_profile_edit(edit: Callable[[], EditResult], display: str, doing: str, would: str) -> EditResult:
+    """Run one profile edit (``log``, ``done``) and turn what can go wrong into exits: a file
+    that cannot be edited or written is a usage error; an edit that would make the profile
+    invalid was rolled back (exit 1, with why); a profile with errors was refused (exit 1).
+    ``would`` says what was attempted ("the new interaction"), ``doing`` what the refusal
+    interrupted ("logging to it")."""
+    from acct_tool.diagnostics import sort_diagnostics
+    from acct_tool.edit.files import WriteError
+    from acct_tool.edit.interaction_text import EditError
+    from acct_tool.render import diagnostics as diagnostics_view
+
+    try:
+        result = edit()
+    except EditError as exc:
+        raise UsageError(f"cannot edit {display}: {exc}") from None
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {display}: {exc.strerror or exc}") from None
+    if result.restored:
+        click.echo(diagnostics_view.to_text(sort_diagnostics(result.errors)), err=True, nl=False)
+        say(f"error: {would} would make {display} invalid; the file is unchanged")
+        sys.exit(EXIT_FINDINGS)
+    if not result.written:
+        refuse_edit(list(result.errors), display, doing)
+    return result

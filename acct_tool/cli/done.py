@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import sys
 
 import click
 
-from acct_tool.cli.common import EXIT_FINDINGS, TEXT, Context, UsageError, complete_party, optional_date, profile_to_edit, refuse_edit, say
-from acct_tool.diagnostics import sort_diagnostics
+from acct_tool.cli.common import TEXT, Context, UsageError, complete_party, optional_date, profile_to_edit, refuse_edit, run_profile_edit, say
 from acct_tool.engines.relationship import OpenStep, open_next_steps
-from acct_tool.render import diagnostics as diagnostics_view
 
 
 def _listing(steps: tuple[OpenStep, ...]) -> str:
@@ -62,8 +59,6 @@ def done(obj: Context, party_id: str, step: str | None, on: datetime.date | None
 
     Example: acct-tool --as-of 2026-11-30 done harbor-logistics "payment plan"
     """
-    from acct_tool.edit.files import WriteError
-    from acct_tool.edit.interaction_text import EditError
     from acct_tool.edit.profile_edit import mark_step_done
     from acct_tool.edit.step_text import StepRef
 
@@ -73,19 +68,13 @@ def done(obj: Context, party_id: str, step: str | None, on: datetime.date | None
     if when < chosen.agreed:
         raise UsageError(f"--on {when} is before the step was agreed ({chosen.agreed})")
     display = party.file
-    try:
-        result = mark_step_done(root / display, display, StepRef(chosen.agreed, chosen.action, chosen.due), when)
-    except EditError as exc:
-        raise UsageError(f"cannot edit {display}: {exc}") from None
-    except WriteError as exc:
-        raise UsageError(str(exc)) from None
-    except OSError as exc:
-        raise UsageError(f"cannot write {display}: {exc.strerror or exc}") from None
-    if result.restored:
-        click.echo(diagnostics_view.to_text(sort_diagnostics(result.errors)), err=True, nl=False)
-        say(f"error: marking the step done would make {display} invalid; the file is unchanged")
-        sys.exit(EXIT_FINDINGS)
-    if not result.written or result.change is None:
+    result = run_profile_edit(
+        lambda: mark_step_done(root / display, display, StepRef(chosen.agreed, chosen.action, chosen.due), when),
+        display,
+        "marking a step done",
+        "marking the step done",
+    )
+    if result.change is None:
         refuse_edit(list(result.errors), display, "marking a step done")
         return
     change = result.change
