@@ -276,3 +276,24 @@ def test_firm_html_loads_cleanly_in_a_browser(tmp_path: Path) -> None:
     assert loaded.values["title"].startswith("The firm")
     # closing cash per week in EUR and USD, revenue by month in EUR and USD, AR aging EUR and USD, AP aging USD, DSO EUR and USD
     assert loaded.values["svgs"] == 9
+
+
+def test_the_receivables_at_each_month_end_are_computed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The health history and the DSO trend look at the same month ends: each date's open
+    items are computed once for both (each replays every posting up to its date)."""
+    from acct_tool.engines import concentration, health, receivables
+
+    seen: list[tuple[str, datetime.date]] = []
+    real = receivables.open_items
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        side, day = args[3], args[4]
+        seen.append((side.value, day))
+        return real(*args, **kwargs)
+
+    for module in (receivables, health, concentration):
+        monkeypatch.setattr(module, "open_items", counting, raising=False)
+    write(tmp_path / "out", "md")
+    receivable_days = [day for side, day in seen if side == "ar"]
+    assert len(receivable_days) >= 11  # the month ends were computed
+    assert len(receivable_days) == len(set(receivable_days)), sorted(receivable_days)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -32,7 +32,7 @@ from acct_tool.engines import portfolio as engine
 from acct_tool.engines.aging import age
 from acct_tool.engines.health import HealthScore
 from acct_tool.engines.payments import dso
-from acct_tool.engines.receivables import ZERO, OpenItems, Side, open_items
+from acct_tool.engines.receivables import ZERO, ItemsAt, OpenItems, Side
 from acct_tool.engines.revenue import months_between, revenue
 from acct_tool.engines.review_records import (
     AgingAmount,
@@ -153,12 +153,14 @@ def aging_totals(items: OpenItems, limits: Sequence[int]) -> tuple[AgingTotal, .
     return tuple(out)
 
 
-def dso_trend(ctx: engine.Context, start: Date, window: int = DSO_WINDOW) -> tuple[DsoTrend, ...]:
-    """Receivables' DSO at each month end from ``start`` to the as-of date, per currency."""
+def dso_trend(ctx: engine.Context, start: Date, window: int = DSO_WINDOW, items_at: Callable[[Date], OpenItems] | None = None) -> tuple[DsoTrend, ...]:
+    """Receivables' DSO at each month end from ``start`` to the as-of date, per currency
+    (``items_at`` gives the receivables at a date, when the caller has them already)."""
     points: dict[str, list[DsoPoint]] = defaultdict(list)
     ends = month_ends(start, ctx.as_of)
+    at = items_at or ItemsAt(ctx.postings, ctx.parties, ctx.settings, Side.AR, ctx.precisions, known=ctx.items)
     for month, day in ends:
-        items = ctx.items if day == ctx.as_of else open_items(ctx.postings, ctx.parties, ctx.settings, Side.AR, day, ctx.precisions)
+        items = at(day)
         for cur, d in dso(items, window=window).get("*", {}).items():
             points[cur].append(DsoPoint(month, day, d.days, Money(d.open, cur), Money(d.invoiced, cur)))
     out = []

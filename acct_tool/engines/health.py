@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from acct_tool.books.parties import Party
 from acct_tool.books.settings import HealthSettings, Settings
 from acct_tool.engines.payments import Behaviour, behaviour
-from acct_tool.engines.receivables import ZERO, Document, OpenItems, Side, open_items
+from acct_tool.engines.receivables import ZERO, Document, ItemsAt, OpenItems, Side
 from acct_tool.engines.relationship import (
     SatisfactionFigures,
     freshness,
@@ -440,6 +440,7 @@ def history(
     precisions: Precisions,
     ids: Sequence[str] | None = None,
     months: int = HISTORY_MONTHS,
+    items_at: Callable[[Date], OpenItems] | None = None,
 ) -> dict[str, tuple[HealthPoint, ...]]:
     """The health of the clients ``ids`` (default: every client) at each of :func:`history_dates`,
     by id: :func:`score_all`'s scores (the ones ``clients show --as-of <date>`` shows) at those
@@ -448,8 +449,9 @@ def history(
     chosen = [p for p in chosen if p.is_client]
     points: dict[str, list[HealthPoint]] = {p.id: [] for p in chosen}
     last: dict[str, HealthScore | None] = {p.id: None for p in chosen}
+    at = items_at or ItemsAt(postings, parties, settings, Side.AR, precisions)
     for day in history_dates(as_of, months):
-        items = open_items(postings, parties, settings, Side.AR, day, precisions)
+        items = at(day)
         paying = behaviour(items)
         by_party: dict[str, list[Document]] = defaultdict(list)
         for d in items.documents:

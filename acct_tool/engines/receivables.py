@@ -25,7 +25,7 @@ import datetime
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -349,6 +349,32 @@ def open_items(
             )
     problems += _credit_limits(parties, precisions, side, documents, credit_records)
     return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(parties), refund_records)
+
+
+class ItemsAt:
+    """The open items of one side at any date, each date computed once: trends over month
+    ends (health history, DSO) ask for the same dates, and each :func:`open_items` replays
+    every posting up to its date."""
+
+    def __init__(
+        self,
+        postings: Sequence[PartyPosting],
+        parties: Mapping[str, Party],
+        settings: Settings,
+        side: Side,
+        precisions: Precisions,
+        known: OpenItems | None = None,
+    ) -> None:
+        self._args = (postings, parties, settings, side)
+        self._precisions = precisions
+        self._done: dict[Date, OpenItems] = {known.as_of: known} if known is not None and known.side is side else {}
+
+    def __call__(self, day: Date) -> OpenItems:
+        found = self._done.get(day)
+        if found is None:
+            postings, parties, settings, side = self._args
+            found = self._done[day] = open_items(postings, parties, settings, side, day, self._precisions)
+        return found
 
 
 def _party_key(keys: tuple[str, ...], side: Side) -> str:

@@ -28,7 +28,7 @@ from acct_tool.engines.health import HealthPoint, HealthScore
 from acct_tool.engines.health import history as health_history
 from acct_tool.engines.letterhead import letterhead
 from acct_tool.engines.payments import dso, paid_in
-from acct_tool.engines.receivables import ZERO, OpenItems, Side, open_items
+from acct_tool.engines.receivables import ZERO, ItemsAt, OpenItems, Side, open_items
 from acct_tool.engines.revenue import months_between, revenue, year_to_date
 from acct_tool.engines.review_changes import changes
 from acct_tool.engines.review_records import (
@@ -243,7 +243,8 @@ def build(
     reviews: dict[str, ClientReview] = {}
     figures: dict[str, engine.PortfolioClient] = {}
     # the 12 month ends' open items once for every reviewed client, not once per client
-    trends = health_history(parties, settings, postings, attribution, as_of, precisions, [p.id for p in chosen if p.is_client])
+    receivables_at = ItemsAt(postings, parties, settings, Side.AR, precisions, known=ctx.items)  # shared with the firm page's DSO trend
+    trends = health_history(parties, settings, postings, attribution, as_of, precisions, [p.id for p in chosen if p.is_client], items_at=receivables_at)
     for party in chosen:
         figures[party.id] = engine.portfolio_client(ctx, party, period.start, period.end)
         before_score = before.health(party) if _had_data(before, party) else None
@@ -273,10 +274,12 @@ def build(
         tuple(BandTally(band, book.totals.bands[band]) for band in engine.BANDS),
     )
     decks = {pid: client_deck(r, parties[pid], settings, ctx.documents(pid), logo) for pid, r in reviews.items()}
-    return ReviewSet(reviews, portfolios, index, decks, functools.partial(firm_review, ctx, period, ledger))
+    return ReviewSet(reviews, portfolios, index, decks, functools.partial(firm_review, ctx, period, ledger, receivables_at))
 
 
-def firm_review(ctx: engine.Context, period: Period, ledger: Callable[[], FirmLedger] | None = None) -> FirmReview:
+def firm_review(
+    ctx: engine.Context, period: Period, ledger: Callable[[], FirmLedger] | None = None, receivables_at: Callable[[datetime.date], OpenItems] | None = None
+) -> FirmReview:
     """The whole firm over the 12 months to the as-of date, from :mod:`acct_tool.engines.concentration`;
     accounts at risk carry the health their own reviews show. With ``ledger``, the cash
     position and forecast of :func:`acct_tool.engines.cash.forecast` (as ``acct-tool cash``
@@ -306,7 +309,7 @@ def firm_review(ctx: engine.Context, period: Period, ledger: Callable[[], FirmLe
         aging_buckets=tuple(bucket_labels(limits)),
         ar_aging=firm_engine.aging_totals(ctx.items, limits),
         ap_aging=firm_engine.aging_totals(payables, limits),
-        dso=firm_engine.dso_trend(ctx, start),
+        dso=firm_engine.dso_trend(ctx, start, items_at=receivables_at),
         at_risk=tuple(
             AtRiskAccount(r.party.id, r.party.name, r.party.manager, r.party.tier, health_info(r.health), r.revenue, r.open, r.overdue)
             for r in firm_engine.at_risk(ctx, start)
