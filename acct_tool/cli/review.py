@@ -33,7 +33,7 @@ from acct_tool.periods import Period, parse_period, quarter_of, range_period
 from acct_tool.render import diagnostics as diagnostics_view
 
 if TYPE_CHECKING:
-    from acct_tool.engines.review import FirmLedger
+    from acct_tool.engines.review_firm import FirmLedger
 
 #: Who a review is for: the firm itself, or the client it is about.
 AUDIENCES = ("internal", "client")
@@ -258,7 +258,7 @@ def _firm_ledger(books: Books) -> FirmLedger:
     """The cash accounts' facts and Beancount's balances, drawn as ``cash`` and ``financials`` draw them."""
     from acct_tool.books.cash_facts import draw_cash_facts
     from acct_tool.books.financial_facts import from_ledger
-    from acct_tool.engines.review import FirmLedger
+    from acct_tool.engines.review_firm import FirmLedger
 
     ledger = books.ledger
     assets = str(ledger.options.get("name_assets") or "Assets")

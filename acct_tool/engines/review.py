@@ -17,10 +17,9 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from acct_tool.engines import cash as cash_engine
 from acct_tool.engines import concentration as firm_engine
-from acct_tool.engines import financials, plans
 from acct_tool.engines import pipeline as pipeline_engine
+from acct_tool.engines import plans
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines import relationship as rel
 from acct_tool.engines.aging import age, bucket_labels
@@ -28,21 +27,16 @@ from acct_tool.engines.health import HealthPoint, HealthScore
 from acct_tool.engines.health import history as health_history
 from acct_tool.engines.letterhead import letterhead
 from acct_tool.engines.payments import dso, paid_in
-from acct_tool.engines.receivables import ZERO, ItemsAt, OpenItems, Side, open_items
+from acct_tool.engines.receivables import ZERO, ItemsAt, OpenItems, Side
 from acct_tool.engines.revenue import months_between, revenue, year_to_date
 from acct_tool.engines.review_changes import changes
+from acct_tool.engines.review_firm import FirmLedger, firm_review
 from acct_tool.engines.review_records import (
     AccountRow,
     AgingAmount,
     AgreedStep,
-    AtRiskAccount,
     BandCount,
     BandTally,
-    CashAtRisk,
-    CashCurrency,
-    CashInfo,
-    CashPosition,
-    CashWeek,
     ClientDeck,
     ClientInfo,
     ClientReview,
@@ -56,12 +50,7 @@ from acct_tool.engines.review_records import (
     DeckObjective,
     FirmReview,
     FollowupInfo,
-    HealthComponent,
-    HealthFlag,
-    HealthInfo,
     HealthMonth,
-    IncomeCurrency,
-    IncomeInfo,
     IndexClient,
     IndexCurrency,
     IndexManager,
@@ -75,7 +64,6 @@ from acct_tool.engines.review_records import (
     NpsCsat,
     OpenDocument,
     OpportunityInfo,
-    PeriodInfo,
     PipelineSummary,
     PlanInfo,
     PlanObjective,
@@ -93,12 +81,13 @@ from acct_tool.engines.review_records import (
     TargetInfo,
     UpcomingRenewal,
     as_data,
+    health_info,
+    period_info,
 )
 from acct_tool.money import Money, average
 from acct_tool.periods import Period, shift
 
 if TYPE_CHECKING:
-    from acct_tool.books.cash_facts import CashFacts
     from acct_tool.books.parties import Party
     from acct_tool.books.party_postings import PartyPosting
     from acct_tool.books.settings import Settings
@@ -111,16 +100,6 @@ BAND_ORDER = {"red": 0, "amber": 1, "green": 2}
 UNASSIGNED = "unassigned"
 #: Follow-ups due within this many days of the as-of date are in a review, as in ``followups``.
 FOLLOWUP_DAYS = 30
-
-
-@dataclass(frozen=True)
-class FirmLedger:
-    """What the owner's review reads from the ledger's entries, beyond the open items: the
-    cash accounts' facts (as ``acct-tool cash`` draws them) and Beancount's balances (as
-    ``acct-tool financials`` draws them)."""
-
-    cash: CashFacts
-    balances: financials.BalanceSource
 
 
 @dataclass(frozen=True)
@@ -192,10 +171,6 @@ def _months_back(day: datetime.date, months: int) -> datetime.date:
     """The first day of the month ``months`` months before ``day``'s month."""
     index = day.year * 12 + day.month - 1 - months
     return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def period_info(p: Period) -> PeriodInfo:
-    return PeriodInfo(p.label, p.start, p.end, tuple(p.months()), p.to_date)
 
 
 def _pick(amounts: Sequence[Money], currency: str) -> Money:
@@ -277,121 +252,6 @@ def build(
     return ReviewSet(reviews, portfolios, index, decks, functools.partial(firm_review, ctx, period, ledger, receivables_at))
 
 
-def firm_review(
-    ctx: engine.Context, period: Period, ledger: Callable[[], FirmLedger] | None = None, receivables_at: Callable[[datetime.date], OpenItems] | None = None
-) -> FirmReview:
-    """The whole firm over the 12 months to the as-of date, from :mod:`acct_tool.engines.concentration`;
-    accounts at risk carry the health their own reviews show. With ``ledger``, the cash
-    position and forecast of :func:`acct_tool.engines.cash.forecast` (as ``acct-tool cash``
-    with its default weeks) and the income statement of
-    :func:`acct_tool.engines.financials.income_statement` for ``period``."""
-    as_of = ctx.as_of
-    start = firm_engine.window_start(as_of)
-    payables = open_items(ctx.postings, ctx.parties, ctx.settings, Side.AP, as_of, ctx.precisions)
-    limits = ctx.settings.aging_limits
-    cash: CashInfo | None = None
-    income: IncomeInfo | None = None
-    if ledger is not None:
-        drawn = ledger()
-        settings = ctx.settings
-        result = cash_engine.forecast(
-            drawn.cash, ctx.items, payables, settings.cash.recurring, as_of, levels=settings.collection_levels, floor=settings.cash.floor
-        )
-        cash = cash_info(result)
-        income = income_info(financials.income_statement(drawn.balances, period), period)
-    return FirmReview(
-        as_of=as_of,
-        period=period_info(period),
-        start=start,
-        end=as_of,
-        months=tuple(m for m, _ in firm_engine.month_ends(start, as_of)),
-        currencies=firm_engine.revenue_by_currency(ctx, start, as_of, period.months()),
-        aging_buckets=tuple(bucket_labels(limits)),
-        ar_aging=firm_engine.aging_totals(ctx.items, limits),
-        ap_aging=firm_engine.aging_totals(payables, limits),
-        dso=firm_engine.dso_trend(ctx, start, items_at=receivables_at),
-        at_risk=tuple(
-            AtRiskAccount(r.party.id, r.party.name, r.party.manager, r.party.tier, health_info(r.health), r.revenue, r.open, r.overdue)
-            for r in firm_engine.at_risk(ctx, start)
-        ),
-        cash=cash,
-        income=income,
-    )
-
-
-def cash_info(result: cash_engine.Forecast) -> CashInfo:
-    """The forecast's own figures as the firm page's records (nothing recomputed but the
-    at-risk invoices' total per currency)."""
-    positions = tuple(
-        CashPosition(
-            p.account,
-            p.currency,
-            Money(p.balance, p.currency),
-            p.last_assertion.date if p.last_assertion else None,
-            Money(p.last_assertion.number, p.last_assertion.currency) if p.last_assertion else None,
-            p.last_statement.end if p.last_statement else None,
-            p.last_statement.file if p.last_statement else None,
-        )
-        for p in result.positions
-    )
-    currencies = []
-    for c in result.currencies:
-        cur = c.currency
-        weeks = tuple(
-            CashWeek(
-                w.number,
-                w.start,
-                w.end,
-                Money(w.opening, cur),
-                Money(w.receipts, cur),
-                Money(w.payments, cur),
-                Money(w.recurring, cur),
-                Money(w.closing, cur),
-                c.floor is not None and w.closing < c.floor,
-            )
-            for w in c.weeks
-        )
-        marked = c.floor_week
-        risky = sum((r.document.open for r in result.at_risk if r.document.currency == cur), ZERO)
-        currencies.append(
-            CashCurrency(
-                cur,
-                Money(c.opening, cur),
-                weeks[-1].closing if weeks else Money(c.opening, cur),
-                weeks,
-                Money(c.floor, cur) if c.floor is not None else None,
-                weeks[marked.number - 1] if marked is not None else None,
-                Money(risky, cur),
-            )
-        )
-    at_risk = tuple(
-        CashAtRisk(r.document.number or r.document.ref, r.document.party, r.document.due, r.days_past_due, Money(r.document.open, r.document.currency))
-        for r in result.at_risk
-    )
-    return CashInfo(result.as_of, result.start, result.end, positions, tuple(currencies), at_risk)
-
-
-def income_info(statement: financials.Statement, period: Period) -> IncomeInfo:
-    """The income statement's totals: its ``period`` column and the previous period's beside it."""
-    previous = financials.previous_period(period)
-    rows = []
-    for c in statement.currencies:
-        cur = c.currency
-        income, expenses = c.section("Income").total, c.section("Expenses").total
-        rows.append(
-            IncomeCurrency(
-                cur,
-                Money(income[0], cur),
-                Money(expenses[0], cur),
-                Money(c.result[0], cur),
-                Money(income[-1], cur),
-                Money(expenses[-1], cur),
-                Money(c.result[-1], cur),
-            )
-        )
-    return IncomeInfo(period_info(period), period_info(previous), tuple(rows))
-
-
 def _had_data(ctx: engine.Context, party: Party) -> bool:
     """Whether the party had anything to score at the context's date: an invoice, an
     interaction, a survey or revenue. Without any, there is no health to compare with."""
@@ -408,16 +268,6 @@ def _risk_order(r: ClientReview | AccountRow) -> tuple[int, int, str]:
     h = r.health
     key = r.client.id if isinstance(r, ClientReview) else r.id
     return (BAND_ORDER.get(h.band, 3), h.score if h.score is not None else 101, key)
-
-
-def health_info(score: HealthScore | None, missing: str = "no health score (not a client)") -> HealthInfo:
-    if score is None:
-        return HealthInfo(None, "none", "none", missing, (), ())
-    components = tuple(HealthComponent(c.name, c.label, c.weight, c.points, c.applies, c.lost, c.reason) for c in score.reasons)
-    components += tuple(HealthComponent(c.name, c.label, c.weight, None, False, 0, c.reason) for c in score.components if not c.applies)
-    band: Any = score.band
-    score_band: Any = score.score_band
-    return HealthInfo(score.score, band, score_band, score.summary, components, tuple(HealthFlag(f.code, f.reason) for f in score.red_flags))
 
 
 def health_months(points: Sequence[HealthPoint]) -> tuple[HealthMonth, ...]:

@@ -12,10 +12,14 @@ import dataclasses
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from acct_tool.engines.payments import Trend
 from acct_tool.money import Money
+
+if TYPE_CHECKING:
+    from acct_tool.engines.health import HealthScore
+    from acct_tool.periods import Period
 
 Date = datetime.date
 #: A health band: green, amber, red, or none without a score.
@@ -933,3 +937,21 @@ FIRM_RECORDS: tuple[type[Record], ...] = (
     IncomeInfo,
     IncomeCurrency,
 )
+
+
+# --- records from engine results ------------------------------------------------
+
+
+def period_info(p: Period) -> PeriodInfo:
+    """A period as the templates get it."""
+    return PeriodInfo(p.label, p.start, p.end, tuple(p.months()), p.to_date)
+
+
+def health_info(score: HealthScore | None, missing: str = "no health score (not a client)") -> HealthInfo:
+    if score is None:
+        return HealthInfo(None, "none", "none", missing, (), ())
+    components = tuple(HealthComponent(c.name, c.label, c.weight, c.points, c.applies, c.lost, c.reason) for c in score.reasons)
+    components += tuple(HealthComponent(c.name, c.label, c.weight, None, False, 0, c.reason) for c in score.components if not c.applies)
+    band: Any = score.band
+    score_band: Any = score.score_band
+    return HealthInfo(score.score, band, score_band, score.summary, components, tuple(HealthFlag(f.code, f.reason) for f in score.red_flags))
