@@ -295,3 +295,12 @@ def test_pdf_without_weasyprint_is_a_usage_error_that_says_how_to_install_it(tmp
     assert result.exit_code == 2
     assert "pip install 'acct-tool[pdf]'" in result.stderr
     assert not out.exists()
+
+
+def test_books_without_a_firm_give_an_invoice_without_an_empty_sender(tmp_path: Path) -> None:
+    books = tmp_path / "books"
+    assert run_cli("init", str(books)).exit_code == 0
+    result = run_cli("invoice", "INV-0002", "--format", "md", books=books, as_of="2026-11-30")
+    assert result.exit_code == 0, result.stderr
+    assert "****" not in result.output  # no bold empty firm name
+    assert "# Invoice INV-0002" in result.output and "ACME Manufacturing" in result.output
