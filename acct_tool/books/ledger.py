@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import decimal
+import functools
 import gc
 import os
 import sys
@@ -26,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from acct_tool.books import parse_cache
+from acct_tool.books import aside, parse_cache
 from acct_tool.books.inputs import broken_link, track_inputs
 from acct_tool.books.ledger_diagnostics import PluginOutput, to_diagnostic, too_wide_amounts
 from acct_tool.books.ledger_diagnostics import display_path as display_path  # where it has always been imported from
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
 else:
     Transaction = Any
 Directive = Any
+
+#: Below this many entries the validation takes less than a child process costs to start
+#: and to hear from, so it is never run aside.
+ASIDE_MIN_ENTRIES = 5000
 
 #: Options the rest of the tool reads (the full options map holds unpicklable things).
 KEPT_OPTIONS = ("title", "operating_currency", "name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
@@ -100,6 +105,7 @@ class Ledger:
         progress: Callable[[str], None] | None = None,
         use_cache: bool | None = None,
         parse_writes: list[Callable[[], None]] | None = None,
+        validate_aside: bool = False,
     ) -> None:
         self.path, self.root = path, root
         #: When a list, the parse cache's writes are collected here, to run after the output.
@@ -112,6 +118,9 @@ class Ledger:
         self.use_cache = use_cache
         #: Called with the fresh facts whenever the ledger had to be loaded.
         self.on_load: Callable[[Ledger], None] | None = None
+        #: Whether Beancount's validation may run in a child process while the command goes on.
+        self.validate_aside = validate_aside
+        self._settle: Callable[[], None] = _settled
 
     @property
     def loaded(self) -> bool:
@@ -132,7 +141,16 @@ class Ledger:
         return self._entries
 
     def _load(self) -> None:
-        entries, facts = load_entries(self.path, self.root, progress=self.progress, use_cache=self.use_cache, parse_writes=self.parse_writes)
+        settle: list[Callable[[], None]] = []
+        entries, facts = load_entries(
+            self.path,
+            self.root,
+            progress=self.progress,
+            use_cache=self.use_cache,
+            parse_writes=self.parse_writes,
+            settle=settle if self.validate_aside else None,
+        )
+        self._settle = functools.partial(_run, settle)
         if self._facts is not None:
             facts.derived = self._facts.derived  # keep what was drawn already; callers refresh what they need
         self._entries, self._facts = entries, facts
@@ -143,9 +161,16 @@ class Ledger:
         """Let go of the entries (the facts stay); they are loaded again if asked for."""
         self._entries = None
 
+    def settle(self) -> None:
+        """Wait for a validation still running aside (see :func:`load_entries`); its
+        findings are then in the facts' diagnostics."""
+        self._settle()
+
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        return self.facts.diagnostics
+        facts = self.facts
+        self._settle()
+        return facts.diagnostics
 
     @property
     def options(self) -> dict[str, Any]:
@@ -197,6 +222,7 @@ def load_entries(
     progress: Callable[[str], None] | None = None,
     use_cache: bool | None = None,
     parse_writes: list[Callable[[], None]] | None = None,
+    settle: list[Callable[[], None]] | None = None,
 ) -> tuple[list[Directive], LedgerFacts]:
     """Run Beancount's loader on ``path``; return the entries and the facts drawn from them.
 
@@ -206,6 +232,11 @@ def load_entries(
     :mod:`acct_tool.books.parse_cache`) unless ``use_cache`` is False or the cache
     is turned off; with ``parse_writes``, the parses to cache are written when the
     caller runs what it collects there, not now.
+
+    With ``settle``, Beancount's validation may run in a child process (see
+    :mod:`acct_tool.books.aside`) while the caller goes on: the facts' diagnostics lack
+    what it finds until the function added to ``settle`` is called, which waits for it
+    and puts its findings where a validation in this process would have.
     """
     facts = LedgerFacts()
     main = display_path(str(path), root) or str(path)
@@ -230,8 +261,14 @@ def load_entries(
     try:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             use = parse_cache.enabled() if use_cache is None else use_cache
-            entries, errors, options = _beancount_load(
-                loader, path, validation.HARDCORE_VALIDATIONS, progress=progress, use_cache=use, parse_writes=parse_writes
+            entries, errors, options, validating = _beancount_load(
+                loader,
+                path,
+                validation.HARDCORE_VALIDATIONS,
+                progress=progress,
+                use_cache=use,
+                parse_writes=parse_writes,
+                validate_aside=settle is not None,
             )
     except (Exception, SystemExit) as exc:  # a plugin that raises at import time, or exits
         wide = too_wide_amounts(loader, path, root, exc) if isinstance(exc, decimal.DecimalException) else []
@@ -247,11 +284,40 @@ def load_entries(
     facts.precisions = precisions(options.get("dcontext"))
     facts.currency_uses = currency_uses(options.get("dcontext"))
     facts.diagnostics = [to_diagnostic(e, root, path, facts.files) for e in errors]
+    at = len(facts.diagnostics)  # the validation's findings come after the load's, before what plugins printed
     facts.diagnostics += printed.diagnostics(facts.files or (str(path),), root, main)
     _scan(entries, facts, root)
     plugins = [name for name, _ in options.get("plugin") or () if isinstance(name, str)]
     facts.inputs = track_inputs(path, facts.files, plugins, root, started)
+
+    def finish() -> None:
+        nonlocal at
+        if at < 0:
+            return
+        try:
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                found = validating.result()
+        except (Exception, SystemExit) as exc:  # a validation that raised in the child and again here
+            found = []
+            facts.diagnostics.append(diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main)))
+            facts.failed, facts.inputs = True, None
+        facts.diagnostics[at:at] = [to_diagnostic(e, root, path, facts.files) for e in found]
+        at = -1
+
+    if settle is None:
+        finish()
+    else:
+        settle.append(finish)
     return entries, facts
+
+
+def _settled() -> None:
+    """Nothing left to wait for."""
+
+
+def _run(jobs: list[Callable[[], None]]) -> None:
+    while jobs:
+        jobs.pop(0)()
 
 
 def precisions(dcontext: Any) -> dict[str, int]:
@@ -291,7 +357,8 @@ def _beancount_load(
     progress: Callable[[str], None] | None = None,
     use_cache: bool = True,
     parse_writes: list[Callable[[], None]] | None = None,
-) -> tuple[Any, Any, Any]:
+    validate_aside: bool = False,
+) -> tuple[Any, Any, Any, aside.Pending[list[Any]]]:
     """Beancount's own load (``loader._load``), stage by stage, minus its pickle cache.
 
     ``load_file`` would write a cache next to the ledger, and
@@ -301,7 +368,6 @@ def _beancount_load(
     file can come from the tool's own cache, outside the books.
     """
     from beancount.core import data
-    from beancount.ops import validation
     from beancount.parser import booking
     from beancount.utils import encryption
 
@@ -309,7 +375,8 @@ def _beancount_load(
     filename = os.path.abspath(str(path))
     if encryption.is_encrypted_file(filename):
         say("parsing")
-        return loader.load_encrypted_file(filename, None, None, validations)  # type: ignore[no-any-return]  # never cached
+        entries, errors, options_map = loader.load_encrypted_file(filename, None, None, validations)  # never cached
+        return entries, errors, options_map, aside.Pending(list)
     say("parsing")
     count = parse_cache.ParseCount(writes=parse_writes)
     entries, parse_errors, options_map = parse_cache.parse_recursive(filename, use_cache=use_cache, count=count)
@@ -326,9 +393,23 @@ def _beancount_load(
     finally:
         sys.path[:] = saved_pythonpath
     say("validating")
-    errors.extend(validation.validate(entries, options_map, None, validations))  # type: ignore[no-untyped-call]
+    allowed = validate_aside and len(entries) >= ASIDE_MIN_ENTRIES
+    found = aside.aside(lambda: _validate(entries, options_map, validations), allowed=allowed)
     options_map["input_hash"] = loader.compute_input_hash(options_map["include"])
-    return entries, errors, options_map
+    return entries, errors, options_map, found
+
+
+def _validate(entries: list[Directive], options_map: dict[str, Any], extra: Iterable[Callable[..., Any]]) -> list[Any]:
+    """``beancount.ops.validation.validate(entries, options_map, None, extra)``, what
+    bean-check runs, except that Beancount's function adds ``extra`` to its module's
+    list of validations on every call, so that in a process that loads more than once
+    (fava, the tests) each later load would run them again and again."""
+    from beancount.ops import validation
+
+    errors: list[Any] = []
+    for check in dict.fromkeys([*validation.VALIDATIONS, *extra]):
+        errors.extend(check(entries, options_map))  # type: ignore[no-untyped-call]
+    return errors
 
 
 def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:

@@ -22,7 +22,7 @@ from acct_tool.diagnostics import Diagnostic, Severity, sort_diagnostics
 # imported when the books are loaded, not when this module is: the command line
 # imports it to declare what commands need, and `--version` or `--help` load nothing.
 if TYPE_CHECKING:
-    from acct_tool.books.ledger import AccountPosting, Ledger, LedgerFacts
+    from acct_tool.books.ledger import AccountPosting, Ledger
     from acct_tool.books.parties import Party
     from acct_tool.books.party_postings import PartyPosting
     from acct_tool.books.settings import Settings
@@ -327,6 +327,7 @@ def load_books(
     needs: NeedsSpec = DEFAULT_NEEDS,
     later: Later | None = None,
     progress: Callable[[str], None] | None = None,
+    aside: bool = False,
 ) -> Books:
     """Load settings, ledger and profiles, cross-check them, and draw the facts ``needs`` declares.
 
@@ -340,6 +341,9 @@ def load_books(
     the command line to run once the output is flushed (the user sees the answer first).
     ``progress`` is told what the load is doing ("loading ledger: parsing…", "drawing
     facts…") when it does something slow: loading the ledger, drawing facts from it.
+    With ``aside``, Beancount's validation may run in a child process while the
+    profiles are read and the facts drawn (see :mod:`acct_tool.books.aside`); the
+    books returned hold its findings either way.
     """
     from acct_tool.books import cache
     from acct_tool.books.ledger import Ledger
@@ -355,19 +359,18 @@ def load_books(
     facts = cache.load_facts(ledger_path, root) if use else None
     stage = (lambda step: progress(f"loading ledger: {step}…")) if progress is not None else None
     parse_writes: list[Callable[[], None]] = []
-    ledger = Ledger(ledger_path, root, facts, progress=stage, use_cache=use, parse_writes=parse_writes if later is not None else None)
+    ledger = Ledger(ledger_path, root, facts, progress=stage, use_cache=use, parse_writes=parse_writes if later is not None else None, validate_aside=aside)
     if facts is None and progress is not None:
         progress(LOADING)
-    problems += ledger.diagnostics  # loads the ledger when the cache could not serve it
+    ledger.facts  # noqa: B018 - loads the ledger when the cache could not serve it; its validation may go on aside
     named_currency = settings.operating_currency is not None or bool(ledger.operating_currencies)
     if settings.operating_currency is None:
         settings = replace(settings, operating_currency=ledger.main_currency or "USD")
     parties, party_problems = load_parties(root, settings.profiles, memo.setdefault("profiles", {}) if memo is not None else None)
-    problems += party_problems
     if not named_currency:
         parties = _with_ledger_currencies(parties, ledger)
     frozen_parties = MappingProxyType(parties)
-    problems += cross_check(ledger, frozen_parties, settings)
+    crossed = cross_check(ledger, frozen_parties, settings)
     writes: list[Callable[[], None]] = []
     if use and later is not None:  # the parses of files that changed, whenever the ledger is loaded
         writes.append(functools.partial(_run_all, parse_writes))
@@ -377,6 +380,11 @@ def load_books(
     need = needs(settings) if callable(needs) else needs
     drawer = _Drawer(root, ledger, frozen_parties, settings, progress)
     drawn = _AccountPostings({account: drawer.account_postings(account) for account in sorted(need.accounts)})
+    party_postings = drawer.later(drawer.party_postings) if need.party_postings else None
+    attribution = drawer.later(drawer.attribution) if need.attribution else None
+    problems += ledger.diagnostics  # the validation's findings too, once it is done
+    problems += party_problems
+    problems += crossed
     books = Books(
         root=root,
         settings=settings,
@@ -386,17 +394,17 @@ def load_books(
         diagnostics=tuple(sort_diagnostics(problems)),
         needs=need,
         inputs_key=_inputs_key(memo, parties, settings) if memo is not None else None,
-        _party_postings=drawer.later(drawer.party_postings) if need.party_postings else None,
-        _attribution=drawer.later(drawer.attribution) if need.attribution else None,
+        _party_postings=party_postings,
+        _attribution=attribution,
         _account_postings=drawn,
     )
     # Only the declared facts are drawn: each is cached on its own, and a later
     # command that needs one the cache lacks draws it then (loading the ledger).
     drawer.on_computed = lambda: books._changed.append(True)
     if use and (ledger.loaded or drawer.computed):
-        writes.append(functools.partial(_save_facts, ledger_path, root, ledger.facts))
+        writes.append(functools.partial(_save_facts, ledger_path, root, ledger))
     elif use and later is not None:  # a result the command derives from the books may still need saving
-        writes.append(lambda: _save_facts(ledger_path, root, ledger.facts) if books._changed else None)
+        writes.append(lambda: _save_facts(ledger_path, root, ledger) if books._changed else None)
     if not need.entries:
         ledger.release()
     for write in writes:
@@ -422,10 +430,11 @@ def _run_all(writes: list[Callable[[], None]]) -> None:
         write()
 
 
-def _save_facts(ledger_path: Path, root: Path, facts: LedgerFacts) -> None:
+def _save_facts(ledger_path: Path, root: Path, ledger: Ledger) -> None:
     from acct_tool.books import cache
 
-    cache.save_facts(ledger_path, root, facts)  # looked up when it runs, not when it is handed on
+    ledger.settle()  # a load after this one's may still be validating
+    cache.save_facts(ledger_path, root, ledger.facts)  # looked up when it runs, not when it is handed on
 
 
 def profile_load_errors(party_id: str, diagnostics: Iterable[Diagnostic], folder: str) -> tuple[str, list[Diagnostic]] | None:

@@ -76,7 +76,7 @@ class Context:
             status = Status.for_stderr()
             try:
                 self._books = load_books(
-                    root, self.as_of, use_cache=None if self.use_cache else False, needs=needs, later=self.after_output.append, progress=status
+                    root, self.as_of, use_cache=None if self.use_cache else False, needs=needs, later=self.after_output.append, progress=status, aside=True
                 )
             finally:
                 if status is not None:

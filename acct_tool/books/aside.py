@@ -1,0 +1,130 @@
+"""Work done on another CPU while the command goes on: a forked child computes a value
+and sends it back pickled through a pipe.
+
+Beancount's validation of a large ledger takes seconds and needs nothing but the
+entries; the command meanwhile reads the profiles and draws its facts. :func:`aside`
+forks a child for such a computation when that can help and is safe: a POSIX
+system with ``fork``, more than one CPU for this process, memory to spare for a
+copy of it, and the caller in the main thread. Otherwise -- and whenever the child
+fails, is killed or sends something unreadable -- the value is computed in this
+process, so the answer never depends on whether a child ran.
+
+``ACCT_TOOL_NO_ASIDE=1`` turns it off (everything runs in this process).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+ENV_OFF = "ACCT_TOOL_NO_ASIDE"
+
+
+class Pending(Generic[T]):
+    """A value being computed; :meth:`result` waits for it (once) and returns it."""
+
+    def __init__(self, compute: Callable[[], T]) -> None:
+        self._compute = compute
+        self._done = False
+        self._value: T | None = None
+
+    def result(self) -> T:
+        if not self._done:
+            self._value = self._wait()
+            self._done = True
+        return self._value  # type: ignore[return-value]
+
+    def _wait(self) -> T:
+        return self._compute()
+
+
+class _Child(Pending[T]):
+    def __init__(self, compute: Callable[[], T], pid: int, fd: int) -> None:
+        super().__init__(compute)
+        self._pid, self._fd = pid, fd
+
+    def _wait(self) -> T:
+        chunks = []
+        try:
+            while True:
+                chunk = os.read(self._fd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(self._fd)
+            _, status = os.waitpid(self._pid, 0)
+        if os.waitstatus_to_exitcode(status) == 0:
+            try:
+                sent = pickle.loads(b"".join(chunks))
+            except Exception:
+                sent = None
+            if isinstance(sent, tuple) and len(sent) == 2 and sent[0] == "value":
+                return sent[1]  # type: ignore[no-any-return]
+        return self._compute()
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV_OFF, "").lower() not in ("1", "true", "yes", "on")
+
+
+def aside(compute: Callable[[], T], *, allowed: bool = True) -> Pending[T]:
+    """``compute`` in a forked child when that is allowed, possible and worth it; else now, here."""
+    if not (allowed and enabled() and _can_fork()):
+        pending = Pending(compute)
+        pending.result()
+        return pending
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        pending = Pending(compute)
+        pending.result()
+        return pending
+    if pid == 0:  # the child: compute, send, and leave without running any of the parent's cleanup
+        code = 1
+        try:
+            os.close(read)
+            data = pickle.dumps(("value", compute()), protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write, view) :]
+            code = 0
+        except BaseException:
+            pass
+        finally:
+            os._exit(code)
+    os.close(write)
+    return _Child(compute, pid, read)
+
+
+def _can_fork() -> bool:
+    if not hasattr(os, "fork") or threading.current_thread() is not threading.main_thread():
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return cpus > 1 and _memory_to_spare()
+
+
+def _memory_to_spare() -> bool:
+    """True when the system has at least twice this process's resident memory available
+    (the child may end up copying most of it); False where that cannot be read."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 > 2 * resident
+    except (OSError, ValueError, IndexError):
+        return False
+    return False

@@ -1,0 +1,136 @@
+"""Beancount's validation run in a child process gives the answer it gives in this one.
+
+The child is an optimisation only: whether it ran, failed, or was turned off, the
+diagnostics -- their text, order and places -- are the same.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import make_books, run_cli
+
+from acct_tool.books import aside, ledger
+
+needs_fork = pytest.mark.skipif(not aside._can_fork(), reason="no fork, one CPU, or too little memory here")
+
+# Validation findings of several kinds, with a syntax error and a failing balance around them,
+# so that their order among the load's own findings is visible.
+BROKEN = """\
+2026-01-01 opn Assets:Bank:Savings
+2026-01-02 * "Hosting"
+  Expenses:Hosting  10 USD
+  Assets:Bank:Operating  -9 USD
+2026-01-03 * "To an account never opened"
+  Expenses:Travel  5 USD
+  Assets:Bank:Operating
+2026-01-04 balance Assets:Bank:Operating  90 USD
+2026-01-05 close Assets:Bank:Nowhere
+2025-01-01 open Assets:Bank:Operating USD
+"""
+
+
+@needs_fork
+def test_a_value_computed_aside_comes_from_a_child() -> None:
+    pending = aside.aside(os.getpid)
+    assert pending.result() != os.getpid()
+    assert pending.result() == pending.result()  # waited for once
+
+
+@needs_fork
+def test_a_child_that_fails_leaves_the_value_to_this_process() -> None:
+    parent = os.getpid()
+
+    def compute() -> str:
+        if os.getpid() != parent:
+            raise RuntimeError("only in the child")
+        return "here"
+
+    assert aside.aside(compute).result() == "here"
+
+
+@needs_fork
+def test_a_child_killed_midway_leaves_the_value_to_this_process() -> None:
+    parent = os.getpid()
+
+    def compute() -> int:
+        if os.getpid() != parent:
+            os._exit(9)
+        return 42
+
+    assert aside.aside(compute).result() == 42
+
+
+def test_turned_off_it_computes_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(aside.ENV_OFF, "1")
+    assert aside.aside(os.getpid).result() == os.getpid()
+    assert aside.aside(os.getpid, allowed=False).result() == os.getpid()
+
+
+@needs_fork
+def test_the_validation_aside_finds_what_it_finds_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_books(tmp_path / "books", ledger=BROKEN)
+    main = root / "ledger" / "main.beancount"
+    _, here = ledger.load_entries(main, root, use_cache=False)
+    monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
+    settle: list[Callable[[], None]] = []
+    _, facts = ledger.load_entries(main, root, use_cache=False, settle=settle)
+    assert len(settle) == 1
+    settle[0]()
+    settle[0]()  # a second call adds nothing
+    assert [d.code for d in here.diagnostics].count("ledger-validation") >= 3
+    assert facts.diagnostics == here.diagnostics
+
+
+@needs_fork
+def test_check_reports_the_same_with_and_without_the_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_books(tmp_path / "books", ledger=BROKEN)
+    monkeypatch.setenv("ACCT_TOOL_NO_CACHE", "1")
+    monkeypatch.setenv(aside.ENV_OFF, "1")
+    serial = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
+    monkeypatch.delenv(aside.ENV_OFF)
+    monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
+    forked: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forked.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    parallel = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
+    assert forked, "the validation did not run aside"
+    assert serial.exit_code == parallel.exit_code == 1
+    assert parallel.output == serial.output
+    assert "ledger-validation" in serial.output
+
+
+@needs_fork
+def test_a_validation_that_raises_is_a_finding_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from beancount.ops import validation
+
+    def explode(entries: object, options_map: object) -> list[object]:
+        raise RuntimeError("validation exploded")
+
+    root = make_books(tmp_path / "books", ledger=BROKEN)
+    monkeypatch.setattr(validation, "HARDCORE_VALIDATIONS", [*validation.HARDCORE_VALIDATIONS, explode])
+    monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
+    settle: list[Callable[[], None]] = []
+    _, facts = ledger.load_entries(root / "ledger" / "main.beancount", root, use_cache=False, settle=settle)
+    settle[0]()
+    assert facts.failed and facts.inputs is None
+    assert any(d.code == "ledger-plugin" and "validation exploded" in d.message for d in facts.diagnostics)
+
+
+def test_loading_leaves_beancounts_list_of_validations_as_it_was(tmp_path: Path) -> None:
+    from beancount.ops import validation
+
+    root = make_books(tmp_path / "books", ledger=BROKEN)
+    before = list(validation.VALIDATIONS)
+    first = ledger.load_entries(root / "ledger" / "main.beancount", root, use_cache=False)[1].diagnostics
+    second = ledger.load_entries(root / "ledger" / "main.beancount", root, use_cache=False)[1].diagnostics
+    assert before == validation.VALIDATIONS
+    assert first == second
