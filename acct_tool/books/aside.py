@@ -14,6 +14,7 @@ process, so the answer never depends on whether a child ran.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import threading
@@ -29,7 +30,7 @@ class Pending(Generic[T]):
     """A value being computed; :meth:`result` waits for it (once) and returns it."""
 
     def __init__(self, compute: Callable[[], T]) -> None:
-        self._compute = compute
+        self._compute: Callable[[], T] | None = compute
         self._done = False
         self._value: T | None = None
 
@@ -37,9 +38,11 @@ class Pending(Generic[T]):
         if not self._done:
             self._value = self._wait()
             self._done = True
+            self._compute = None  # let go of what it computes from
         return self._value  # type: ignore[return-value]
 
     def _wait(self) -> T:
+        assert self._compute is not None
         return self._compute()
 
 
@@ -66,7 +69,7 @@ class _Child(Pending[T]):
                 sent = None
             if isinstance(sent, tuple) and len(sent) == 2 and sent[0] == "value":
                 return sent[1]  # type: ignore[no-any-return]
-        return self._compute()
+        return super()._wait()
 
 
 def enabled() -> bool:
@@ -128,3 +131,34 @@ def _memory_to_spare() -> bool:
     except (OSError, ValueError, IndexError):
         return False
     return False
+
+
+def detach(job: Callable[[], None]) -> Callable[[], None]:
+    """Run ``job`` in a forked child -- a snapshot of this process as it is now -- and
+    return a function that waits for the child to end. Where no child can be forked,
+    ``job`` is skipped (it must be something the process can do without: writing a cache)."""
+    if not (enabled() and _can_fork()):
+        return _nothing
+    try:
+        pid = os.fork()
+    except OSError:
+        return _nothing
+    if pid == 0:
+        code = 1
+        try:
+            job()
+            code = 0
+        except BaseException:
+            pass
+        finally:
+            os._exit(code)
+
+    def wait() -> None:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+    return wait
+
+
+def _nothing() -> None:
+    """Nothing to wait for."""

@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from acct_tool.books import aside, parse_cache
+from acct_tool.books import aside, booking_cache, parse_cache
 from acct_tool.books.inputs import broken_link, track_inputs
 from acct_tool.books.ledger_diagnostics import PluginOutput, to_diagnostic, too_wide_amounts
 from acct_tool.books.ledger_diagnostics import display_path as display_path  # where it has always been imported from
@@ -368,7 +368,6 @@ def _beancount_load(
     file can come from the tool's own cache, outside the books.
     """
     from beancount.core import data
-    from beancount.parser import booking
     from beancount.utils import encryption
 
     say = progress or (lambda stage: None)
@@ -382,7 +381,12 @@ def _beancount_load(
     entries, parse_errors, options_map = parse_cache.parse_recursive(filename, use_cache=use_cache, count=count)
     entries.sort(key=data.entry_sortkey)
     say("booking")
-    entries, balance_errors = booking.book(entries, options_map)  # type: ignore[no-untyped-call]
+    try:
+        entries, balance_errors = booking_cache.book(filename, entries, options_map, count.contents, use_cache=use_cache, writes=parse_writes)
+    except booking_cache.Spoiled:  # the older entries were let go for a kept booking that did not read back
+        entries, parse_errors, options_map = parse_cache.parse_recursive(filename, use_cache=use_cache, count=parse_cache.ParseCount())
+        entries.sort(key=data.entry_sortkey)
+        entries, balance_errors = booking_cache.book(filename, entries, options_map, {}, use_cache=False)
     parse_errors.extend(balance_errors)
     say("running plugins")
     saved_pythonpath = list(sys.path)

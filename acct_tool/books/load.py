@@ -89,7 +89,6 @@ class Books:
     ledger: Ledger
     parties: Mapping[str, Party]
     as_of: datetime.date
-    diagnostics: tuple[Diagnostic, ...] = ()
     needs: Needs = field(default_factory=Needs)
     #: What identifies the settings and the loaded profiles' content, when the cache is on.
     inputs_key: str | None = field(default=None, repr=False)
@@ -99,6 +98,15 @@ class Books:
     _party_postings: Callable[[], tuple[PartyPosting, ...]] | None = field(default=None, repr=False)
     _attribution: Callable[[], Attribution] | None = field(default=None, repr=False)
     _account_postings: Mapping[str, tuple[AccountPosting, ...]] = field(default_factory=lambda: _AccountPostings({}), repr=False)
+    #: The problems found in loading, gathered when first asked for (see :attr:`diagnostics`).
+    _problems: Callable[[], Iterable[Diagnostic]] = field(default=tuple, repr=False)
+
+    @functools.cached_property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Every problem found in loading the books, sorted by file and line. The ledger's
+        validation may still be running aside (see :mod:`acct_tool.books.aside`) until
+        these are first asked for: a command asks once it has computed what it shows."""
+        return tuple(sort_diagnostics(self._problems()))
 
     @property
     def precisions(self) -> dict[str, int]:
@@ -382,21 +390,22 @@ def load_books(
     drawn = _AccountPostings({account: drawer.account_postings(account) for account in sorted(need.accounts)})
     party_postings = drawer.later(drawer.party_postings) if need.party_postings else None
     attribution = drawer.later(drawer.attribution) if need.attribution else None
-    problems += ledger.diagnostics  # the validation's findings too, once it is done
-    problems += party_problems
-    problems += crossed
+
+    def gather() -> list[Diagnostic]:
+        return [*problems, *ledger.diagnostics, *party_problems, *crossed]  # the validation's findings too, once it is done
+
     books = Books(
         root=root,
         settings=settings,
         ledger=ledger,
         parties=frozen_parties,
         as_of=as_of,
-        diagnostics=tuple(sort_diagnostics(problems)),
         needs=need,
         inputs_key=_inputs_key(memo, parties, settings) if memo is not None else None,
         _party_postings=party_postings,
         _attribution=attribution,
         _account_postings=drawn,
+        _problems=gather,
     )
     # Only the declared facts are drawn: each is cached on its own, and a later
     # command that needs one the cache lacks draws it then (loading the ledger).

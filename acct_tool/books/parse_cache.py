@@ -32,7 +32,7 @@ import os
 import pickle
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +224,8 @@ class ParseCount:
     cached: int = 0
     #: When a list, the writes of fresh parses go here instead of happening at once.
     writes: list[Callable[[], None]] | None = None
+    #: The SHA-256 of each file's bytes, in the order the files were parsed (when the cache is on).
+    contents: dict[str, str] = field(default_factory=dict)
 
 
 def _parse_file(filename: str, use_cache: bool, count: ParseCount) -> Parsed:
@@ -235,7 +237,7 @@ def _parse_file(filename: str, use_cache: bool, count: ParseCount) -> Parsed:
         return parser.parse_file(filename)
     with open(filename, "rb") as handle:  # what the parser would open, with the same errors
         source = handle.read()
-    content = digest(source)
+    content = count.contents[filename] = digest(source)
     cached = load(filename, content)
     if cached is not None:
         count.cached += 1

@@ -30,4 +30,5 @@ def receivable_exceptions(books: Books) -> list[Diagnostic]:
 
 def findings(books: Books) -> list[Diagnostic]:
     """Everything found in the books, sorted by file and line: loading, profiles, cross-checks, open items, drafts left in the ledger."""
-    return sort_diagnostics([*books.diagnostics, *receivable_exceptions(books), *draft_entries(books)])
+    exceptions = receivable_exceptions(books)  # first: the ledger's validation may be finishing aside meanwhile
+    return sort_diagnostics([*books.diagnostics, *exceptions, *draft_entries(books)])
