@@ -134,3 +134,38 @@ def test_loading_leaves_beancounts_list_of_validations_as_it_was(tmp_path: Path)
     second = ledger.load_entries(root / "ledger" / "main.beancount", root, use_cache=False)[1].diagnostics
     assert before == validation.VALIDATIONS
     assert first == second
+
+
+@needs_fork
+def test_spread_gives_every_result_in_order_half_of_them_from_a_child() -> None:
+    parent = os.getpid()
+    found = aside.spread(lambda n: (n * n, os.getpid() == parent), list(range(7)))
+    assert [value for value, _ in found] == [n * n for n in range(7)]
+    assert [here for _, here in found] == [n % 2 == 0 for n in range(7)]
+
+
+def test_the_month_ends_receivables_computed_through_spread_equal_those_computed_one_by_one() -> None:
+    import datetime
+
+    from conftest import EXAMPLES, EXAMPLES_AS_OF
+
+    from acct_tool.books.load import Needs, load_books
+    from acct_tool.engines.health import history_dates
+    from acct_tool.engines.receivables import ItemsAt, Side
+
+    books = load_books(EXAMPLES, datetime.date.fromisoformat(EXAMPLES_AS_OF), use_cache=False, needs=Needs(party_postings=True))
+    args = (books.party_postings, books.parties, books.settings, Side.AR, books.precisions)
+    days = history_dates(books.as_of)
+    spread, one_by_one = ItemsAt(*args, spread=aside.spread), ItemsAt(*args)
+    spread.prefetch(days)
+    for day in days:
+        got, expected = spread(day), one_by_one(day)
+        assert (got.documents, got.credits, got.ties, got.diagnostics, got.refunds) == (
+            expected.documents,
+            expected.credits,
+            expected.ties,
+            expected.diagnostics,
+            expected.refunds,
+        )
+        assert got.parties == expected.parties and got.as_of == day
+    assert any(d.open for d in spread(days[5]).documents)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from acct_tool.books import aside
 from acct_tool.books.load import Books, Needs
 from acct_tool.cli.common import (
     EXIT_FINDINGS,
@@ -162,6 +163,7 @@ def review(
         manager,
         logo=logo,
         ledger=(lambda: _firm_ledger(books)) if firm_page else None,
+        spread=aside.spread,  # the month ends' receivables on two CPUs, where there are two
     )
     if parties and not reviews.clients:
         raise UsageError(f"manager '{manager}' manages none of {', '.join(parties)}; drop --manager to review them")

@@ -25,11 +25,11 @@ import datetime
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from acct_tool.books.party_postings import PartyPosting
 from acct_tool.diagnostics import Diagnostic, Location, diag
@@ -351,10 +351,15 @@ def open_items(
     return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(parties), refund_records)
 
 
+#: ``spread(compute, dates)`` is ``[compute(d) for d in dates]``, computed however the caller
+#: likes (the command line spreads the dates over two CPUs).
+Spread: TypeAlias = Callable[[Callable[[Date], "OpenItems"], Sequence[Date]], list["OpenItems"]]
+
+
 class ItemsAt:
     """The open items of one side at any date, each date computed once: trends over month
     ends (health history, DSO) ask for the same dates, and each :func:`open_items` replays
-    every posting up to its date."""
+    every posting up to its date. With ``spread``, :meth:`prefetch` computes many dates at once through it."""
 
     def __init__(
         self,
@@ -364,10 +369,25 @@ class ItemsAt:
         side: Side,
         precisions: Precisions,
         known: OpenItems | None = None,
+        spread: Spread | None = None,
     ) -> None:
         self._args = (postings, parties, settings, side)
         self._precisions = precisions
+        self._spread = spread
         self._done: dict[Date, OpenItems] = {known.as_of: known} if known is not None and known.side is side else {}
+
+    def prefetch(self, days: Iterable[Date]) -> None:
+        """Compute the open items at each of ``days`` not computed yet, through ``spread``."""
+        todo = [day for day in dict.fromkeys(days) if day not in self._done]
+        if self._spread is None or len(todo) < 2:
+            return
+        postings, parties, settings, side = self._args
+
+        def bare(day: Date) -> OpenItems:  # without the profiles, which the caller has: less to hand back
+            return replace(open_items(postings, parties, settings, side, day, self._precisions), parties={})
+
+        for day, items in zip(todo, self._spread(bare, todo), strict=True):
+            self._done[day] = replace(items, parties=dict(parties))
 
     def __call__(self, day: Date) -> OpenItems:
         found = self._done.get(day)

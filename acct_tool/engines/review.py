@@ -23,11 +23,11 @@ from acct_tool.engines import plans
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines import relationship as rel
 from acct_tool.engines.aging import age, bucket_labels
-from acct_tool.engines.health import HealthPoint, HealthScore
+from acct_tool.engines.health import HealthPoint, HealthScore, history_dates
 from acct_tool.engines.health import history as health_history
 from acct_tool.engines.letterhead import letterhead
 from acct_tool.engines.payments import dso, paid_in
-from acct_tool.engines.receivables import ZERO, ItemsAt, OpenItems, Side
+from acct_tool.engines.receivables import ZERO, ItemsAt, OpenItems, Side, Spread
 from acct_tool.engines.revenue import months_between, revenue, year_to_date
 from acct_tool.engines.review_changes import changes
 from acct_tool.engines.review_firm import FirmLedger, firm_review
@@ -189,11 +189,14 @@ def build(
     manager: str | None = None,
     logo: str | None = None,
     ledger: Callable[[], FirmLedger] | None = None,
+    spread: Spread | None = None,
 ) -> ReviewSet:
     """Reviews of the chosen clients (default: all active clients), their managers' portfolios,
     and each client's own deck (with the firm's ``logo``, a ``data:`` URL, in its letterhead).
     ``ledger`` gives the owner's review its cash and income figures; it is called only when
-    that review is built (without it, ``cash`` and ``income`` are none).
+    that review is built (without it, ``cash`` and ``income`` are none). ``spread``
+    computes the receivables at the month ends of the health history and the DSO trend
+    (see :class:`~acct_tool.engines.receivables.ItemsAt`).
 
     ``period`` is taken as it stands at the as-of date (:meth:`Period.until`): a
     period that is not over is reviewed to date and compared with as many days of
@@ -218,7 +221,8 @@ def build(
     reviews: dict[str, ClientReview] = {}
     figures: dict[str, engine.PortfolioClient] = {}
     # the 12 month ends' open items once for every reviewed client, not once per client
-    receivables_at = ItemsAt(postings, parties, settings, Side.AR, precisions, known=ctx.items)  # shared with the firm page's DSO trend
+    receivables_at = ItemsAt(postings, parties, settings, Side.AR, precisions, known=ctx.items, spread=spread)  # shared with the firm page's DSO trend
+    receivables_at.prefetch(history_dates(as_of))
     trends = health_history(parties, settings, postings, attribution, as_of, precisions, [p.id for p in chosen if p.is_client], items_at=receivables_at)
     for party in chosen:
         figures[party.id] = engine.portfolio_client(ctx, party, period.start, period.end)

@@ -17,8 +17,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-import mt940 as mt940_lib
-
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.engines.bank_formats.common import MAX_LINES, ymd
 from acct_tool.engines.bank_formats.records import ParsedStatement, StatementLine
@@ -51,6 +49,8 @@ def parse(raw: bytes, display: str, *, max_lines: int = MAX_LINES) -> ParsedStat
     if len(accounts) > 1:
         message = f"the file holds statements of {len(accounts)} different accounts ({', '.join(accounts)}); one reconciliation is of one account"
         return ParsedStatement("mt940", [], [diag("statement-several-accounts", message, here, hint="export each account to its own file")], tuple(accounts))
+    import mt940 as mt940_lib  # here: most commands read no MT940
+
     transactions = mt940_lib.models.Transactions()
     try:
         transactions.parse(text)

@@ -16,8 +16,6 @@ import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
-from ofxtools.Parser import OFXTree
-
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.engines.bank_formats.common import MAX_LINES, compact_date, line_of, number, words
 from acct_tool.engines.bank_formats.records import ParsedStatement, StatementLine
@@ -34,6 +32,8 @@ def parse(raw: bytes, display: str, *, max_lines: int = MAX_LINES) -> ParsedStat
     if len(starts) > max_lines:
         message = f"{display} has {len(starts):,} transactions; the limit for a statement is {max_lines:,}"
         return ParsedStatement("ofx", [], [diag("statement-too-large", message, here, hint="split the statement by month")])
+    from ofxtools.Parser import OFXTree  # here: importing ofxtools takes half a second, and most commands read no OFX
+
     tree = OFXTree()
     try:
         tree.parse(io.BytesIO(raw))
