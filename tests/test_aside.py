@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_books, run_cli
@@ -169,3 +170,24 @@ def test_the_month_ends_receivables_computed_through_spread_equal_those_computed
         )
         assert got.parties == expected.parties and got.as_of == day
     assert any(d.open for d in spread(days[5]).documents)
+
+
+@needs_fork
+def test_a_validation_child_that_dies_is_made_good_by_a_second_load_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_books(tmp_path / "books", ledger=BROKEN)
+    main = root / "ledger" / "main.beancount"
+    _, here = ledger.load_entries(main, root, use_cache=False)
+    parent, real = os.getpid(), ledger._validate
+
+    def dying(*args: Any) -> Any:
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(*args)
+
+    monkeypatch.setattr(ledger, "_validate", dying)
+    monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
+    settle: list[Callable[[], None]] = []
+    _, facts = ledger.load_entries(main, root, use_cache=False, settle=settle)
+    settle[0]()
+    assert facts.diagnostics == here.diagnostics
+    assert facts.inputs is None  # what was validated is a second reading of the files: not cached

@@ -34,6 +34,8 @@ class Pending(Generic[T]):
         self._compute: Callable[[], T] | None = compute
         self._done = False
         self._value: T | None = None
+        #: True when the value was computed in this process although a child was to compute it.
+        self.fell_back = False
 
     def result(self) -> T:
         if not self._done:
@@ -43,13 +45,16 @@ class Pending(Generic[T]):
         return self._value  # type: ignore[return-value]
 
     def _wait(self) -> T:
+        return self._here()
+
+    def _here(self) -> T:
         assert self._compute is not None
         return self._compute()
 
 
 class _Child(Pending[T]):
-    def __init__(self, compute: Callable[[], T], pid: int, fd: int) -> None:
-        super().__init__(compute)
+    def __init__(self, fallback: Callable[[], T], pid: int, fd: int) -> None:
+        super().__init__(fallback)
         self._pid, self._fd = pid, fd
 
     def _wait(self) -> T:
@@ -70,15 +75,20 @@ class _Child(Pending[T]):
                 sent = None
             if isinstance(sent, tuple) and len(sent) == 2 and sent[0] == "value":
                 return sent[1]  # type: ignore[no-any-return]
-        return super()._wait()
+        self.fell_back = True
+        return self._here()
 
 
 def enabled() -> bool:
     return os.environ.get(ENV_OFF, "").lower() not in ("1", "true", "yes", "on")
 
 
-def aside(compute: Callable[[], T], *, allowed: bool = True) -> Pending[T]:
-    """``compute`` in a forked child when that is allowed, possible and worth it; else now, here."""
+def aside(compute: Callable[[], T], *, allowed: bool = True, fallback: Callable[[], T] | None = None) -> Pending[T]:
+    """``compute`` in a forked child when that is allowed, possible and worth it; else now, here.
+
+    When a child was forked, this process keeps only ``fallback`` (default: ``compute``)
+    for the case the child fails: a ``fallback`` that needs less lets what ``compute``
+    reads be freed meanwhile."""
     if not (allowed and enabled() and _can_fork()):
         pending = Pending(compute)
         pending.result()
@@ -106,7 +116,7 @@ def aside(compute: Callable[[], T], *, allowed: bool = True) -> Pending[T]:
         finally:
             os._exit(code)
     os.close(write)
-    return _Child(compute, pid, read)
+    return _Child(fallback or compute, pid, read)
 
 
 def _can_fork() -> bool:

@@ -302,6 +302,8 @@ def load_entries(
             facts.diagnostics.append(diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main)))
             facts.failed, facts.inputs = True, None
         facts.diagnostics[at:at] = [to_diagnostic(e, root, path, facts.files) for e in found]
+        if validating.fell_back:  # validated what a second load read: the files may have changed since the first
+            facts.inputs = None
         at = -1
 
     if settle is None:
@@ -398,7 +400,12 @@ def _beancount_load(
         sys.path[:] = saved_pythonpath
     say("validating")
     allowed = validate_aside and len(entries) >= ASIDE_MIN_ENTRIES
-    found = aside.aside(lambda: _validate(entries, options_map, validations), allowed=allowed)
+
+    def again() -> list[Any]:  # the child failed: load once more, here, and validate that
+        return _beancount_load(loader, path, validations, use_cache=use_cache)[3].result()
+
+    # The entries are let go as soon as the caller is done with them: a failed child loads them again.
+    found = aside.aside(lambda: _validate(entries, options_map, validations), allowed=allowed, fallback=again)
     options_map["input_hash"] = loader.compute_input_hash(options_map["include"])
     return entries, errors, options_map, found
 
