@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -195,3 +196,19 @@ def test_report_says_what_was_not_measured() -> None:
     results, _ = _results()
     text = run.targets(results[:1], None)
     assert text.count("| not measured |") == 8  # edit, 2 warm, 4 small-ledger rows and --version
+
+
+def test_the_stage_breakdown_of_a_real_check_adds_up_to_the_whole_command(generated: tuple[Path, Summary], tmp_path: Path) -> None:
+    from benchmarks import stages
+
+    root = _copy(generated[0], tmp_path)
+    env = {**os.environ, "ACCT_TOOL_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("ACCT_TOOL_NO_CACHE", None)
+    found = stages.run_driver(root, env)
+    assert found["code"] == 0
+    assert [m for m, _ in found["marks"]][:2] == ["loading ledger: parsing…", "loading ledger: parsing…"]
+    lines = stages.table(found, bean_check=1.0)
+    rows = {line.split(" | ")[0].strip("| *"): line.split(" | ")[1].strip(" |*") for line in lines[2:]}
+    assert {"parsing", "booking", "running plugins", "drawing the party postings", "open items (receivables and payables)"} <= set(rows)
+    parts = [float(v) for k, v in rows.items() if k not in ("whole command", "bean-check on the same files", "ratio") and not k.startswith("of which")]
+    assert abs(sum(parts) - float(rows["whole command"])) < 0.02
