@@ -105,6 +105,7 @@ def aside(compute: Callable[[], T], *, allowed: bool = True, fallback: Callable[
     if pid == 0:  # the child: compute, send, and leave without running any of the parent's cleanup
         code = 1
         try:
+            _let_go_of_stdio()
             os.close(read)
             data = pickle.dumps(("value", compute()), protocol=pickle.HIGHEST_PROTOCOL)
             view = memoryview(data)
@@ -157,6 +158,7 @@ def detach(job: Callable[[], None]) -> Callable[[], None]:
     if pid == 0:
         code = 1
         try:
+            _let_go_of_stdio()
             job()
             code = 0
         except BaseException:
@@ -188,3 +190,14 @@ def spread(compute: Callable[[X], T], items: Sequence[X]) -> list[T]:
     for i in range(len(items)):
         out.append(mine[i // 2] if i % 2 == 0 else others[i // 2])
     return out
+
+
+def _let_go_of_stdio() -> None:
+    """In a child: standard input, output and error on /dev/null, so that the child never
+    holds the command's pipes open (a reader waits for the end of its input) nor writes
+    into its output."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    if null > 2:
+        os.close(null)
