@@ -191,3 +191,35 @@ def test_a_validation_child_that_dies_is_made_good_by_a_second_load_here(tmp_pat
     settle[0]()
     assert facts.diagnostics == here.diagnostics
     assert facts.inputs is None  # what was validated is a second reading of the files: not cached
+
+
+@needs_fork
+def test_many_profiles_read_beside_the_ledger_give_the_same_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from acct_tool.books import load
+
+    profiles = {
+        f"client-{n:03d}": f"id: client-{n:03d}\nname: Client {n}\nkind: client\nstatus: active\ntier: standard\nmanager: lan\n"
+        f"accounts: {{receivable: Assets:Receivable:C{n:03d}}}\n"
+        f"interactions:\n  - {{date: 2026-11-{1 + n % 28:02d}, channel: call, summary: Check-in {n}, sentiment: positive}}\n"
+        for n in range(load.ASIDE_MIN_PROFILES + 5)
+    }
+    opens = "".join(f"2025-01-01 open Assets:Receivable:C{n:03d} USD\n" for n in range(len(profiles)))
+    root = make_books(tmp_path / "books", ledger=opens + '2026-10-01 * "Invoice"\n  Assets:Receivable:C007  100 USD\n  Income:Services\n', profiles=profiles)
+    broken = root / "clients" / "client-003.yaml"
+    broken.write_text(broken.read_text() + "tier: [not, a, tier]\n")  # a problem found by the child, reported as its own
+    monkeypatch.setenv("ACCT_TOOL_NO_CACHE", "1")
+    forked: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forked.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    beside = [run_cli(*args, books=root, as_of="2026-12-31") for args in (("check", "--format", "json"), ("clients", "list", "--format", "json"))]
+    assert forked, "the profiles were not read in a child"
+    monkeypatch.setenv(aside.ENV_OFF, "1")
+    here = [run_cli(*args, books=root, as_of="2026-12-31") for args in (("check", "--format", "json"), ("clients", "list", "--format", "json"))]
+    assert [(r.exit_code, r.output) for r in beside] == [(r.exit_code, r.output) for r in here]
+    assert "client-003.yaml" in here[0].output
+    assert len(here[1].json()["clients"]) >= load.ASIDE_MIN_PROFILES

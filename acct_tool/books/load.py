@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from acct_tool.books.ledger import AccountPosting, Ledger
     from acct_tool.books.parties import Party
     from acct_tool.books.party_postings import PartyPosting
+    from acct_tool.books.profiles import ParseMemo
     from acct_tool.books.settings import Settings
     from acct_tool.engines.receivables import OpenItems, Side
     from acct_tool.engines.revenue import Attribution
@@ -350,12 +351,12 @@ def load_books(
     ``progress`` is told what the load is doing ("loading ledger: parsing…", "drawing
     facts…") when it does something slow: loading the ledger, drawing facts from it.
     With ``aside``, Beancount's validation may run in a child process while the
-    profiles are read and the facts drawn (see :mod:`acct_tool.books.aside`); the
-    books returned hold its findings either way.
+    profiles are read and the facts drawn, and a load with nothing cached reads many
+    profiles in another beside the ledger (see :mod:`acct_tool.books.aside`); the
+    books returned are the same either way.
     """
     from acct_tool.books import cache
     from acct_tool.books.ledger import Ledger
-    from acct_tool.books.profiles import load_parties
     from acct_tool.books.settings import load_settings
     from acct_tool.checks.crosscheck import cross_check
 
@@ -365,6 +366,9 @@ def load_books(
     settings, problems = load_settings(root, memo.setdefault("settings", {}) if memo is not None else None)
     ledger_path = root / settings.ledger
     facts = cache.load_facts(ledger_path, root) if use else None
+    profiles_memo = memo.setdefault("profiles", {}) if memo is not None else None
+    # A load with nothing cached reads the profiles in a child process, beside the ledger.
+    reading = _read_profiles(root, settings.profiles, profiles_memo, beside=aside and facts is None and not profiles_memo)
     stage = (lambda step: progress(f"loading ledger: {step}…")) if progress is not None else None
     parse_writes: list[Callable[[], None]] = []
     ledger = Ledger(ledger_path, root, facts, progress=stage, use_cache=use, parse_writes=parse_writes if later is not None else None, validate_aside=aside)
@@ -374,7 +378,7 @@ def load_books(
     named_currency = settings.operating_currency is not None or bool(ledger.operating_currencies)
     if settings.operating_currency is None:
         settings = replace(settings, operating_currency=ledger.main_currency or "USD")
-    parties, party_problems = load_parties(root, settings.profiles, memo.setdefault("profiles", {}) if memo is not None else None)
+    parties, party_problems = reading()
     if not named_currency:
         parties = _with_ledger_currencies(parties, ledger)
     frozen_parties = MappingProxyType(parties)
@@ -422,6 +426,43 @@ def load_books(
         else:
             later(write)
     return books
+
+
+#: Fewer profiles than this are read faster than a child process starts and hands them back.
+ASIDE_MIN_PROFILES = 100
+
+
+def _count_profiles(folder: Path) -> int:
+    count = 0
+    for _, _, files in os.walk(folder):
+        count += sum(1 for name in files if name.endswith((".yaml", ".yml")))
+        if count >= ASIDE_MIN_PROFILES:
+            break
+    return count
+
+
+def _read_profiles(root: Path, folder: str, memo: ParseMemo | None, *, beside: bool) -> Callable[[], tuple[dict[str, Party], list[Diagnostic]]]:
+    """:func:`~acct_tool.books.profiles.load_parties`, in a child process when ``beside`` (see
+    :mod:`acct_tool.books.aside`): the function returned gives its answer, and puts what the
+    child parsed into ``memo``."""
+    from acct_tool.books.aside import aside
+    from acct_tool.books.profiles import load_parties
+
+    def read() -> tuple[dict[str, Party], list[Diagnostic], ParseMemo | None]:
+        parties, problems = load_parties(root, folder, memo)
+        return parties, problems, memo
+
+    if not beside or _count_profiles(root / folder) < ASIDE_MIN_PROFILES:
+        return lambda: load_parties(root, folder, memo)
+    pending = aside(read)
+
+    def result() -> tuple[dict[str, Party], list[Diagnostic]]:
+        parties, problems, parsed = pending.result()
+        if memo is not None and parsed is not None and parsed is not memo:
+            memo.update(parsed)
+        return parties, problems
+
+    return result
 
 
 def _inputs_key(memo: Mapping[str, Mapping[str, tuple[str, Any]]], parties: Mapping[str, Party], settings: Settings) -> str:

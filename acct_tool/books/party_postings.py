@@ -14,7 +14,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from acct_tool.books.ledger import Transaction, display_path
 
@@ -115,16 +115,41 @@ def extract_party_postings(
         return resolved[account]
 
     out: list[PartyPosting] = []
+    shown: dict[str, str] = {}  # file name -> as shown (one string per file, not one per posting)
     for index, txn in enumerate(transactions):
-        for posting in txn.postings:
-            account = party_account(posting.account)
-            if account is None or posting.units is None or posting.units.number is None:
+        postings = txn.postings
+        mine = [(posting, account) for posting in postings if (account := party_account(posting.account)) is not None]
+        if not mine:
+            continue
+        tmeta = txn.meta if _written(txn.meta) else None
+        links = tuple(sorted(txn.links)) if txn.links else ()
+        narration = txn.narration or txn.payee or ""
+        payee = txn.payee or ""
+        for posting, account in mine:
+            if posting.units is None or posting.units.number is None:
                 continue
-            pmeta = posting.meta if posting.meta and len(posting.meta) > 2 else None  # beyond filename and lineno
-            tmeta = txn.meta if txn.meta and len(txn.meta) > 2 else None
+            pmeta = posting.meta if _written(posting.meta) else None
             meta = posting.meta if posting.meta and "filename" in posting.meta else txn.meta
             filename = meta.get("filename", "")
+            where = shown.get(filename)
+            if where is None:
+                where = shown[filename] = display_path(filename, root) or filename
             line = meta.get("lineno")
+            if pmeta is None and tmeta is None:  # no metadata beyond the place: nothing to read from it
+                p_invoice = t_invoice = p_bill = t_bill = credit_note = reference = None
+                due: object = None
+                refund = False
+                names: tuple[str, ...] = ()
+                keys: tuple[str, ...] = ()
+            else:
+                p_invoice, t_invoice = _meta_text(pmeta, "invoice"), _meta_text(tmeta, "invoice")
+                p_bill, t_bill = _meta_text(pmeta, "bill"), _meta_text(tmeta, "bill")
+                due = tmeta.get("due") if tmeta else None
+                refund = bool(_meta_text(pmeta, "refund") or _meta_text(tmeta, "refund"))
+                credit_note = _credit_note(pmeta, tmeta)
+                names, keys = meta_values(pmeta, tmeta, party_keys), meta_values(pmeta, tmeta, document_keys)
+                reference = _meta_text(pmeta, "reference", "ref") or _meta_text(tmeta, "reference", "ref")
+            counter, opening, cash = _legs(postings, posting.account, kinds, cash_roots)
             out.append(
                 PartyPosting(
                     account,
@@ -132,26 +157,56 @@ def extract_party_postings(
                     posting.units.number,
                     posting.units.currency,
                     index,
-                    tuple(sorted(txn.links)) if txn.links else (),
-                    _meta_text(pmeta, "invoice") if pmeta else None,
-                    _meta_text(tmeta, "invoice") if tmeta else None,
-                    _meta_text(pmeta, "bill") if pmeta else None,
-                    _meta_text(tmeta, "bill") if tmeta else None,
-                    tmeta.get("due") if tmeta else None,
-                    bool((pmeta and _meta_text(pmeta, "refund")) or (tmeta and _meta_text(tmeta, "refund"))),
-                    _credit_note(pmeta, tmeta),
-                    _has_cash_leg(txn, posting.account, cash_roots),
-                    txn.narration or txn.payee or "",
-                    display_path(filename, root) or filename,
+                    links,
+                    p_invoice,
+                    t_invoice,
+                    p_bill,
+                    t_bill,
+                    due,
+                    refund,
+                    credit_note,
+                    cash,
+                    narration,
+                    where,
                     line if isinstance(line, int) else None,
-                    txn.payee or "",
-                    meta_values(pmeta, tmeta, party_keys),
-                    meta_values(pmeta, tmeta, document_keys),
-                    *_counter(txn, posting.account, kinds),
-                    _meta_text(pmeta, "reference", "ref") or _meta_text(tmeta, "reference", "ref"),
+                    payee,
+                    names,
+                    keys,
+                    counter,
+                    opening,
+                    reference,
                 )
             )
     return out
+
+
+def _written(meta: Mapping[str, object] | None) -> bool:
+    """True when ``meta`` holds metadata the ledger writes: beyond the place (``filename``,
+    ``lineno``) and what booking adds (``__tolerances__``, ``__automatic__``: no key a
+    ledger can write starts with an underscore)."""
+    return bool(meta) and any(key not in ("filename", "lineno") and not key.startswith("__") for key in meta)  # type: ignore[union-attr]
+
+
+def _legs(postings: Iterable[Any], account: str, kinds: Mapping[str, str], cash_roots: tuple[str, ...]) -> tuple[str, bool, bool]:
+    """Over the transaction's other legs, in one pass: the kind of root carrying most of them
+    (by absolute units), whether one is in equity (an opening balance, or a ``pad``), and
+    whether one is an asset or liability (a bank, say: money moved)."""
+    weights: dict[str, Decimal] = {}
+    opening = cash = False
+    for p in postings:
+        if p.account == account:
+            continue
+        root = p.account.split(":", 1)[0]
+        cash = cash or root in cash_roots
+        if p.units is None or p.units.number is None:
+            continue
+        kind = kinds.get(root, "")
+        if kind:
+            weights[kind] = weights.get(kind, Decimal(0)) + abs(p.units.number)
+            opening = opening or kind == "Equity"
+    if not weights:
+        return "", opening, cash
+    return max(weights.items(), key=lambda kv: (kv[1], -ROOT_KINDS.index(kv[0])))[0], opening, cash
 
 
 def _credit_note(pmeta: Mapping[str, object] | None, tmeta: Mapping[str, object] | None) -> str | None:
@@ -181,24 +236,3 @@ def meta_values(pmeta: Mapping[str, object] | None, tmeta: Mapping[str, object] 
             if value is not None and value not in out:
                 out.append(value)
     return tuple(out)
-
-
-def _counter(txn: Transaction, account: str, kinds: Mapping[str, str]) -> tuple[str, bool]:
-    """The kind of root carrying most of the other legs (by absolute units), and whether one is in equity."""
-    weights: dict[str, Decimal] = {}
-    opening = False
-    for p in txn.postings:
-        if p.account == account or p.units is None or p.units.number is None:
-            continue
-        kind = kinds.get(p.account.split(":", 1)[0], "")
-        if kind:
-            weights[kind] = weights.get(kind, Decimal(0)) + abs(p.units.number)
-            opening = opening or kind == "Equity"
-    if not weights:
-        return "", opening
-    return max(weights.items(), key=lambda kv: (kv[1], -ROOT_KINDS.index(kv[0])))[0], opening
-
-
-def _has_cash_leg(txn: Transaction, account: str, cash_roots: tuple[str, ...] = ("Assets", "Liabilities")) -> bool:
-    """True when money moved: some other posting is an asset or liability (a bank, say)."""
-    return any(p.account != account and p.account.split(":", 1)[0] in cash_roots for p in txn.postings)
