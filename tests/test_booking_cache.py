@@ -218,3 +218,19 @@ def test_the_check_command_agrees_with_an_uncached_one_after_edits(kept: Path, m
     uncached = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
     assert cached.output == uncached.output
     assert cached.exit_code == uncached.exit_code
+
+
+def test_a_load_whose_command_never_finishes_keeps_nothing(kept: Path, cache_dir: Path) -> None:
+    """The kept booking (and each parse) is written only when the command runs its writes after
+    its output; a command that crashed never does, and its children leave without writing."""
+    from beancount import loader
+    from beancount.ops import validation
+
+    writes: list[Callable[[], None]] = []
+    ledger._beancount_load(loader, kept, validation.HARDCORE_VALIDATIONS, use_cache=True, parse_writes=writes)
+    children = [job.pid for job in writes if isinstance(job, aside._Gate)]
+    assert children, "the booking and the parses are kept by children"
+    del writes[:]  # what a crashed command does with them: the children's pipes close
+    for pid in children:
+        os.waitpid(pid, 0)  # they leave without writing
+    assert not list(cache_dir.glob("booking-*")) and not list(cache_dir.glob("parse-*"))

@@ -145,32 +145,68 @@ def _memory_to_spare() -> bool:
     return False
 
 
-def detach(job: Callable[[], None]) -> Callable[[], None]:
-    """Run ``job`` in a forked child -- a snapshot of this process as it is now -- and
-    return a function that waits for the child to end. Where no child can be forked,
-    ``job`` is skipped (it must be something the process can do without: writing a cache)."""
-    if not (enabled() and _can_fork()):
+def can_detach() -> bool:
+    """Whether :func:`detach` would run its job (in a child) rather than skip it."""
+    return enabled() and _can_fork()
+
+
+def detach(prepare: Callable[[], T], commit: Callable[[T], None]) -> Callable[[], None]:
+    """``commit(prepare())`` in a forked child -- a snapshot of this process as it is now --
+    where ``prepare`` runs at once and ``commit`` only once the function returned is
+    called: it lets the child go on and waits for it to end. A process that never calls
+    it (a command that crashed or was interrupted) commits nothing: its child sees the
+    end of the pipe and leaves. Where no child can be forked, nothing is done at all
+    (``commit`` must be something the process can do without: writing a cache)."""
+    if not can_detach():
         return _nothing
+    read, write = os.pipe()
     try:
         pid = os.fork()
     except OSError:
+        os.close(read)
+        os.close(write)
         return _nothing
     if pid == 0:
         code = 1
         try:
             _let_go_of_stdio()
-            job()
-            code = 0
+            os.close(write)
+            prepared = prepare()
+            if os.read(read, 1) == b"1":
+                commit(prepared)
+                code = 0
         except BaseException:
             pass
         finally:
             os._exit(code)
+    os.close(read)
+    return _Gate(pid, write)
 
-    def wait() -> None:
+
+class _Gate:
+    """Called, lets a detached child commit and waits for it; dropped uncalled, lets it go
+    without committing (its pipe is closed)."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid, self._fd = pid, fd
+
+    def __call__(self) -> None:
+        if self._fd < 0:
+            return
+        with contextlib.suppress(OSError):
+            os.write(self._fd, b"1")
+        self._close()
         with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+            os.waitpid(self.pid, 0)
 
-    return wait
+    def _close(self) -> None:
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __del__(self) -> None:
+        self._close()
 
 
 def _nothing() -> None:

@@ -137,7 +137,10 @@ def book(
         records = _records(entries[:cut], contents)
         if records is not None:
             # A snapshot of the booking at the cut: the child writes it while this process books on.
-            done = aside.detach(lambda: _write(index_file, payload_file, key, entries[:cut], early, errors, balances, records, day))
+            done = aside.detach(
+                lambda: _kept(key, entries[:cut], early, errors, balances, records, day),
+                lambda kept: _write(index_file, payload_file, key, *kept),
+            )
             _hand(writes, done)
         later, later_errors, _ = booking_full._book(entries[cut:], options_map, methods, balances)  # type: ignore[no-untyped-call]
         booked = early + later
@@ -181,9 +184,7 @@ def _records(early: Sequence[Any], contents: dict[str, str]) -> list[list[Any]] 
     return [[name, contents[name], counts[name]] for name in contents if counts.get(name)]
 
 
-def _write(
-    index_file: Path,
-    payload_file: Path,
+def _kept(
     key: str,
     early: Sequence[Any],
     booked: list[Any],
@@ -191,9 +192,10 @@ def _write(
     balances: dict[str, Any],
     records: list[list[Any]],
     cut: datetime.date,
-) -> None:
-    """Keep the booking: the booked entries, errors and inventories in one blob, and per file
-    that also holds later entries its entries before the cut, to compare an edited file's with."""
+) -> tuple[bytes, dict[str, Any]]:
+    """What keeps the booking (run in the child that writes it): the booked entries, errors
+    and inventories in one blob, and per file its entries before the cut, to compare an
+    edited file's with; and the index that describes them."""
     by_file: dict[str, list[Any]] = collections.defaultdict(list)
     for entry in early:
         by_file[entry.meta.get("filename")].append(entry)
@@ -209,8 +211,12 @@ def _write(
         blobs.append(pickle.dumps(by_file[name], protocol=pickle.HIGHEST_PROTOCOL))
     payload = b"".join(blobs)
     sizes = [len(blob) for blob in blobs]
+    return payload, {"key": key, "cut": cut.isoformat(), "files": records, "sizes": sizes, "payload": parse_cache.digest(payload)}
+
+
+def _write(index_file: Path, payload_file: Path, key: str, payload: bytes, index: dict[str, Any]) -> None:
     parse_cache.write_file(payload_file, {"magic": MAGIC, "format": FORMAT, "key": key}, payload)
-    _write_index(index_file, {"key": key, "cut": cut.isoformat(), "files": records, "sizes": sizes, "payload": parse_cache.digest(payload)})
+    _write_index(index_file, index)
 
 
 def _write_index(index_file: Path, index: dict[str, Any]) -> None:

@@ -203,17 +203,29 @@ def load(filename: str, content: str) -> Parsed | None:
 
 
 def save(filename: str, content: str, parsed: Parsed, later: list[Callable[[], None]] | None = None) -> None:
-    """Store the parse of ``filename``; with ``later``, it is pickled now (booking and
-    plugins must not reach it first) and the write is handed to ``later``."""
-    try:
-        payload = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # something a plugin-free parse never holds: do not cache
-        return
-    write = functools.partial(write_file, parse_cache_file(filename), _expected(filename, content), payload)
+    """Store the parse of ``filename``; with ``later``, it is pickled and written by a forked
+    child -- a snapshot of the parse as it is now, before booking and plugins reach it --
+    and waiting for that child is handed to ``later``; where no child can be forked, it is
+    pickled now and the write handed to ``later``."""
+    from acct_tool.books import aside
+
+    def pickled() -> bytes | None:
+        try:
+            return pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # something a plugin-free parse never holds: do not cache
+            return None
+
+    def write(payload: bytes | None) -> None:
+        if payload is not None:
+            write_file(parse_cache_file(filename), _expected(filename, content), payload)
+
     if later is None:
-        write()
-    else:
-        later.append(write)
+        write(pickled())
+        return
+    if aside.can_detach():
+        later.append(aside.detach(pickled, write))
+        return
+    later.append(functools.partial(write, pickled()))
 
 
 @dataclass

@@ -96,7 +96,7 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
     books = obj.books(RELATIONSHIP)
     check_manager(books.parties, manager)
     warn_if_broken(books)
-    ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions)
+    ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, books.open_items(Side.AR))
     rows = [
         r
         for r in summaries(ctx)
@@ -130,7 +130,7 @@ def show(obj: Context, party_id: str, history: bool, fmt: str) -> None:
     books = obj.books(RELATIONSHIP)
     check_parties(books, [party_id])
     warn_if_broken(books)
-    ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions)
+    ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, books.open_items(Side.AR))
     _warn(list(ctx.diagnostics))
     result = detail(ctx, party_id)
     party = books.parties[party_id]
@@ -199,7 +199,9 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
     if start > end:
         raise UsageError(f"--from {start} is after --to {end}")
     warn_if_broken(books)
-    ctx = context(books.parties, books.settings, books.party_postings, books.attribution, end, books.precisions)
+    ctx = context(
+        books.parties, books.settings, books.party_postings, books.attribution, end, books.precisions, books.open_items(Side.AR) if end == books.as_of else None
+    )
     result = build_portfolio(ctx, start, manager)
     _warn(list(result.diagnostics))
     places = books.precisions

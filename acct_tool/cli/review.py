@@ -30,6 +30,7 @@ from acct_tool.cli.common import (
 )
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.edit.files import WriteError
+from acct_tool.engines.receivables import Side
 from acct_tool.periods import Period, parse_period, quarter_of, range_period
 from acct_tool.render import diagnostics as diagnostics_view
 
@@ -164,6 +165,7 @@ def review(
         logo=logo,
         ledger=(lambda: _firm_ledger(books)) if firm_page else None,
         spread=aside.spread,  # the month ends' receivables on two CPUs, where there are two
+        receivables=books.open_items(Side.AR),
     )
     if parties and not reviews.clients:
         raise UsageError(f"manager '{manager}' manages none of {', '.join(parties)}; drop --manager to review them")

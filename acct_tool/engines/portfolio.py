@@ -161,11 +161,19 @@ class Context:
 
 
 def context(
-    parties: Mapping[str, Party], settings: Settings, postings: tuple[PartyPosting, ...], attribution: Attribution, as_of: Date, precisions: Precisions
+    parties: Mapping[str, Party],
+    settings: Settings,
+    postings: tuple[PartyPosting, ...],
+    attribution: Attribution,
+    as_of: Date,
+    precisions: Precisions,
+    items: OpenItems | None = None,
 ) -> Context:
     """What every view of the clients reads at ``as_of``, from the postings to the parties'
-    accounts and the revenue attribution the load drew."""
-    items = open_items(postings, parties, settings, Side.AR, as_of, precisions)
+    accounts and the revenue attribution the load drew. ``items`` are the receivables at
+    ``as_of`` when the caller has them (the load caches them); else they are computed."""
+    if items is None or items.as_of != as_of or items.side is not Side.AR:
+        items = open_items(postings, parties, settings, Side.AR, as_of, precisions)
     by_party: dict[str, list[Document]] = defaultdict(list)
     balances: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for d in items.documents:

@@ -190,13 +190,15 @@ def build(
     logo: str | None = None,
     ledger: Callable[[], FirmLedger] | None = None,
     spread: Spread | None = None,
+    receivables: OpenItems | None = None,
 ) -> ReviewSet:
     """Reviews of the chosen clients (default: all active clients), their managers' portfolios,
     and each client's own deck (with the firm's ``logo``, a ``data:`` URL, in its letterhead).
     ``ledger`` gives the owner's review its cash and income figures; it is called only when
     that review is built (without it, ``cash`` and ``income`` are none). ``spread``
     computes the receivables at the month ends of the health history and the DSO trend
-    (see :class:`~acct_tool.engines.receivables.ItemsAt`).
+    (see :class:`~acct_tool.engines.receivables.ItemsAt`); ``receivables`` are those at the
+    as-of date when the caller has them.
 
     ``period`` is taken as it stands at the as-of date (:meth:`Period.until`): a
     period that is not over is reviewed to date and compared with as many days of
@@ -204,7 +206,7 @@ def build(
     """
     period = period.until(as_of)
     previous = period.previous()
-    ctx = engine.context(parties, settings, postings, attribution, as_of, precisions)
+    ctx = engine.context(parties, settings, postings, attribution, as_of, precisions, receivables)
     # Health is a standing, not a flow: compared with the end of the whole previous period.
     health_day = min(shift(period.start, -1), as_of)
     before = engine.context(parties, settings, postings, attribution, health_day, precisions)

@@ -170,7 +170,7 @@ class AcctTool(FavaExtensionBase):
         return {"sides": sides}
 
     def _clients(self, books: Books) -> dict[str, Any]:
-        ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions)
+        ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, books.open_items(Side.AR))
         listed = json.loads(clients_view.list_json(summaries(ctx), books.as_of.isoformat(), books.precisions))
         return {"clients": listed["clients"], "diagnostics": [d.to_dict() for d in ctx.diagnostics]}
 
