@@ -34,6 +34,19 @@ BROKEN = """\
 """
 
 
+def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that gets an item at each fork from now on."""
+    forked: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forked.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    return forked
+
+
 @needs_fork
 def test_a_value_computed_aside_comes_from_a_child() -> None:
     pending = aside.aside(os.getpid)
@@ -94,14 +107,7 @@ def test_check_reports_the_same_with_and_without_the_child(tmp_path: Path, monke
     serial = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
     monkeypatch.delenv(aside.ENV_OFF)
     monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
-    forked: list[int] = []
-    real_fork = os.fork
-
-    def counting_fork() -> int:
-        forked.append(1)
-        return real_fork()
-
-    monkeypatch.setattr(os, "fork", counting_fork)
+    forked = _count_forks(monkeypatch)
     parallel = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
     assert forked, "the validation did not run aside"
     assert serial.exit_code == parallel.exit_code == 1
@@ -208,14 +214,7 @@ def test_many_profiles_read_beside_the_ledger_give_the_same_answers(tmp_path: Pa
     broken = root / "clients" / "client-003.yaml"
     broken.write_text(broken.read_text() + "tier: [not, a, tier]\n")  # a problem found by the child, reported as its own
     monkeypatch.setenv("ACCT_TOOL_NO_CACHE", "1")
-    forked: list[int] = []
-    real_fork = os.fork
-
-    def counting_fork() -> int:
-        forked.append(1)
-        return real_fork()
-
-    monkeypatch.setattr(os, "fork", counting_fork)
+    forked = _count_forks(monkeypatch)
     beside = [run_cli(*args, books=root, as_of="2026-12-31") for args in (("check", "--format", "json"), ("clients", "list", "--format", "json"))]
     assert forked, "the profiles were not read in a child"
     monkeypatch.setenv(aside.ENV_OFF, "1")

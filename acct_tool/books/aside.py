@@ -89,19 +89,12 @@ def aside(compute: Callable[[], T], *, allowed: bool = True, fallback: Callable[
     When a child was forked, this process keeps only ``fallback`` (default: ``compute``)
     for the case the child fails: a ``fallback`` that needs less lets what ``compute``
     reads be freed meanwhile."""
-    if not (allowed and enabled() and _can_fork()):
+    forked = _fork_with_pipe() if allowed and enabled() and _can_fork() else None
+    if forked is None:
         pending = Pending(compute)
         pending.result()
         return pending
-    read, write = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read)
-        os.close(write)
-        pending = Pending(compute)
-        pending.result()
-        return pending
+    pid, read, write = forked
     if pid == 0:  # the child: compute, send, and leave without running any of the parent's cleanup
         code = 1
         try:
@@ -118,6 +111,18 @@ def aside(compute: Callable[[], T], *, allowed: bool = True, fallback: Callable[
             os._exit(code)
     os.close(write)
     return _Child(fallback or compute, pid, read)
+
+
+def _fork_with_pipe() -> tuple[int, int, int] | None:
+    """(``os.fork()``, the read end, the write end) of a pipe made just before; None when
+    the fork failed."""
+    read, write = os.pipe()
+    try:
+        return os.fork(), read, write
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
 
 
 def _can_fork() -> bool:
@@ -157,15 +162,10 @@ def detach(prepare: Callable[[], T], commit: Callable[[T], None]) -> Callable[[]
     it (a command that crashed or was interrupted) commits nothing: its child sees the
     end of the pipe and leaves. Where no child can be forked, nothing is done at all
     (``commit`` must be something the process can do without: writing a cache)."""
-    if not can_detach():
+    forked = _fork_with_pipe() if can_detach() else None
+    if forked is None:
         return _nothing
-    read, write = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read)
-        os.close(write)
-        return _nothing
+    pid, read, write = forked
     if pid == 0:
         code = 1
         try:
