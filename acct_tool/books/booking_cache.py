@@ -110,12 +110,12 @@ def book(
     from beancount.core import data
     from beancount.parser import booking, booking_full
 
-    methods: dict[str, Any] = collections.defaultdict(lambda: options_map["booking_method"])
+    if not use_cache or len(entries) < MIN_ENTRIES:
+        return booking.book(entries, options_map)  # type: ignore[no-untyped-call,no-any-return]
+    methods: dict[str, Any] = collections.defaultdict(lambda: options_map["booking_method"])  # as booking.book finds them
     for entry in entries:
         if isinstance(entry, data.Open) and entry.booking:
             methods[entry.account] = entry.booking
-    if not use_cache or len(entries) < MIN_ENTRIES:
-        return booking.book(entries, options_map)  # type: ignore[no-untyped-call,no-any-return]
     key = _key(main, options_map, methods)
     dates = [entry.date for entry in entries]
     index_file, payload_file = _files(main)

@@ -433,9 +433,12 @@ ASIDE_MIN_PROFILES = 100
 
 
 def _count_profiles(folder: Path) -> int:
+    """How many profile files ``folder`` holds, counted up to :data:`ASIDE_MIN_PROFILES`."""
+    from acct_tool.books.profiles import PROFILE_SUFFIXES
+
     count = 0
     for _, _, files in os.walk(folder):
-        count += sum(1 for name in files if name.endswith((".yaml", ".yml")))
+        count += sum(1 for name in files if name.endswith(PROFILE_SUFFIXES))
         if count >= ASIDE_MIN_PROFILES:
             break
     return count
