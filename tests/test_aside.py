@@ -151,31 +151,39 @@ def test_spread_gives_every_result_in_order_half_of_them_from_a_child() -> None:
     assert [here for _, here in found] == [n % 2 == 0 for n in range(7)]
 
 
-def test_the_month_ends_receivables_computed_through_spread_equal_those_computed_one_by_one() -> None:
+@needs_fork
+def test_what_the_trends_draw_from_the_month_ends_receivables_through_spread_is_what_they_draw_one_by_one() -> None:
+    """The health scores and the DSO at each month end, drawn where the receivables are computed
+    (half of the dates in a child) and handed back, equal those drawn from the receivables here."""
     import datetime
 
     from conftest import EXAMPLES, EXAMPLES_AS_OF
 
     from acct_tool.books.load import Needs, load_books
-    from acct_tool.engines.health import history_dates
-    from acct_tool.engines.receivables import ItemsAt, Side
+    from acct_tool.engines.concentration import day_dso
+    from acct_tool.engines.health import day_scores, history_dates
+    from acct_tool.engines.receivables import ItemsAt, OpenItems, Side
 
-    books = load_books(EXAMPLES, datetime.date.fromisoformat(EXAMPLES_AS_OF), use_cache=False, needs=Needs(party_postings=True))
+    books = load_books(EXAMPLES, datetime.date.fromisoformat(EXAMPLES_AS_OF), use_cache=False, needs=Needs(party_postings=True, attribution=True))
     args = (books.party_postings, books.parties, books.settings, Side.AR, books.precisions)
     days = history_dates(books.as_of)
+    clients = [p for p in books.parties.values() if p.is_client]
+    uses = dict([day_scores(clients, books.settings, books.attribution, books.precisions), day_dso()])
+
+    def where(items: OpenItems) -> int:
+        return os.getpid()
+
+    def not_again(items: OpenItems) -> Any:
+        raise AssertionError("drawn again: the prefetch should have kept it")
+
     spread, one_by_one = ItemsAt(*args, spread=aside.spread), ItemsAt(*args)
-    spread.prefetch(days)
+    spread.prefetch(days, {**uses, "where": where})
     for day in days:
-        got, expected = spread(day), one_by_one(day)
-        assert (got.documents, got.credits, got.ties, got.diagnostics, got.refunds) == (
-            expected.documents,
-            expected.credits,
-            expected.ties,
-            expected.diagnostics,
-            expected.refunds,
-        )
-        assert got.parties == expected.parties and got.as_of == day
-    assert any(d.open for d in spread(days[5]).documents)
+        for key, use in uses.items():
+            assert spread.use(key, day, not_again) == one_by_one.use(key, day, use)
+    assert len({spread.use("where", day, not_again) for day in days}) == 2  # half of the dates were computed in a child
+    health_key = next(iter(uses))
+    assert any(score is not None for day in days for score in spread.use(health_key, day, not_again).values())
 
 
 @needs_fork

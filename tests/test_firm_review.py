@@ -280,21 +280,29 @@ def test_firm_html_loads_cleanly_in_a_browser(tmp_path: Path) -> None:
 
 def test_the_receivables_at_each_month_end_are_computed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The health history and the DSO trend look at the same month ends: each date's open
-    items are computed once for both (each replays every posting up to its date)."""
-    from acct_tool.engines import concentration, health, receivables
+    items are allocated once for both, from postings classified once per side."""
+    from acct_tool.engines import receivables
 
     seen: list[tuple[str, datetime.date]] = []
-    real = receivables.open_items
+    classified: list[str] = []
+    real_at, real_init = receivables.Classified.at, receivables.Classified.__init__
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        side, day = args[3], args[4]
-        seen.append((side.value, day))
-        return real(*args, **kwargs)
+    def counting(self: receivables.Classified, day: datetime.date) -> receivables.OpenItems:
+        seen.append((self.side.value, day))
+        return real_at(self, day)
 
-    for module in (receivables, health, concentration):
-        monkeypatch.setattr(module, "open_items", counting, raising=False)
+    def classifying(self: receivables.Classified, *args: Any) -> None:
+        real_init(self, *args)
+        classified.append(self.side.value)
+
+    monkeypatch.setattr(receivables.Classified, "at", counting)
+    monkeypatch.setattr(receivables.Classified, "__init__", classifying)
     monkeypatch.setenv("ACCT_TOOL_NO_ASIDE", "1")  # every computation in this process, where it is counted
     write(tmp_path / "out", "md")
     receivable_days = [day for side, day in seen if side == "ar"]
     assert len(receivable_days) >= 11  # the month ends were computed
     assert len(receivable_days) == len(set(receivable_days)), sorted(receivable_days)
+    # the month ends' (one classification for all of them), and the as-of date's receivables
+    # and payables unless the cache holds them
+    assert 1 <= classified.count("ar") <= 2, classified
+    assert [side for side, _ in seen].count("ap") == classified.count("ap") <= 1, seen

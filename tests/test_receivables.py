@@ -412,3 +412,42 @@ def test_open_items_are_a_function_of_the_postings_and_parties_given(books: Call
     assert [d.ref for d in given.open_documents()] == ["INV-1"]
     assert receivables.open_items((), b.parties, b.settings, Side.AR, b.as_of, b.precisions).documents == ()
     assert receivables.open_items(b.party_postings, {}, b.settings, Side.AR, b.as_of, b.precisions).documents == ()
+
+
+def test_the_open_items_at_many_dates_are_those_at_each_date_alone(books: Callable[..., Path]) -> None:
+    """:class:`receivables.ItemsAt` classifies the postings once and allocates them again per date:
+    whatever order the dates come in, each answer is the one computed for that date alone --
+    with a linked payment that takes an invoice FIFO paid earlier, a payment waiting for a
+    later invoice, an overpayment, a credit note and a refund."""
+    ledger = (
+        invoice("2026-01-10", "INV-1", "100.00")
+        + invoice("2026-01-20", "INV-2", "100.00")
+        + payment("2026-01-25", "100.00")
+        + payment("2026-02-01", "100.00", "INV-1")
+        + payment("2026-02-05", "80.00", "INV-4")
+        + invoice("2026-02-10", "INV-3", "100.00")
+        + invoice("2026-03-01", "INV-4", "80.00")
+        + payment("2026-03-05", "130.00", "INV-3")
+        + """
+2026-03-10 * "ACME" "Credit note" ^INV-2
+  credit_note: "CN-1"
+  Income:Services  20.00 USD
+  Assets:Receivable:Acme
+
+2026-03-20 * "ACME" "Refund of the overpayment"
+  refund: TRUE
+  Assets:Receivable:Acme  30.00 USD
+  Assets:Bank:Operating
+"""
+    )
+    loaded = load(books, ledger)
+    days = [datetime.date.fromisoformat(d) for d in ("2026-01-24", "2026-01-31", "2026-02-28", "2026-03-31", "2026-02-04", "2026-03-15", "2026-01-10")]
+
+    def shown(items: OpenItems) -> tuple[object, ...]:
+        return (items.documents, items.credits, items.refunds, items.ties, items.diagnostics)
+
+    alone = {day: shown(open_items(loaded, Side.AR, day)) for day in days}
+    assert len({alone[day] for day in days}) == len(days)  # every date differs from every other
+    for order in (days, sorted(days), sorted(days, reverse=True)):
+        at = receivables.ItemsAt(loaded.party_postings, loaded.parties, loaded.settings, Side.AR, loaded.precisions)
+        assert {day: shown(at(day)) for day in order} == alone

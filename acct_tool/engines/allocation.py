@@ -79,7 +79,7 @@ class DocumentState:
 class CreditState:
     """A payment, credit note or refund while it is applied."""
 
-    __slots__ = ("account", "amount", "applied", "by_metadata", "currency", "date", "file", "kind", "line", "narration", "party", "refs")
+    __slots__ = ("account", "amount", "applied", "by_metadata", "currency", "date", "file", "kind", "line", "narration", "party", "ref", "refs")
 
     def __init__(
         self,
@@ -94,18 +94,17 @@ class CreditState:
         narration: str,
         file: str,
         line: int | None,
+        ref: str | None = None,
     ) -> None:
         self.kind, self.party, self.account, self.date, self.currency, self.amount = kind, party, account, date, currency, amount
         self.refs, self.by_metadata, self.narration, self.file, self.line = refs, by_metadata, narration, file, line
+        #: ``file:line``, to tell credits apart (applications name it).
+        self.ref = ref if ref is not None else f"{file}:{line}"
         self.applied = ZERO
 
     @property
     def where(self) -> Location:
         return Location(self.file, self.line)
-
-    @property
-    def ref(self) -> str:
-        return f"{self.file}:{self.line}"
 
     @property
     def left(self) -> Decimal:

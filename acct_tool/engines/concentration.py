@@ -23,7 +23,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -31,7 +31,7 @@ from acct_tool.books.parties import Party
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines.aging import age
 from acct_tool.engines.health import HealthScore
-from acct_tool.engines.payments import dso
+from acct_tool.engines.payments import Dso, dso
 from acct_tool.engines.receivables import ZERO, ItemsAt, OpenItems, Side
 from acct_tool.engines.revenue import months_between, revenue
 from acct_tool.engines.review_records import (
@@ -153,15 +153,26 @@ def aging_totals(items: OpenItems, limits: Sequence[int]) -> tuple[AgingTotal, .
     return tuple(out)
 
 
-def dso_trend(ctx: engine.Context, start: Date, window: int = DSO_WINDOW, items_at: Callable[[Date], OpenItems] | None = None) -> tuple[DsoTrend, ...]:
+def day_dso(window: int = DSO_WINDOW) -> tuple[Hashable, Callable[[OpenItems], dict[str, Dso]]]:
+    """What :func:`dso_trend` draws from the receivables at one date: the overall DSO per
+    currency, under a key for :meth:`ItemsAt.use`."""
+
+    def overall(items: OpenItems) -> dict[str, Dso]:
+        return dso(items, window=window).get("*", {})
+
+    return ("dso", window), overall
+
+
+def dso_trend(ctx: engine.Context, start: Date, window: int = DSO_WINDOW, items_at: ItemsAt | None = None) -> tuple[DsoTrend, ...]:
     """Receivables' DSO at each month end from ``start`` to the as-of date, per currency
     (``items_at`` gives the receivables at a date, when the caller has them already)."""
     points: dict[str, list[DsoPoint]] = defaultdict(list)
     ends = month_ends(start, ctx.as_of)
     at = items_at or ItemsAt(ctx.postings, ctx.parties, ctx.settings, Side.AR, ctx.precisions, known=ctx.items)
+    key, overall = day_dso(window)
     for month, day in ends:
-        items = at(day)
-        for cur, d in dso(items, window=window).get("*", {}).items():
+        found: dict[str, Dso] = at.use(key, day, overall)
+        for cur, d in found.items():
             points[cur].append(DsoPoint(month, day, d.days, Money(d.open, cur), Money(d.invoiced, cur)))
     out = []
     for cur in sorted(points):

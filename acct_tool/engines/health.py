@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -431,6 +431,27 @@ def main_reason(before: HealthScore | None, now: HealthScore | None) -> str:
     return "no change"
 
 
+def day_scores(
+    parties: Sequence[Party], settings: Settings, attribution: Attribution, precisions: Precisions
+) -> tuple[Hashable, Callable[[OpenItems], dict[str, HealthScore | None]]]:
+    """What :func:`history` draws from the receivables at one date: :func:`score` of each of the
+    client ``parties`` there (None before it has any record), under a key for :meth:`ItemsAt.use`."""
+
+    def scores(items: OpenItems) -> dict[str, HealthScore | None]:
+        day = items.as_of
+        paying = behaviour(items)
+        by_party: dict[str, list[Document]] = defaultdict(list)
+        for d in items.documents:
+            by_party[d.party].append(d)
+        out: dict[str, HealthScore | None] = {}
+        for party in parties:
+            docs, revenue = by_party.get(party.id, []), attribution.of(party.id)
+            out[party.id] = score(party, day, settings, docs, paying.get(party.id), revenue, precisions) if has_record(party, day, docs, revenue) else None
+        return out
+
+    return ("health", tuple(p.id for p in parties)), scores
+
+
 def history(
     parties: Mapping[str, Party],
     settings: Settings,
@@ -440,25 +461,22 @@ def history(
     precisions: Precisions,
     ids: Sequence[str] | None = None,
     months: int = HISTORY_MONTHS,
-    items_at: Callable[[Date], OpenItems] | None = None,
+    items_at: ItemsAt | None = None,
 ) -> dict[str, tuple[HealthPoint, ...]]:
     """The health of the clients ``ids`` (default: every client) at each of :func:`history_dates`,
     by id: :func:`score_all`'s scores (the ones ``clients show --as-of <date>`` shows) at those
-    dates. The open items are computed once per date for all the clients."""
+    dates. The open items are computed once per date for all the clients (``items_at`` may
+    have drawn the scores already: see :func:`day_scores`)."""
     chosen = [parties[i] for i in ids] if ids is not None else [p for p in parties.values() if p.is_client]
     chosen = [p for p in chosen if p.is_client]
     points: dict[str, list[HealthPoint]] = {p.id: [] for p in chosen}
     last: dict[str, HealthScore | None] = {p.id: None for p in chosen}
     at = items_at or ItemsAt(postings, parties, settings, Side.AR, precisions)
+    key, scores = day_scores(chosen, settings, attribution, precisions)
     for day in history_dates(as_of, months):
-        items = at(day)
-        paying = behaviour(items)
-        by_party: dict[str, list[Document]] = defaultdict(list)
-        for d in items.documents:
-            by_party[d.party].append(d)
+        drawn: dict[str, HealthScore | None] = at.use(key, day, scores)
         for party in chosen:
-            docs, revenue = by_party.get(party.id, []), attribution.of(party.id)
-            now = score(party, day, settings, docs, paying.get(party.id), revenue, precisions) if has_record(party, day, docs, revenue) else None
+            now = drawn[party.id]
             before = last[party.id]
             started = bool(points[party.id])
             change = now.score - before.score if now is not None and before is not None else None

@@ -63,7 +63,8 @@ class Behaviour:
 
 def paid_in(documents: Iterable[Document], start: datetime.date | None, end: datetime.date) -> list[PaidDocument]:
     """The documents whose final payment falls from ``start`` (None: any time) to ``end``, by payment date."""
-    out = [PaidDocument(d, d.settled_on) for d in documents if d.settled_on is not None and (start is None or start <= d.settled_on) and d.settled_on <= end]
+    settled = [(d, d.settled_on) for d in documents]
+    out = [PaidDocument(d, on) for d, on in settled if on is not None and (start is None or start <= on) and on <= end]
     return sorted(out, key=lambda p: (p.settled_on, p.document.ref))
 
 

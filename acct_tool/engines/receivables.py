@@ -21,15 +21,16 @@ the records and builds them; :mod:`acct_tool.engines.allocation` applies the cre
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from acct_tool.books.party_postings import PartyPosting
 from acct_tool.diagnostics import Diagnostic, Location, diag
@@ -205,161 +206,211 @@ def open_items(
     give the default payment days and the operating currency, ``precisions`` the decimal
     places per currency that messages show amounts with.
     """
-    key = side.document  # "invoice" or "bill"
-    owners = AccountOwners(parties.values(), "receivable" if side is Side.AR else "payable", settings.control_accounts)
-    accounts = {account: claimed[0] for account, claimed in owners.claims.items()}
-    pattern = re.compile(settings.document_pattern) if settings.document_pattern else None
-    default_days = settings.payment_days
-    problems: list[Diagnostic] = []
+    return Classified(postings, parties, settings, side, precisions).at(as_of)
 
-    docs: list[DocumentState] = []
-    credits: list[CreditState] = []
-    refunds: list[CreditState] = []
-    all_numbers: dict[str, Date] = {}  # documents anywhere in the ledger, for "unknown" checks
-    balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    rows: list[tuple[PartyPosting, Owner, Decimal, str | None, list[str], bool]] = []  # in ledger order
-    postings_of: dict[int, PartyPosting] = {}  # id of a credit or refund state -> its posting
-    number_owner: dict[tuple[str, str], Party | None] = {}  # (control account, number) -> the document's party
 
-    is_ar = side is Side.AR
-    for pp in postings:
-        account = pp.account
-        if account not in accounts or pp.number == ZERO:
-            continue  # another side's account, or a zero-amount posting (not a document)
-        number = pp.number if is_ar else -pp.number
-        posting_ref, txn_ref = (pp.posting_invoice, pp.txn_invoice) if is_ar else (pp.posting_bill, pp.txn_bill)
-        found = owners.owner(account, pp.party_names, pp.payee)
-        if number > ZERO:
-            ident = posting_ref or txn_ref or (pp.links[0] if pp.links else None) or (pp.key_refs[0] if pp.key_refs else None)
-            if ident is None and pattern is not None:
-                match = pattern.search(pp.narration)
-                ident = match.group(0) if match else None
-            if ident and ident not in all_numbers:
-                all_numbers[ident] = pp.date
-            if ident and owners.is_control(account) and not pp.refund:
-                slot = (account, ident)
-                number_owner[slot] = found.party if slot not in number_owner or number_owner[slot] is found.party else None
-        else:
-            ident = None
-        if pp.date > as_of:
-            continue
-        if number > ZERO and not pp.refund:
-            refs = []
-        elif posting_ref:
-            refs = [posting_ref]
-        else:
-            refs = list(dict.fromkeys([*(sorted(set(pp.links) | {txn_ref}) if txn_ref else pp.links), *pp.key_refs]))
-            if pattern is not None:
-                refs += [m.group(0) for m in pattern.finditer(pp.narration) if m.group(0) not in refs]
-        rows.append((pp, found, number, ident, refs, bool(posting_ref)))
+class _Row(NamedTuple):
+    """One posting of a side, classified: what it is does not depend on the as-of date."""
 
-    for pp, found, number, ident, refs, by_metadata in rows:
-        party = found.party
-        if party is None and number < ZERO:
-            # a credit that names no party may name a document: it is that document's party's
-            named = [number_owner[(pp.account, r)] for r in refs if (pp.account, r) in number_owner]
-            if named and all(other is named[0] for other in named):
-                party = named[0]
-        if party is not None:
-            placed = _place(pp, party, number, ident, refs, by_metadata, side, default_days, docs, credits, refunds, balances, problems)
-            if placed is not None:
-                postings_of[id(placed)] = pp
-            continue
-        amount = format_amount(pp.number, pp.currency, precisions)
-        problems.append(
-            diag(
-                found.problem,
-                f"posting of {amount} to the control account {pp.account} belongs to no party: {found.detail}",
-                Location(pp.file, pp.line),
-                hint=f'add `{_party_key(settings.party_keys, side)}: "ID"` metadata, or the payee as a profile\'s name or alias',
+    pp: PartyPosting
+    party: Party | None  # None: it belongs to no party (``problem`` says why)
+    number: Decimal  # with the side's sign: documents positive
+    ident: str | None  # a document's number
+    refs: list[str]  # what a credit names
+    by_metadata: bool
+    due: Date | None  # a document's due date
+    problems: tuple[Diagnostic, ...]  # a bad ``due:``, or the posting's party unknown
+    kind: str  # "document", "refund" or a credit's kind
+    #: The same for every date, so built once: ``file:line``, the location, a credit's own
+    #: number and what it names, as the records hold them.
+    place: str
+    where: Location
+    own_number: str | None
+    references: tuple[str, ...]
+
+
+class Classified:
+    """The postings of one side, each classified once -- its party, whether it is a document,
+    credit or refund, its number, what it names, its due date -- so that the open items at
+    many dates (:class:`ItemsAt`) replay the same classification and only allocate again.
+
+    Some of it depends on the whole ledger, not on a date: the document numbers anywhere in
+    it (a credit for a later document waits for it) and which party holds each number on a
+    control account (a credit that names no party is that document's party's)."""
+
+    def __init__(self, postings: Iterable[PartyPosting], parties: Mapping[str, Party], settings: Settings, side: Side, precisions: Precisions) -> None:
+        self.parties, self.settings, self.side, self.precisions = parties, settings, side, precisions
+        owners = AccountOwners(parties.values(), "receivable" if side is Side.AR else "payable", settings.control_accounts)
+        self.account_of = {p.id: a for a, claimed in owners.claims.items() for p in claimed}
+        accounts = {account: claimed[0] for account, claimed in owners.claims.items()}
+        pattern = self.pattern = re.compile(settings.document_pattern) if settings.document_pattern else None
+        #: Documents anywhere in the ledger, for "unknown" checks.
+        self.all_numbers: dict[str, Date] = {}
+        all_numbers = self.all_numbers
+        number_owner: dict[tuple[str, str], Party | None] = {}  # (control account, number) -> the document's party
+        found_rows: list[tuple[PartyPosting, Owner, Decimal, str | None, list[str], bool]] = []  # in ledger order
+        is_ar = side is Side.AR
+        for pp in postings:
+            account = pp.account
+            if account not in accounts or pp.number == ZERO:
+                continue  # another side's account, or a zero-amount posting (not a document)
+            number = pp.number if is_ar else -pp.number
+            posting_ref, txn_ref = (pp.posting_invoice, pp.txn_invoice) if is_ar else (pp.posting_bill, pp.txn_bill)
+            found = owners.owner(account, pp.party_names, pp.payee)
+            if number > ZERO:
+                ident = posting_ref or txn_ref or (pp.links[0] if pp.links else None) or (pp.key_refs[0] if pp.key_refs else None)
+                if ident is None and pattern is not None:
+                    match = pattern.search(pp.narration)
+                    ident = match.group(0) if match else None
+                if ident and ident not in all_numbers:
+                    all_numbers[ident] = pp.date
+                if ident and owners.is_control(account) and not pp.refund:
+                    slot = (account, ident)
+                    number_owner[slot] = found.party if slot not in number_owner or number_owner[slot] is found.party else None
+            else:
+                ident = None
+            if number > ZERO and not pp.refund:
+                refs = []
+            elif posting_ref:
+                refs = [posting_ref]
+            else:
+                refs = list(dict.fromkeys([*(sorted(set(pp.links) | {txn_ref}) if txn_ref else pp.links), *pp.key_refs]))
+                if pattern is not None:
+                    refs += [m.group(0) for m in pattern.finditer(pp.narration) if m.group(0) not in refs]
+            found_rows.append((pp, found, number, ident, refs, bool(posting_ref)))
+
+        default_days = settings.payment_days
+        self.rows: list[_Row] = []
+        for pp, found, number, ident, refs, by_metadata in found_rows:
+            party = found.party
+            if party is None and number < ZERO:
+                # a credit that names no party may name a document: it is that document's party's
+                named = [number_owner[(pp.account, r)] for r in refs if (pp.account, r) in number_owner]
+                if named and all(other is named[0] for other in named):
+                    party = named[0]
+            problems: list[Diagnostic] = []
+            due = None
+            if party is None:
+                amount = format_amount(pp.number, pp.currency, precisions)
+                problems.append(
+                    diag(
+                        found.problem,
+                        f"posting of {amount} to the control account {pp.account} belongs to no party: {found.detail}",
+                        Location(pp.file, pp.line),
+                        hint=f'add `{_party_key(settings.party_keys, side)}: "ID"` metadata, or the payee as a profile\'s name or alias',
+                    )
+                )
+                kind = ""
+            elif number > ZERO and not pp.refund:
+                due = _due(pp, party, default_days, problems)
+                kind = "document"
+            elif number > ZERO:
+                kind = "refund"
+            else:
+                kind = credit_kind(pp, side)
+            own = credit_number(pp, all_numbers, pattern) if kind not in ("", "document") else None
+            row = _Row(
+                pp, party, number, ident, refs, by_metadata, due, tuple(problems), kind, f"{pp.file}:{pp.line}", Location(pp.file, pp.line), own, tuple(refs)
             )
-        )
+            self.rows.append(row)
+        self._dates = [row.pp.date for row in self.rows]
+        #: The party postings come in ledger order, which is by date: the rows up to a date are a prefix.
+        self._in_order = all(a <= b for a, b in zip(self._dates, self._dates[1:]))
 
-    docs, by_number = number_documents(docs, key, settings.operating_currency or "USD", problems, precisions)
-    fifo = apply_linked(credits, by_number, all_numbers, key, problems, precisions, docs)
-    replay(docs, credits, fifo, refunds, problems, precisions)
-    report_unnumbered(docs, key, problems, precisions)
+    def at(self, as_of: Date) -> OpenItems:
+        """The open items at ``as_of``: the postings up to it, allocated."""
+        side, settings, parties, precisions = self.side, self.settings, self.parties, self.precisions
+        key = side.document  # "invoice" or "bill"
+        problems: list[Diagnostic] = []
+        docs: list[DocumentState] = []
+        credits: list[CreditState] = []
+        refunds: list[CreditState] = []
+        balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+        row_of: dict[int, _Row] = {}  # id of a document, credit or refund state -> its row
+        for row in self.rows[: bisect.bisect_right(self._dates, as_of)] if self._in_order else [r for r in self.rows if r.pp.date <= as_of]:
+            pp = row.pp
+            if row.problems:
+                problems += row.problems
+            party = row.party
+            if party is None:
+                continue
+            number = row.number
+            balances[(party.id, pp.currency)] += number
+            state: DocumentState | CreditState
+            if row.due is not None:
+                state = DocumentState(row.ident, party, pp.account, pp.date, row.due, pp.currency, number, pp.narration, pp.file, pp.line, pp.txn, pp.opening)
+                docs.append(state)
+            elif row.kind == "refund":
+                state = CreditState("refund", party, pp.account, pp.date, pp.currency, number, [], False, pp.narration, pp.file, pp.line, row.place)
+                refunds.append(state)
+            else:
+                state = CreditState(
+                    row.kind, party, pp.account, pp.date, pp.currency, -number, row.refs, row.by_metadata, pp.narration, pp.file, pp.line, row.place
+                )
+                credits.append(state)
+            row_of[id(state)] = row
 
-    docs.sort(key=lambda d: (d.party.id, d.date, d.number or "", d.file, d.line or 0))
-    documents = tuple(
-        Document(
-            side,
-            d.number or f"{d.file}:{d.line}",
-            d.number,
-            d.party.id,
-            d.account,
-            d.date,
-            d.due,
-            d.currency,
-            d.amount,
-            tuple(d.apps),
-            d.narration,
-            Location(d.file, d.line),
-            d.paid,
-        )
-        for d in docs
-    )
-    credits.sort(key=lambda c: (c.party.id, c.date, c.file, c.line or 0))
-    credit_records = tuple(
-        Credit(
-            side,
-            f"{c.file}:{c.line}",
-            c.kind,
-            c.party.id,
-            c.account,
-            c.date,
-            c.currency,
-            c.amount,
-            c.applied,
-            tuple(c.refs),
-            c.narration,
-            Location(c.file, c.line),
-            credit_number(postings_of.get(id(c)), all_numbers, pattern),
-        )
-        for c in credits
-    )
-    refund_records = tuple(
-        Credit(
-            side,
-            r.ref,
-            r.kind,
-            r.party.id,
-            r.account,
-            r.date,
-            r.currency,
-            r.amount,
-            r.applied,
-            (),
-            r.narration,
-            r.where,
-            credit_number(postings_of.get(id(r)), all_numbers, pattern),
-        )
-        for r in sorted(refunds, key=lambda c: (c.party.id, c.date, c.ref))
-    )
-    ties = _tie_out(documents, credit_records, balances, {p.id: a for a, claimed in owners.claims.items() for p in claimed})
-    for tie in ties:
-        if not tie.ok:
-            party = parties[tie.party]
-            problems.append(
-                diag(
-                    "tie-out",
-                    f"{tie.party} {tie.currency}: open {key}s {format_amount(tie.open_documents, tie.currency, precisions, unit=False)} minus unapplied credits {format_amount(tie.unapplied_credits, tie.currency, precisions, unit=False)} differ from the ledger balance {format_amount(tie.ledger_balance, tie.currency, precisions, unit=False)} by {format_amount(tie.difference, tie.currency, precisions, unit=False)}",
-                    party.where("accounts"),
+        docs, by_number = number_documents(docs, key, settings.operating_currency or "USD", problems, precisions)
+        fifo = apply_linked(credits, by_number, self.all_numbers, key, problems, precisions, docs)
+        replay(docs, credits, fifo, refunds, problems, precisions)
+        report_unnumbered(docs, key, problems, precisions)
+
+        docs.sort(key=lambda d: (d.party.id, d.date, d.number or "", d.file, d.line or 0))
+        make_document, make_credit = Document._make, Credit._make
+        records = []
+        for d in docs:
+            found = row_of.get(id(d))  # none for a refund beyond the credits, which became a document
+            where, place = (found.where, found.place) if found is not None else (Location(d.file, d.line), f"{d.file}:{d.line}")
+            records.append(
+                make_document(
+                    (side, d.number or place, d.number, d.party.id, d.account, d.date, d.due, d.currency, d.amount, tuple(d.apps), d.narration, where, d.paid)
                 )
             )
-    problems += _credit_limits(parties, precisions, side, documents, credit_records)
-    return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(parties), refund_records)
+        documents = tuple(records)
+
+        def credit_record(c: CreditState, references: bool) -> Credit:
+            r = row_of[id(c)]
+            refs = r.references if references else ()
+            return make_credit(
+                (side, r.place, c.kind, c.party.id, c.account, c.date, c.currency, c.amount, c.applied, refs, c.narration, r.where, r.own_number)
+            )
+
+        credits.sort(key=lambda c: (c.party.id, c.date, c.file, c.line or 0))
+        credit_records = tuple([credit_record(c, True) for c in credits])
+        refund_records = tuple([credit_record(r, False) for r in sorted(refunds, key=lambda c: (c.party.id, c.date, c.ref))])
+        ties = _tie_out(documents, credit_records, balances, self.account_of)
+        for tie in ties:
+            if not tie.ok:
+                party = parties[tie.party]
+                problems.append(
+                    diag(
+                        "tie-out",
+                        f"{tie.party} {tie.currency}: open {key}s {format_amount(tie.open_documents, tie.currency, precisions, unit=False)} minus unapplied credits {format_amount(tie.unapplied_credits, tie.currency, precisions, unit=False)} differ from the ledger balance {format_amount(tie.ledger_balance, tie.currency, precisions, unit=False)} by {format_amount(tie.difference, tie.currency, precisions, unit=False)}",
+                        party.where("accounts"),
+                    )
+                )
+        problems += _credit_limits(parties, precisions, side, ties)
+        return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(parties), refund_records)
 
 
 #: ``spread(compute, dates)`` is ``[compute(d) for d in dates]``, computed however the caller
-#: likes (the command line spreads the dates over two CPUs).
-Spread: TypeAlias = Callable[[Callable[[Date], "OpenItems"], Sequence[Date]], list["OpenItems"]]
+#: likes (the command line spreads the dates over two CPUs, and hands back what ``compute`` returns).
+Spread: TypeAlias = Callable[[Callable[[Date], Any], Sequence[Date]], list[Any]]
+
+#: What a trend draws from the open items at one date (a health score per client, the DSO),
+#: under a key that says what it draws: see :meth:`ItemsAt.use`.
+Use: TypeAlias = Callable[["OpenItems"], Any]
 
 
 class ItemsAt:
     """The open items of one side at any date, each date computed once: trends over month
-    ends (health history, DSO) ask for the same dates, and each :func:`open_items` replays
-    every posting up to its date. With ``spread``, :meth:`prefetch` computes many dates at once through it."""
+    ends (health history, DSO) ask for the same dates. The postings are classified once
+    (:class:`Classified`) and only allocated again per date.
+
+    A trend reads the open items at a date through :meth:`use`, which keeps only what it
+    draws. :meth:`prefetch` computes what several trends draw at many dates at once, through
+    ``spread``: the open items of a date are large, and only what is drawn from them comes
+    back from where they were computed."""
 
     def __init__(
         self,
@@ -371,29 +422,58 @@ class ItemsAt:
         known: OpenItems | None = None,
         spread: Spread | None = None,
     ) -> None:
-        self._args = (postings, parties, settings, side)
-        self._precisions = precisions
+        self._args = (postings, parties, settings, side, precisions)
+        self._classified: Classified | None = None
         self._spread = spread
         self._done: dict[Date, OpenItems] = {known.as_of: known} if known is not None and known.side is side else {}
+        self._used: dict[tuple[Hashable, Date], Any] = {}
 
-    def prefetch(self, days: Iterable[Date]) -> None:
-        """Compute the open items at each of ``days`` not computed yet, through ``spread``."""
-        todo = [day for day in dict.fromkeys(days) if day not in self._done]
-        if self._spread is None or len(todo) < 2:
+    @property
+    def classified(self) -> Classified:
+        if self._classified is None:
+            self._classified = Classified(*self._args)
+        return self._classified
+
+    def prefetch(self, days: Iterable[Date], uses: Mapping[Hashable, Use], keep: Iterable[Date] = ()) -> None:
+        """What each of ``uses`` (by key) draws from the open items at each of ``days``, for
+        :meth:`use` to answer: drawn here for the dates computed already and those of ``keep``
+        (computed here first, and kept whole for the caller), the others computed through
+        ``spread`` (or one after the other without it) and not kept."""
+        for day in keep:
+            self(day)
+        todo = [day for day in dict.fromkeys(days) if any((key, day) not in self._used for key in uses)]
+        for day in [d for d in todo if d in self._done]:
+            self._draw(day, self._done[day], uses)
+        rest = [d for d in todo if d not in self._done]
+        if not rest:
             return
-        postings, parties, settings, side = self._args
+        classified = self.classified  # before spreading: a forked worker has it already
 
-        def bare(day: Date) -> OpenItems:  # without the profiles, which the caller has: less to hand back
-            return replace(open_items(postings, parties, settings, side, day, self._precisions), parties={})
+        def drawn(day: Date) -> dict[Hashable, Any]:
+            items = classified.at(day)
+            return {key: use(items) for key, use in uses.items()}
 
-        for day, items in zip(todo, self._spread(bare, todo), strict=True):
-            self._done[day] = replace(items, parties=dict(parties))
+        results = self._spread(drawn, rest) if self._spread is not None and len(rest) > 1 else [drawn(day) for day in rest]
+        for day, found in zip(rest, results, strict=True):
+            for key, value in found.items():
+                self._used[(key, day)] = value
+
+    def _draw(self, day: Date, items: OpenItems, uses: Mapping[Hashable, Use]) -> None:
+        for key, use in uses.items():
+            if (key, day) not in self._used:
+                self._used[(key, day)] = use(items)
+
+    def use(self, key: Hashable, day: Date, use: Use) -> Any:
+        """``use(self(day))``, kept under ``key`` (which must say everything ``use`` depends on
+        besides the open items) -- or what :meth:`prefetch` drew under it."""
+        if (key, day) not in self._used:
+            self._draw(day, self(day), {key: use})
+        return self._used[(key, day)]
 
     def __call__(self, day: Date) -> OpenItems:
         found = self._done.get(day)
         if found is None:
-            postings, parties, settings, side = self._args
-            found = self._done[day] = open_items(postings, parties, settings, side, day, self._precisions)
+            found = self._done[day] = self.classified.at(day)
         return found
 
 
@@ -401,36 +481,6 @@ def _party_key(keys: tuple[str, ...], side: Side) -> str:
     """The metadata key a hint suggests: ``customer`` for receivables, ``vendor`` for payables, when the settings use them."""
     preferred = "customer" if side is Side.AR else "vendor"
     return preferred if preferred in keys or not keys else keys[0]
-
-
-def _place(
-    pp: PartyPosting,
-    party: Party,
-    number: Decimal,
-    ident: str | None,
-    refs: list[str],
-    by_metadata: bool,
-    side: Side,
-    default_days: int,
-    docs: list[DocumentState],
-    credits: list[CreditState],
-    refunds: list[CreditState],
-    balances: dict[tuple[str, str], Decimal],
-    problems: list[Diagnostic],
-) -> CreditState | None:
-    """One posting of ``party`` (``number`` with the side's sign) as a document, credit or refund;
-    the credit or refund it became, if it is one."""
-    balances[(party.id, pp.currency)] += number
-    if number > ZERO and not pp.refund:
-        due = _due(pp, party, default_days, problems)
-        docs.append(DocumentState(ident, party, pp.account, pp.date, due, pp.currency, number, pp.narration, pp.file, pp.line, pp.txn, pp.opening))
-        return None
-    if number > ZERO:
-        refunds.append(CreditState("refund", party, pp.account, pp.date, pp.currency, number, [], False, pp.narration, pp.file, pp.line))
-        return refunds[-1]
-    kind = credit_kind(pp, side)
-    credits.append(CreditState(kind, party, pp.account, pp.date, pp.currency, -number, refs, by_metadata, pp.narration, pp.file, pp.line))
-    return credits[-1]
 
 
 def credit_number(pp: PartyPosting | None, documents: Mapping[str, Date], pattern: re.Pattern[str] | None) -> str | None:
@@ -488,32 +538,27 @@ def _tie_out(
     opened: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     unapplied: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for d in documents:
-        opened[(d.party, d.currency)] += d.open
+        opened[(d.party, d.currency)] += d.amount - d.paid
     for c in credits:
-        unapplied[(c.party, c.currency)] += c.unapplied
+        unapplied[(c.party, c.currency)] += c.amount - c.applied
     keys = sorted(set(opened) | set(unapplied) | set(balances))
     return tuple(Tie(p, account_of.get(p, ""), cur, opened[(p, cur)], unapplied[(p, cur)], balances.get((p, cur), ZERO)) for p, cur in keys)
 
 
-def _credit_limits(
-    parties: Mapping[str, Party], precisions: Precisions, side: Side, documents: Iterable[Document], credits: Iterable[Credit]
-) -> list[Diagnostic]:
+def _credit_limits(parties: Mapping[str, Party], precisions: Precisions, side: Side, ties: Iterable[Tie]) -> list[Diagnostic]:
+    """A client that owes more than its credit limit: open invoices minus unapplied credits, per currency (the ties hold both)."""
     if side is not Side.AR:
         return []
-    totals: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for d in documents:
-        totals[(d.party, d.currency)] += d.open
-    for c in credits:
-        totals[(c.party, c.currency)] -= c.unapplied
     out = []
-    for (party_id, currency), total in sorted(totals.items()):
-        limit = parties[party_id].terms.credit_limit
-        if limit and limit.currency == currency and total > limit.number:
+    for tie in ties:
+        limit = parties[tie.party].terms.credit_limit
+        total = tie.open_documents - tie.unapplied_credits
+        if limit and limit.currency == tie.currency and total > limit.number:
             out.append(
                 diag(
                     "credit-limit",
-                    f"{party_id} owes {format_amount(total, currency, precisions)}, above its credit limit of {format_amount(limit.number, currency, precisions)}",
-                    parties[party_id].where("terms", "credit_limit"),
+                    f"{tie.party} owes {format_amount(total, tie.currency, precisions)}, above its credit limit of {format_amount(limit.number, tie.currency, precisions)}",
+                    parties[tie.party].where("terms", "credit_limit"),
                 )
             )
     return out

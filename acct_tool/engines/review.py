@@ -23,7 +23,7 @@ from acct_tool.engines import plans
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines import relationship as rel
 from acct_tool.engines.aging import age, bucket_labels
-from acct_tool.engines.health import HealthPoint, HealthScore, history_dates
+from acct_tool.engines.health import HealthPoint, HealthScore, day_scores, history_dates
 from acct_tool.engines.health import history as health_history
 from acct_tool.engines.letterhead import letterhead
 from acct_tool.engines.payments import dso, paid_in
@@ -191,6 +191,7 @@ def build(
     ledger: Callable[[], FirmLedger] | None = None,
     spread: Spread | None = None,
     receivables: OpenItems | None = None,
+    payables: Callable[[], OpenItems] | None = None,
 ) -> ReviewSet:
     """Reviews of the chosen clients (default: all active clients), their managers' portfolios,
     and each client's own deck (with the firm's ``logo``, a ``data:`` URL, in its letterhead).
@@ -198,7 +199,8 @@ def build(
     that review is built (without it, ``cash`` and ``income`` are none). ``spread``
     computes the receivables at the month ends of the health history and the DSO trend
     (see :class:`~acct_tool.engines.receivables.ItemsAt`); ``receivables`` are those at the
-    as-of date when the caller has them.
+    as-of date when the caller has them, and ``payables`` gives the payables there (the firm
+    page's aging and cash forecast read them).
 
     ``period`` is taken as it stands at the as-of date (:meth:`Period.until`): a
     period that is not over is reviewed to date and compared with as many days of
@@ -209,7 +211,6 @@ def build(
     ctx = engine.context(parties, settings, postings, attribution, as_of, precisions, receivables)
     # Health is a standing, not a flow: compared with the end of the whole previous period.
     health_day = min(shift(period.start, -1), as_of)
-    before = engine.context(parties, settings, postings, attribution, health_day, precisions)
     health_label = (period.whole or period).previous().label
     dsos = dso(ctx.items)
 
@@ -219,13 +220,19 @@ def build(
         chosen = [p for p in parties.values() if p.is_client and p.status == "active"]
     if manager is not None:
         chosen = [p for p in chosen if p.manager == manager]
+    clients = [p for p in chosen if p.is_client]
+
+    # The month ends' receivables once for every reviewed client and the firm page's DSO trend:
+    # what each draws from them (the health scores, the DSO) is drawn where they are computed.
+    receivables_at = ItemsAt(postings, parties, settings, Side.AR, precisions, known=ctx.items, spread=spread)
+    month_days = {*history_dates(as_of), *(day for _, day in firm_engine.month_ends(firm_engine.window_start(as_of), as_of))}
+    uses = dict([day_scores(clients, settings, attribution, precisions), firm_engine.day_dso()])
+    receivables_at.prefetch(sorted(month_days), uses, keep=[health_day])  # the standing before the period is read whole
+    before = engine.context(parties, settings, postings, attribution, health_day, precisions, receivables_at(health_day))
 
     reviews: dict[str, ClientReview] = {}
     figures: dict[str, engine.PortfolioClient] = {}
-    # the 12 month ends' open items once for every reviewed client, not once per client
-    receivables_at = ItemsAt(postings, parties, settings, Side.AR, precisions, known=ctx.items, spread=spread)  # shared with the firm page's DSO trend
-    receivables_at.prefetch(history_dates(as_of))
-    trends = health_history(parties, settings, postings, attribution, as_of, precisions, [p.id for p in chosen if p.is_client], items_at=receivables_at)
+    trends = health_history(parties, settings, postings, attribution, as_of, precisions, [p.id for p in clients], items_at=receivables_at)
     for party in chosen:
         figures[party.id] = engine.portfolio_client(ctx, party, period.start, period.end)
         before_score = before.health(party) if _had_data(before, party) else None
@@ -255,7 +262,7 @@ def build(
         tuple(BandTally(band, book.totals.bands[band]) for band in engine.BANDS),
     )
     decks = {pid: client_deck(r, parties[pid], settings, ctx.documents(pid), logo) for pid, r in reviews.items()}
-    return ReviewSet(reviews, portfolios, index, decks, functools.partial(firm_review, ctx, period, ledger, receivables_at))
+    return ReviewSet(reviews, portfolios, index, decks, functools.partial(firm_review, ctx, period, ledger, receivables_at, payables))
 
 
 def _had_data(ctx: engine.Context, party: Party) -> bool:

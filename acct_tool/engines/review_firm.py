@@ -6,7 +6,6 @@ risk), :mod:`acct_tool.engines.cash` (position and forecast) and
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,7 +15,7 @@ from acct_tool.engines import concentration as firm_engine
 from acct_tool.engines import financials
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines.aging import bucket_labels
-from acct_tool.engines.receivables import ZERO, Side, open_items
+from acct_tool.engines.receivables import ZERO, ItemsAt, Side, open_items
 from acct_tool.engines.review_records import (
     AtRiskAccount,
     CashAtRisk,
@@ -49,16 +48,21 @@ class FirmLedger:
 
 
 def firm_review(
-    ctx: engine.Context, period: Period, ledger: Callable[[], FirmLedger] | None = None, receivables_at: Callable[[datetime.date], OpenItems] | None = None
+    ctx: engine.Context,
+    period: Period,
+    ledger: Callable[[], FirmLedger] | None = None,
+    receivables_at: ItemsAt | None = None,
+    payables_now: Callable[[], OpenItems] | None = None,
 ) -> FirmReview:
     """The whole firm over the 12 months to the as-of date, from :mod:`acct_tool.engines.concentration`;
     accounts at risk carry the health their own reviews show. With ``ledger``, the cash
     position and forecast of :func:`acct_tool.engines.cash.forecast` (as ``acct-tool cash``
     with its default weeks) and the income statement of
-    :func:`acct_tool.engines.financials.income_statement` for ``period``."""
+    :func:`acct_tool.engines.financials.income_statement` for ``period``. ``payables_now`` gives
+    the payables at the as-of date when the caller has them."""
     as_of = ctx.as_of
     start = firm_engine.window_start(as_of)
-    payables = open_items(ctx.postings, ctx.parties, ctx.settings, Side.AP, as_of, ctx.precisions)
+    payables = payables_now() if payables_now is not None else open_items(ctx.postings, ctx.parties, ctx.settings, Side.AP, as_of, ctx.precisions)
     limits = ctx.settings.aging_limits
     cash: CashInfo | None = None
     income: IncomeInfo | None = None
