@@ -25,6 +25,8 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("statement", "oakridge-dental", "--from", "2026-05-01", "--format", "json"),
     ("open", "ar", "--format", "json"),
     ("review", "acme", "--format", "md"),
+    ("review", "--format", "json"),  # with the firm page: cash and the income statement
+    ("cash", "--format", "json"),
     ("reconcile", "bank", "ledger/statements/northbank-2026-10.csv", "--format", "json"),
 )
 

@@ -10,7 +10,10 @@ from conftest import EXAMPLES_AS_OF
 from test_startup import heavy, imported
 
 
-@pytest.mark.parametrize("command", [("check",), ("check", "--format", "json"), ("followups",), ("aging", "ar"), ("reconcile", "ar")])
+@pytest.mark.parametrize(
+    "command",
+    [("check",), ("check", "--format", "json"), ("followups",), ("aging", "ar"), ("reconcile", "ar"), ("cash",), ("review", "--format", "json")],
+)
 def test_a_warm_command_imports_no_beancount(examples_copy: Path, tmp_path: Path, command: tuple[str, ...]) -> None:
     env = {"ACCT_TOOL_CACHE_DIR": str(tmp_path / "cache"), "ACCT_TOOL_NO_CACHE": ""}
     args = ("--books", str(examples_copy), "--as-of", EXAMPLES_AS_OF, *command)

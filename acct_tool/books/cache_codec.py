@@ -217,7 +217,42 @@ def _open_items_decode(value: Any) -> Any:
     )
 
 
+def _cash_ledger_encode(facts: Any) -> tuple[Any, ...]:
+    """A :class:`~acct_tool.books.cash_facts.CashFacts` without statements (they are read from their files)."""
+    return (
+        tuple(facts.accounts),
+        [(a, _account_postings_encode(list(facts.postings[a]))) for a in facts.accounts],
+        [(a, [(_d(x.date), str(x.number), x.currency) for x in facts.assertions[a]]) for a in facts.accounts],
+        [(a, tuple(facts.currencies[a])) for a in facts.accounts],
+    )
+
+
+def _cash_ledger_decode(value: Any) -> Any:
+    from acct_tool.books.cash_facts import BalanceAssertion, CashFacts
+
+    accounts, postings, assertions, currencies = value
+    fromordinal = datetime.date.fromordinal
+    return CashFacts(
+        accounts=tuple(accounts),
+        postings={a: tuple(_account_postings_decode(rows)) for a, rows in postings},
+        assertions={a: tuple(BalanceAssertion(a, fromordinal(d), Decimal(n), c) for d, n, c in rows) for a, rows in assertions},
+        currencies={a: tuple(c) for a, c in currencies},
+    )
+
+
+def _movements_encode(columns: Any) -> list[list[tuple[str, str, str, str]]]:
+    return [[(b.account, b.kind, b.currency, str(b.number)) for b in column] for column in columns]
+
+
+def _movements_decode(value: Any) -> tuple[tuple[Any, ...], ...]:
+    from acct_tool.books.financial_facts import Balance
+
+    return tuple(tuple(Balance(a, k, c, Decimal(n)) for a, k, c, n in column) for column in value)
+
+
 ENCODERS["receivable_exceptions"], DECODERS["receivable_exceptions"] = _diagnostics_encode, _diagnostics_decode
+ENCODERS["cash_ledger"], DECODERS["cash_ledger"] = _cash_ledger_encode, _cash_ledger_decode
+ENCODERS["income_movements"], DECODERS["income_movements"] = _movements_encode, _movements_decode
 for _kind in ("open_items_ar", "open_items_ap"):
     ENCODERS[_kind], DECODERS[_kind] = _open_items_encode, _open_items_decode
 ENCODERS.update(party_postings=_party_postings_encode, attribution=_attribution_encode, account_postings=_account_postings_encode)

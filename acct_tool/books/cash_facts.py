@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -60,11 +60,11 @@ def cash_accounts(opens: Mapping[str, OpenFact], settings: Settings, assets_root
     return tuple(sorted(a for a in opens if any(a == n or a.startswith(n + ":") for n in named)))
 
 
-def draw_cash_facts(entries: Iterable[Any], opens: Mapping[str, OpenFact], settings: Settings, root: Path, assets_root: str = "Assets") -> CashFacts:
-    """The cash accounts' postings and assertions from Beancount's ``entries``, and their statements."""
+def cash_ledger(entries: Iterable[Any], opens: Mapping[str, OpenFact], accounts: tuple[str, ...]) -> CashFacts:
+    """What the ledger alone says of the cash ``accounts``: their postings, ``balance`` assertions
+    and currencies (no statements: those are files of their own; see :func:`with_statements`)."""
     from acct_tool.books.ledger import account_postings
 
-    accounts = cash_accounts(opens, settings, assets_root)
     listed = list(entries)
     assertions: dict[str, list[BalanceAssertion]] = {a: [] for a in accounts}
     for entry in listed:
@@ -75,9 +75,13 @@ def draw_cash_facts(entries: Iterable[Any], opens: Mapping[str, OpenFact], setti
         accounts=accounts,
         postings=postings,
         assertions={a: tuple(v) for a, v in assertions.items()},
-        statements=tuple(s for s in statement_periods(settings, root) if s.account in accounts),
         currencies={a: opens[a].currencies for a in accounts},
     )
+
+
+def with_statements(facts: CashFacts, settings: Settings, root: Path) -> CashFacts:
+    """``facts`` with the statements filed for its accounts (read from the files each time)."""
+    return replace(facts, statements=tuple(s for s in statement_periods(settings, root) if s.account in facts.accounts))
 
 
 def statement_periods(settings: Settings, root: Path) -> list[StatementPeriod]:

@@ -165,6 +165,17 @@ class FinancialFacts:
         return tuple(sorted(out, key=lambda b: (b.account, b.currency)))
 
 
+class KnownMovements:
+    """Movements drawn already (the cache keeps them), by (first day, last day): a source
+    for an income statement over exactly those spans."""
+
+    def __init__(self, spans: Sequence[tuple[datetime.date, datetime.date]], movements: Sequence[Sequence[Balance]]) -> None:
+        self._by_span = dict(zip(spans, movements, strict=True))
+
+    def movements(self, start: datetime.date, end: datetime.date) -> Sequence[Balance]:
+        return self._by_span[(start, end)]
+
+
 def _next(day: datetime.date) -> datetime.date:
     return day + datetime.timedelta(days=1)
 

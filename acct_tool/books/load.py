@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -22,6 +22,8 @@ from acct_tool.diagnostics import Diagnostic, Severity, sort_diagnostics
 # imported when the books are loaded, not when this module is: the command line
 # imports it to declare what commands need, and `--version` or `--help` load nothing.
 if TYPE_CHECKING:
+    from acct_tool.books.cash_facts import CashFacts
+    from acct_tool.books.financial_facts import Balance
     from acct_tool.books.ledger import AccountPosting, Ledger
     from acct_tool.books.parties import Party
     from acct_tool.books.party_postings import PartyPosting
@@ -162,6 +164,34 @@ class Books:
     def account_postings(self) -> Mapping[str, tuple[AccountPosting, ...]]:
         """Every posting to exactly each declared account, in ledger order (for bank reconciliation)."""
         return self._account_postings
+
+    def cash_facts(self) -> CashFacts:
+        """The cash accounts' postings, ``balance`` assertions and currencies -- cached with the
+        ledger's facts, so that a warm ``cash`` or firm page loads no ledger -- with the
+        statements filed for them (read from their files each time)."""
+        from acct_tool.books.cash_facts import cash_accounts, cash_ledger, with_statements
+
+        ledger = self.ledger
+        opens = ledger.opens()
+        accounts = cash_accounts(opens, self.settings, str(ledger.options.get("name_assets") or "Assets"))
+        drawn: CashFacts = self.derived("cash_ledger", accounts, lambda: cash_ledger(ledger.entries, opens, accounts))
+        return with_statements(drawn, self.settings, self.root)
+
+    def income_movements(self, spans: Sequence[tuple[datetime.date, datetime.date]]) -> tuple[tuple[Balance, ...], ...]:
+        """The income and expense accounts' movements over each of ``spans`` (first and last
+        day), as :meth:`FinancialFacts.movements <acct_tool.books.financial_facts.FinancialFacts.movements>`
+        draws them from the entries; cached with the ledger's facts."""
+        from acct_tool.books.financial_facts import from_ledger
+
+        ledger = self.ledger
+
+        def compute() -> tuple[tuple[Balance, ...], ...]:
+            facts = from_ledger(ledger.entries, ledger.path, ledger.options)
+            return tuple(facts.movements(start, end) for start, end in spans)
+
+        key = tuple((start.toordinal(), end.toordinal()) for start, end in spans)
+        drawn: tuple[tuple[Balance, ...], ...] = self.derived("income_movements", key, compute)
+        return drawn
 
 
 #: What :meth:`_Drawer._derived` answers, while deferring, for a fact the cache holds.

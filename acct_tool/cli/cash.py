@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from acct_tool.books.cash_facts import draw_cash_facts
 from acct_tool.books.load import Needs
 from acct_tool.cli.common import Context, emit, format_option, warn_if_broken
 from acct_tool.engines.cash import PROPOSE_MONTHS, add_months, forecast
@@ -13,7 +12,8 @@ from acct_tool.engines.receivables import Side
 from acct_tool.periods import shift
 from acct_tool.render import cash as view
 
-#: The open items, and Beancount's entries for the cash accounts' postings and ``balance`` assertions.
+#: The open items, and the cash accounts' postings and ``balance`` assertions (drawn from the
+#: entries, when they are loaded, and cached).
 CASH = Needs(party_postings=True, entries=True)
 
 
@@ -40,8 +40,7 @@ def cash(obj: Context, weeks: int, fmt: str, propose_recurring: bool) -> None:
     books = obj.books(CASH)
     warn_if_broken(books)
     settings = books.settings
-    assets = str(books.ledger.options.get("name_assets") or "Assets")
-    facts = draw_cash_facts(books.ledger.entries, books.ledger.opens(), settings, books.root, assets)
+    facts = books.cash_facts()
     if propose_recurring:
         parties = (settings.receivable_root, settings.payable_root, *settings.control_accounts, *facts.accounts)
         postings = [p for account in facts.accounts for p in facts.postings[account]]

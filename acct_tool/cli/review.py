@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -132,7 +133,6 @@ def review(
     Example: acct-tool --as-of 2026-11-30 review --format html --out reviews/
     """
     from acct_tool.engines.review import build
-    from acct_tool.render.reports import Templates, check_out_dir, write_reports  # Jinja only when rendering
 
     client_view = audience == "client"
     # The firm page (internal audience, written into DIR or printed as JSON) shows cash and
@@ -163,9 +163,10 @@ def review(
         list(parties) or None,
         manager,
         logo=logo,
-        ledger=(lambda: _firm_ledger(books)) if firm_page else None,
+        ledger=functools.partial(_firm_ledger, books) if firm_page else None,
         spread=aside.spread,  # the month ends' receivables on two CPUs, where there are two
         receivables=books.open_items(Side.AR),
+        payables=lambda: books.open_items(Side.AP),
     )
     if parties and not reviews.clients:
         raise UsageError(f"manager '{manager}' manages none of {', '.join(parties)}; drop --manager to review them")
@@ -182,6 +183,8 @@ def review(
         return
     if out is None and len(reviews.clients) > 1:
         raise UsageError(f"{len(reviews.clients)} clients match; name one PARTY or pass --out DIR to write them all")
+
+    from acct_tool.render.reports import Templates, check_out_dir, write_reports  # Jinja only when rendering
 
     templates = Templates(books.root / books.settings.templates, books.precisions)
     ext = fmt
@@ -258,17 +261,15 @@ def review(
         sys.exit(EXIT_FINDINGS)
 
 
-def _firm_ledger(books: Books) -> FirmLedger:
-    """The cash accounts' facts and Beancount's balances, drawn as ``cash`` and ``financials`` draw them."""
-    from acct_tool.books.cash_facts import draw_cash_facts
-    from acct_tool.books.financial_facts import from_ledger
+def _firm_ledger(books: Books, period: Period) -> FirmLedger:
+    """The cash accounts' facts and the income statement's movements, drawn as ``cash`` and
+    ``financials`` draw them (and cached with the ledger's facts)."""
+    from acct_tool.books.financial_facts import KnownMovements
+    from acct_tool.engines.financials import income_columns
     from acct_tool.engines.review_firm import FirmLedger
 
-    ledger = books.ledger
-    assets = str(ledger.options.get("name_assets") or "Assets")
-    return FirmLedger(
-        draw_cash_facts(ledger.entries, ledger.opens(), books.settings, books.root, assets), from_ledger(ledger.entries, ledger.path, ledger.options)
-    )
+    spans = [(c.start, c.end) for c in income_columns(period)]
+    return FirmLedger(books.cash_facts(), KnownMovements(spans, books.income_movements(spans)))
 
 
 class _quiet:

@@ -36,6 +36,12 @@ class BalanceRecord(Protocol):
     def number(self) -> Decimal: ...
 
 
+class MovementSource(Protocol):
+    """What an income statement is drawn from: the income and expense accounts' movements over a span of days."""
+
+    def movements(self, start: datetime.date, end: datetime.date) -> Sequence[BalanceRecord]: ...
+
+
 class BalanceSource(Protocol):
     """What the statements are drawn from: balances as Beancount computes them."""
 
@@ -200,14 +206,20 @@ INCOME_KINDS = ("Income", "Expenses")
 BALANCE_KINDS = ("Assets", "Liabilities", "Equity")
 
 
-def income_statement(source: BalanceSource, period: Period, by: str | None = None, depth: int | None = None) -> Statement:
-    """Income and expenses per account for ``period`` (income shown positive), net income =
-    income - expenses per currency; with ``by`` ("month" or "quarter") one column per month or
-    quarter inside the period first; always the period itself, then :func:`previous_period` beside it."""
+def income_columns(period: Period, by: str | None = None) -> list[Column]:
+    """The columns of :func:`income_statement`: with ``by`` ("month" or "quarter") one per month
+    or quarter inside the period first; always the period itself, then :func:`previous_period`."""
     columns = [*(Column(p.label, p.start, p.end) for p in parts(period, by))] if by else []
     columns.append(Column(period.label, period.start, period.end))
     before = previous_period(period)
     columns.append(Column(before.label, before.start, before.end))
+    return columns
+
+
+def income_statement(source: MovementSource, period: Period, by: str | None = None, depth: int | None = None) -> Statement:
+    """Income and expenses per account for each of :func:`income_columns` (income shown
+    positive), net income = income - expenses per currency."""
+    columns = income_columns(period, by)
     table = _table([source.movements(c.start, c.end) for c in columns], INCOME_KINDS, depth)
     width = len(columns)
     statements = []

@@ -188,7 +188,7 @@ def build(
     party_ids: Sequence[str] | None = None,
     manager: str | None = None,
     logo: str | None = None,
-    ledger: Callable[[], FirmLedger] | None = None,
+    ledger: Callable[[Period], FirmLedger] | None = None,
     spread: Spread | None = None,
     receivables: OpenItems | None = None,
     payables: Callable[[], OpenItems] | None = None,

@@ -44,13 +44,13 @@ class FirmLedger:
     ``acct-tool financials`` draws them)."""
 
     cash: CashFacts
-    balances: financials.BalanceSource
+    balances: financials.MovementSource
 
 
 def firm_review(
     ctx: engine.Context,
     period: Period,
-    ledger: Callable[[], FirmLedger] | None = None,
+    ledger: Callable[[Period], FirmLedger] | None = None,
     receivables_at: ItemsAt | None = None,
     payables_now: Callable[[], OpenItems] | None = None,
 ) -> FirmReview:
@@ -67,7 +67,7 @@ def firm_review(
     cash: CashInfo | None = None
     income: IncomeInfo | None = None
     if ledger is not None:
-        drawn = ledger()
+        drawn = ledger(period)
         settings = ctx.settings
         result = cash_engine.forecast(
             drawn.cash, ctx.items, payables, settings.cash.recurring, as_of, levels=settings.collection_levels, floor=settings.cash.floor
