@@ -190,24 +190,21 @@ def review(
     ext = fmt
     problems: list[Diagnostic] = []
 
-    def render(name: str, context: dict[str, object]) -> str | bytes | None:
+    def render(name: str, context: dict[str, object]) -> tuple[str | bytes | None, list[Diagnostic]]:
+        """One file's text or bytes, and the template's problems."""
         if fmt == "json":
             from acct_tool.render.table import to_json
 
-            return to_json(context)
+            return to_json(context), []
         if fmt != "pdf":
-            text, found = templates.render(f"{name}.{ext}.j2", context, books.root)
-            problems.extend(found)
-            return text
+            return templates.render(f"{name}.{ext}.j2", context, books.root)
         from acct_tool.render.documents import render_document
         from acct_tool.render.pdf import PdfUnavailable
 
         try:
-            data, found = render_document(templates, name, context, "pdf", books_root=books.root, paper=books.settings.documents.paper, as_of=books.as_of)
+            return render_document(templates, name, context, "pdf", books_root=books.root, paper=books.settings.documents.paper, as_of=books.as_of)
         except PdfUnavailable as exc:
             raise UsageError(str(exc)) from None
-        problems.extend(found)
-        return data
 
     if client_view:
         contexts = reviews.as_data("client") if fmt == "json" else reviews.client_decks
@@ -216,7 +213,8 @@ def review(
         jobs = [(f"review-{pid}.{ext}", "review", ctx) for pid, ctx in reviews.clients.items()]
     if out is None:
         _, template, context = jobs[0]
-        result = render(template, context)
+        result, found = render(template, context)
+        problems.extend(found)
         if result is not None:
             if isinstance(result, bytes):
                 emit_document(result, fmt, None, force)
@@ -238,12 +236,21 @@ def review(
         jobs += [(f"portfolio-{name}.{ext}", "portfolio", ctx) for name, ctx in reviews.portfolios.items()]
         jobs.append((f"firm.{ext}", "firm", {**reviews.firm, "ext": ext}))
         jobs.append((f"index.{ext}", "index", {**reviews.index, "ext": ext}))
-    show_bar = sys.stderr.isatty() and len(jobs) > 3
-    with click.progressbar(jobs, label="Rendering reviews", file=sys.stderr, show_pos=True) if show_bar else _quiet(jobs) as bar:
-        for filename, template, context in bar:
-            result = render(template, context)
-            if result is not None:
-                files[filename] = result
+
+    def rendered(job: tuple[str, str, dict[str, Any]]) -> tuple[str | bytes | None, list[Diagnostic]]:
+        return render(job[1], job[2])
+
+    if sys.stderr.isatty() and len(jobs) > 3:
+        with click.progressbar(jobs, label="Rendering reviews", file=sys.stderr, show_pos=True) as bar:
+            outputs = [rendered(job) for job in bar]
+    elif fmt in ("md", "html"):
+        outputs = aside.spread(rendered, jobs)  # on two CPUs where there are two (a PDF engine is not forked)
+    else:
+        outputs = [rendered(job) for job in jobs]
+    for (filename, _, _), (result, found) in zip(jobs, outputs, strict=True):
+        problems.extend(found)
+        if result is not None:
+            files[filename] = result
     if problems:
         _fail_on(problems)
     try:
@@ -270,19 +277,6 @@ def _firm_ledger(books: Books, period: Period) -> FirmLedger:
 
     spans = [(c.start, c.end) for c in income_columns(period)]
     return FirmLedger(books.cash_facts(), KnownMovements(spans, books.income_movements(spans)))
-
-
-class _quiet:
-    """A stand-in for click's progress bar when stderr is not a terminal."""
-
-    def __init__(self, items: list[tuple[str, str, dict[str, Any]]]) -> None:
-        self.items = items
-
-    def __enter__(self) -> list[tuple[str, str, dict[str, Any]]]:
-        return self.items
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _nothing_to_review(manager: str | None) -> str:
