@@ -76,7 +76,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "reconcile-ar": ("reconcile", "ar"),
     "followups": ("followups",),
     "clients-list": ("clients", "list"),
-    "review": ("review", "--out", "{out}"),
+    "review": ("review", "--format", "html", "--out", "{out}"),  # all clients, HTML: the row
     # Not in the default set:
     "aging-ap": ("aging", "ap"),
     "reconcile-ap": ("reconcile", "ap"),
