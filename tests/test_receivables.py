@@ -451,3 +451,15 @@ def test_the_open_items_at_many_dates_are_those_at_each_date_alone(books: Callab
     for order in (days, sorted(days), sorted(days, reverse=True)):
         at = receivables.ItemsAt(loaded.party_postings, loaded.parties, loaded.settings, Side.AR, loaded.precisions)
         assert {day: shown(at(day)) for day in order} == alone
+
+
+@pytest.mark.parametrize("command", [("aging", "ar"), ("open", "ar"), ("reconcile", "ar"), ("followups",), ("clients", "list"), ("dso", "ar")])
+def test_a_command_on_broken_books_still_answers_and_warns(books: Callable[..., Path], command: tuple[str, ...]) -> None:
+    """The warning is given once the command has computed its answer (the ledger's validation
+    may still be running beside it), and the answer is printed all the same."""
+    unbalanced = '\n2026-02-01 * "Lunch"\n  Assets:Bank:Operating  -10.00 USD\n  Income:Services  5.00 USD\n'
+    root = books(ledger=HEAD + invoice("2026-01-10", "INV-1", "100.00") + unbalanced, profiles={"acme": ACME})
+    result = run_cli(*command, books=root, as_of="2026-03-31")
+    assert result.exit_code == 0, result.stderr
+    assert "warning: the books have 1 error; run `acct-tool check` for details" in result.stderr
+    assert result.output.strip()

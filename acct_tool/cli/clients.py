@@ -95,8 +95,8 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
     """
     books = obj.books(RELATIONSHIP)
     check_manager(books.parties, manager)
-    warn_if_broken(books)
     ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, books.open_items(Side.AR))
+    warn_if_broken(books)  # once computed: the ledger's validation may finish aside meanwhile
     rows = [
         r
         for r in summaries(ctx)
@@ -129,8 +129,8 @@ def show(obj: Context, party_id: str, history: bool, fmt: str) -> None:
     """
     books = obj.books(RELATIONSHIP)
     check_parties(books, [party_id])
-    warn_if_broken(books)
     ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, books.open_items(Side.AR))
+    warn_if_broken(books)
     _warn(list(ctx.diagnostics))
     result = detail(ctx, party_id)
     party = books.parties[party_id]
@@ -161,9 +161,9 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
     """
     books = obj.books(PARTY_POSTINGS)
     check_manager(books.parties, manager, owners=True)
-    warn_if_broken(books)
     items = books.open_items(Side.AR)
     result = find_followups(books.parties, books.settings, items, books.as_of, books.precisions, within=within, manager=manager)
+    warn_if_broken(books)  # once computed: the ledger's validation may finish aside meanwhile
     places = books.precisions
     if fmt == "table":
         emit_fitted(followups_view.table(result))
@@ -198,11 +198,11 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
     start = start or datetime.date(end.year, 1, 1)
     if start > end:
         raise UsageError(f"--from {start} is after --to {end}")
-    warn_if_broken(books)
     ctx = context(
         books.parties, books.settings, books.party_postings, books.attribution, end, books.precisions, books.open_items(Side.AR) if end == books.as_of else None
     )
     result = build_portfolio(ctx, start, manager)
+    warn_if_broken(books)
     _warn(list(result.diagnostics))
     places = books.precisions
     if fmt == "table":

@@ -53,9 +53,9 @@ def aging(obj: Context, side: str, by: str, basis: str, fmt: str) -> None:
     Example: acct-tool --as-of 2026-11-30 aging ar --by document
     """
     books = obj.books(PARTY_POSTINGS)
-    warn_if_broken(books)
     items = books.open_items(Side(side))
     result = age(items, books.settings.aging_limits, basis=basis, by=by)
+    warn_if_broken(books)  # once computed: the ledger's validation may finish aside meanwhile
     as_of = items.as_of.isoformat()
     places = books.precisions
     if fmt == "table":
@@ -76,8 +76,8 @@ def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
     """
     books = obj.books(PARTY_POSTINGS)
     check_parties(books, [party] if party is not None else [])
-    warn_if_broken(books)
     items = books.open_items(Side(side))
+    warn_if_broken(books)
     places = books.precisions
     if fmt == "table":
         emit_fitted(view.open_table(items, party, places))
@@ -87,8 +87,8 @@ def open_(obj: Context, side: str, party: str | None, fmt: str) -> None:
 
 def _reconcile_side(obj: Context, side: Side, fmt: str) -> None:
     books = obj.books(PARTY_POSTINGS)
-    warn_if_broken(books)
     items = books.open_items(side)
+    warn_if_broken(books)
     if fmt == "json":
         emit(view.reconcile_json(items, books.precisions))
     elif fmt == "github":
@@ -160,8 +160,8 @@ def statement(
     start = start or default_start(end)
     if start > end:
         raise UsageError(f"--from {start} is after --to {end}")
-    warn_if_broken(books)
     result = party_statement(books.party_postings, books.parties, books.settings, party, chosen, start, end, books.precisions)
+    warn_if_broken(books)
     places = books.precisions
     if fmt in ("md", "html", "pdf"):
         _statement_document(books, result, fmt, out, force)
@@ -222,10 +222,10 @@ def dso(obj: Context, side: str, by: str, window: int, fmt: str) -> None:
     from acct_tool.engines.payments import dso as compute_dso
 
     books = obj.books(PARTY_POSTINGS)
-    warn_if_broken(books)
     items = books.open_items(Side(side))
     groups = {p.id: p.manager or "(none)" for p in books.parties.values()}
     result = compute_dso(items, groups if by == "manager" else None, window)
+    warn_if_broken(books)
     headers, rows = view.dso_rows(behaviour(items), result, by, groups)
     if fmt == "json":
         emit(view.dso_json(headers, rows, books.precisions))

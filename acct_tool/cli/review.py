@@ -145,7 +145,6 @@ def review(
         chosen_period = choose_period(books.as_of, period, start, end).until(books.as_of)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    warn_if_broken(books)
     logo: str | None = None
     notices: list[Diagnostic] = []  # reported, and the documents rendered without what they concern
     if client_view:
@@ -168,6 +167,7 @@ def review(
         receivables=books.open_items(Side.AR),
         payables=lambda: books.open_items(Side.AP),
     )
+    warn_if_broken(books)  # once the reviews are built: the ledger's validation may finish aside meanwhile
     if parties and not reviews.clients:
         raise UsageError(f"manager '{manager}' manages none of {', '.join(parties)}; drop --manager to review them")
     if fmt == "json" and not client_view:
