@@ -39,7 +39,7 @@ class Application(NamedTuple):
 class DocumentState:
     """An invoice or bill while credits are applied to it."""
 
-    __slots__ = ("account", "amount", "apps", "currency", "date", "due", "file", "line", "narration", "number", "opening", "paid", "party", "txn")
+    __slots__ = ("account", "amount", "apps", "currency", "date", "due", "file", "line", "narration", "number", "opening", "paid", "party", "source", "txn")
 
     def __init__(
         self,
@@ -62,6 +62,8 @@ class DocumentState:
         self.opening = opening
         self.apps: list[Application] = []
         self.paid = ZERO
+        #: What the caller built it from (the receivables' classified posting), if anything.
+        self.source: object = None
 
     @property
     def where(self) -> Location:
@@ -79,7 +81,7 @@ class DocumentState:
 class CreditState:
     """A payment, credit note or refund while it is applied."""
 
-    __slots__ = ("account", "amount", "applied", "by_metadata", "currency", "date", "file", "kind", "line", "narration", "party", "ref", "refs")
+    __slots__ = ("account", "amount", "applied", "by_metadata", "currency", "date", "file", "kind", "line", "narration", "party", "ref", "refs", "source")
 
     def __init__(
         self,
@@ -101,6 +103,8 @@ class CreditState:
         #: ``file:line``, to tell credits apart (applications name it).
         self.ref = ref if ref is not None else f"{file}:{line}"
         self.applied = ZERO
+        #: What the caller built it from (the receivables' classified posting), if anything.
+        self.source: object = None
 
     @property
     def where(self) -> Location:

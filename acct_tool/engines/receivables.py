@@ -30,7 +30,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, cast
 
 from acct_tool.books.party_postings import PartyPosting
 from acct_tool.diagnostics import Diagnostic, Location, diag
@@ -326,7 +326,6 @@ class Classified:
         credits: list[CreditState] = []
         refunds: list[CreditState] = []
         balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-        row_of: dict[int, _Row] = {}  # id of a document, credit or refund state -> its row
         for row in self.rows[: bisect.bisect_right(self._dates, as_of)] if self._in_order else [r for r in self.rows if r.pp.date <= as_of]:
             pp = row.pp
             if row.problems:
@@ -348,7 +347,7 @@ class Classified:
                     row.kind, party, pp.account, pp.date, pp.currency, -number, row.refs, row.by_metadata, pp.narration, pp.file, pp.line, row.place
                 )
                 credits.append(state)
-            row_of[id(state)] = row
+            state.source = row
 
         docs, by_number = number_documents(docs, key, settings.operating_currency or "USD", problems, precisions)
         fifo = apply_linked(credits, by_number, self.all_numbers, key, problems, precisions, docs)
@@ -359,8 +358,8 @@ class Classified:
         make_document, make_credit = Document._make, Credit._make
         records = []
         for d in docs:
-            found = row_of.get(id(d))  # none for a refund beyond the credits, which became a document
-            where, place = (found.where, found.place) if found is not None else (Location(d.file, d.line), f"{d.file}:{d.line}")
+            found = d.source  # none for a refund beyond the credits, which became a document
+            where, place = (found.where, found.place) if isinstance(found, _Row) else (Location(d.file, d.line), f"{d.file}:{d.line}")
             records.append(
                 make_document(
                     (side, d.number or place, d.number, d.party.id, d.account, d.date, d.due, d.currency, d.amount, tuple(d.apps), d.narration, where, d.paid)
@@ -368,16 +367,21 @@ class Classified:
             )
         documents = tuple(records)
 
-        def credit_record(c: CreditState, references: bool) -> Credit:
-            r = row_of[id(c)]
-            refs = r.references if references else ()
-            return make_credit(
-                (side, r.place, c.kind, c.party.id, c.account, c.date, c.currency, c.amount, c.applied, refs, c.narration, r.where, r.own_number)
-            )
+        def credit_records_of(states: list[CreditState], references: bool) -> tuple[Credit, ...]:
+            out = []
+            for c in states:
+                r = cast(_Row, c.source)
+                refs = r.references if references else ()
+                out.append(
+                    make_credit(
+                        (side, r.place, c.kind, c.party.id, c.account, c.date, c.currency, c.amount, c.applied, refs, c.narration, r.where, r.own_number)
+                    )
+                )
+            return tuple(out)
 
         credits.sort(key=lambda c: (c.party.id, c.date, c.file, c.line or 0))
-        credit_records = tuple([credit_record(c, True) for c in credits])
-        refund_records = tuple([credit_record(r, False) for r in sorted(refunds, key=lambda c: (c.party.id, c.date, c.ref))])
+        credit_records = credit_records_of(credits, True)
+        refund_records = credit_records_of(sorted(refunds, key=lambda c: (c.party.id, c.date, c.ref)), False)
         ties = _tie_out(documents, credit_records, balances, self.account_of)
         for tie in ties:
             if not tie.ok:
