@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import sys
@@ -237,16 +238,20 @@ def review(
         jobs.append((f"firm.{ext}", "firm", {**reviews.firm, "ext": ext}))
         jobs.append((f"index.{ext}", "index", {**reviews.index, "ext": ext}))
 
-    def rendered(job: tuple[str, str, dict[str, Any]]) -> tuple[str | bytes | None, list[Diagnostic]]:
-        return render(job[1], job[2])
+    # Markdown and HTML on two CPUs where there are two (a PDF engine is not forked): this
+    # process renders every other file, so the progress bar moves two files at a time.
+    spread = fmt in ("md", "html")
+    step = 2 if spread else 1
+    showing = sys.stderr.isatty() and len(jobs) > 3
+    with click.progressbar(length=len(jobs), label="Rendering reviews", file=sys.stderr, show_pos=True) if showing else contextlib.nullcontext() as bar:
 
-    if sys.stderr.isatty() and len(jobs) > 3:
-        with click.progressbar(jobs, label="Rendering reviews", file=sys.stderr, show_pos=True) as bar:
-            outputs = [rendered(job) for job in bar]
-    elif fmt in ("md", "html"):
-        outputs = aside.spread(rendered, jobs)  # on two CPUs where there are two (a PDF engine is not forked)
-    else:
-        outputs = [rendered(job) for job in jobs]
+        def rendered(job: tuple[str, str, dict[str, Any]]) -> tuple[str | bytes | None, list[Diagnostic]]:
+            found = render(job[1], job[2])
+            if bar is not None:
+                bar.update(min(step, len(jobs) - bar.pos))
+            return found
+
+        outputs = aside.spread(rendered, jobs) if spread else [rendered(job) for job in jobs]
     for (filename, _, _), (result, found) in zip(jobs, outputs, strict=True):
         problems.extend(found)
         if result is not None:

@@ -213,7 +213,7 @@ class _Row(NamedTuple):
     """One posting of a side, classified: what it is does not depend on the as-of date."""
 
     pp: PartyPosting
-    party: Party | None  # None: it belongs to no party (``problem`` says why)
+    party: Party | None  # None: it belongs to no party (``problems`` says why)
     number: Decimal  # with the side's sign: documents positive
     ident: str | None  # a document's number
     refs: list[str]  # what a credit names
