@@ -142,7 +142,7 @@ class Series:
             return self.label
         if self.name == BEAN_CHECK:
             return BEAN_CHECK
-        return "acct-tool " + " ".join(w for w in COMMANDS[self.name] if not w.startswith(("{", "--")))
+        return "acct-tool " + " ".join(w for w in COMMANDS[self.name] if "{" not in w and w != "--out")  # the scratch paths are not shown
 
     @property
     def median(self) -> float:

@@ -181,7 +181,7 @@ def test_report_has_a_row_for_every_target_of_the_issue() -> None:
     assert next(v for k, v in rows.items() if k.startswith("`check` warm")).endswith("| 0.20 | ≤ 0.25 | ✓ |")
     assert next(v for k, v in rows.items() if k.startswith("`followups` warm")).endswith("| 0.30 | ≤ 0.25 | ✗ |")
     assert next(v for k, v in rows.items() if k.startswith("peak memory, cold")).endswith("| 1.20 | ≤ 1.15 | ✗ |")
-    assert "(highest: `acct-tool review`)" in head
+    assert "(highest: `acct-tool review --format html`)" in head
     example = next(line for line in head.splitlines() if small.LEDGERS[0].label in line and "no caches" in line)
     assert example.endswith("| 1.25 | ≤ 1.00 | ✗ |")
     assert "| not measured |" in next(line for line in head.splitlines() if small.LEDGERS[1].label in line)
