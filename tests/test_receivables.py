@@ -453,7 +453,7 @@ def test_the_open_items_at_many_dates_are_those_at_each_date_alone(books: Callab
         assert {day: shown(at(day)) for day in order} == alone
 
 
-@pytest.mark.parametrize("command", [("aging", "ar"), ("open", "ar"), ("reconcile", "ar"), ("followups",), ("clients", "list"), ("dso", "ar")])
+@pytest.mark.parametrize("command", [("aging", "ar"), ("open", "ar"), ("reconcile", "ar"), ("followups",), ("clients", "list"), ("dso", "ar"), ("cash",)])
 def test_a_command_on_broken_books_still_answers_and_warns(books: Callable[..., Path], command: tuple[str, ...]) -> None:
     """The warning is given once the command has computed its answer (the ledger's validation
     may still be running beside it), and the answer is printed all the same."""

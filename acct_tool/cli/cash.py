@@ -38,13 +38,13 @@ def cash(obj: Context, weeks: int, fmt: str, propose_recurring: bool) -> None:
     Example: acct-tool --as-of 2026-11-30 cash --weeks 8 --format json
     """
     books = obj.books(CASH)
-    warn_if_broken(books)
     settings = books.settings
     facts = books.cash_facts()
     if propose_recurring:
         parties = (settings.receivable_root, settings.payable_root, *settings.control_accounts, *facts.accounts)
         postings = [p for account in facts.accounts for p in facts.postings[account]]
         found = proposals(postings, books.as_of, exclude=parties)
+        warn_if_broken(books)
         emit(view.proposals_yaml(found, shift(add_months(books.as_of, -PROPOSE_MONTHS), 1), books.as_of, books.precisions))
         return
     result = forecast(
@@ -57,5 +57,6 @@ def cash(obj: Context, weeks: int, fmt: str, propose_recurring: bool) -> None:
         levels=settings.collection_levels,
         floor=settings.cash.floor,
     )
+    warn_if_broken(books)  # once computed: the ledger's validation may finish aside meanwhile
     places = books.precisions
     emit(view.forecast_json(result, places) if fmt == "json" else view.forecast_csv(result, places) if fmt == "csv" else view.forecast_table(result, places))

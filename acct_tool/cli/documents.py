@@ -46,8 +46,8 @@ def invoice(obj: Context, number: str, fmt: str, out: Path | None, force: bool) 
     from acct_tool.render.reports import Templates  # Jinja only when rendering
 
     books = obj.books(DOCUMENT_NEEDS)
-    warn_if_broken(books)
     items = books.open_items(Side.AR)
+    warn_if_broken(books)
     income_root = str(books.ledger.options.get("name_income") or "Income")
     found = engine.find(number, items, books.ledger.transactions(), books.settings, books.root, books.precisions, income_root=income_root)
     if found.issued is None:

@@ -82,8 +82,8 @@ def dunning(obj: Context, parties: tuple[str, ...], level: int | None, fmt: str,
     settings = books.settings
     if fmt == "eml" and not settings.firm.email:
         raise UsageError("--format eml sends from the firm's address: set `firm: email:` in acct-tool.yaml (see docs/documents.md)")
-    warn_if_broken(books)
     found = find_letters(books.parties, settings, books.open_items(Side.AR), books.as_of, chosen=parties or None, level=level)
+    warn_if_broken(books)
     for pid in parties:
         if pid not in {letter.party.id for letter in found}:
             say(f"{pid}: no overdue invoice is due for a reminder; no letter")

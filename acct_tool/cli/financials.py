@@ -79,8 +79,8 @@ def trial(obj: Context, depth: int | None, fmt: str) -> None:
     Example: acct-tool --as-of 2026-11-30 financials trial --depth 2
     """
     books = obj.books(ENTRIES)
-    warn_if_broken(books)
     result = engine.trial_balance(_facts(books), books.as_of, depth)
+    warn_if_broken(books)
     shown = {"json": view.trial_json, "csv": view.trial_csv, "md": view.trial_md}.get(fmt, view.trial_table)
     emit(shown(result, books.precisions))
     _finish(result.diagnostics)
@@ -105,8 +105,8 @@ def income(obj: Context, period: str | None, start: datetime.date | None, end: d
     """
     books = obj.books(ENTRIES)
     chosen = _period(books.as_of, period, start, end)
-    warn_if_broken(books)
     result = engine.income_statement(_facts(books), chosen, by, depth)
+    warn_if_broken(books)
     shown = {"json": view.statement_json, "csv": view.statement_csv, "md": view.statement_md}.get(fmt, view.statement_table)
     emit(shown(result, books.precisions))
     _finish(result.diagnostics)
@@ -131,8 +131,8 @@ def balance(obj: Context, period: str | None, start: datetime.date | None, end: 
     """
     books = obj.books(ENTRIES)
     chosen = _period(books.as_of, period, start, end)
-    warn_if_broken(books)
     result = engine.balance_sheet(_facts(books), chosen, depth)
+    warn_if_broken(books)
     shown = {"json": view.statement_json, "csv": view.statement_csv, "md": view.statement_md}.get(fmt, view.statement_table)
     emit(shown(result, books.precisions))
     _finish(result.diagnostics)
