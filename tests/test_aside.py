@@ -162,7 +162,8 @@ def test_what_the_trends_draw_from_the_month_ends_receivables_through_spread_is_
     from acct_tool.books.load import Needs, load_books
     from acct_tool.engines.concentration import day_dso
     from acct_tool.engines.health import day_scores, history_dates
-    from acct_tool.engines.receivables import ItemsAt, OpenItems, Side
+    from acct_tool.engines.items_at import ItemsAt
+    from acct_tool.engines.receivables import OpenItems, Side
 
     books = load_books(EXAMPLES, datetime.date.fromisoformat(EXAMPLES_AS_OF), use_cache=False, needs=Needs(party_postings=True, attribution=True))
     args = (books.party_postings, books.parties, books.settings, Side.AR, books.precisions)

@@ -280,28 +280,39 @@ def test_firm_html_loads_cleanly_in_a_browser(tmp_path: Path) -> None:
 
 def test_the_receivables_at_each_month_end_are_computed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The health history and the DSO trend look at the same month ends: each date's open
-    items are allocated once for both, from postings classified once per side."""
-    from acct_tool.engines import receivables
+    items are computed once for both, from postings classified once per side -- allocated at
+    the latest date, and derived from it at the month ends before."""
+    from acct_tool.engines import items_at, receivables
 
     seen: list[tuple[str, datetime.date]] = []
+    derived: list[datetime.date] = []
     classified: list[str] = []
-    real_at, real_init = receivables.Classified.at, receivables.Classified.__init__
+    real_at, real_init, real_earlier = receivables.Classified.at, receivables.Classified.__init__, items_at.Earlier.at
 
     def counting(self: receivables.Classified, day: datetime.date) -> receivables.OpenItems:
         seen.append((self.side.value, day))
         return real_at(self, day)
+
+    def deriving(self: items_at.Earlier, day: datetime.date) -> receivables.OpenItems | None:
+        found = real_earlier(self, day)
+        if found is not None:
+            seen.append((self.classified.side.value, day))
+            derived.append(day)
+        return found
 
     def classifying(self: receivables.Classified, *args: Any) -> None:
         real_init(self, *args)
         classified.append(self.side.value)
 
     monkeypatch.setattr(receivables.Classified, "at", counting)
+    monkeypatch.setattr(items_at.Earlier, "at", deriving)
     monkeypatch.setattr(receivables.Classified, "__init__", classifying)
     monkeypatch.setenv("ACCT_TOOL_NO_ASIDE", "1")  # every computation in this process, where it is counted
     write(tmp_path / "out", "md")
     receivable_days = [day for side, day in seen if side == "ar"]
     assert len(receivable_days) >= 11  # the month ends were computed
     assert len(receivable_days) == len(set(receivable_days)), sorted(receivable_days)
+    assert len(derived) >= 10, derived  # the month ends before the latest date computed
     # the month ends' (one classification for all of them), and the as-of date's receivables
     # and payables unless the cache holds them
     assert 1 <= classified.count("ar") <= 2, classified

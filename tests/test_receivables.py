@@ -11,7 +11,7 @@ import pytest
 from conftest import run_cli
 
 from acct_tool.books.load import Books, load_books
-from acct_tool.engines import receivables
+from acct_tool.engines import items_at, receivables
 from acct_tool.engines.aging import age, bucket_labels, bucket_of
 from acct_tool.engines.payments import behaviour, dso
 from acct_tool.engines.receivables import Document, OpenItems, Side
@@ -415,7 +415,7 @@ def test_open_items_are_a_function_of_the_postings_and_parties_given(books: Call
 
 
 def test_the_open_items_at_many_dates_are_those_at_each_date_alone(books: Callable[..., Path]) -> None:
-    """:class:`receivables.ItemsAt` classifies the postings once and allocates them again per date:
+    """:class:`items_at.ItemsAt` classifies the postings once and allocates them again per date:
     whatever order the dates come in, each answer is the one computed for that date alone --
     with a linked payment that takes an invoice FIFO paid earlier, a payment waiting for a
     later invoice, an overpayment, a credit note and a refund."""
@@ -449,7 +449,7 @@ def test_the_open_items_at_many_dates_are_those_at_each_date_alone(books: Callab
     alone = {day: shown(open_items(loaded, Side.AR, day)) for day in days}
     assert len({alone[day] for day in days}) == len(days)  # every date differs from every other
     for order in (days, sorted(days), sorted(days, reverse=True)):
-        at = receivables.ItemsAt(loaded.party_postings, loaded.parties, loaded.settings, Side.AR, loaded.precisions)
+        at = items_at.ItemsAt(loaded.party_postings, loaded.parties, loaded.settings, Side.AR, loaded.precisions)
         assert {day: shown(at(day)) for day in order} == alone
 
 

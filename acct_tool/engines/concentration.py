@@ -31,8 +31,9 @@ from acct_tool.books.parties import Party
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines.aging import age
 from acct_tool.engines.health import HealthScore
+from acct_tool.engines.items_at import ItemsAt
 from acct_tool.engines.payments import Dso, dso
-from acct_tool.engines.receivables import ZERO, ItemsAt, OpenItems, Side
+from acct_tool.engines.receivables import ZERO, OpenItems, Side
 from acct_tool.engines.revenue import months_between, revenue
 from acct_tool.engines.review_records import (
     AgingAmount,
@@ -170,6 +171,7 @@ def dso_trend(ctx: engine.Context, start: Date, window: int = DSO_WINDOW, items_
     ends = month_ends(start, ctx.as_of)
     at = items_at or ItemsAt(ctx.postings, ctx.parties, ctx.settings, Side.AR, ctx.precisions, known=ctx.items)
     key, overall = day_dso(window)
+    at.prefetch([day for _, day in ends], {key: overall})
     for month, day in ends:
         found: dict[str, Dso] = at.use(key, day, overall)
         for cur, d in found.items():

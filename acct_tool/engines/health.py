@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 
 from acct_tool.books.parties import Party
 from acct_tool.books.settings import HealthSettings, Settings
+from acct_tool.engines.items_at import ItemsAt
 from acct_tool.engines.payments import Behaviour, behaviour
-from acct_tool.engines.receivables import ZERO, Document, ItemsAt, OpenItems, Side
+from acct_tool.engines.receivables import ZERO, Document, OpenItems, Side
 from acct_tool.engines.relationship import (
     SatisfactionFigures,
     freshness,
@@ -473,7 +474,9 @@ def history(
     last: dict[str, HealthScore | None] = {p.id: None for p in chosen}
     at = items_at or ItemsAt(postings, parties, settings, Side.AR, precisions)
     key, scores = day_scores(chosen, settings, attribution, precisions)
-    for day in history_dates(as_of, months):
+    days = history_dates(as_of, months)
+    at.prefetch(days, {key: scores}, keep=[as_of])  # the month ends derived from the as-of date's
+    for day in days:
         drawn: dict[str, HealthScore | None] = at.use(key, day, scores)
         for party in chosen:
             now = drawn[party.id]

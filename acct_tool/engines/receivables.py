@@ -26,11 +26,11 @@ import datetime
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from acct_tool.books.party_postings import PartyPosting
 from acct_tool.diagnostics import Diagnostic, Location, diag
@@ -315,7 +315,15 @@ class Classified:
             self.rows.append(row)
         self._dates = [row.pp.date for row in self.rows]
         #: The party postings come in ledger order, which is by date: the rows up to a date are a prefix.
-        self._in_order = all(a <= b for a, b in zip(self._dates, self._dates[1:]))
+        self.in_order = all(a <= b for a, b in zip(self._dates, self._dates[1:]))
+
+    def document_record(self, d: DocumentState) -> Document:
+        """The record of a document once allocated."""
+        found = d.source  # none for a refund beyond the credits, which became a document
+        where, place = (found.where, found.place) if isinstance(found, _Row) else (Location(d.file, d.line), f"{d.file}:{d.line}")
+        return Document._make(
+            (self.side, d.number or place, d.number, d.party.id, d.account, d.date, d.due, d.currency, d.amount, tuple(d.apps), d.narration, where, d.paid)
+        )
 
     def at(self, as_of: Date) -> OpenItems:
         """The open items at ``as_of``: the postings up to it, allocated."""
@@ -326,7 +334,7 @@ class Classified:
         credits: list[CreditState] = []
         refunds: list[CreditState] = []
         balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-        for row in self.rows[: bisect.bisect_right(self._dates, as_of)] if self._in_order else [r for r in self.rows if r.pp.date <= as_of]:
+        for row in self.rows[: bisect.bisect_right(self._dates, as_of)] if self.in_order else [r for r in self.rows if r.pp.date <= as_of]:
             pp = row.pp
             if row.problems:
                 problems += row.problems
@@ -355,17 +363,8 @@ class Classified:
         report_unnumbered(docs, key, problems, precisions)
 
         docs.sort(key=lambda d: (d.party.id, d.date, d.number or "", d.file, d.line or 0))
-        make_document, make_credit = Document._make, Credit._make
-        records = []
-        for d in docs:
-            found = d.source  # none for a refund beyond the credits, which became a document
-            where, place = (found.where, found.place) if isinstance(found, _Row) else (Location(d.file, d.line), f"{d.file}:{d.line}")
-            records.append(
-                make_document(
-                    (side, d.number or place, d.number, d.party.id, d.account, d.date, d.due, d.currency, d.amount, tuple(d.apps), d.narration, where, d.paid)
-                )
-            )
-        documents = tuple(records)
+        make_credit = Credit._make
+        documents = tuple(map(self.document_record, docs))
 
         def credit_records_of(states: list[CreditState], references: bool) -> tuple[Credit, ...]:
             out = []
@@ -382,7 +381,7 @@ class Classified:
         credits.sort(key=lambda c: (c.party.id, c.date, c.file, c.line or 0))
         credit_records = credit_records_of(credits, True)
         refund_records = credit_records_of(sorted(refunds, key=lambda c: (c.party.id, c.date, c.ref)), False)
-        ties = _tie_out(documents, credit_records, balances, self.account_of)
+        ties = tie_out(documents, credit_records, balances, self.account_of)
         for tie in ties:
             if not tie.ok:
                 party = parties[tie.party]
@@ -395,90 +394,6 @@ class Classified:
                 )
         problems += _credit_limits(parties, precisions, side, ties)
         return OpenItems(side, as_of, documents, credit_records, ties, tuple(problems), dict(parties), refund_records)
-
-
-#: ``spread(compute, dates)`` is ``[compute(d) for d in dates]``, computed however the caller
-#: likes (the command line spreads the dates over two CPUs, and hands back what ``compute`` returns).
-Spread: TypeAlias = Callable[[Callable[[Date], Any], Sequence[Date]], list[Any]]
-
-#: What a trend draws from the open items at one date (a health score per client, the DSO),
-#: under a key that says what it draws: see :meth:`ItemsAt.use`.
-Use: TypeAlias = Callable[["OpenItems"], Any]
-
-
-class ItemsAt:
-    """The open items of one side at any date, each date computed once: trends over month
-    ends (health history, DSO) ask for the same dates. The postings are classified once
-    (:class:`Classified`) and only allocated again per date.
-
-    A trend reads the open items at a date through :meth:`use`, which keeps only what it
-    draws. :meth:`prefetch` computes what several trends draw at many dates at once, through
-    ``spread``: the open items of a date are large, and only what is drawn from them comes
-    back from where they were computed."""
-
-    def __init__(
-        self,
-        postings: Sequence[PartyPosting],
-        parties: Mapping[str, Party],
-        settings: Settings,
-        side: Side,
-        precisions: Precisions,
-        known: OpenItems | None = None,
-        spread: Spread | None = None,
-    ) -> None:
-        self._args = (postings, parties, settings, side, precisions)
-        self._classified: Classified | None = None
-        self._spread = spread
-        self._done: dict[Date, OpenItems] = {known.as_of: known} if known is not None and known.side is side else {}
-        self._used: dict[tuple[Hashable, Date], Any] = {}
-
-    @property
-    def classified(self) -> Classified:
-        if self._classified is None:
-            self._classified = Classified(*self._args)
-        return self._classified
-
-    def prefetch(self, days: Iterable[Date], uses: Mapping[Hashable, Use], keep: Iterable[Date] = ()) -> None:
-        """What each of ``uses`` (by key) draws from the open items at each of ``days``, for
-        :meth:`use` to answer: drawn here for the dates computed already and those of ``keep``
-        (computed here first, and kept whole for the caller), the others computed through
-        ``spread`` (or one after the other without it) and not kept."""
-        for day in keep:
-            self(day)
-        todo = [day for day in dict.fromkeys(days) if any((key, day) not in self._used for key in uses)]
-        for day in [d for d in todo if d in self._done]:
-            self._draw(day, self._done[day], uses)
-        rest = [d for d in todo if d not in self._done]
-        if not rest:
-            return
-        classified = self.classified  # before spreading: a forked worker has it already
-
-        def drawn(day: Date) -> dict[Hashable, Any]:
-            items = classified.at(day)
-            return {key: use(items) for key, use in uses.items()}
-
-        results = self._spread(drawn, rest) if self._spread is not None and len(rest) > 1 else [drawn(day) for day in rest]
-        for day, found in zip(rest, results, strict=True):
-            for key, value in found.items():
-                self._used[(key, day)] = value
-
-    def _draw(self, day: Date, items: OpenItems, uses: Mapping[Hashable, Use]) -> None:
-        for key, use in uses.items():
-            if (key, day) not in self._used:
-                self._used[(key, day)] = use(items)
-
-    def use(self, key: Hashable, day: Date, use: Use) -> Any:
-        """``use(self(day))``, kept under ``key`` (which must say everything ``use`` depends on
-        besides the open items) -- or what :meth:`prefetch` drew under it."""
-        if (key, day) not in self._used:
-            self._draw(day, self(day), {key: use})
-        return self._used[(key, day)]
-
-    def __call__(self, day: Date) -> OpenItems:
-        found = self._done.get(day)
-        if found is None:
-            found = self._done[day] = self.classified.at(day)
-        return found
 
 
 def _party_key(keys: tuple[str, ...], side: Side) -> str:
@@ -533,7 +448,7 @@ def _due(pp: PartyPosting, party: Party, default_days: int, problems: list[Diagn
     return shift(pp.date, days)
 
 
-def _tie_out(
+def tie_out(
     documents: Iterable[Document],
     credits: Iterable[Credit],
     balances: Mapping[tuple[str, str], Decimal],

@@ -25,9 +25,10 @@ from acct_tool.engines import relationship as rel
 from acct_tool.engines.aging import age, bucket_labels
 from acct_tool.engines.health import HealthPoint, HealthScore, day_scores, history_dates
 from acct_tool.engines.health import history as health_history
+from acct_tool.engines.items_at import ItemsAt, Spread
 from acct_tool.engines.letterhead import letterhead
 from acct_tool.engines.payments import dso, paid_in
-from acct_tool.engines.receivables import ZERO, ItemsAt, OpenItems, Side, Spread
+from acct_tool.engines.receivables import ZERO, OpenItems, Side
 from acct_tool.engines.revenue import months_between, revenue, year_to_date
 from acct_tool.engines.review_changes import changes
 from acct_tool.engines.review_firm import FirmLedger, firm_review
@@ -198,7 +199,7 @@ def build(
     ``ledger`` gives the owner's review its cash and income figures; it is called only when
     that review is built (without it, ``cash`` and ``income`` are none). ``spread``
     computes the receivables at the month ends of the health history and the DSO trend
-    (see :class:`~acct_tool.engines.receivables.ItemsAt`); ``receivables`` are those at the
+    (see :class:`~acct_tool.engines.items_at.ItemsAt`); ``receivables`` are those at the
     as-of date when the caller has them, and ``payables`` gives the payables there (the firm
     page's aging and cash forecast read them).
 

@@ -15,7 +15,8 @@ from acct_tool.engines import concentration as firm_engine
 from acct_tool.engines import financials
 from acct_tool.engines import portfolio as engine
 from acct_tool.engines.aging import bucket_labels
-from acct_tool.engines.receivables import ZERO, ItemsAt, Side, open_items
+from acct_tool.engines.items_at import ItemsAt
+from acct_tool.engines.receivables import ZERO, Side, open_items
 from acct_tool.engines.review_records import (
     AtRiskAccount,
     CashAtRisk,

@@ -1,0 +1,375 @@
+"""The open items of one side at many dates: the month ends that trends read.
+
+:class:`ItemsAt` computes each date once. A month end before a date already computed is
+mostly what that date holds with the later postings taken away, and :func:`earlier` derives
+it so, allocating again only the parties and currencies for which that does not hold:
+
+* Up to the earlier date, the unlinked credits (FIFO) and refunds are replayed in date
+  order, so the replay up to it is the same at both dates -- unless a document of that
+  date had something applied to it *later* by a linked credit (linked credits are applied
+  before the replay). Such a document is more open at the earlier date, and an unlinked
+  credit active after it was issued may have gone to it instead.
+* A credit naming a document dated after the earlier date waits for it then, and pays it
+  later: its applications to the later documents are taken away with them. One naming
+  another party's later document is neither (it waits, then goes FIFO): those dates are
+  allocated again whole.
+
+So the slots (a party and currency) with such a document, an unlinked credit active from
+its date on and a refund up to the earlier date are replayed again from what the linked
+credits had applied by then; the others keep the applications dated up to it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
+
+from acct_tool.books.party_postings import PartyPosting
+from acct_tool.diagnostics import Diagnostic, Location
+from acct_tool.engines.allocation import CreditState, DocumentState, replay
+from acct_tool.engines.receivables import Classified, Credit, Document, OpenItems, Side, tie_out
+
+if TYPE_CHECKING:
+    from acct_tool.books.parties import Party
+    from acct_tool.books.settings import Settings
+    from acct_tool.money import Precisions
+
+ZERO = Decimal(0)
+Date = datetime.date
+Slot: TypeAlias = tuple[str, str]  # a party's id and a currency
+_R = TypeVar("_R", Document, Credit)
+
+#: ``spread(compute, dates)`` is ``[compute(d) for d in dates]``, computed however the caller
+#: likes (the command line spreads the dates over two CPUs, and hands back what ``compute`` returns).
+Spread: TypeAlias = Callable[[Callable[[Date], Any], Sequence[Date]], list[Any]]
+
+#: What a trend draws from the open items at one date (a health score per client, the DSO),
+#: under a key that says what it draws: see :meth:`ItemsAt.use`. It reads the allocation
+#: (documents, credits, refunds, ties), not the diagnostics: see :func:`earlier`.
+Use: TypeAlias = Callable[[OpenItems], Any]
+
+
+class _Withheld(tuple[Diagnostic, ...]):
+    """The diagnostics of open items derived by :func:`earlier`: not computed, so reading them is a bug."""
+
+    def _refuse(self, *args: object) -> NoReturn:
+        raise LookupError("the diagnostics of open items derived from a later date are not computed: use Classified.at")
+
+    __iter__ = __len__ = __getitem__ = __contains__ = __bool__ = _refuse
+
+
+WITHHELD = _Withheld()
+
+
+class _Facts:
+    """What :func:`earlier` reads of a classification whatever the dates: each row's position
+    in the ledger, the first document of each number, the credits that name another party's
+    document, and each slot's running ledger balance."""
+
+    def __init__(self, classified: Classified) -> None:
+        rows = classified.rows
+        self.order: dict[Location, int] = {row.where: n for n, row in enumerate(rows)}
+        self.usable = classified.in_order and len(self.order) == len(rows)
+        first: dict[str, tuple[str, Date]] = {}
+        for row in rows:
+            if row.kind == "document" and row.party is not None and row.ident is not None and row.ident not in first:
+                first[row.ident] = (row.party.id, row.pp.date)
+        self.all_numbers = classified.all_numbers
+        self.first = first
+        #: (the credit's date, the date of another party's document it names) for each such name.
+        self.foreign: list[tuple[Date, Date]] = []
+        dates: dict[Slot, list[Date]] = defaultdict(list)
+        sums: dict[Slot, list[Decimal]] = defaultdict(list)
+        for row in rows:
+            party = row.party
+            if party is None:
+                continue
+            if row.kind not in ("document", "refund"):
+                for ref in row.refs:
+                    found = first.get(ref)
+                    if found is not None and found[0] != party.id:
+                        self.foreign.append((row.pp.date, found[1]))
+            slot = (party.id, row.pp.currency)
+            running = sums[slot]
+            dates[slot].append(row.pp.date)
+            running.append((running[-1] if running else ZERO) + row.number)
+        self.dates, self.sums = dict(dates), dict(sums)
+
+    def balances(self, day: Date) -> dict[Slot, Decimal]:
+        """The ledger balance of each slot with postings up to ``day`` (the rows are in date order)."""
+        out = {}
+        for slot, dates in self.dates.items():
+            n = bisect.bisect_right(dates, day)
+            if n:
+                out[slot] = self.sums[slot][n - 1]
+        return out
+
+    def fifo(self, credit: Credit, later: Date, opening: Decimal, party: str, refs: Iterable[str]) -> bool:
+        """Whether ``credit`` was applied FIFO at ``later`` (see ``apply_linked``): it names no
+        document of its party and none the ledger holds later, and the party's opening
+        balances (``opening`` of it applied there) did not take all of it."""
+        for ref in refs:
+            found = self.first.get(ref)
+            if found is None:
+                if ref in self.all_numbers:
+                    return False  # a number that never is a document's: it waits
+                continue
+            if found[1] > later:
+                return False  # waits for the document
+            if found[0] == party:
+                return False  # applied to it
+        return opening < credit.amount
+
+
+class Earlier:
+    """The open items at dates before ``later``'s (``classified.at(later.as_of)``): what
+    :meth:`at` reads of them whatever the date, read once."""
+
+    def __init__(self, classified: Classified, later: OpenItems, facts: _Facts | None = None) -> None:
+        self.classified, self.later = classified, later
+        facts = self.facts = facts or _Facts(classified)
+        #: Each document, with its date, slot, and the dates of its last application and of its
+        #: last application not FIFO.
+        self.documents: list[tuple[Document, Date, Slot, Date, Date]] = []
+        applications: dict[str, list[tuple[Date, Decimal, bool]]] = defaultdict(list)  # by credit: (the document's date, the amount, FIFO)
+        opening: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        never = datetime.date.min
+        for d in later.documents:
+            last = late = never
+            for a in d.applications:
+                applications[a.credit_ref].append((d.date, a.amount, a.how == "fifo"))
+                if a.date > last:
+                    last = a.date
+                if a.how != "fifo" and a.date > late:
+                    late = a.date
+                if a.how == "opening":
+                    opening[a.credit_ref] += a.amount
+            self.documents.append((d, d.date, (d.party, d.currency), last, late))
+        #: Each credit, with its slot, whether it was applied FIFO and its applications.
+        self.credits: list[tuple[Credit, Slot, bool, tuple[tuple[Date, Decimal, bool], ...]]] = []
+        if facts.usable:
+            rows, order = classified.rows, facts.order
+            for c in later.credits:
+                fifo = facts.fifo(c, later.as_of, opening[c.ref], c.party, rows[order[c.where]].refs)
+                self.credits.append((c, (c.party, c.currency), fifo, tuple(applications.get(c.ref, ()))))
+
+    def at(self, day: Date) -> OpenItems | None:
+        """The open items at ``day``, equal to ``classified.at(day)`` but for the diagnostics,
+        which are withheld; or None when they cannot be derived (a ledger not in date order,
+        two postings at one place, a credit naming another party's document dated between the
+        two dates)."""
+        classified, later, facts = self.classified, self.later, self.facts
+        if not facts.usable or later.side is not classified.side or day > later.as_of:
+            return None
+        if any(when <= day < other <= later.as_of for when, other in facts.foreign):
+            return None
+        order, parties = facts.order, classified.parties
+
+        # The slots where the replay up to ``day`` is done again: see the module's text.
+        first_moved: dict[Slot, Date] = {}  # the first document up to ``day`` a linked credit pays after it
+        for _, date, slot, _, late in self.documents:
+            if date <= day < late and (slot not in first_moved or date < first_moved[slot]):
+                first_moved[slot] = date
+        redo: set[Slot] = {(r.party, r.currency) for r in later.refunds if r.date <= day}
+        applied: dict[str, Decimal] = {}  # by credit: applied to the documents up to ``day``
+        linked: dict[str, Decimal] = {}  # of which not FIFO
+        for c, slot, fifo, apps in self.credits:
+            if c.date > day:
+                continue
+            total = not_fifo = ZERO
+            reach = c.date  # the latest document it was applied FIFO to
+            for doc_date, amount, by_fifo in apps:
+                if doc_date <= day:
+                    total += amount
+                    if not by_fifo:
+                        not_fifo += amount
+                    elif doc_date > reach:
+                        reach = doc_date
+            applied[c.ref], linked[c.ref] = total, not_fifo
+            moved = first_moved.get(slot) if fifo else None
+            if moved is not None and slot not in redo and (day if total < c.amount else reach) >= moved:
+                redo.add(slot)  # an unlinked credit active after a document that a linked one pays later
+
+        documents: list[Document] = []
+        again: dict[Slot, list[Document]] = defaultdict(list)
+        for d, date, slot, last, _ in self.documents:
+            if date > day:
+                continue
+            if redo and slot in redo:
+                again[slot].append(d)
+            elif last > day:
+                kept = tuple(a for a in d.applications if a.date <= day)
+                documents.append(d._replace(applications=kept, paid=sum((a.amount for a in kept), ZERO)))
+            else:
+                documents.append(d)
+        credits: list[Credit] = []
+        credits_again: dict[Slot, list[tuple[Credit, bool]]] = defaultdict(list)
+        for c, slot, fifo, _ in self.credits:
+            if c.date > day:
+                continue
+            if redo and slot in redo:
+                credits_again[slot].append((c, fifo))
+            else:
+                credits.append(c if c.applied == applied[c.ref] else c._replace(applied=applied[c.ref]))
+        refunds_again: dict[Slot, list[Credit]] = defaultdict(list)
+        for r in later.refunds:
+            if r.date <= day:
+                refunds_again[(r.party, r.currency)].append(r)  # every slot with a refund is replayed again
+
+        def place(item: Document | Credit) -> int:
+            return order[item.where]
+
+        new_documents: list[Document] = []
+        new_credits: list[Credit] = []
+        refunds: list[Credit] = []
+        for slot in sorted(redo):
+            party = parties[slot[0]]
+            back_at = {(r.where, r.date) for r in refunds_again[slot]}
+            doc_states = []
+            for d in sorted(again[slot], key=place):
+                if d.number is None and (d.where, d.date) in back_at:
+                    continue  # a refund beyond the credits: the replay makes it again
+                state = DocumentState(d.number, party, d.account, d.date, d.due, d.currency, d.amount, d.narration, d.where.file, d.where.line, 0)
+                state.apps = [a for a in d.applications if a.how != "fifo" and a.date <= day]
+                state.paid = sum((a.amount for a in state.apps), ZERO)
+                state.source = d
+                doc_states.append(state)
+            credit_states, fifo_states = [], []
+            for c, fifo in sorted(credits_again[slot], key=lambda found: place(found[0])):
+                state_c = CreditState(c.kind, party, c.account, c.date, c.currency, c.amount, [], False, c.narration, c.where.file, c.where.line, c.ref)
+                state_c.applied = linked[c.ref]
+                state_c.source = c
+                credit_states.append(state_c)
+                if fifo:
+                    fifo_states.append(state_c)
+            refund_states = []
+            for r in sorted(refunds_again[slot], key=place):
+                state_r = CreditState("refund", party, r.account, r.date, r.currency, r.amount, [], False, r.narration, r.where.file, r.where.line, r.ref)
+                state_r.source = r
+                refund_states.append(state_r)
+            replay(doc_states, credit_states, fifo_states, refund_states, [], classified.precisions)
+            for s in doc_states:
+                if isinstance(s.source, Document):
+                    new_documents.append(s.source._replace(applications=tuple(s.apps), paid=s.paid))
+                else:
+                    new_documents.append(classified.document_record(s))
+            new_credits += [s.source._replace(applied=s.applied) for s in credit_states if isinstance(s.source, Credit)]
+            refunds += [s.source._replace(applied=s.applied) for s in refund_states if isinstance(s.source, Credit)]
+        documents = _into_place(documents, new_documents, _document_order)
+        credits = _into_place(credits, new_credits, _credit_order)
+        refunds.sort(key=lambda c: (c.party, c.date, c.ref))
+        ties = tie_out(documents, credits, facts.balances(day), classified.account_of)
+        return OpenItems(classified.side, day, tuple(documents), tuple(credits), ties, WITHHELD, dict(parties), tuple(refunds))
+
+
+def _into_place(records: list[_R], new: list[_R], key: Callable[[_R], Any]) -> list[_R]:
+    """``records`` (sorted by ``key``, which starts with the party) with ``new`` in their places:
+    only the records of the parties of ``new`` are sorted again."""
+    if not new:
+        return records
+    by_party: dict[str, list[_R]] = defaultdict(list)
+    for r in new:
+        by_party[r.party].append(r)
+    names = [r.party for r in records]
+    for name in sorted(by_party, reverse=True):  # from the end: the places before stay put
+        lo, hi = bisect.bisect_left(names, name), bisect.bisect_right(names, name)
+        records[lo:hi] = sorted(records[lo:hi] + by_party[name], key=key)
+    return records
+
+
+def _document_order(d: Document) -> tuple[str, Date, str, str, int]:
+    return (d.party, d.date, d.number or "", d.where.file, d.where.line or 0)
+
+
+def _credit_order(c: Credit) -> tuple[str, Date, str, int]:
+    return (c.party, c.date, c.where.file, c.where.line or 0)
+
+
+def earlier(classified: Classified, later: OpenItems, day: Date) -> OpenItems | None:
+    """:meth:`Earlier.at`: the open items at ``day`` derived from those at a later date."""
+    return Earlier(classified, later).at(day)
+
+
+class ItemsAt:
+    """The open items of one side at any date, each date computed once: trends over month
+    ends (health history, DSO) ask for the same dates. The postings are classified once
+    (:class:`~acct_tool.engines.receivables.Classified`) and only allocated again per date.
+
+    A trend reads the open items at a date through :meth:`use`, which keeps only what it
+    draws. :meth:`prefetch` computes what several trends draw at many dates at once, through
+    ``spread``: the open items of a date are large, and only what is drawn from them comes
+    back from where they were computed. There the open items of a date before one computed
+    already are derived from those (:func:`earlier`)."""
+
+    def __init__(
+        self,
+        postings: Sequence[PartyPosting],
+        parties: Mapping[str, Party],
+        settings: Settings,
+        side: Side,
+        precisions: Precisions,
+        known: OpenItems | None = None,
+        spread: Spread | None = None,
+    ) -> None:
+        self._args = (postings, parties, settings, side, precisions)
+        self._classified: Classified | None = None
+        self._spread = spread
+        self._done: dict[Date, OpenItems] = {known.as_of: known} if known is not None and known.side is side else {}
+        self._used: dict[tuple[Hashable, Date], Any] = {}
+
+    @property
+    def classified(self) -> Classified:
+        if self._classified is None:
+            self._classified = Classified(*self._args)
+        return self._classified
+
+    def prefetch(self, days: Iterable[Date], uses: Mapping[Hashable, Use], keep: Iterable[Date] = ()) -> None:
+        """What each of ``uses`` (by key) draws from the open items at each of ``days``, for
+        :meth:`use` to answer: drawn here for the dates computed already and those of ``keep``
+        (computed here first, and kept whole for the caller), the others computed through
+        ``spread`` (or one after the other without it) and not kept."""
+        for day in keep:
+            self(day)
+        todo = [day for day in dict.fromkeys(days) if any((key, day) not in self._used for key in uses)]
+        for day in [d for d in todo if d in self._done]:
+            self._draw(day, self._done[day], uses)
+        rest = [d for d in todo if d not in self._done]
+        if not rest:
+            return
+        classified = self.classified  # before spreading: a forked worker has it already
+        done = sorted(self._done)
+        after = [day for day in done if day >= max(rest)]
+        base = Earlier(classified, self._done[after[0]]) if after else None  # the nearest later date computed
+
+        def drawn(day: Date) -> dict[Hashable, Any]:
+            items = base.at(day) if base is not None else None
+            if items is None:
+                items = classified.at(day)
+            return {key: use(items) for key, use in uses.items()}
+
+        results = self._spread(drawn, rest) if self._spread is not None and len(rest) > 1 else [drawn(day) for day in rest]
+        for day, found in zip(rest, results, strict=True):
+            for key, value in found.items():
+                self._used[(key, day)] = value
+
+    def _draw(self, day: Date, items: OpenItems, uses: Mapping[Hashable, Use]) -> None:
+        for key, use in uses.items():
+            if (key, day) not in self._used:
+                self._used[(key, day)] = use(items)
+
+    def use(self, key: Hashable, day: Date, use: Use) -> Any:
+        """``use(self(day))``, kept under ``key`` (which must say everything ``use`` depends on
+        besides the open items) -- or what :meth:`prefetch` drew under it."""
+        if (key, day) not in self._used:
+            self._draw(day, self(day), {key: use})
+        return self._used[(key, day)]
+
+    def __call__(self, day: Date) -> OpenItems:
+        found = self._done.get(day)
+        if found is None:
+            found = self._done[day] = self.classified.at(day)
+        return found
