@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from acct_tool.engines.receivables import ZERO, Document, OpenItems
 from acct_tool.money import average, rounded
@@ -34,8 +34,10 @@ Trend = Literal["improving", "worsening", "stable"]
 TREND_DAYS = Decimal(3)
 
 
-@dataclass(frozen=True)
-class PaidDocument:
+class PaidDocument(NamedTuple):
+    """A document paid in full, and when. (A named tuple: the health history makes one per
+    paid document per month end.)"""
+
     document: Document
     settled_on: datetime.date
 
@@ -63,9 +65,17 @@ class Behaviour:
 
 def paid_in(documents: Iterable[Document], start: datetime.date | None, end: datetime.date) -> list[PaidDocument]:
     """The documents whose final payment falls from ``start`` (None: any time) to ``end``, by payment date."""
-    settled = [(d, d.settled_on) for d in documents]
-    out = [PaidDocument(d, on) for d, on in settled if on is not None and (start is None or start <= on) and on <= end]
-    return sorted(out, key=lambda p: (p.settled_on, p.document.ref))
+    out = []
+    for d in documents:
+        on = d.settled_on
+        if on is not None and on <= end and (start is None or start <= on):
+            out.append(PaidDocument(d, on))
+    out.sort(key=_paid_order)
+    return out
+
+
+def _paid_order(p: PaidDocument) -> tuple[datetime.date, str]:
+    return (p.settled_on, p.document.ref)
 
 
 def days_to_pay(documents: Iterable[Document], start: datetime.date | None, end: datetime.date) -> tuple[Decimal | None, int]:
@@ -136,18 +146,25 @@ class Dso:
 def dso(items: OpenItems, groups: Mapping[str, str] | None = None, window: int = 90) -> dict[str, dict[str, Dso]]:
     """DSO per group and currency. ``groups`` maps party id -> group (a manager, say);
     without it, every party is its own group. The key ``"*"`` holds the overall figure."""
-    start = shift(items.as_of, -(window - 1))
+    start, end = shift(items.as_of, -(window - 1)), items.as_of
+    # per party and currency first, then per group: the sums are exact, so their order does not matter
+    own_open: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    own_invoiced: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for d in items.documents:
+        key = (d.party, d.currency)
+        own_open[key] += d.amount - d.paid
+        if start <= d.date <= end:
+            own_invoiced[key] += d.amount
+    for c in items.credits:
+        if c.amount != c.applied:
+            own_open[(c.party, c.currency)] -= c.amount - c.applied
     opened: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     invoiced: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for d in items.documents:
-        names = [groups.get(d.party, "") if groups is not None else d.party, "*"]
-        for name in names:
-            opened[(name, d.currency)] += d.open
-            if start <= d.date <= items.as_of:
-                invoiced[(name, d.currency)] += d.amount
-    for c in items.unapplied_credits():
-        for name in (groups.get(c.party, "") if groups is not None else c.party, "*"):
-            opened[(name, c.currency)] -= c.unapplied
+    for (party, currency), amount in own_open.items():
+        for name in (groups.get(party, "") if groups is not None else party, "*"):
+            opened[(name, currency)] += amount
+            if (party, currency) in own_invoiced:
+                invoiced[(name, currency)] += own_invoiced[(party, currency)]
     out: dict[str, dict[str, Dso]] = defaultdict(dict)
     for name, currency in sorted(set(opened) | set(invoiced)):
         out[name][currency] = Dso(currency, opened[(name, currency)], invoiced[(name, currency)], window)

@@ -86,9 +86,10 @@ class Document(NamedTuple):
     @property
     def settled_on(self) -> Date | None:
         """The date of the last application when the document is fully paid."""
-        if self.amount != self.paid or not self.applications:
+        apps = self.applications
+        if self.amount != self.paid or not apps:
             return None
-        return max(a.date for a in self.applications)
+        return apps[0].date if len(apps) == 1 else max(a.date for a in apps)
 
     def days_past_due(self, as_of: Date) -> int:
         return (as_of - self.due).days
