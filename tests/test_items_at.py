@@ -130,6 +130,16 @@ def test_the_diagnostics_of_derived_open_items_are_not_read_by_mistake(tmp_path:
         list(found.diagnostics)
 
 
+def test_open_items_of_other_books_are_not_derived_from(tmp_path: Path) -> None:
+    """Derivation reads a later date's open items of the same postings; given another
+    ledger's, it declines (and the caller allocates the date)."""
+    one, other = _books(tmp_path, 2), _books(tmp_path, 3)
+    classified = Classified(one.party_postings, one.parties, one.settings, Side.AR, one.precisions)
+    theirs = Classified(other.party_postings, other.parties, other.settings, Side.AR, other.precisions).at(datetime.date(2026, 12, 31))
+    assert theirs.credits
+    assert earlier(classified, theirs, datetime.date(2026, 6, 30)) is None
+
+
 def test_the_month_ends_through_items_at_are_derived_and_equal_each_date_alone(tmp_path: Path) -> None:
     """What a trend draws at the month ends, with the year end computed first, equals what it
     draws from the open items computed at each month end alone."""

@@ -66,7 +66,7 @@ WITHHELD = _Withheld()
 
 
 class _Facts:
-    """What :func:`earlier` reads of a classification whatever the dates: each row's position
+    """What :class:`Earlier` reads of a classification whatever the dates: each row's position
     in the ledger, the first document of each number, the credits that name another party's
     document, and each slot's running ledger balance."""
 
@@ -151,8 +151,11 @@ class Earlier:
             self.documents.append((d, d.date, (d.party, d.currency), last, late))
         #: Each credit, with its slot, whether it was applied FIFO and its applications.
         self.credits: list[tuple[Credit, Slot, bool, tuple[tuple[Date, Decimal, bool], ...]]] = []
-        if facts.usable:
-            rows, order = classified.rows, facts.order
+        order = facts.order
+        #: Whether ``later`` is this classification's: every credit and refund is one of its postings.
+        self.usable = facts.usable and all(c.where in order for c in (*later.credits, *later.refunds))
+        if self.usable:
+            rows = classified.rows
             for c in later.credits:
                 fifo = facts.fifo(c, later.as_of, opening[c.ref], c.party, rows[order[c.where]].refs)
                 self.credits.append((c, (c.party, c.currency), fifo, tuple(applications.get(c.ref, ()))))
@@ -163,7 +166,7 @@ class Earlier:
         two postings at one place, a credit naming another party's document dated between the
         two dates)."""
         classified, later, facts = self.classified, self.later, self.facts
-        if not facts.usable or later.side is not classified.side or day > later.as_of:
+        if not self.usable or later.side is not classified.side or day > later.as_of:
             return None
         if any(when <= day < other <= later.as_of for when, other in facts.foreign):
             return None
