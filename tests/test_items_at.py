@@ -11,7 +11,7 @@ import pytest
 from conftest import make_books
 
 from acct_tool.books.load import Books, load_books
-from acct_tool.engines.items_at import ItemsAt, earlier
+from acct_tool.engines.items_at import Earlier, ItemsAt
 from acct_tool.engines.receivables import Classified, OpenItems, Side
 
 CLIENTS = ("acme", "zeta")
@@ -99,7 +99,7 @@ def _cut(items: OpenItems, day: datetime.date) -> tuple[object, ...]:
 
 
 def test_the_open_items_derived_from_a_later_date_are_those_computed_at_the_date(tmp_path: Path) -> None:
-    """Over many small ledgers and every date of the year, :func:`earlier` equals
+    """Over many small ledgers and every date of the year, :class:`Earlier` equals
     ``Classified.at`` -- including where the linked credits applied later moved what the
     unlinked credits paid then, so that keeping what is dated up to the date is not enough."""
     days = [datetime.date(2026, 1, 1) + datetime.timedelta(days=n) for n in range(0, 365, 6)]
@@ -111,7 +111,7 @@ def test_the_open_items_derived_from_a_later_date_are_those_computed_at_the_date
         for day in days:
             alone = classified.at(day)
             for later in (latest, autumn) if day <= autumn.as_of else (latest,):
-                found = earlier(classified, later, day)
+                found = Earlier(classified, later).at(day)
                 if found is None:
                     continue  # a credit naming another client's invoice issued between the dates
                 derived += 1
@@ -124,7 +124,7 @@ def test_the_open_items_derived_from_a_later_date_are_those_computed_at_the_date
 def test_the_diagnostics_of_derived_open_items_are_not_read_by_mistake(tmp_path: Path) -> None:
     books = _books(tmp_path, 1)
     classified = Classified(books.party_postings, books.parties, books.settings, Side.AR, books.precisions)
-    found = earlier(classified, classified.at(datetime.date(2026, 12, 31)), datetime.date(2026, 6, 30))
+    found = Earlier(classified, classified.at(datetime.date(2026, 12, 31))).at(datetime.date(2026, 6, 30))
     assert found is not None
     with pytest.raises(LookupError, match="not computed"):
         list(found.diagnostics)
@@ -137,7 +137,7 @@ def test_open_items_of_other_books_are_not_derived_from(tmp_path: Path) -> None:
     classified = Classified(one.party_postings, one.parties, one.settings, Side.AR, one.precisions)
     theirs = Classified(other.party_postings, other.parties, other.settings, Side.AR, other.precisions).at(datetime.date(2026, 12, 31))
     assert theirs.credits
-    assert earlier(classified, theirs, datetime.date(2026, 6, 30)) is None
+    assert Earlier(classified, theirs).at(datetime.date(2026, 6, 30)) is None
 
 
 def test_the_month_ends_through_items_at_are_derived_and_equal_each_date_alone(tmp_path: Path) -> None:

@@ -36,7 +36,6 @@ from acct_tool.cli.common import (
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.engines.followups import followups as find_followups
 from acct_tool.engines.health import history as health_history
-from acct_tool.engines.items_at import ItemsAt
 from acct_tool.engines.portfolio import context, detail, summaries
 from acct_tool.engines.portfolio import portfolio as build_portfolio
 from acct_tool.engines.receivables import Side
@@ -138,10 +137,8 @@ def show(obj: Context, party_id: str, history: bool, fmt: str) -> None:
     survey = trailing_satisfaction(party, books.as_of) if party.is_client else None
     points = None
     if history and party.is_client:
-        at = ItemsAt(books.party_postings, books.parties, books.settings, Side.AR, books.precisions, known=ctx.items)
-        points = health_history(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, [party_id], items_at=at)[
-            party_id
-        ]
+        args = (books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, [party_id])
+        points = health_history(*args, receivables=ctx.items)[party_id]
     if fmt == "json":
         emit(view.show_json(result, books.precisions, survey, points))
     else:

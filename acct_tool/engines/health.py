@@ -463,16 +463,18 @@ def history(
     ids: Sequence[str] | None = None,
     months: int = HISTORY_MONTHS,
     items_at: ItemsAt | None = None,
+    receivables: OpenItems | None = None,
 ) -> dict[str, tuple[HealthPoint, ...]]:
     """The health of the clients ``ids`` (default: every client) at each of :func:`history_dates`,
     by id: :func:`score_all`'s scores (the ones ``clients show --as-of <date>`` shows) at those
-    dates. The open items are computed once per date for all the clients (``items_at`` may
-    have drawn the scores already: see :func:`day_scores`)."""
+    dates. The open items are computed once per date for all the clients, the month ends
+    derived from the as-of date's (``receivables``, when the caller has them); ``items_at``
+    may have drawn the scores already (see :func:`day_scores`)."""
     chosen = [parties[i] for i in ids] if ids is not None else [p for p in parties.values() if p.is_client]
     chosen = [p for p in chosen if p.is_client]
     points: dict[str, list[HealthPoint]] = {p.id: [] for p in chosen}
     last: dict[str, HealthScore | None] = {p.id: None for p in chosen}
-    at = items_at or ItemsAt(postings, parties, settings, Side.AR, precisions)
+    at = items_at or ItemsAt(postings, parties, settings, Side.AR, precisions, known=receivables)
     key, scores = day_scores(chosen, settings, attribution, precisions)
     days = history_dates(as_of, months)
     at.prefetch(days, {key: scores}, keep=[as_of])  # the month ends derived from the as-of date's

@@ -1,7 +1,7 @@
 """The open items of one side at many dates: the month ends that trends read.
 
 :class:`ItemsAt` computes each date once. A month end before a date already computed is
-mostly what that date holds with the later postings taken away, and :func:`earlier` derives
+mostly what that date holds with the later postings taken away, and :class:`Earlier` derives
 it so, allocating again only the parties and currencies for which that does not hold:
 
 * Up to the earlier date, the unlinked credits (FIFO) and refunds are replayed in date
@@ -14,9 +14,9 @@ it so, allocating again only the parties and currencies for which that does not 
   another party's later document is neither (it waits, then goes FIFO): those dates are
   allocated again whole.
 
-So the slots (a party and currency) with such a document, an unlinked credit active from
-its date on and a refund up to the earlier date are replayed again from what the linked
-credits had applied by then; the others keep the applications dated up to it.
+So the slots (a party and currency) with such a document and an unlinked credit active
+from its date on, or with a refund up to the earlier date, are replayed again from what the
+linked credits had applied by then; the others keep the applications dated up to it.
 """
 
 from __future__ import annotations
@@ -49,12 +49,12 @@ Spread: TypeAlias = Callable[[Callable[[Date], Any], Sequence[Date]], list[Any]]
 
 #: What a trend draws from the open items at one date (a health score per client, the DSO),
 #: under a key that says what it draws: see :meth:`ItemsAt.use`. It reads the allocation
-#: (documents, credits, refunds, ties), not the diagnostics: see :func:`earlier`.
+#: (documents, credits, refunds, ties), not the diagnostics: see :class:`Earlier`.
 Use: TypeAlias = Callable[[OpenItems], Any]
 
 
 class _Withheld(tuple[Diagnostic, ...]):
-    """The diagnostics of open items derived by :func:`earlier`: not computed, so reading them is a bug."""
+    """The diagnostics of open items derived by :class:`Earlier`: not computed, so reading them is a bug."""
 
     def _refuse(self, *args: object) -> NoReturn:
         raise LookupError("the diagnostics of open items derived from a later date are not computed: use Classified.at")
@@ -108,7 +108,7 @@ class _Facts:
                 out[slot] = self.sums[slot][n - 1]
         return out
 
-    def fifo(self, credit: Credit, later: Date, opening: Decimal, party: str, refs: Iterable[str]) -> bool:
+    def fifo(self, credit: Credit, later: Date, opening: Decimal, refs: Iterable[str]) -> bool:
         """Whether ``credit`` was applied FIFO at ``later`` (see ``apply_linked``): it names no
         document of its party and none the ledger holds later, and the party's opening
         balances (``opening`` of it applied there) did not take all of it."""
@@ -120,7 +120,7 @@ class _Facts:
                 continue
             if found[1] > later:
                 return False  # waits for the document
-            if found[0] == party:
+            if found[0] == credit.party:
                 return False  # applied to it
         return opening < credit.amount
 
@@ -157,7 +157,7 @@ class Earlier:
         if self.usable:
             rows = classified.rows
             for c in later.credits:
-                fifo = facts.fifo(c, later.as_of, opening[c.ref], c.party, rows[order[c.where]].refs)
+                fifo = facts.fifo(c, later.as_of, opening[c.ref], rows[order[c.where]].refs)
                 self.credits.append((c, (c.party, c.currency), fifo, tuple(applications.get(c.ref, ()))))
 
     def at(self, day: Date) -> OpenItems | None:
@@ -292,11 +292,6 @@ def _credit_order(c: Credit) -> tuple[str, Date, str, int]:
     return (c.party, c.date, c.where.file, c.where.line or 0)
 
 
-def earlier(classified: Classified, later: OpenItems, day: Date) -> OpenItems | None:
-    """:meth:`Earlier.at`: the open items at ``day`` derived from those at a later date."""
-    return Earlier(classified, later).at(day)
-
-
 class ItemsAt:
     """The open items of one side at any date, each date computed once: trends over month
     ends (health history, DSO) ask for the same dates. The postings are classified once
@@ -306,7 +301,7 @@ class ItemsAt:
     draws. :meth:`prefetch` computes what several trends draw at many dates at once, through
     ``spread``: the open items of a date are large, and only what is drawn from them comes
     back from where they were computed. There the open items of a date before one computed
-    already are derived from those (:func:`earlier`)."""
+    already are derived from those (:class:`Earlier`)."""
 
     def __init__(
         self,
