@@ -78,6 +78,64 @@ def test_a_child_killed_midway_leaves_the_value_to_this_process() -> None:
     assert aside.aside(compute).result() == 42
 
 
+def _busy(n: int) -> int:
+    """Some work for a unit (the tests never sleep)."""
+    return sum(i * i for i in range(n))
+
+
+@needs_fork
+def test_shared_units_are_each_computed_once_in_order_and_this_process_takes_its_share() -> None:
+    parent = os.getpid()
+    hold_read, hold_write = os.pipe()
+
+    def unit(i: int) -> Callable[[], tuple[int, int, int]]:
+        def compute() -> tuple[int, int, int]:
+            if os.getpid() != parent:  # the child, on the first unit it takes, waits for this process to have helped
+                os.read(hold_read, 1)
+            return i, _busy(2000 + i), os.getpid()
+
+        return compute
+
+    shared = aside.share([unit(i) for i in range(60)])
+    assert isinstance(shared, aside.Shared)
+    shared.help()
+    os.write(hold_write, b"g" * 60)
+    values = shared.result()
+    os.close(hold_read)
+    os.close(hold_write)
+    assert [(i, total) for i, total, _ in values] == [(i, _busy(2000 + i)) for i in range(60)]
+    here = [i for i, _, pid in values if pid == parent]
+    assert len(here) >= 59, "this process left the work to the child"
+    assert not shared.fell_back
+
+
+@needs_fork
+def test_shared_units_whose_child_dies_come_whole_from_the_fallback() -> None:
+    parent = os.getpid()
+    child: list[int] = []
+
+    def unit(i: int) -> Callable[[], int]:
+        def compute() -> int:
+            if os.getpid() != parent:
+                os._exit(5)
+            os.waitid(os.P_PID, child[0], os.WEXITED | os.WNOWAIT)  # this process takes its first unit once the child has died on one
+            return i
+
+        return compute
+
+    shared = aside.share([unit(i) for i in range(8)], fallback=lambda: [-1] * 8)
+    assert isinstance(shared, aside.Shared)
+    child.append(shared._pid)
+    assert shared.result() == [-1] * 8
+    assert shared.fell_back
+
+
+def test_shared_units_without_a_child_are_computed_here_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(aside.ENV_OFF, "1")
+    shared = aside.share([lambda i=i: (i, os.getpid()) for i in range(5)], fallback=list)  # type: ignore[misc]
+    assert shared.result() == [(i, os.getpid()) for i in range(5)]
+
+
 def test_turned_off_it_computes_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(aside.ENV_OFF, "1")
     assert aside.aside(os.getpid).result() == os.getpid()
@@ -85,11 +143,14 @@ def test_turned_off_it_computes_here(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @needs_fork
-def test_the_validation_aside_finds_what_it_finds_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("run", [250, 1])
+def test_the_validation_aside_finds_what_it_finds_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: int) -> None:
+    """Whole, or split into runs of one entry each that the child and this process share."""
     root = make_books(tmp_path / "books", ledger=BROKEN)
     main = root / "ledger" / "main.beancount"
     _, here = ledger.load_entries(main, root, use_cache=False)
     monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
+    monkeypatch.setattr(ledger, "_MIN_RUN", run)
     settle: list[Callable[[], None]] = []
     _, facts = ledger.load_entries(main, root, use_cache=False, settle=settle)
     assert len(settle) == 1
@@ -192,14 +253,17 @@ def test_a_validation_child_that_dies_is_made_good_by_a_second_load_here(tmp_pat
     root = make_books(tmp_path / "books", ledger=BROKEN)
     main = root / "ledger" / "main.beancount"
     _, here = ledger.load_entries(main, root, use_cache=False)
-    parent, real = os.getpid(), ledger._validate
+    parent, real = os.getpid(), ledger._validation_units
 
-    def dying(*args: Any) -> Any:
-        if os.getpid() != parent:
-            os._exit(3)
-        return real(*args)
+    def dying(unit: Callable[[], list[Any]]) -> Callable[[], list[Any]]:
+        def run() -> list[Any]:
+            if os.getpid() != parent:
+                os._exit(3)
+            return unit()
 
-    monkeypatch.setattr(ledger, "_validate", dying)
+        return run
+
+    monkeypatch.setattr(ledger, "_validation_units", lambda *args: [dying(unit) for unit in real(*args)])
     monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
     settle: list[Callable[[], None]] = []
     _, facts = ledger.load_entries(main, root, use_cache=False, settle=settle)

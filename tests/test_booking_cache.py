@@ -100,7 +100,7 @@ def _ours(main: Path) -> tuple[Any, Any, Any]:
     entries, errors, options_map, validating = ledger._beancount_load(loader, main, validation.HARDCORE_VALIDATIONS, use_cache=True, parse_writes=writes)
     for write in writes:  # what the command line runs after its output
         write()
-    return entries, errors + validating.result(), options_map
+    return entries, errors + ledger.validation_errors(validating), options_map
 
 
 def _same(main: Path, booked: list[int] | None = None) -> None:

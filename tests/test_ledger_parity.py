@@ -217,7 +217,7 @@ def _ours(main: Path, **options: Any) -> tuple[Any, Any, Any]:
     from acct_tool.books import ledger
 
     entries, errors, options_map, validating = ledger._beancount_load(loader, main, validation.HARDCORE_VALIDATIONS, **options)
-    return entries, errors + validating.result(), options_map
+    return entries, errors + ledger.validation_errors(validating), options_map
 
 
 def _same_load(main: Path) -> None:

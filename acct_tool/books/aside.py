@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
@@ -58,23 +59,9 @@ class _Child(Pending[T]):
         self._pid, self._fd = pid, fd
 
     def _wait(self) -> T:
-        chunks = []
-        try:
-            while True:
-                chunk = os.read(self._fd, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        finally:
-            os.close(self._fd)
-            _, status = os.waitpid(self._pid, 0)
-        if os.waitstatus_to_exitcode(status) == 0:
-            try:
-                sent = pickle.loads(b"".join(chunks))
-            except Exception:
-                sent = None
-            if isinstance(sent, tuple) and len(sent) == 2 and sent[0] == "value":
-                return sent[1]  # type: ignore[no-any-return]
+        sent = _receive(self._pid, self._fd)
+        if sent is not _FAILED:
+            return sent  # type: ignore[return-value]
         self.fell_back = True
         return self._here()
 
@@ -89,6 +76,7 @@ def aside(compute: Callable[[], T], *, allowed: bool = True, fallback: Callable[
     When a child was forked, this process keeps only ``fallback`` (default: ``compute``)
     for the case the child fails: a ``fallback`` that needs less lets what ``compute``
     reads be freed meanwhile."""
+    _reap()
     forked = _fork_with_pipe() if allowed and enabled() and _can_fork() else None
     if forked is None:
         pending = Pending(compute)
@@ -100,10 +88,7 @@ def aside(compute: Callable[[], T], *, allowed: bool = True, fallback: Callable[
         try:
             _let_go_of_stdio()
             os.close(read)
-            data = pickle.dumps(("value", compute()), protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(write, view) :]
+            _send(write, compute())
             code = 0
         except BaseException:
             pass
@@ -111,6 +96,192 @@ def aside(compute: Callable[[], T], *, allowed: bool = True, fallback: Callable[
             os._exit(code)
     os.close(write)
     return _Child(fallback or compute, pid, read)
+
+
+class Shared(Pending[list[T]]):
+    """Units of work shared between a forked child and this process: each unit is computed
+    once, by whichever of the two claims it first; :meth:`result` gives their values in
+    the units' order.
+
+    The child starts claiming at once. This process claims what is left when it calls
+    :meth:`help` -- once it has nothing better to do, or before it lets go of what the
+    units read -- and :meth:`result` helps first if that was not done. When the child
+    fails, the whole of the value comes from ``fallback``, here.
+    """
+
+    def __init__(self, units: Sequence[Callable[[], T]], fallback: Callable[[], list[T]], pid: int, fd: int, claims: _Claims) -> None:
+        super().__init__(fallback)
+        self._units: Sequence[Callable[[], T]] | None = units
+        self._pid, self._fd, self._claims = pid, fd, claims
+        self._mine: dict[int, T] = {}
+        self._failed = False
+
+    def let_go(self) -> None:
+        """Let go of the units (and what they read) without computing any here: the child
+        computes them all."""
+        self._units = None
+
+    def help(self) -> None:
+        """Compute here the units the child has not claimed yet, then let go of the units."""
+        units, self._units = self._units, None
+        if units is None or self._failed:
+            return
+        while True:
+            index = self._claims.claim(len(units), stop=self._fd)
+            if index is None:
+                return
+            try:
+                self._mine[index] = units[index]()
+            except BaseException:  # the fallback computes it again, and raises where the caller can tell
+                self._failed = True
+                return
+
+    def _wait(self) -> list[T]:
+        self.help()
+        sent = _receive(self._pid, self._fd)
+        self._claims.close()
+        if not self._failed and isinstance(sent, dict):
+            merged = {**sent, **self._mine}
+            if len(merged) == self._claims.total and all(i in merged for i in range(len(merged))):
+                return [merged[i] for i in range(len(merged))]
+        self._mine = {}
+        self.fell_back = True
+        return self._here()
+
+
+class _Claims:
+    """A counter in memory shared with a forked child, and a one-byte token in a pipe that
+    whoever changes the counter holds meanwhile: the next unit to compute."""
+
+    def __init__(self, total: int) -> None:
+        import mmap
+
+        self.total = total
+        self._next = mmap.mmap(-1, 8)  # anonymous and shared: the child sees the same bytes
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.write(self._write, b"t")
+
+    def claim(self, total: int, stop: int | None = None) -> int | None:
+        """The next unit's index, or None when every unit is claimed -- or, with ``stop``,
+        once that descriptor is readable (the child has finished or died, perhaps
+        holding the token)."""
+        while True:
+            ready, _, _ = select.select([self._read] if stop is None else [self._read, stop], [], [])
+            if stop is not None and stop in ready:
+                return None
+            try:
+                os.read(self._read, 1)
+            except BlockingIOError:  # the other process took the token first
+                continue
+            try:
+                index = int.from_bytes(self._next[:8], "little")
+                if index >= total:
+                    return None
+                self._next[:8] = (index + 1).to_bytes(8, "little")
+                return index
+            finally:
+                os.write(self._write, b"t")
+
+    def close(self) -> None:
+        for fd in (self._read, self._write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._next.close()
+
+
+def share(units: Sequence[Callable[[], T]], *, allowed: bool = True, fallback: Callable[[], list[T]] | None = None) -> Pending[list[T]]:
+    """``[unit() for unit in units]``, shared with a forked child when that is allowed,
+    possible and worth it (see :class:`Shared`); else computed now, here. ``fallback``
+    (default: every unit here) gives the whole value when the child fails."""
+
+    def every() -> list[T]:
+        return [unit() for unit in units]
+
+    _reap()
+    claims = _Claims(len(units)) if allowed and len(units) > 1 and enabled() and _can_fork() else None
+    forked = _fork_with_pipe() if claims is not None else None
+    if claims is None or forked is None:
+        if claims is not None:
+            claims.close()
+        pending: Pending[list[T]] = Pending(every)
+        pending.result()
+        return pending
+    pid, read, write = forked
+    if pid == 0:
+        code = 1
+        try:
+            _let_go_of_stdio()
+            os.close(read)
+            done: dict[int, T] = {}
+            while (index := claims.claim(len(units))) is not None:
+                done[index] = units[index]()
+            _send(write, done)
+            code = 0
+        except BaseException:
+            pass
+        finally:
+            os._exit(code)
+    os.close(write)
+    return Shared(units, fallback or every, pid, read, claims)
+
+
+def _send(fd: int, value: object) -> None:
+    """In a child: ``value`` pickled down the pipe ``fd``, which is then closed, so that the
+    parent reads it to the end without waiting for this process to be torn down."""
+    data = pickle.dumps(("value", value), protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.close(fd)
+
+
+#: What :func:`_receive` gives for a child that failed, was killed or sent something unreadable.
+_FAILED = object()
+
+
+def _receive(pid: int, fd: int) -> object:
+    """What the child ``pid`` sent down ``fd``, once it has ended; :data:`_FAILED` when it
+    failed, was killed or sent something unreadable."""
+    chunks = []
+    try:
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 20)
+            except BlockingIOError:
+                select.select([fd], [], [])
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+        _reap(pid)
+    try:  # a whole pickle came only from a child that computed its value
+        sent = pickle.loads(b"".join(chunks))
+    except Exception:
+        return _FAILED
+    if isinstance(sent, tuple) and len(sent) == 2 and sent[0] == "value":
+        return sent[1]
+    return _FAILED
+
+
+#: Children that had sent what they computed but were not yet gone when last looked at.
+_exiting: list[int] = []
+
+
+def _reap(pid: int | None = None) -> None:
+    """Collect ``pid`` and the children left exiting earlier, without waiting for any: a
+    large child takes a while to be torn down once it has sent its value."""
+    for child in [*_exiting, *([] if pid is None else [pid])]:
+        try:
+            done, _ = os.waitpid(child, os.WNOHANG)
+        except ChildProcessError:
+            done = child
+        if done and child in _exiting:
+            _exiting.remove(child)
+        elif not done and child not in _exiting:
+            _exiting.append(child)
 
 
 def _fork_with_pipe() -> tuple[int, int, int] | None:

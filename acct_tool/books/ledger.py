@@ -42,6 +42,11 @@ Directive = Any
 #: Below this many entries the validation takes less than a child process costs to start
 #: and to hear from, so it is never run aside.
 ASIDE_MIN_ENTRIES = 5000
+#: Before it lets go of the entries of a ledger with fewer entries than this, the command
+#: computes its share of what the child has not begun of the validation (see
+#: :func:`load_entries`). A larger ledger's command has more left to do after that, which
+#: the child's validation overlaps: it lets go of them and the child validates the rest.
+SHARE_BELOW = 50_000
 
 #: Options the rest of the tool reads (the full options map holds unpicklable things).
 KEPT_OPTIONS = ("title", "operating_currency", "name_assets", "name_liabilities", "name_equity", "name_income", "name_expenses")
@@ -121,6 +126,7 @@ class Ledger:
         #: Whether Beancount's validation may run in a child process while the command goes on.
         self.validate_aside = validate_aside
         self._settle: Callable[[], None] = _settled
+        self._let_go: Callable[[], None] = _settled
 
     @property
     def loaded(self) -> bool:
@@ -142,6 +148,7 @@ class Ledger:
 
     def _load(self) -> None:
         settle: list[Callable[[], None]] = []
+        let_go: list[Callable[[], None]] = []
         entries, facts = load_entries(
             self.path,
             self.root,
@@ -149,8 +156,10 @@ class Ledger:
             use_cache=self.use_cache,
             parse_writes=self.parse_writes,
             settle=settle if self.validate_aside else None,
+            let_go=let_go,
         )
         self._settle = functools.partial(_run, settle)
+        self._let_go = functools.partial(_run, let_go)
         if self._facts is not None:
             facts.derived = self._facts.derived  # keep what was drawn already; callers refresh what they need
         self._entries, self._facts = entries, facts
@@ -159,6 +168,7 @@ class Ledger:
 
     def release(self) -> None:
         """Let go of the entries (the facts stay); they are loaded again if asked for."""
+        self._let_go()
         self._entries = None
 
     def settle(self) -> None:
@@ -223,6 +233,7 @@ def load_entries(
     use_cache: bool | None = None,
     parse_writes: list[Callable[[], None]] | None = None,
     settle: list[Callable[[], None]] | None = None,
+    let_go: list[Callable[[], None]] | None = None,
 ) -> tuple[list[Directive], LedgerFacts]:
     """Run Beancount's loader on ``path``; return the entries and the facts drawn from them.
 
@@ -235,8 +246,11 @@ def load_entries(
 
     With ``settle``, Beancount's validation may run in a child process (see
     :mod:`acct_tool.books.aside`) while the caller goes on: the facts' diagnostics lack
-    what it finds until the function added to ``settle`` is called, which waits for it
-    and puts its findings where a validation in this process would have.
+    what it finds until the function added to ``settle`` is called, which computes here
+    what the child has not begun yet, waits for the rest and puts the findings where a
+    validation in this process would have. With ``let_go`` too, the function added to it
+    is to be called when the caller lets go of the entries: for a small ledger, it
+    computes this process's share then (see :data:`SHARE_BELOW`).
     """
     facts = LedgerFacts()
     main = display_path(str(path), root) or str(path)
@@ -296,7 +310,7 @@ def load_entries(
             return
         try:
             with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-                found = validating.result()
+                found = validation_errors(validating)
         except (Exception, SystemExit) as exc:  # a validation that raised in the child and again here
             found = []
             facts.diagnostics.append(diag("ledger-plugin", f"loading the ledger failed: {type(exc).__name__}: {exc}", Location(main)))
@@ -310,6 +324,8 @@ def load_entries(
         finish()
     else:
         settle.append(finish)
+        if let_go is not None and isinstance(validating, aside.Shared):
+            let_go.append(validating.help if len(entries) < SHARE_BELOW else validating.let_go)
     return entries, facts
 
 
@@ -360,7 +376,7 @@ def _beancount_load(
     use_cache: bool = True,
     parse_writes: list[Callable[[], None]] | None = None,
     validate_aside: bool = False,
-) -> tuple[Any, Any, Any, aside.Pending[list[Any]]]:
+) -> tuple[Any, Any, Any, aside.Pending[list[list[Any]]]]:
     """Beancount's own load (``loader._load``), stage by stage, minus its pickle cache.
 
     ``load_file`` would write a cache next to the ledger, and
@@ -401,26 +417,51 @@ def _beancount_load(
     say("validating")
     allowed = validate_aside and len(entries) >= ASIDE_MIN_ENTRIES
 
-    def again() -> list[Any]:  # the child failed: load once more, here, and validate that
+    def again() -> list[list[Any]]:  # the child failed: load once more, here, and validate that
         return _beancount_load(loader, path, validations, use_cache=use_cache)[3].result()
 
     # The entries are let go as soon as the caller is done with them: a failed child loads them again.
-    found = aside.aside(lambda: _validate(entries, options_map, validations), allowed=allowed, fallback=again)
+    found = aside.share(_validation_units(entries, options_map, validations), allowed=allowed, fallback=again)
     options_map["input_hash"] = loader.compute_input_hash(options_map["include"])
     return entries, errors, options_map, found
 
 
-def _validate(entries: list[Directive], options_map: dict[str, Any], extra: Iterable[Callable[..., Any]]) -> list[Any]:
+def validation_errors(validating: aside.Pending[list[list[Any]]]) -> list[Any]:
+    """The validation's findings, in Beancount's order, once the units of
+    :func:`_validation_units` are done (waiting for them)."""
+    return [error for unit in validating.result() for error in unit]
+
+
+#: Validations that look at each entry on its own: their work is split into runs of entries.
+_PER_ENTRY = ("validate_check_transaction_balances", "validate_data_types")
+
+#: A per-entry validation is split into about this many runs (none shorter than ``_MIN_RUN``),
+#: so that the child and this process can share what is left when this one is free.
+_RUNS, _MIN_RUN = 64, 250
+
+
+def _validation_units(entries: list[Directive], options_map: dict[str, Any], extra: Iterable[Callable[..., Any]]) -> list[Callable[[], list[Any]]]:
     """``beancount.ops.validation.validate(entries, options_map, None, extra)``, what
-    bean-check runs, except that Beancount's function adds ``extra`` to its module's
-    list of validations on every call, so that in a process that loads more than once
-    (fava, the tests) each later load would run them again and again."""
+    bean-check runs, as units of work whose findings, concatenated in order, are the
+    findings of that call: one unit per validation, except that the validations that
+    check each entry on its own are split into runs of consecutive entries. (Beancount's
+    function also adds ``extra`` to its module's list of validations on every call, so
+    that in a process that loads more than once -- fava, the tests -- each later load
+    would run them again and again; this does not.)"""
     from beancount.ops import validation
 
-    errors: list[Any] = []
+    run = max(_MIN_RUN, -(-len(entries) // _RUNS))
+    units: list[Callable[[], list[Any]]] = []
     for check in dict.fromkeys([*validation.VALIDATIONS, *extra]):
-        errors.extend(check(entries, options_map))  # type: ignore[no-untyped-call]
-    return errors
+        if getattr(check, "__module__", None) == validation.__name__ and getattr(check, "__name__", "") in _PER_ENTRY:
+            units += [functools.partial(_check_run, check, entries, start, start + run, options_map) for start in range(0, len(entries), run)]
+        else:
+            units.append(functools.partial(check, entries, options_map))
+    return units
+
+
+def _check_run(check: Callable[..., list[Any]], entries: list[Directive], start: int, stop: int, options_map: dict[str, Any]) -> list[Any]:
+    return check(entries[start:stop], options_map)
 
 
 def _scan(entries: Iterable[Directive], facts: LedgerFacts, root: Path) -> None:
