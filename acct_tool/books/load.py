@@ -459,7 +459,7 @@ def load_books(
 
 
 #: Fewer profiles than this are read faster than a child process starts and hands them back.
-ASIDE_MIN_PROFILES = 100
+ASIDE_MIN_PROFILES = 8
 
 
 def _count_profiles(folder: Path) -> int:
