@@ -14,29 +14,16 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from acct_tool.books.parties import (
-    MAX_PROFILE_BYTES,
-    Contact,
-    Contract,
-    Interaction,
-    NextStep,
-    Objective,
-    Opportunity,
-    Party,
-    Plan,
-    Risk,
-    Stakeholder,
-    Survey,
-    Terms,
-    Whitespace,
-)
 from acct_tool.books.schema import is_bad, validate
 from acct_tool.books.settings import SETTINGS_FILE
 from acct_tool.books.yamlsource import PathT, YamlDoc, load_yaml, parse_date
 from acct_tool.diagnostics import Diagnostic, Location, diag
 from acct_tool.money import Money, parse_money
+
+if TYPE_CHECKING:  # the records are imported where a profile is read: books without profiles need none of them
+    from acct_tool.books.parties import Contact, Interaction, NextStep, Objective, Opportunity, Party, Risk, Stakeholder, Survey, Whitespace
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
 
@@ -108,6 +95,8 @@ def _load_party_memo(path: Path, display: str, memo: ParseMemo | None) -> tuple[
 
 def load_party(path: Path, display: str) -> tuple[Party | None, list[Diagnostic]]:
     """Load and validate one profile file."""
+    from acct_tool.books.parties import MAX_PROFILE_BYTES
+
     doc, problems = load_yaml(path, display, max_bytes=MAX_PROFILE_BYTES)
     if doc is None:
         return None, problems
@@ -201,6 +190,22 @@ _ANCHORS: tuple[tuple[tuple[str | int, ...], bool], ...] = (
 
 
 def _build(doc: YamlDoc, bad: set[PathT], stem: str) -> Party:
+    from acct_tool.books.parties import (
+        Contact,
+        Contract,
+        Interaction,
+        NextStep,
+        Objective,
+        Opportunity,
+        Party,
+        Plan,
+        Risk,
+        Stakeholder,
+        Survey,
+        Terms,
+        Whitespace,
+    )
+
     r = _Reader(doc, bad)
 
     def contact(p: PathT) -> Contact | None:

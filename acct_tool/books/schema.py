@@ -18,7 +18,7 @@ import importlib
 import json
 import re
 from collections.abc import Callable, Iterable
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -31,11 +31,22 @@ from acct_tool.diagnostics import Diagnostic, diag
 SCHEMAS = ("party", "settings")
 
 
+def _schema_bytes(name: str) -> bytes:
+    """The shipped file of the schema ``name``: next to the package's modules, as it is
+    installed; through :mod:`importlib.resources` otherwise (a zipped package), which
+    costs a command's start-up several imports."""
+    beside = Path(__file__).resolve().parent.parent / "schema" / f"{name}.schema.json"
+    if beside.is_file():
+        return beside.read_bytes()
+    from importlib import resources
+
+    return resources.files("acct_tool").joinpath(f"schema/{name}.schema.json").read_bytes()
+
+
 @functools.cache
 def load_schema(name: str) -> dict[str, Any]:
     """The schema named ``name`` (``party`` or ``settings``) as a dict."""
-    text = resources.files("acct_tool").joinpath(f"schema/{name}.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = json.loads(_schema_bytes(name).decode("utf-8"))
     return schema
 
 
@@ -60,8 +71,7 @@ GENERATED = {"party": "acct_tool._validate_party", "settings": "acct_tool._valid
 
 
 def schema_digest(name: str) -> str:
-    text = resources.files("acct_tool").joinpath(f"schema/{name}.schema.json").read_bytes()
-    return hashlib.sha256(text).hexdigest()
+    return hashlib.sha256(_schema_bytes(name)).hexdigest()
 
 
 @functools.cache

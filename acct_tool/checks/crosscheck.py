@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from acct_tool.books.account_names import payable_root_of, receivable_root_of
 from acct_tool.books.ledger import OpenFact as Open
-from acct_tool.books.parties import Party
 from acct_tool.books.schema import dotted
 from acct_tool.books.settings import SETTINGS_FILE
 from acct_tool.diagnostics import Diagnostic, Location, diag
 
 if TYPE_CHECKING:
     from acct_tool.books.ledger import Ledger
+    from acct_tool.books.parties import Party
     from acct_tool.books.settings import Settings
 
 

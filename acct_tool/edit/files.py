@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,6 +142,8 @@ def write_atomic(
     except UnicodeEncodeError as exc:
         raise WriteError(f"cannot write {name}: the text cannot be encoded as {encoding} ({exc.reason})") from None
     try:
+        import tempfile  # here: a command that writes nothing does not pay for importing it
+
         handle, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise WriteError(f"cannot write in {folder}: {exc.strerror or exc}") from None
