@@ -264,6 +264,34 @@ def test_one_review_to_stdout_reads_no_entries_and_forecasts_no_cash(examples_co
     assert seen == {"loads": 1, "forecasts": 1}  # the firm page reads the entries, and forecasts once
 
 
+def test_review_out_builds_the_reviews_without_the_entries_in_memory(examples_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The firm page's cash and income figures are drawn from the entries first, and the
+    entries let go: the reviews (the month ends, the health history) are built without them."""
+    from acct_tool.books.ledger import Ledger
+    from acct_tool.engines import review as review_engine
+
+    ledgers: list[Ledger] = []
+    held: list[bool] = []
+    real_init, real_build = Ledger.__init__, review_engine.build
+
+    def init(self: Ledger, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        ledgers.append(self)
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        held.append(any(ledger.loaded for ledger in ledgers))
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(Ledger, "__init__", init)
+    monkeypatch.setattr(review_engine, "build", build)
+    monkeypatch.setenv("ACCT_TOOL_NO_CACHE", "1")
+    out = examples_copy.parent / "out"
+    result = run_cli("review", "--format", "md", "--out", str(out), books=examples_copy, as_of=EXAMPLES_AS_OF)
+    assert result.exit_code == 0, result.stderr
+    assert ledgers and held == [False]
+    assert "## Cash position" in (out / "firm.md").read_text("utf-8")
+
+
 def test_firm_html_loads_cleanly_in_a_browser(tmp_path: Path) -> None:
     from test_review_browser import CHROMIUM, load_page
 

@@ -152,6 +152,12 @@ def review(
         from acct_tool.books.assets import read_logo
 
         logo, notices = read_logo(books.root, books.settings)
+    firm_ledger = None
+    if firm_page:
+        # The firm page's figures are drawn from the entries now, and the entries let go:
+        # the reviews are built without Beancount's entries in memory.
+        firm_ledger = functools.partial(_firm_ledger_of, books, chosen_period, _firm_ledger(books, chosen_period))
+        books.ledger.release()
     reviews = build(
         books.parties,
         books.settings,
@@ -163,7 +169,7 @@ def review(
         list(parties) or None,
         manager,
         logo=logo,
-        ledger=functools.partial(_firm_ledger, books) if firm_page else None,
+        ledger=firm_ledger,
         spread=aside.spread,  # the month ends' receivables on two CPUs, where there are two
         receivables=books.open_items(Side.AR),
         payables=lambda: books.open_items(Side.AP),
@@ -282,6 +288,12 @@ def _firm_ledger(books: Books, period: Period) -> FirmLedger:
 
     spans = [(c.start, c.end) for c in income_columns(period)]
     return FirmLedger(books.cash_facts(), KnownMovements(spans, books.income_movements(spans)))
+
+
+def _firm_ledger_of(books: Books, drawn_for: Period, drawn: FirmLedger, period: Period) -> FirmLedger:
+    """``drawn`` for the period it was drawn for; any other period's drawn again (loading the
+    ledger again if its entries were let go)."""
+    return drawn if period == drawn_for else _firm_ledger(books, period)
 
 
 def _nothing_to_review(manager: str | None) -> str:
