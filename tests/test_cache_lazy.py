@@ -80,7 +80,7 @@ def test_a_warm_followups_or_aging_neither_allocates_nor_reads_the_party_posting
     for args in commands:
         run_cli(*args, books=examples_copy, as_of=EXAMPLES_AS_OF)  # primes the cache
     used: list[str] = []
-    allocate, decode = receivables.open_items, cache_codec.DECODERS["party_postings"]
+    allocate, decode = receivables.Classified.at, cache_codec.DECODERS["party_postings"]
 
     def allocating(*args: Any, **kwargs: Any) -> Any:
         used.append("open_items")
@@ -90,7 +90,7 @@ def test_a_warm_followups_or_aging_neither_allocates_nor_reads_the_party_posting
         used.append("party_postings")
         return decode(raw)
 
-    monkeypatch.setattr(receivables, "open_items", allocating)
+    monkeypatch.setattr(receivables.Classified, "at", allocating)
     monkeypatch.setitem(cache_codec.DECODERS, "party_postings", decoding)
     warm = [run_cli(*args, books=examples_copy, as_of=EXAMPLES_AS_OF) for args in commands]
     assert used == []

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from acct_tool.books.party_postings import PartyPosting
     from acct_tool.books.profiles import ParseMemo
     from acct_tool.books.settings import Settings
-    from acct_tool.engines.receivables import OpenItems, Side
+    from acct_tool.engines.receivables import Classified, OpenItems, Side
     from acct_tool.engines.revenue import Attribution
 
 ENV_BOOKS = "ACCT_TOOL_BOOKS"
@@ -97,6 +97,8 @@ class Books:
     inputs_key: str | None = field(default=None, repr=False)
     #: Set when a fact was derived after the load (see :meth:`derived`), so the cache is written.
     _changed: list[bool] = field(default_factory=list, repr=False)
+    #: Each side's postings classified, once per command (see :meth:`classified`).
+    _classified: dict[str, Classified] = field(default_factory=dict, repr=False)
     #: How to get each declared fact: already drawn, or decoded from the cache on first use.
     _party_postings: Callable[[], tuple[PartyPosting, ...]] | None = field(default=None, repr=False)
     _attribution: Callable[[], Attribution] | None = field(default=None, repr=False)
@@ -151,14 +153,24 @@ class Books:
     def open_items(self, side: Side) -> OpenItems:
         """The open items of one side at the as-of date (see :func:`acct_tool.engines.receivables.open_items`),
         cached with the ledger's facts: a warm command neither allocates nor reads the party postings."""
-        from acct_tool.engines import receivables
 
         def compute() -> OpenItems:
-            return receivables.open_items(self.party_postings, self.parties, self.settings, side, self.as_of, self.precisions)
+            return self.classified(side).at(self.as_of)
 
         key = (self.as_of.toordinal(), self.inputs_key) if self.inputs_key is not None else None
         items: OpenItems = self.derived(f"open_items_{side.value}", key, compute)
         return items if items.parties else replace(items, parties=dict(self.parties))
+
+    def classified(self, side: Side) -> Classified:
+        """The party postings of one side classified (:class:`~acct_tool.engines.receivables.Classified`):
+        what the open items at any date are allocated from. Built once per command, so that
+        the open items at the as-of date and those at the month ends a review reads share it."""
+        from acct_tool.engines.receivables import Classified
+
+        found = self._classified.get(side.value)
+        if found is None:
+            found = self._classified[side.value] = Classified(self.party_postings, self.parties, self.settings, side, self.precisions)
+        return found
 
     @property
     def account_postings(self) -> Mapping[str, tuple[AccountPosting, ...]]:

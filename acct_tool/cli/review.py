@@ -173,6 +173,7 @@ def review(
         spread=aside.spread,  # the month ends' receivables on two CPUs, where there are two
         receivables=books.open_items(Side.AR),
         payables=lambda: books.open_items(Side.AP),
+        classified=functools.partial(books.classified, Side.AR),
     )
     warn_if_broken(books)  # once the reviews are built: the ledger's validation may finish aside meanwhile
     if parties and not reviews.clients:

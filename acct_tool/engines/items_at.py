@@ -312,9 +312,12 @@ class ItemsAt:
         precisions: Precisions,
         known: OpenItems | None = None,
         spread: Spread | None = None,
+        classified: Callable[[], Classified] | None = None,
     ) -> None:
         self._args = (postings, parties, settings, side, precisions)
         self._classified: Classified | None = None
+        #: Gives these postings classified when the caller may have done that already.
+        self._classify = classified
         self._spread = spread
         self._done: dict[Date, OpenItems] = {known.as_of: known} if known is not None and known.side is side else {}
         self._used: dict[tuple[Hashable, Date], Any] = {}
@@ -322,7 +325,7 @@ class ItemsAt:
     @property
     def classified(self) -> Classified:
         if self._classified is None:
-            self._classified = Classified(*self._args)
+            self._classified = self._classify() if self._classify is not None else Classified(*self._args)
         return self._classified
 
     def prefetch(self, days: Iterable[Date], uses: Mapping[Hashable, Use], keep: Iterable[Date] = ()) -> None:

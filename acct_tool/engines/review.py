@@ -92,7 +92,7 @@ if TYPE_CHECKING:
     from acct_tool.books.parties import Party
     from acct_tool.books.party_postings import PartyPosting
     from acct_tool.books.settings import Settings
-    from acct_tool.engines.receivables import Document
+    from acct_tool.engines.receivables import Classified, Document
     from acct_tool.engines.revenue import Attribution
     from acct_tool.engines.targets import TargetStanding
     from acct_tool.money import Precisions
@@ -193,6 +193,7 @@ def build(
     spread: Spread | None = None,
     receivables: OpenItems | None = None,
     payables: Callable[[], OpenItems] | None = None,
+    classified: Callable[[], Classified] | None = None,
 ) -> ReviewSet:
     """Reviews of the chosen clients (default: all active clients), their managers' portfolios,
     and each client's own deck (with the firm's ``logo``, a ``data:`` URL, in its letterhead).
@@ -201,7 +202,8 @@ def build(
     computes the receivables at the month ends of the health history and the DSO trend
     (see :class:`~acct_tool.engines.items_at.ItemsAt`); ``receivables`` are those at the
     as-of date when the caller has them, and ``payables`` gives the payables there (the firm
-    page's aging and cash forecast read them).
+    page's aging and cash forecast read them); ``classified`` gives the receivables' postings
+    classified when the caller may have classified them for ``receivables`` already.
 
     ``period`` is taken as it stands at the as-of date (:meth:`Period.until`): a
     period that is not over is reviewed to date and compared with as many days of
@@ -225,7 +227,7 @@ def build(
 
     # The month ends' receivables once for every reviewed client and the firm page's DSO trend:
     # what each draws from them (the health scores, the DSO) is drawn where they are computed.
-    receivables_at = ItemsAt(postings, parties, settings, Side.AR, precisions, known=ctx.items, spread=spread)
+    receivables_at = ItemsAt(postings, parties, settings, Side.AR, precisions, known=ctx.items, spread=spread, classified=classified)
     month_days = {*history_dates(as_of), *(day for _, day in firm_engine.month_ends(firm_engine.window_start(as_of), as_of))}
     uses = dict([day_scores(clients, settings, attribution, precisions), firm_engine.day_dso()])
     receivables_at.prefetch(sorted(month_days), uses, keep=[health_day])  # the standing before the period is read whole
