@@ -154,3 +154,24 @@ def test_the_month_ends_through_items_at_are_derived_and_equal_each_date_alone(t
     at.prefetch(ends, {"all": drawn}, keep=[datetime.date(2026, 12, 31)])
     alone = Classified(*args)
     assert [at.use("all", day, drawn) for day in ends] == [_shown(alone.at(day)) for day in ends]
+
+
+def test_a_date_read_whole_without_its_diagnostics_is_derived_from_a_later_date_computed(tmp_path: Path) -> None:
+    """``ItemsAt.derived(day)`` -- the standing before a review's period -- derives the open
+    items from the nearest later date computed (the as-of date's, known), and they equal
+    those allocated at the date alone; after every date computed, it allocates. ``ItemsAt(day)``
+    allocates, with the diagnostics."""
+    books = _books(tmp_path, 11)
+    args = (books.party_postings, books.parties, books.settings, Side.AR, books.precisions)
+    alone = Classified(*args)
+    known = alone.at(datetime.date(2026, 12, 31))
+    at = ItemsAt(*args, known=known)
+    spring, autumn = datetime.date(2026, 3, 31), datetime.date(2026, 9, 30)
+    for day in (autumn, spring):
+        found = at.derived(day)
+        assert _shown(found) == _shown(alone.at(day))
+        with pytest.raises(LookupError):
+            list(found.diagnostics)
+        assert list(at(day).diagnostics) == list(alone.at(day).diagnostics)
+    after = datetime.date(2027, 1, 31)
+    assert list(at.derived(after).diagnostics) == list(alone.at(after).diagnostics)

@@ -300,8 +300,9 @@ class ItemsAt:
     A trend reads the open items at a date through :meth:`use`, which keeps only what it
     draws. :meth:`prefetch` computes what several trends draw at many dates at once, through
     ``spread``: the open items of a date are large, and only what is drawn from them comes
-    back from where they were computed. There the open items of a date before one computed
-    already are derived from those (:class:`Earlier`)."""
+    back from where they were computed. There, and through :meth:`derived`, the open items
+    of a date before one computed already are derived from those (:class:`Earlier`), their
+    diagnostics withheld."""
 
     def __init__(
         self,
@@ -321,6 +322,10 @@ class ItemsAt:
         self._spread = spread
         self._done: dict[Date, OpenItems] = {known.as_of: known} if known is not None and known.side is side else {}
         self._used: dict[tuple[Hashable, Date], Any] = {}
+        #: What derives the open items at earlier dates from those computed at a date, by that date.
+        self._bases: dict[Date, Earlier] = {}
+        #: The open items derived for :meth:`derived`, by date (their diagnostics withheld).
+        self._derived: dict[Date, OpenItems] = {}
 
     @property
     def classified(self) -> Classified:
@@ -328,23 +333,26 @@ class ItemsAt:
             self._classified = self._classify() if self._classify is not None else Classified(*self._args)
         return self._classified
 
-    def prefetch(self, days: Iterable[Date], uses: Mapping[Hashable, Use], keep: Iterable[Date] = ()) -> None:
+    def prefetch(self, days: Iterable[Date], uses: Mapping[Hashable, Use], keep: Iterable[Date] = (), *, derive_kept: bool = False) -> None:
         """What each of ``uses`` (by key) draws from the open items at each of ``days``, for
         :meth:`use` to answer: drawn here for the dates computed already and those of ``keep``
-        (computed here first, and kept whole for the caller), the others computed through
-        ``spread`` (or one after the other without it) and not kept."""
+        (computed here first, and kept whole for the caller: through :meth:`derived` with
+        ``derive_kept``), the others computed through ``spread`` (or one after the other
+        without it) and not kept."""
         for day in keep:
-            self(day)
+            if derive_kept:
+                self.derived(day)
+            else:
+                self(day)
+        here = {**self._derived, **self._done}
         todo = [day for day in dict.fromkeys(days) if any((key, day) not in self._used for key in uses)]
-        for day in [d for d in todo if d in self._done]:
-            self._draw(day, self._done[day], uses)
-        rest = [d for d in todo if d not in self._done]
+        for day in [d for d in todo if d in here]:
+            self._draw(day, here[day], uses)
+        rest = [d for d in todo if d not in here]
         if not rest:
             return
         classified = self.classified  # before spreading: a forked worker has it already
-        done = sorted(self._done)
-        after = [day for day in done if day >= max(rest)]
-        base = Earlier(classified, self._done[after[0]]) if after else None  # the nearest later date computed
+        base = self._base(max(rest))  # built before spreading too
 
         def drawn(day: Date) -> dict[Hashable, Any]:
             items = base.at(day) if base is not None else None
@@ -369,8 +377,30 @@ class ItemsAt:
             self._draw(day, self(day), {key: use})
         return self._used[(key, day)]
 
+    def _base(self, day: Date) -> Earlier | None:
+        """What derives the open items at ``day`` from those of the nearest later date computed."""
+        after = [d for d in self._done if d >= day]
+        if not after:
+            return None
+        later = min(after)
+        if later not in self._bases:
+            self._bases[later] = Earlier(self.classified, self._done[later])
+        return self._bases[later]
+
     def __call__(self, day: Date) -> OpenItems:
+        """The open items at ``day``, with their diagnostics: allocated once."""
         found = self._done.get(day)
         if found is None:
             found = self._done[day] = self.classified.at(day)
+        return found
+
+    def derived(self, day: Date) -> OpenItems:
+        """The open items at ``day`` for a caller that reads no diagnostics: derived from the
+        nearest later date computed where they can be (the diagnostics withheld, see
+        :class:`Earlier`), else allocated."""
+        found = self._done.get(day) or self._derived.get(day)
+        if found is None:
+            base = self._base(day)
+            derived = base.at(day) if base is not None else None
+            found = self._derived[day] = derived if derived is not None else self(day)
         return found

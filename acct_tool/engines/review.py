@@ -230,8 +230,9 @@ def build(
     receivables_at = ItemsAt(postings, parties, settings, Side.AR, precisions, known=ctx.items, spread=spread, classified=classified)
     month_days = {*history_dates(as_of), *(day for _, day in firm_engine.month_ends(firm_engine.window_start(as_of), as_of))}
     uses = dict([day_scores(clients, settings, attribution, precisions), firm_engine.day_dso()])
-    receivables_at.prefetch(sorted(month_days), uses, keep=[health_day])  # the standing before the period is read whole
-    before = engine.context(parties, settings, postings, attribution, health_day, precisions, receivables_at(health_day))
+    # the standing before the period is read whole, but not its diagnostics: derived too
+    receivables_at.prefetch(sorted(month_days), uses, keep=[health_day], derive_kept=True)
+    before = engine.context(parties, settings, postings, attribution, health_day, precisions, receivables_at.derived(health_day))
 
     reviews: dict[str, ClientReview] = {}
     figures: dict[str, engine.PortfolioClient] = {}
