@@ -211,4 +211,5 @@ def test_the_stage_breakdown_of_a_real_check_adds_up_to_the_whole_command(genera
     rows = {line.split(" | ")[0].strip("| *"): line.split(" | ")[1].strip(" |*") for line in lines[2:]}
     assert {"parsing", "booking", "running plugins", "drawing the party postings", "open items (receivables and payables)"} <= set(rows)
     parts = [float(v) for k, v in rows.items() if k not in ("whole command", "bean-check on the same files", "ratio") and not k.startswith("of which")]
-    assert abs(sum(parts) - float(rows["whole command"])) < 0.02
+    # each row is rounded to hundredths on its own: the sum may be off by half of one per row
+    assert abs(sum(parts) - float(rows["whole command"])) <= 0.005 * (len(parts) + 1) + 1e-9
