@@ -20,7 +20,7 @@ import pickle
 import select
 import threading
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, NoReturn, TypeVar
 
 T = TypeVar("T")
 X = TypeVar("X")
@@ -83,17 +83,8 @@ def aside(compute: Callable[[], T], *, allowed: bool = True, fallback: Callable[
         pending.result()
         return pending
     pid, read, write = forked
-    if pid == 0:  # the child: compute, send, and leave without running any of the parent's cleanup
-        code = 1
-        try:
-            _let_go_of_stdio()
-            os.close(read)
-            _send(write, compute())
-            code = 0
-        except BaseException:
-            pass
-        finally:
-            os._exit(code)
+    if pid == 0:  # the child: compute, send, and leave
+        _child(read, lambda: _send(write, compute()))
     os.close(write)
     return _Child(fallback or compute, pid, read)
 
@@ -209,19 +200,14 @@ def share(units: Sequence[Callable[[], T]], *, allowed: bool = True, fallback: C
         return pending
     pid, read, write = forked
     if pid == 0:
-        code = 1
-        try:
-            _let_go_of_stdio()
-            os.close(read)
+
+        def claim_and_send() -> None:
             done: dict[int, T] = {}
             while (index := claims.claim(len(units))) is not None:
                 done[index] = units[index]()
             _send(write, done)
-            code = 0
-        except BaseException:
-            pass
-        finally:
-            os._exit(code)
+
+        _child(read, claim_and_send)
     os.close(write)
     return Shared(units, fallback or every, pid, read, claims)
 
@@ -338,18 +324,13 @@ def detach(prepare: Callable[[], T], commit: Callable[[T], None]) -> Callable[[]
         return _nothing
     pid, read, write = forked
     if pid == 0:
-        code = 1
-        try:
-            _let_go_of_stdio()
-            os.close(write)
+
+        def prepare_then_commit() -> None:
             prepared = prepare()
             if os.read(read, 1) == b"1":
                 commit(prepared)
-                code = 0
-        except BaseException:
-            pass
-        finally:
-            os._exit(code)
+
+        _child(write, prepare_then_commit)
     os.close(read)
     return _Gate(pid, write)
 
@@ -397,6 +378,22 @@ def spread(compute: Callable[[X], T], items: Sequence[X]) -> list[T]:
     for i in range(len(items)):
         out.append(mine[i // 2] if i % 2 == 0 else others[i // 2])
     return out
+
+
+def _child(close: int, work: Callable[[], None]) -> NoReturn:
+    """In a forked child: ``work``, with standard input and output let go of and ``close``
+    (the parent's end of the pipe) closed; then leave -- 0 when ``work`` ran to its end, 1
+    otherwise -- without running any of the parent's cleanup."""
+    code = 1
+    try:
+        _let_go_of_stdio()
+        os.close(close)
+        work()
+        code = 0
+    except BaseException:
+        pass
+    finally:
+        os._exit(code)
 
 
 def _let_go_of_stdio() -> None:
