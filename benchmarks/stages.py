@@ -76,7 +76,7 @@ timed(booking_cache, "_read", "reading the kept booking")
 timed(profiles, "load_parties", "reading the profiles")
 timed(party_postings, "extract_party_postings", "drawing the party postings")
 timed(receivables, "open_items", "open items (receivables and payables)")
-timed(aside._Child, "_wait", "waiting for the validation")
+timed(aside.Shared, "_wait", "waiting for the validation")
 timed(cache, "save_facts", "writing the cache (after the output)")
 timed(ledger, "_scan", "scanning the entries")
 os.environ["ACCT_TOOL_NO_FAST_EXIT"] = "1"
