@@ -6,6 +6,7 @@ diagnostics -- their text, order and places -- are the same.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -128,6 +129,27 @@ def test_shared_units_whose_child_dies_come_whole_from_the_fallback() -> None:
     child.append(shared._pid)
     assert shared.result() == [-1] * 8
     assert shared.fell_back
+
+
+@needs_fork
+def test_an_interrupt_while_this_process_takes_its_share_is_not_swallowed() -> None:
+    parent = os.getpid()
+    hold_read, hold_write = os.pipe()
+
+    def compute() -> int:
+        if os.getpid() != parent:  # the child holds its first unit until this process has given up
+            os.read(hold_read, 1)
+            return 1
+        raise KeyboardInterrupt
+
+    shared = aside.share([compute] * 4, fallback=lambda: [-1])
+    assert isinstance(shared, aside.Shared)
+    with pytest.raises(KeyboardInterrupt):
+        shared.help()
+    os.write(hold_write, b"gggg")
+    assert shared.result() == [-1]  # a unit was never computed: the fallback's value
+    os.close(hold_read)
+    os.close(hold_write)
 
 
 def test_shared_units_without_a_child_are_computed_here_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -259,6 +281,8 @@ def test_a_validation_child_that_dies_is_made_good_by_a_second_load_here(tmp_pat
         def run() -> list[Any]:
             if os.getpid() != parent:
                 os._exit(3)
+            with contextlib.suppress(ChildProcessError):  # none left for the second load, here
+                os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOWAIT)  # this process takes its share once the child has died on a unit
             return unit()
 
         return run

@@ -123,7 +123,7 @@ class Shared(Pending[list[T]]):
                 return
             try:
                 self._mine[index] = units[index]()
-            except BaseException:  # the fallback computes it again, and raises where the caller can tell
+            except (Exception, SystemExit):  # the fallback computes it again, and raises where the caller can tell
                 self._failed = True
                 return
 
@@ -148,6 +148,7 @@ class _Claims:
         import mmap
 
         self.total = total
+        self._parent = os.getpid()
         self._next = mmap.mmap(-1, 8)  # anonymous and shared: the child sees the same bytes
         self._read, self._write = os.pipe()
         os.set_blocking(self._read, False)
@@ -156,11 +157,15 @@ class _Claims:
     def claim(self, total: int, stop: int | None = None) -> int | None:
         """The next unit's index, or None when every unit is claimed -- or, with ``stop``,
         once that descriptor is readable (the child has finished or died, perhaps
-        holding the token)."""
+        holding the token). In the child, None too once the parent is gone."""
         while True:
-            ready, _, _ = select.select([self._read] if stop is None else [self._read, stop], [], [])
+            ready, _, _ = select.select([self._read] if stop is None else [self._read, stop], [], [], None if stop is not None else 1.0)
             if stop is not None and stop in ready:
                 return None
+            if not ready:  # the child, waiting: a parent killed holding the token never gives it back
+                if os.getppid() != self._parent:
+                    return None
+                continue
             try:
                 os.read(self._read, 1)
             except BlockingIOError:  # the other process took the token first
@@ -227,8 +232,8 @@ _FAILED = object()
 
 
 def _receive(pid: int, fd: int) -> object:
-    """What the child ``pid`` sent down ``fd``, once it has ended; :data:`_FAILED` when it
-    failed, was killed or sent something unreadable."""
+    """What the child ``pid`` sent down ``fd``, once it has closed the pipe (sent its value,
+    or ended); :data:`_FAILED` when it failed, was killed or sent something unreadable."""
     chunks = []
     try:
         while True:
