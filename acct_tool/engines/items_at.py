@@ -398,7 +398,9 @@ class ItemsAt:
         """The open items at ``day`` for a caller that reads no diagnostics: derived from the
         nearest later date computed where they can be (the diagnostics withheld, see
         :class:`Earlier`), else allocated."""
-        found = self._done.get(day) or self._derived.get(day)
+        found = self._done.get(day)
+        if found is None:
+            found = self._derived.get(day)
         if found is None:
             base = self._base(day)
             derived = base.at(day) if base is not None else None
