@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, EXAMPLES_AS_OF, make_books
+from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, make_books
 
 CMD = [sys.executable, "-m", "acct_tool", "--books", str(EXAMPLES), "--as-of", EXAMPLES_AS_OF]
 
@@ -81,3 +81,33 @@ def test_a_missing_dependency_is_a_clear_message(tmp_path: Path, module: str) ->
     assert result.returncode == 2, result.stderr
     assert f"needs the Python package '{module}'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_missing_dependency_is_named_at_once(tmp_path: Path) -> None:
+    """Installing the one package an error names would only reveal the next: all are named."""
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text(
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('fastjsonschema', 'mt940'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", "ACCT_TOOL_NO_CACHE": "1"}
+    result = subprocess.run([*CMD, "check"], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "needs the Python packages 'fastjsonschema' and 'mt-940'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_required_packages_are_those_pyproject_lists() -> None:
+    import re
+
+    from acct_tool.requirements import REQUIRED
+
+    text = (REPO / "pyproject.toml").read_text("utf-8")
+    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.S | re.M)
+    assert block is not None
+    listed = re.findall(r'^\s*"([^"<>=!~ ;\[]+)', block.group(1), re.M)
+    assert [distribution for _, distribution in REQUIRED] == listed

@@ -257,12 +257,9 @@ def _run() -> int:
         _quiet_stdout()
         return 0
     except ImportError as exc:  # an incomplete installation, not a problem with the books
-        missing = exc.name or str(exc)
-        print(
-            f"Error: acct-tool needs the Python package '{missing}', which this Python ({sys.executable}) "
-            "does not have. Install acct-tool with its dependencies: pip install acct-tool (or pip install -e . in a checkout).",
-            file=sys.stderr,
-        )
+        from acct_tool.requirements import missing_message
+
+        print(missing_message(exc), file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
         if exc.filename is not None:  # a file that vanished or became unreadable mid-run
