@@ -275,17 +275,26 @@ def test_a_validation_child_that_dies_is_made_good_by_a_second_load_here(tmp_pat
     root = make_books(tmp_path / "books", ledger=BROKEN)
     main = root / "ledger" / "main.beancount"
     _, here = ledger.load_entries(main, root, use_cache=False)
-    parent, real = os.getpid(), ledger._validation_units
+    parent, real, real_fork = os.getpid(), ledger._validation_units, aside._fork_with_pipe
+    children: list[int] = []
+
+    def forking() -> tuple[int, int, int] | None:
+        forked = real_fork()
+        if forked is not None and forked[0] > 0:
+            children.append(forked[0])
+        return forked
 
     def dying(unit: Callable[[], list[Any]]) -> Callable[[], list[Any]]:
         def run() -> list[Any]:
             if os.getpid() != parent:
                 os._exit(3)
-            with contextlib.suppress(ChildProcessError):  # none left for the second load, here
-                os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOWAIT)  # this process takes its share once the child has died on a unit
+            with contextlib.suppress(ChildProcessError, IndexError):  # the second load, here, forks none
+                os.waitid(os.P_PID, children[-1], os.WEXITED | os.WNOWAIT)  # this process takes its share once the child has died on a unit
             return unit()
 
         return run
+
+    monkeypatch.setattr(aside, "_fork_with_pipe", forking)
 
     monkeypatch.setattr(ledger, "_validation_units", lambda *args: [dying(unit) for unit in real(*args)])
     monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
