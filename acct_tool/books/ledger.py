@@ -217,6 +217,24 @@ class Ledger:
             if type(entry).__name__ == "Transaction":
                 yield entry
 
+    def consume(self) -> Iterator[Transaction]:
+        """The transactions, as :meth:`transactions`, for the last reader of the entries: they
+        are let go of (:meth:`release`) first, and each entry is freed once read, so that
+        what the reader builds takes the memory the entries held instead of adding to it.
+        (An entry that something else still holds is freed when that lets go.)"""
+        entries = self.entries
+        self.release()
+        # Only this frame holds the list (getrefcount counts its own argument too): emptying
+        # it as it is read changes nothing any other holder sees.
+        owned = sys.getrefcount(entries) <= 2
+        for n in range(len(entries)):
+            entry = entries[n]
+            if owned:
+                entries[n] = None
+            if type(entry).__name__ == "Transaction":
+                yield entry
+            del entry
+
 
 def load_ledger(path: Path, root: Path, *, progress: Callable[[str], None] | None = None, use_cache: bool | None = None) -> Ledger:
     """Load ``path`` now, like bean-check (no pickle cache next to the ledger, hardcore validations)."""

@@ -105,6 +105,15 @@ class Books:
     _account_postings: Mapping[str, tuple[AccountPosting, ...]] = field(default_factory=lambda: _AccountPostings({}), repr=False)
     #: The problems found in loading, gathered when first asked for (see :attr:`diagnostics`).
     _problems: Callable[[], Iterable[Diagnostic]] = field(default=tuple, repr=False)
+    #: Draws the declared facts not drawn yet (see :meth:`release`).
+    _drawn_last: Callable[[], None] = field(default=lambda: None, repr=False)
+
+    def release(self) -> None:
+        """Let go of the ledger's entries, for a command that kept them (``Needs.entries``)
+        and has read what it reads of them: the declared facts not drawn yet are drawn
+        first, the last of them freeing the entries as it reads them."""
+        self._drawn_last()
+        self.ledger.release()
 
     @functools.cached_property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -220,20 +229,28 @@ class _Drawer:
         self.root, self.ledger, self.parties, self.settings = root, ledger, parties, settings
         self.computed = False
         self.deferred = False
+        #: Set while nothing draws from the entries after the fact being drawn (see :meth:`Ledger.consume`).
+        self.last_reader = False
+        #: The facts :meth:`later` was told not to draw now, until they are drawn.
+        self.pending: list[Callable[[], Any]] = []
         #: Told when a fact decoded late had to be drawn again.
         self.on_computed: Callable[[], None] | None = None
         self.progress = progress or (lambda _message: None)
 
-    def later(self, draw: Callable[[], Any]) -> Callable[[], Any]:
+    def later(self, draw: Callable[[], Any], *, now: bool = True, last: bool = False) -> Callable[[], Any]:
         """``draw`` as a function that remembers its value. A fact the cache holds is
         decoded when it is first asked for (a warm command that needs only what was
         derived from it never decodes it); any other is drawn now, while the ledger's
-        entries are at hand."""
+        entries are at hand (with ``last``, as the last reader of the entries: see
+        :meth:`Ledger.consume`) -- or, unless ``now``, when first asked for or by
+        :meth:`draw_pending`, whichever comes first: for a command that keeps the
+        entries and reads them itself."""
         self.deferred = True
+        self.last_reader = last
         try:
-            cached = draw()
+            cached = draw() if now else _DEFERRED
         finally:
-            self.deferred = False
+            self.deferred = self.last_reader = False
         if cached is not _DEFERRED:
             return lambda: cached
         memo: list[Any] = []
@@ -247,7 +264,20 @@ class _Drawer:
                 self.computed = self.computed or was
             return memo[0]
 
+        if not now:
+            self.pending.append(value)
         return value
+
+    def draw_pending(self) -> None:
+        """Draw the facts :meth:`later` did not draw now and nothing has asked for yet, the
+        last of them as the last reader of the entries."""
+        pending, self.pending = self.pending, []
+        for n, value in enumerate(pending):
+            self.last_reader = n == len(pending) - 1
+            try:
+                value()
+            finally:
+                self.last_reader = False
 
     def _derived(self, kind: str, key: Any, compute: Callable[[], Any], *, one_variant: bool = True) -> Any:
         """A fact stored in the ledger's facts under ``key`` (exactly what it depends on), so
@@ -281,7 +311,13 @@ class _Drawer:
             "party_postings",
             (accounts, roots, keys),
             lambda: extract_party_postings(
-                self.ledger.transactions(), accounts, self.root, cash_roots, roots=dict(roots), party_keys=keys[0], document_keys=keys[1]
+                self.ledger.consume() if self.last_reader else self.ledger.transactions(),
+                accounts,
+                self.root,
+                cash_roots,
+                roots=dict(roots),
+                party_keys=keys[0],
+                document_keys=keys[1],
             ),
         )
         if drawn is _DEFERRED:
@@ -434,8 +470,12 @@ def load_books(
     need = needs(settings) if callable(needs) else needs
     drawer = _Drawer(root, ledger, frozen_parties, settings, progress)
     drawn = _AccountPostings({account: drawer.account_postings(account) for account in sorted(need.accounts)})
-    party_postings = drawer.later(drawer.party_postings) if need.party_postings else None
     attribution = drawer.later(drawer.attribution) if need.attribution else None
+    # The party postings last: drawn from the entries, they free each entry as they read it
+    # when nothing reads the entries after them, and take the memory the entries held. A
+    # command that reads the entries itself has them drawn when it lets go of the entries
+    # (:meth:`Books.release`), or when it first asks for them.
+    party_postings = drawer.later(drawer.party_postings, now=not need.entries, last=True) if need.party_postings else None
 
     def gather() -> list[Diagnostic]:
         return [*problems, *ledger.diagnostics, *party_problems, *crossed]  # the validation's findings too, once it is done
@@ -452,6 +492,7 @@ def load_books(
         _attribution=attribution,
         _account_postings=drawn,
         _problems=gather,
+        _drawn_last=drawer.draw_pending,
     )
     # Only the declared facts are drawn: each is cached on its own, and a later
     # command that needs one the cache lacks draws it then (loading the ledger).
@@ -461,7 +502,7 @@ def load_books(
     elif use and later is not None:  # a result the command derives from the books may still need saving
         writes.append(lambda: _save_facts(ledger_path, root, ledger) if books._changed else None)
     if not need.entries:
-        ledger.release()
+        ledger.release()  # what is drawn from the entries is drawn already
     for write in writes:
         if later is None:
             write()

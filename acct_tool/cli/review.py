@@ -157,7 +157,7 @@ def review(
         # The firm page's figures are drawn from the entries now, and the entries let go:
         # the reviews are built without Beancount's entries in memory.
         firm_ledger = functools.partial(_firm_ledger_of, books, chosen_period, _firm_ledger(books, chosen_period))
-        books.ledger.release()
+        books.release()
     reviews = build(
         books.parties,
         books.settings,
