@@ -253,10 +253,10 @@ def review(
     with click.progressbar(length=len(jobs), label="Rendering reviews", file=sys.stderr, show_pos=True) if showing else contextlib.nullcontext() as bar:
 
         def rendered(job: tuple[str, str, dict[str, Any]]) -> tuple[str | bytes | None, list[Diagnostic]]:
-            found = render(job[1], job[2])
+            result, found = render(job[1], job[2])
             if bar is not None:
                 bar.update(min(step, len(jobs) - bar.pos))
-            return found
+            return _encoded(result), found
 
         outputs = aside.spread(rendered, jobs) if spread else [rendered(job) for job in jobs]
     for (filename, _, _), (result, found) in zip(jobs, outputs, strict=True):
@@ -278,6 +278,18 @@ def review(
     _report(notices)
     if notices:
         sys.exit(EXIT_FINDINGS)
+
+
+def _encoded(result: str | bytes | None) -> str | bytes | None:
+    """A rendered file as the bytes written (UTF-8): they are held until every file is
+    rendered, and text with one character beyond ASCII takes two bytes a character in
+    memory. Text that cannot be encoded stays text, for the writer to refuse by name."""
+    if not isinstance(result, str):
+        return result
+    try:
+        return result.encode("utf-8")
+    except UnicodeEncodeError:
+        return result
 
 
 def _firm_ledger(books: Books, period: Period) -> FirmLedger:
