@@ -192,7 +192,7 @@ def review(
     if out is None and len(reviews.clients) > 1:
         raise UsageError(f"{len(reviews.clients)} clients match; name one PARTY or pass --out DIR to write them all")
 
-    from acct_tool.render.reports import Templates, check_out_dir, write_reports  # Jinja only when rendering
+    from acct_tool.render.reports import Packed, Templates, Unpacked, check_out_dir, pack, write_reports  # Jinja only when rendering
 
     templates = Templates(books.root / books.settings.templates, books.precisions)
     ext = fmt
@@ -238,7 +238,7 @@ def review(
     refusal = check_out_dir(out, forbidden)
     if refusal:
         raise UsageError(refusal)
-    files: dict[str, str | bytes] = {}
+    files: dict[str, str | bytes | Packed] = {}
     if not client_view:
         # Nothing that lists several clients goes to a client: portfolios, the firm page and the index are internal.
         jobs += [(f"portfolio-{name}.{ext}", "portfolio", ctx) for name, ctx in reviews.portfolios.items()]
@@ -252,21 +252,21 @@ def review(
     showing = sys.stderr.isatty() and len(jobs) > 3
     with click.progressbar(length=len(jobs), label="Rendering reviews", file=sys.stderr, show_pos=True) if showing else contextlib.nullcontext() as bar:
 
-        def rendered(job: tuple[str, str, dict[str, Any]]) -> tuple[str | bytes | None, list[Diagnostic]]:
-            result, found = render(job[1], job[2])
+        def rendered(job: tuple[str, str, dict[str, Any]]) -> tuple[str | bytes | Packed | None, list[Diagnostic]]:
+            text, found = render(job[1], job[2])
             if bar is not None:
                 bar.update(min(step, len(jobs) - bar.pos))
-            return _encoded(result), found
+            return pack(text), found
 
         outputs = aside.spread(rendered, jobs) if spread else [rendered(job) for job in jobs]
-    for (filename, _, _), (result, found) in zip(jobs, outputs, strict=True):
+    for (filename, _, _), (held, found) in zip(jobs, outputs, strict=True):
         problems.extend(found)
-        if result is not None:
-            files[filename] = result
+        if held is not None:
+            files[filename] = held
     if problems:
         _fail_on(problems)
     try:
-        written = write_reports(out, files, force=force)
+        written = write_reports(out, Unpacked(files), force=force)
     except WriteError as exc:
         raise UsageError(str(exc)) from None
     for path in written:
@@ -278,18 +278,6 @@ def review(
     _report(notices)
     if notices:
         sys.exit(EXIT_FINDINGS)
-
-
-def _encoded(result: str | bytes | None) -> str | bytes | None:
-    """A rendered file as the bytes written (UTF-8): they are held until every file is
-    rendered, and text with one character beyond ASCII takes two bytes a character in
-    memory. Text that cannot be encoded stays text, for the writer to refuse by name."""
-    if not isinstance(result, str):
-        return result
-    try:
-        return result.encode("utf-8")
-    except UnicodeEncodeError:
-        return result
 
 
 def _firm_ledger(books: Books, period: Period) -> FirmLedger:

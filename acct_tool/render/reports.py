@@ -15,10 +15,11 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, overload
 
 import jinja2
 from jinja2.exceptions import SecurityError
@@ -214,6 +215,48 @@ def check_out_dir(out: Path, forbidden: Mapping[str, Path]) -> str | None:
         if target == base or base in target.parents:
             return f"refusing to write reports into the {what} folder {folder}; choose another --out"
     return None
+
+
+class Packed(NamedTuple):
+    """A rendered text file held compressed until it is written (see :func:`pack`)."""
+
+    zipped: bytes
+
+
+@overload
+def pack(data: str | bytes) -> str | bytes | Packed: ...
+@overload
+def pack(data: None) -> None: ...
+def pack(data: str | bytes | None) -> str | bytes | Packed | None:
+    """A rendered file as it is held until every file is rendered and written (nothing is
+    written when one would be refused): text as the UTF-8 bytes written, compressed --
+    hundreds of files are held at once, and text with one character beyond ASCII takes two
+    bytes a character in memory; bytes (a PDF) as they are; text that cannot be encoded as
+    it is, for the writer to refuse by name."""
+    if not isinstance(data, str):
+        return data
+    try:
+        raw = data.encode("utf-8")
+    except UnicodeEncodeError:
+        return data
+    return Packed(zlib.compress(raw, 1))
+
+
+class Unpacked(Mapping[str, "str | bytes"]):
+    """Files held as :func:`pack` holds them, each read back when asked for (for :func:`write_reports`)."""
+
+    def __init__(self, held: Mapping[str, str | bytes | Packed]) -> None:
+        self._held = held
+
+    def __getitem__(self, name: str) -> str | bytes:
+        value = self._held[name]
+        return zlib.decompress(value.zipped) if isinstance(value, Packed) else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
 
 
 def write_reports(out: Path, files: Mapping[str, str | bytes], *, force: bool = False) -> list[Path]:

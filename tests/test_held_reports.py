@@ -1,0 +1,48 @@
+"""Rendered files are held compressed until they are written, and written as rendered.
+
+``review --out`` holds every file until all are rendered (nothing is written when one
+would be refused); :func:`~acct_tool.render.reports.pack` keeps each text file as the
+UTF-8 bytes it is written as, compressed, and :class:`~acct_tool.render.reports.Unpacked`
+hands them to the writer as those bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from acct_tool.edit.files import WriteError
+from acct_tool.render import reports
+
+TEXT = "<p>Überfällig: 1.234,50 € – “Acme”</p>\n" * 200
+PDF = b"%PDF-1.7 \x00\xff binary"
+
+
+def test_held_files_are_written_as_the_same_bytes_and_manifest_as_the_text(tmp_path: Path) -> None:
+    held = reports.Unpacked({"review-acme.html": reports.pack(TEXT), "review-acme.pdf": reports.pack(PDF)})
+    plain: dict[str, str | bytes] = {"review-acme.html": TEXT, "review-acme.pdf": PDF}
+    reports.write_reports(tmp_path / "held", held)
+    reports.write_reports(tmp_path / "plain", plain)
+    for name in plain:
+        assert (tmp_path / "held" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
+    assert (tmp_path / "held" / "review-acme.html").read_text("utf-8") == TEXT
+    manifest = (tmp_path / "held" / reports.MANIFEST).read_text()
+    assert json.loads(manifest) == json.loads((tmp_path / "plain" / reports.MANIFEST).read_text())
+
+
+def test_text_is_held_smaller_than_python_keeps_it() -> None:
+    packed = reports.pack(TEXT)
+    assert isinstance(packed, reports.Packed)
+    assert len(packed.zipped) < len(TEXT.encode("utf-8")) // 10
+    assert reports.pack(PDF) is PDF and reports.pack(None) is None
+
+
+def test_text_that_cannot_be_encoded_is_refused_by_name_and_nothing_is_written(tmp_path: Path) -> None:
+    broken = "a lone surrogate: \ud800"
+    assert reports.pack(broken) == broken  # left as text, for the writer to refuse
+    out = tmp_path / "out"
+    with pytest.raises(WriteError, match=r"bad\.md"):
+        reports.write_reports(out, reports.Unpacked({"bad.md": reports.pack(broken)}))
+    assert not (out / "bad.md").exists()
