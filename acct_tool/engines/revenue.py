@@ -122,11 +122,15 @@ def attribute_transactions(
 
     out: dict[str, list[RevenuePosting]] = defaultdict(list)
     problems: list[Diagnostic] = []
+    shown: dict[str, str] = {}  # file name -> as shown: one string per file, not one per transaction
     for txn in transactions:
         meta = txn.meta or {}
         filename = str(meta.get("filename", ""))
         line = meta.get("lineno")
-        where = Location(display_path(filename, root) or filename, line if isinstance(line, int) else None)
+        file = shown.get(filename)
+        if file is None:
+            file = shown[filename] = display_path(filename, root) or filename
+        where = Location(file, line if isinstance(line, int) else None)
         narration = txn.narration or txn.payee or ""
         shares: dict[str, Decimal] = defaultdict(lambda: ZERO)
         involved: dict[str, Party] = {}
