@@ -11,7 +11,7 @@ from codes_seen import record
 from conftest import EXAMPLES, EXAMPLES_AS_OF, run_cli
 
 from acct_tool.books.load import load_books
-from acct_tool.engines.revenue import full_year, revenue, year_to_date
+from acct_tool.engines.revenue import full_year, revenue, year_to_date, year_to_date_total
 from acct_tool.money import Money
 
 Books = Callable[..., Path]
@@ -99,6 +99,18 @@ def test_period_bounds_are_inclusive_and_years_are_calendar_years(books: Books) 
     assert revenue(found, "acme", day("2026-01-11"), day("2026-03-14")).totals == ()
     assert year_to_date(found, "acme", day("2026-03-15")).total("USD") == D("1050.00")
     assert full_year(found, "acme", 2025).totals == ()
+
+
+def test_the_year_to_date_total_the_health_score_reads_is_the_revenue_total(books: Books) -> None:
+    found = attributed(books, INVOICES)
+    for party in ("acme", "beta"):
+        for as_of in ("2026-01-09", "2026-01-10", "2026-03-15", "2026-03-19", "2026-12-31", "2027-01-05"):
+            for currency in ("USD", "EUR", "GBP"):
+                whole = year_to_date(found.of(party), party, day(as_of)).total(currency)
+                assert year_to_date_total(found.of(party), party, day(as_of), currency) == whole, (party, as_of, currency)
+    assert year_to_date_total(found.of("acme"), "acme", day("2026-03-15"), "USD") == D("1050.00")
+    assert year_to_date_total(found.of("acme"), "acme", day("2027-01-05"), "USD") == D(0)  # a new year starts at zero
+    assert year_to_date_total(found.of("acme"), "beta", day("2026-12-31"), "USD") == D(0)  # another client's postings do not count
 
 
 def test_sub_accounts_of_the_receivable_belong_to_the_client(books: Books) -> None:

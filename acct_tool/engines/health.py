@@ -37,7 +37,7 @@ from acct_tool.engines.relationship import (
     satisfaction_trend,
     trailing_satisfaction,
 )
-from acct_tool.engines.revenue import Attribution, RevenuePosting, year_to_date
+from acct_tool.engines.revenue import Attribution, RevenuePosting, year_to_date_total
 from acct_tool.money import Money, Precisions, format_money, places_of, rounded
 from acct_tool.periods import shift
 
@@ -314,7 +314,7 @@ def revenue_component(party: Party, as_of: Date, postings: Sequence[RevenuePosti
     target = party.revenue_targets.get(as_of.year)
     if target is None:
         return ("revenue", None, f"No revenue target for {as_of.year}")
-    earned = year_to_date(postings, party.id, as_of).total(target.currency)
+    earned = year_to_date_total(postings, party.id, as_of, target.currency)
     year_days = (Date(as_of.year + 1, 1, 1) - Date(as_of.year, 1, 1)).days
     elapsed = (as_of - Date(as_of.year, 1, 1)).days + 1
     expected = rounded(target.number * elapsed / year_days, places_of(target.currency, precisions))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -189,34 +189,49 @@ def _split(amount: Decimal, weights: list[tuple[str, Decimal]], total: Decimal) 
     return out
 
 
-def month_of(day: Date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def months_between(start: Date, end: Date) -> list[str]:
-    """``YYYY-MM`` of every month from ``start`` to ``end``."""
+def _year_months(start: Date, end: Date) -> list[tuple[int, int]]:
+    """(year, month) of every month from ``start`` to ``end``."""
     out, year, month = [], start.year, start.month
     while (year, month) <= (end.year, end.month):
-        out.append(f"{year:04d}-{month:02d}")
+        out.append((year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
 
 
+def months_between(start: Date, end: Date) -> list[str]:
+    """``YYYY-MM`` of every month from ``start`` to ``end``."""
+    return [f"{year:04d}-{month:02d}" for year, month in _year_months(start, end)]
+
+
+def _counted(postings: Iterable[RevenuePosting], party: str, start: Date, end: Date) -> Iterator[RevenuePosting]:
+    """The postings that count as revenue of ``party`` from ``start`` to ``end`` (both included)."""
+    return (p for p in postings if p.party == party and start <= p.date <= end)
+
+
 def revenue(postings: Iterable[RevenuePosting], party: str, start: Date, end: Date) -> Revenue:
     """Revenue of ``party`` from ``start`` to ``end`` (both included) out of its attributed postings."""
-    by_month: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    by_month: dict[tuple[int, int, str], Decimal] = defaultdict(lambda: ZERO)
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for p in postings:
-        if p.party == party and start <= p.date <= end:
-            by_month[(month_of(p.date), p.currency)] += p.amount
-            totals[p.currency] += p.amount
-    months = tuple(MonthRevenue(month, currency, by_month.get((month, currency), ZERO)) for currency in sorted(totals) for month in months_between(start, end))
+    for p in _counted(postings, party, start, end):
+        day = p.date
+        by_month[(day.year, day.month, p.currency)] += p.amount
+        totals[p.currency] += p.amount
+    spans = _year_months(start, end)
+    months = tuple(
+        MonthRevenue(f"{year:04d}-{month:02d}", currency, by_month.get((year, month, currency), ZERO)) for currency in sorted(totals) for year, month in spans
+    )
     return Revenue(party, start, end, months, tuple(Money(totals[c], c) for c in sorted(totals)))
 
 
 def year_to_date(postings: Iterable[RevenuePosting], party: str, as_of: Date) -> Revenue:
     """Revenue from 1 January of the as-of date's year to the as-of date."""
     return revenue(postings, party, Date(as_of.year, 1, 1), as_of)
+
+
+def year_to_date_total(postings: Iterable[RevenuePosting], party: str, as_of: Date, currency: str) -> Decimal:
+    """``year_to_date(...).total(currency)``, without the months: the health score reads it
+    for every client at every month end."""
+    return sum((p.amount for p in _counted(postings, party, Date(as_of.year, 1, 1), as_of) if p.currency == currency), ZERO)
 
 
 def full_year(postings: Iterable[RevenuePosting], party: str, year: int) -> Revenue:
