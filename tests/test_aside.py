@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import make_books, run_cli
 
-from acct_tool.books import aside, ledger
+from acct_tool.books import aside, beancount_load, ledger
 
 needs_fork = pytest.mark.skipif(not aside._can_fork(), reason="no fork, one CPU, or too little memory here")
 
@@ -171,8 +171,8 @@ def test_the_validation_aside_finds_what_it_finds_here(tmp_path: Path, monkeypat
     root = make_books(tmp_path / "books", ledger=BROKEN)
     main = root / "ledger" / "main.beancount"
     _, here = ledger.load_entries(main, root, use_cache=False)
-    monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
-    monkeypatch.setattr(ledger, "_MIN_RUN", run)
+    monkeypatch.setattr(beancount_load, "ASIDE_MIN_ENTRIES", 0)
+    monkeypatch.setattr(beancount_load, "_MIN_RUN", run)
     settle: list[Callable[[], None]] = []
     _, facts = ledger.load_entries(main, root, use_cache=False, settle=settle)
     assert len(settle) == 1
@@ -189,7 +189,7 @@ def test_check_reports_the_same_with_and_without_the_child(tmp_path: Path, monke
     monkeypatch.setenv(aside.ENV_OFF, "1")
     serial = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
     monkeypatch.delenv(aside.ENV_OFF)
-    monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
+    monkeypatch.setattr(beancount_load, "ASIDE_MIN_ENTRIES", 0)
     forked = _count_forks(monkeypatch)
     parallel = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
     assert forked, "the validation did not run aside"
@@ -207,7 +207,7 @@ def test_a_validation_that_raises_is_a_finding_not_a_crash(tmp_path: Path, monke
 
     root = make_books(tmp_path / "books", ledger=BROKEN)
     monkeypatch.setattr(validation, "HARDCORE_VALIDATIONS", [*validation.HARDCORE_VALIDATIONS, explode])
-    monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
+    monkeypatch.setattr(beancount_load, "ASIDE_MIN_ENTRIES", 0)
     settle: list[Callable[[], None]] = []
     _, facts = ledger.load_entries(root / "ledger" / "main.beancount", root, use_cache=False, settle=settle)
     settle[0]()
@@ -275,7 +275,7 @@ def test_a_validation_child_that_dies_is_made_good_by_a_second_load_here(tmp_pat
     root = make_books(tmp_path / "books", ledger=BROKEN)
     main = root / "ledger" / "main.beancount"
     _, here = ledger.load_entries(main, root, use_cache=False)
-    parent, real, real_fork = os.getpid(), ledger._validation_units, aside._fork_with_pipe
+    parent, real, real_fork = os.getpid(), beancount_load.validation_units, aside._fork_with_pipe
     children: list[int] = []
 
     def forking() -> tuple[int, int, int] | None:
@@ -296,8 +296,8 @@ def test_a_validation_child_that_dies_is_made_good_by_a_second_load_here(tmp_pat
 
     monkeypatch.setattr(aside, "_fork_with_pipe", forking)
 
-    monkeypatch.setattr(ledger, "_validation_units", lambda *args: [dying(unit) for unit in real(*args)])
-    monkeypatch.setattr(ledger, "ASIDE_MIN_ENTRIES", 0)
+    monkeypatch.setattr(beancount_load, "validation_units", lambda *args: [dying(unit) for unit in real(*args)])
+    monkeypatch.setattr(beancount_load, "ASIDE_MIN_ENTRIES", 0)
     settle: list[Callable[[], None]] = []
     _, facts = ledger.load_entries(main, root, use_cache=False, settle=settle)
     settle[0]()

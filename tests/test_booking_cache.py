@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from conftest import make_books
 
-from acct_tool.books import aside, booking_cache, ledger
+from acct_tool.books import aside, beancount_load, booking_cache
 
 pytestmark = pytest.mark.skipif(not aside._can_fork(), reason="the booking is kept by a forked child: no fork here")
 
@@ -97,10 +97,10 @@ def _ours(main: Path) -> tuple[Any, Any, Any]:
     from beancount.ops import validation
 
     writes: list[Callable[[], None]] = []
-    entries, errors, options_map, validating = ledger._beancount_load(loader, main, validation.HARDCORE_VALIDATIONS, use_cache=True, parse_writes=writes)
+    entries, errors, options_map, validating = beancount_load.load(loader, main, validation.HARDCORE_VALIDATIONS, use_cache=True, parse_writes=writes)
     for write in writes:  # what the command line runs after its output
         write()
-    return entries, errors + ledger.validation_errors(validating), options_map
+    return entries, errors + beancount_load.validation_errors(validating), options_map
 
 
 def _same(main: Path, booked: list[int] | None = None) -> None:
@@ -227,7 +227,7 @@ def test_a_load_whose_command_never_finishes_keeps_nothing(kept: Path, cache_dir
     from beancount.ops import validation
 
     writes: list[Callable[[], None]] = []
-    ledger._beancount_load(loader, kept, validation.HARDCORE_VALIDATIONS, use_cache=True, parse_writes=writes)
+    beancount_load.load(loader, kept, validation.HARDCORE_VALIDATIONS, use_cache=True, parse_writes=writes)
     children = [job.pid for job in writes if isinstance(job, aside._Gate)]
     assert children, "the booking and the parses are kept by children"
     del writes[:]  # what a crashed command does with them: the children's pipes close

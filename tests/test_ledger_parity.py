@@ -214,10 +214,10 @@ def _ours(main: Path, **options: Any) -> tuple[Any, Any, Any]:
     from beancount import loader
     from beancount.ops import validation
 
-    from acct_tool.books import ledger
+    from acct_tool.books import beancount_load
 
-    entries, errors, options_map, validating = ledger._beancount_load(loader, main, validation.HARDCORE_VALIDATIONS, **options)
-    return entries, errors + ledger.validation_errors(validating), options_map
+    entries, errors, options_map, validating = beancount_load.load(loader, main, validation.HARDCORE_VALIDATIONS, **options)
+    return entries, errors + beancount_load.validation_errors(validating), options_map
 
 
 def _same_load(main: Path) -> None:
