@@ -8,8 +8,9 @@ entries itself (the firm page) has the party postings drawn when it lets go of t
 from __future__ import annotations
 
 import datetime
+import gc
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,41 @@ def test_party_postings_asked_for_before_the_entries_are_let_go_keep_them(books_
     books.release()
     assert readers == ["transactions"] and not books.ledger.loaded
     assert books.party_postings is first
+
+
+def live_transactions() -> int:
+    return sum(1 for o in gc.get_objects() if type(o).__name__ == "Transaction" and type(o).__module__.startswith("beancount"))
+
+
+def test_the_entries_are_freed_while_the_party_postings_are_drawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loaded as the commands load, with the cache off: nothing else holds the entries, so
+    each transaction is gone by the time the drawing has read the next but one."""
+    invoices = "".join(
+        f'\n2026-01-{day:02d} * "ACME" "Invoice" ^INV-{day}\n  Assets:Receivable:Acme  {day}.00 USD\n  Income:Services\n' for day in range(1, 21)
+    )
+    root = make_books(tmp_path / "books", ledger=LEDGER + invoices, profiles={"acme": ACME})
+    monkeypatch.setenv("ACCT_TOOL_NO_CACHE", "1")
+    alive: list[int] = []
+    real = party_postings_module.extract_party_postings
+
+    def counting(transactions: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        def counted() -> Iterator[Any]:
+            for txn in transactions:
+                alive.append(live_transactions())
+                yield txn
+
+        return real(counted(), *args, **kwargs)
+
+    monkeypatch.setattr(party_postings_module, "extract_party_postings", counting)
+    gc.collect()  # what earlier tests left for the collector
+    before = live_transactions()
+    books = load_books(root, AS_OF, use_cache=False, needs=Needs(party_postings=True))
+    assert len(books.party_postings) == len(alive) == 22
+    alive = [n - before for n in alive]
+    # All there when the drawing starts; when it reads the last, only that one and the one
+    # before it (which the reader still holds) are left.
+    assert alive[0] == 22 and alive[-1] == 2
+    assert alive == sorted(alive, reverse=True)
 
 
 def test_the_examples_party_postings_are_the_same_whichever_reader_draws_them(readers: list[str]) -> None:

@@ -220,9 +220,7 @@ class Ledger:
         (An entry that something else still holds is freed when that lets go.)"""
         entries = self.entries
         self.release()
-        # Only this frame holds the list (getrefcount counts its own argument too): emptying
-        # it as it is read changes nothing any other holder sees.
-        owned = sys.getrefcount(entries) <= 2
+        owned = _held_here_alone(entries)
         for n in range(len(entries)):
             entry = entries[n]
             if owned:
@@ -230,6 +228,13 @@ class Ledger:
             if type(entry).__name__ == "Transaction":
                 yield entry
             del entry
+
+
+def _held_here_alone(entries: list[Directive]) -> bool:
+    """Whether only the caller holds ``entries`` (``getrefcount`` counts the caller's name and
+    this function's argument): emptying the list as it is read then changes nothing any
+    other holder sees."""
+    return sys.getrefcount(entries) <= 3
 
 
 def load_ledger(path: Path, root: Path, *, progress: Callable[[str], None] | None = None, use_cache: bool | None = None) -> Ledger:
