@@ -118,7 +118,7 @@ class Shared(Pending[list[T]]):
         if units is None or self._failed:
             return
         while True:
-            index = self._claims.claim(len(units), stop=self._fd)
+            index = self._claims.claim(stop=self._fd)
             if index is None:
                 return
             try:
@@ -154,7 +154,7 @@ class _Claims:
         os.set_blocking(self._read, False)
         os.write(self._write, b"t")
 
-    def claim(self, total: int, stop: int | None = None) -> int | None:
+    def claim(self, stop: int | None = None) -> int | None:
         """The next unit's index, or None when every unit is claimed -- or, with ``stop``,
         once that descriptor is readable (the child has finished or died, perhaps
         holding the token). In the child, None too once the parent is gone."""
@@ -172,7 +172,7 @@ class _Claims:
                 continue
             try:
                 index = int.from_bytes(self._next[:8], "little")
-                if index >= total:
+                if index >= self.total:
                     return None
                 self._next[:8] = (index + 1).to_bytes(8, "little")
                 return index
@@ -208,7 +208,7 @@ def share(units: Sequence[Callable[[], T]], *, allowed: bool = True, fallback: C
 
         def claim_and_send() -> None:
             done: dict[int, T] = {}
-            while (index := claims.claim(len(units))) is not None:
+            while (index := claims.claim()) is not None:
                 done[index] = units[index]()
             _send(write, done)
 
