@@ -13,7 +13,8 @@ from acct_tool.books.load import Books, Needs
 from acct_tool.books.schema import did_you_mean
 from acct_tool.books.settings import BUILTIN_STATEMENT_FORMATS, SETTINGS_FILE, Settings, StatementFile, account_key
 from acct_tool.books.text_files import file_problem
-from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, complete_statement, emit, emit_fitted, format_option, say
+from acct_tool.cli.common import EXIT_FINDINGS, EXIT_OK, TEXT, Context, UsageError, emit, emit_fitted, format_option, say
+from acct_tool.cli.completion import complete_statement
 from acct_tool.diagnostics import has_errors
 from acct_tool.edit.files import WriteError, check_target, write_atomic
 from acct_tool.engines.bank import BankReconciliation, account_currency, reconcile_bank

@@ -22,8 +22,6 @@ from acct_tool.cli.common import (
     UsageError,
     check_manager,
     check_parties,
-    complete_manager,
-    complete_party,
     emit,
     emit_fitted,
     format_option,
@@ -33,6 +31,7 @@ from acct_tool.cli.common import (
     say,
     warn_if_broken,
 )
+from acct_tool.cli.completion import complete_manager, complete_party
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.engines.followups import followups as find_followups
 from acct_tool.engines.health import history as health_history

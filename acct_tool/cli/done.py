@@ -6,7 +6,8 @@ import datetime
 
 import click
 
-from acct_tool.cli.common import TEXT, Context, UsageError, complete_party, optional_date, profile_to_edit, refuse_edit, run_profile_edit, say
+from acct_tool.cli.common import TEXT, Context, UsageError, optional_date, profile_to_edit, refuse_edit, run_profile_edit, say
+from acct_tool.cli.completion import complete_party
 from acct_tool.engines.relationship import OpenStep, open_next_steps
 
 

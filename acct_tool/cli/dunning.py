@@ -16,12 +16,12 @@ from acct_tool.cli.common import (
     Context,
     UsageError,
     check_parties,
-    complete_party,
     emit_document,
     format_option,
     say,
     warn_if_broken,
 )
+from acct_tool.cli.completion import complete_party
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.engines.receivables import Side
 from acct_tool.render import diagnostics as diagnostics_view

@@ -17,7 +17,6 @@ from acct_tool.cli.common import (
     Context,
     UsageError,
     check_parties,
-    complete_party,
     emit,
     emit_document,
     emit_fitted,
@@ -25,6 +24,7 @@ from acct_tool.cli.common import (
     optional_date,
     warn_if_broken,
 )
+from acct_tool.cli.completion import complete_party
 from acct_tool.diagnostics import has_errors
 from acct_tool.engines.aging import age
 from acct_tool.engines.party_statement import PartyStatement, default_start, party_statement

@@ -21,8 +21,6 @@ from acct_tool.cli.common import (
     UsageError,
     check_manager,
     check_parties,
-    complete_manager,
-    complete_party,
     emit,
     emit_document,
     format_option,
@@ -30,6 +28,7 @@ from acct_tool.cli.common import (
     say,
     warn_if_broken,
 )
+from acct_tool.cli.completion import complete_manager, complete_party
 from acct_tool.diagnostics import Diagnostic
 from acct_tool.edit.files import WriteError
 from acct_tool.engines.receivables import Side
