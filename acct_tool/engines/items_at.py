@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeAlias, TypeVar, cast
 
 from acct_tool.books.party_postings import PartyPosting
 from acct_tool.diagnostics import Diagnostic, Location
@@ -127,14 +128,18 @@ class _Facts:
 
 class Earlier:
     """The open items at dates before ``later``'s (``classified.at(later.as_of)``): what
-    :meth:`at` reads of them whatever the date, read once."""
+    :meth:`at` reads of them whatever the date, read once, so that a date costs little more
+    than picking the records dated up to it (a trend asks for a dozen dates)."""
 
     def __init__(self, classified: Classified, later: OpenItems, facts: _Facts | None = None) -> None:
         self.classified, self.later = classified, later
         facts = self.facts = facts or _Facts(classified)
-        #: Each document, with its date, slot, and the dates of its last application and of its
-        #: last application not FIFO.
-        self.documents: list[tuple[Document, Date, Slot, Date, Date]] = []
+        #: Each document, with its date, slot and the date of its last application.
+        self.documents: list[tuple[Document, Date, Slot, Date]] = []
+        self._documents_of: dict[Slot, list[Document]] = defaultdict(list)
+        #: (its date, the date of its last application not FIFO, its slot) of each document a
+        #: linked credit paid after its date, by date: the documents that may have moved.
+        self._movable: list[tuple[Date, Date, Slot]] = []
         applications: dict[str, list[tuple[Date, Decimal, bool]]] = defaultdict(list)  # by credit: (the document's date, the amount, FIFO)
         opening: dict[str, Decimal] = defaultdict(lambda: ZERO)
         never = datetime.date.min
@@ -148,9 +153,18 @@ class Earlier:
                     late = a.date
                 if a.how == "opening":
                     opening[a.credit_ref] += a.amount
-            self.documents.append((d, d.date, (d.party, d.currency), last, late))
-        #: Each credit, with its slot, whether it was applied FIFO and its applications.
-        self.credits: list[tuple[Credit, Slot, bool, tuple[tuple[Date, Decimal, bool], ...]]] = []
+            slot = (d.party, d.currency)
+            self.documents.append((d, d.date, slot, last))
+            self._documents_of[slot].append(d)
+            if late > d.date:
+                self._movable.append((d.date, late, slot))
+        self._movable.sort(key=lambda m: m[0])
+        self._movable_dates = [m[0] for m in self._movable]
+        #: Each credit, with its date, slot, whether it was applied FIFO, its applications, the
+        #: date of the latest document it was applied to, what it had applied and how far its
+        #: FIFO applications reached once that document is dated, and the credit as it stands then.
+        self.credits: list[_CreditFacts] = []
+        self._credits_of: dict[Slot, list[_CreditFacts]] = defaultdict(list)
         order = facts.order
         #: Whether ``later`` is this classification's: every credit and refund is one of its postings.
         self.usable = facts.usable and all(c.where in order for c in (*later.credits, *later.refunds))
@@ -158,7 +172,19 @@ class Earlier:
             rows = classified.rows
             for c in later.credits:
                 fifo = facts.fifo(c, later.as_of, opening[c.ref], rows[order[c.where]].refs)
-                self.credits.append((c, (c.party, c.currency), fifo, tuple(applications.get(c.ref, ()))))
+                apps = tuple(applications.get(c.ref, ()))
+                top = max((doc_date for doc_date, _, _ in apps), default=never)
+                total, _, reach = _applied(c, apps, top)
+                whole = c if c.applied == total else c._replace(applied=total)
+                found = _CreditFacts(c, c.date, (c.party, c.currency), fifo, apps, top, total, reach, whole)
+                self.credits.append(found)
+                self._credits_of[found.slot].append(found)
+            # a slot replayed again takes its records in ledger order
+            for docs in self._documents_of.values():
+                docs.sort(key=lambda d: order[d.where])
+            for found_credits in self._credits_of.values():
+                found_credits.sort(key=lambda f: order[f.credit.where])
+        self._fifo = [c for c in self.credits if c.fifo]
 
     def at(self, day: Date) -> OpenItems | None:
         """The open items at ``day``, equal to ``classified.at(day)`` but for the diagnostics,
@@ -174,80 +200,55 @@ class Earlier:
 
         # The slots where the replay up to ``day`` is done again: see the module's text.
         first_moved: dict[Slot, Date] = {}  # the first document up to ``day`` a linked credit pays after it
-        for _, date, slot, _, late in self.documents:
-            if date <= day < late and (slot not in first_moved or date < first_moved[slot]):
+        for date, late, slot in itertools.islice(self._movable, bisect.bisect_right(self._movable_dates, day)):
+            if late > day and slot not in first_moved:
                 first_moved[slot] = date
         redo: set[Slot] = {(r.party, r.currency) for r in later.refunds if r.date <= day}
-        applied: dict[str, Decimal] = {}  # by credit: applied to the documents up to ``day``
-        linked: dict[str, Decimal] = {}  # of which not FIFO
-        for c, slot, fifo, apps in self.credits:
-            if c.date > day:
-                continue
-            total = not_fifo = ZERO
-            reach = c.date  # the latest document it was applied FIFO to
-            for doc_date, amount, by_fifo in apps:
-                if doc_date <= day:
-                    total += amount
-                    if not by_fifo:
-                        not_fifo += amount
-                    elif doc_date > reach:
-                        reach = doc_date
-            applied[c.ref], linked[c.ref] = total, not_fifo
-            moved = first_moved.get(slot) if fifo else None
-            if moved is not None and slot not in redo and (day if total < c.amount else reach) >= moved:
-                redo.add(slot)  # an unlinked credit active after a document that a linked one pays later
+        if first_moved:
+            for f in self._fifo:
+                moved = first_moved.get(f.slot)
+                if moved is None or f.date > day or f.slot in redo:
+                    continue
+                total, _, reach = (f.total, ZERO, f.reach) if f.top <= day else _applied(f.credit, f.apps, day)
+                if (day if total < f.credit.amount else reach) >= moved:
+                    redo.add(f.slot)  # an unlinked credit active after a document that a linked one pays later
 
-        documents: list[Document] = []
-        again: dict[Slot, list[Document]] = defaultdict(list)
-        for d, date, slot, last, _ in self.documents:
-            if date > day:
-                continue
-            if redo and slot in redo:
-                again[slot].append(d)
-            elif last > day:
-                kept = tuple(a for a in d.applications if a.date <= day)
-                documents.append(d._replace(applications=kept, paid=sum((a.amount for a in kept), ZERO)))
-            else:
-                documents.append(d)
-        credits: list[Credit] = []
-        credits_again: dict[Slot, list[tuple[Credit, bool]]] = defaultdict(list)
-        for c, slot, fifo, _ in self.credits:
-            if c.date > day:
-                continue
-            if redo and slot in redo:
-                credits_again[slot].append((c, fifo))
-            else:
-                credits.append(c if c.applied == applied[c.ref] else c._replace(applied=applied[c.ref]))
         refunds_again: dict[Slot, list[Credit]] = defaultdict(list)
         for r in later.refunds:
             if r.date <= day:
                 refunds_again[(r.party, r.currency)].append(r)  # every slot with a refund is replayed again
 
-        def place(item: Document | Credit) -> int:
+        def place(item: Credit) -> int:
             return order[item.where]
 
-        new_documents: list[Document] = []
-        new_credits: list[Credit] = []
+        # The records of the slots replayed again, by the record they were at the later date
+        # (in the same places: the order starts with the party, the date and the place), and
+        # the documents the replay makes (refunds beyond the credits).
+        renewed: dict[int, Document | Credit] = {}
+        made: list[Document] = []
         refunds: list[Credit] = []
         for slot in sorted(redo):
             party = parties[slot[0]]
             back_at = {(r.where, r.date) for r in refunds_again[slot]}
             doc_states = []
-            for d in sorted(again[slot], key=place):
-                if d.number is None and (d.where, d.date) in back_at:
-                    continue  # a refund beyond the credits: the replay makes it again
+            for d in self._documents_of.get(slot, ()):
+                if d.date > day or (d.number is None and (d.where, d.date) in back_at):
+                    continue  # after the date, or a refund beyond the credits: the replay makes it again
                 state = DocumentState(d.number, party, d.account, d.date, d.due, d.currency, d.amount, d.narration, d.where.file, d.where.line, 0)
                 state.apps = [a for a in d.applications if a.how != "fifo" and a.date <= day]
                 state.paid = sum((a.amount for a in state.apps), ZERO)
                 state.source = d
                 doc_states.append(state)
             credit_states, fifo_states = [], []
-            for c, fifo in sorted(credits_again[slot], key=lambda found: place(found[0])):
+            for f in self._credits_of.get(slot, ()):
+                if f.date > day:
+                    continue
+                c = f.credit
                 state_c = CreditState(c.kind, party, c.account, c.date, c.currency, c.amount, [], False, c.narration, c.where.file, c.where.line, c.ref)
-                state_c.applied = linked[c.ref]
+                state_c.applied = _applied(c, f.apps, day)[1]  # what the linked credits had applied
                 state_c.source = c
                 credit_states.append(state_c)
-                if fifo:
+                if f.fifo:
                     fifo_states.append(state_c)
             refund_states = []
             for r in sorted(refunds_again[slot], key=place):
@@ -256,17 +257,77 @@ class Earlier:
                 refund_states.append(state_r)
             replay(doc_states, credit_states, fifo_states, refund_states, [], classified.precisions)
             for s in doc_states:
-                if isinstance(s.source, Document):
-                    new_documents.append(s.source._replace(applications=tuple(s.apps), paid=s.paid))
+                source = s.source
+                if isinstance(source, Document):
+                    apps = tuple(s.apps)
+                    same = apps == source.applications and s.paid == source.paid
+                    renewed[id(source)] = source if same else source._replace(applications=apps, paid=s.paid)
                 else:
-                    new_documents.append(classified.document_record(s))
-            new_credits += [s.source._replace(applied=s.applied) for s in credit_states if isinstance(s.source, Credit)]
+                    made.append(classified.document_record(s))
+            for cs in credit_states:
+                if isinstance(cs.source, Credit):
+                    renewed[id(cs.source)] = cs.source if cs.applied == cs.source.applied else cs.source._replace(applied=cs.applied)
             refunds += [s.source._replace(applied=s.applied) for s in refund_states if isinstance(s.source, Credit)]
-        documents = _into_place(documents, new_documents, _document_order)
-        credits = _into_place(credits, new_credits, _credit_order)
+
+        if redo:
+            documents: list[Document] = [
+                cast(Document, renewed[id(d)]) if slot in redo else d if last <= day else _paid_by(d, day)
+                for d, date, slot, last in self.documents
+                if date <= day and (slot not in redo or id(d) in renewed)
+            ]
+            credits: list[Credit] = [
+                cast(Credit, renewed[id(f.credit)]) if f.slot in redo else f.whole if f.top <= day else _credit_by(f, day)
+                for f in self.credits
+                if f.date <= day
+            ]
+        else:
+            documents = [d if last <= day else _paid_by(d, day) for d, date, _, last in self.documents if date <= day]
+            credits = [f.whole if f.top <= day else _credit_by(f, day) for f in self.credits if f.date <= day]
+        documents = _into_place(documents, made, _document_order)
         refunds.sort(key=lambda c: (c.party, c.date, c.ref))
         ties = tie_out(documents, credits, facts.balances(day), classified.account_of)
         return OpenItems(classified.side, day, tuple(documents), tuple(credits), ties, WITHHELD, dict(parties), tuple(refunds))
+
+
+class _CreditFacts(NamedTuple):
+    """What :class:`Earlier` reads of a credit at the later date (see :attr:`Earlier.credits`)."""
+
+    credit: Credit
+    date: Date
+    slot: Slot
+    fifo: bool
+    apps: tuple[tuple[Date, Decimal, bool], ...]
+    top: Date
+    total: Decimal
+    reach: Date
+    whole: Credit
+
+
+def _applied(credit: Credit, apps: Iterable[tuple[Date, Decimal, bool]], day: Date) -> tuple[Decimal, Decimal, Date]:
+    """What ``credit`` had applied to the documents dated up to ``day``, how much of it not
+    FIFO, and the date of the latest document it was applied FIFO to (its own date at least)."""
+    total = not_fifo = ZERO
+    reach = credit.date
+    for doc_date, amount, by_fifo in apps:
+        if doc_date <= day:
+            total += amount
+            if not by_fifo:
+                not_fifo += amount
+            elif doc_date > reach:
+                reach = doc_date
+    return total, not_fifo, reach
+
+
+def _paid_by(d: Document, day: Date) -> Document:
+    """``d`` with only what was applied to it up to ``day``."""
+    kept = tuple(a for a in d.applications if a.date <= day)
+    return d._replace(applications=kept, paid=sum((a.amount for a in kept), ZERO))
+
+
+def _credit_by(f: _CreditFacts, day: Date) -> Credit:
+    """The credit with what it had applied to the documents dated up to ``day``."""
+    total = _applied(f.credit, f.apps, day)[0]
+    return f.credit if f.credit.applied == total else f.credit._replace(applied=total)
 
 
 def _into_place(records: list[_R], new: list[_R], key: Callable[[_R], Any]) -> list[_R]:
@@ -335,10 +396,10 @@ class ItemsAt:
 
     def prefetch(self, days: Iterable[Date], uses: Mapping[Hashable, Use], keep: Iterable[Date] = (), *, derive_kept: bool = False) -> None:
         """What each of ``uses`` (by key) draws from the open items at each of ``days``, for
-        :meth:`use` to answer: drawn here for the dates computed already and those of ``keep``
-        (computed here first, and kept whole for the caller: through :meth:`derived` with
-        ``derive_kept``), the others computed through ``spread`` (or one after the other
-        without it) and not kept."""
+        :meth:`use` to answer. The dates of ``keep`` are computed here first and kept whole
+        for the caller (through :meth:`derived` with ``derive_kept``); the others are computed
+        and not kept. Every date, those computed already too, is drawn through ``spread``
+        (or one after the other without it)."""
         for day in keep:
             if derive_kept:
                 self.derived(day)
@@ -346,22 +407,27 @@ class ItemsAt:
                 self(day)
         here = {**self._derived, **self._done}
         todo = [day for day in dict.fromkeys(days) if any((key, day) not in self._used for key in uses)]
-        for day in [d for d in todo if d in here]:
-            self._draw(day, here[day], uses)
         rest = [d for d in todo if d not in here]
-        if not rest:
+        if self._spread is None or len(todo) < 2:
+            for day in [d for d in todo if d in here]:
+                self._draw(day, here[day], uses)
+            todo = rest
+        if not todo:
             return
         classified = self.classified  # before spreading: a forked worker has it already
-        base = self._base(max(rest))  # built before spreading too
+        base = self._base(max(rest)) if rest else None  # built before spreading too
 
         def drawn(day: Date) -> dict[Hashable, Any]:
-            items = base.at(day) if base is not None else None
+            items = here.get(day)
+            if items is None and base is not None:
+                items = base.at(day)
             if items is None:
                 items = classified.at(day)
-            return {key: use(items) for key, use in uses.items()}
+            return {key: use(items) for key, use in uses.items() if (key, day) not in self._used}
 
-        results = self._spread(drawn, rest) if self._spread is not None and len(rest) > 1 else [drawn(day) for day in rest]
-        for day, found in zip(rest, results, strict=True):
+        # the dates computed already are drawn where the others are too: two CPUs share them all
+        results = self._spread(drawn, todo) if self._spread is not None and len(todo) > 1 else [drawn(day) for day in todo]
+        for day, found in zip(todo, results, strict=True):
             for key, value in found.items():
                 self._used[(key, day)] = value
 
