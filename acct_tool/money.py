@@ -119,10 +119,11 @@ AVERAGE_PLACES = 1
 
 def average(values: Iterable[Decimal | int]) -> Decimal | None:
     """The mean of ``values`` rounded by the one rule for averages; ``None`` for no values."""
-    items = [Decimal(v) for v in values]
+    items = values if isinstance(values, list) else list(values)
     if not items:
         return None
-    return rounded(sum(items, Decimal(0)) / len(items))
+    # whole numbers (days) add up as integers: the same sum as Decimals', exactly
+    return rounded(Decimal(sum(items)) / len(items))
 
 
 def rounded(value: Decimal, places: int = AVERAGE_PLACES) -> Decimal:

@@ -191,7 +191,7 @@ def payment_component(documents: Sequence[Document], paying: Behaviour | None, a
     """Overdue age against the terms, overdue amount against the usual billing, and the days-late trend."""
     if not documents:
         return ("payment", None, "No invoices yet")
-    overdue = [d for d in documents if d.open > ZERO and d.days_past_due(as_of) > 0]
+    overdue = [d for d in documents if d.amount > d.paid and d.due < as_of]  # open, and past due
     year_ago = shift(as_of, -365)
     billed: dict[str, Decimal] = defaultdict(lambda: ZERO)
     late: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -331,7 +331,7 @@ def red_flags(party: Party, as_of: Date, health: HealthSettings, documents: Sequ
     """The red flags switched on in the settings that the client raises."""
     out = []
     if health.flag_overdue:
-        late = [d for d in documents if d.open > ZERO and d.days_past_due(as_of) > health.overdue_days]
+        late = [d for d in documents if d.amount > d.paid and (as_of - d.due).days > health.overdue_days]  # open, and long past due
         if late:
             worst = max(late, key=lambda d: (d.days_past_due(as_of), d.ref))
             more = f" (and {plural(len(late) - 1, 'other')})" if len(late) > 1 else ""

@@ -67,8 +67,11 @@ def paid_in(documents: Iterable[Document], start: datetime.date | None, end: dat
     """The documents whose final payment falls from ``start`` (None: any time) to ``end``, by payment date."""
     out = []
     for d in documents:
-        on = d.settled_on
-        if on is not None and on <= end and (start is None or start <= on):
+        apps = d.applications  # Document.settled_on, read here without a call per document (the health history reads every document at a dozen dates)
+        if not apps or d.amount != d.paid:
+            continue
+        on = apps[0].date if len(apps) == 1 else max(a.date for a in apps)
+        if on <= end and (start is None or start <= on):
             out.append(PaidDocument(d, on))
     out.sort(key=_paid_order)
     return out
@@ -106,20 +109,22 @@ def behaviour(items: OpenItems, start: datetime.date | None = None) -> dict[str,
     out = {}
     for party in sorted(documents):
         every = paid_in(documents[party], None, items.as_of)
-        docs = [p for p in every if p.settled_on >= start]
+        late = [(p.settled_on - p.document.due).days for p in every]  # PaidDocument.days_late
+        first = next((n for n, p in enumerate(every) if p.settled_on >= start), len(every))  # ``every`` is by payment date
+        docs = every[first:]
         trend: Trend | None = None
         recent = earlier = None
         if len(every) >= 4:
             half = len(every) // 2
-            earlier = average(p.days_late for p in every[:half])
-            recent = average(p.days_late for p in every[half:])
+            earlier = average(late[:half])
+            recent = average(late[half:])
             assert recent is not None and earlier is not None
             diff = recent - earlier
             trend = "worsening" if diff > TREND_DAYS else "improving" if diff < -TREND_DAYS else "stable"
         out[party] = Behaviour(
             party,
             tuple(docs),
-            average(p.days_late for p in docs),
+            average(late[first:]),
             average(p.days_to_pay for p in docs),
             trend,
             recent,
