@@ -9,6 +9,7 @@ for. :mod:`acct_tool.books.profiles` reads and validates the files.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,6 +208,13 @@ class Party:
     @property
     def is_vendor(self) -> bool:
         return self.kind in ("vendor", "both")
+
+    @functools.cached_property
+    def interactions_by_date(self) -> tuple[tuple[Interaction, ...], tuple[datetime.date, ...]]:
+        """The interactions oldest first (file order breaks ties), and their dates: the
+        health history reads those up to each of a dozen dates."""
+        ordered = tuple(i for _, _, i in sorted(((i.date, n, i) for n, i in enumerate(self.interactions)), key=lambda t: (t[0], t[1])))
+        return ordered, tuple(i.date for i in ordered)
 
     def document(self) -> YamlDoc | None:
         """The parsed profile with its marks (parsed again when it was dropped)."""

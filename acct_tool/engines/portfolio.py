@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from acct_tool.books.parties import Interaction, Opportunity, Party, Risk
 from acct_tool.diagnostics import Diagnostic
@@ -55,6 +55,9 @@ if TYPE_CHECKING:
 Date = datetime.date
 Band = Literal["green", "amber", "red"]
 BANDS: tuple[Band, ...] = ("green", "amber", "red")
+
+
+_T = TypeVar("_T")
 
 
 def monies(amounts: Mapping[str, Decimal]) -> tuple[Money, ...]:
@@ -106,6 +109,17 @@ class Context:
     by_party: Mapping[str, tuple[Document, ...]]
     #: Open documents less unapplied credits, by party id and currency.
     balances: Mapping[str, Mapping[str, Decimal]]
+    #: Each party's health and summary once computed, by id, with the party they are of:
+    #: the reviews, portfolios and the index read them several times.
+    _memo: dict[tuple[str, str], tuple[Party, Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def _once(self, kind: str, party: Party, compute: Callable[[], _T]) -> _T:
+        found = self._memo.get((kind, party.id))
+        if found is not None and found[0] is party:
+            return cast(_T, found[1])
+        value = compute()
+        self._memo[(kind, party.id)] = (party, value)
+        return value
 
     def documents(self, party: str) -> list[Document]:
         return list(self.by_party.get(party, ()))
@@ -131,9 +145,18 @@ class Context:
     def health(self, party: Party) -> HealthScore | None:
         if not party.is_client:
             return None
-        return score(party, self.as_of, self.settings, self.documents(party.id), self.paying.get(party.id), self.attribution.of(party.id), self.precisions)
+        return self._once(
+            "health",
+            party,
+            lambda: score(
+                party, self.as_of, self.settings, self.documents(party.id), self.paying.get(party.id), self.attribution.of(party.id), self.precisions
+            ),
+        )
 
     def summary(self, party: Party) -> ClientSummary:
+        return self._once("summary", party, lambda: self._summary(party))
+
+    def _summary(self, party: Party) -> ClientSummary:
         overdue: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for d in self.open_documents(party.id):
             if d.days_past_due(self.as_of) > 0:

@@ -9,6 +9,7 @@ latest interaction in the log -- it is never typed in.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,8 +31,8 @@ NPS_DROP, CSAT_DROP = 2, 1
 
 def interactions_until(party: Party, as_of: Date) -> tuple[Interaction, ...]:
     """The interactions dated on or before ``as_of``, oldest first (file order breaks ties)."""
-    dated = [(i.date, n, i) for n, i in enumerate(party.interactions) if i.date <= as_of]
-    return tuple(i for _, _, i in sorted(dated, key=lambda t: (t[0], t[1])))
+    ordered, dates = party.interactions_by_date
+    return ordered[: bisect.bisect_right(dates, as_of)]
 
 
 def last_contact(party: Party, as_of: Date) -> Interaction | None:
