@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import datetime
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -65,20 +66,20 @@ class Behaviour:
 
 def paid_in(documents: Iterable[Document], start: datetime.date | None, end: datetime.date) -> list[PaidDocument]:
     """The documents whose final payment falls from ``start`` (None: any time) to ``end``, by payment date."""
-    out = []
+    found = []
     for d in documents:
         apps = d.applications  # Document.settled_on, read here without a call per document (the health history reads every document at a dozen dates)
         if not apps or d.amount != d.paid:
             continue
         on = apps[0].date if len(apps) == 1 else max(a.date for a in apps)
         if on <= end and (start is None or start <= on):
-            out.append(PaidDocument(d, on))
-    out.sort(key=_paid_order)
-    return out
+            found.append((on, d.ref, d))
+    found.sort(key=_PAID_ORDER)  # by payment date, then number; stable
+    return [PaidDocument(d, on) for on, _, d in found]
 
 
-def _paid_order(p: PaidDocument) -> tuple[datetime.date, str]:
-    return (p.settled_on, p.document.ref)
+#: The order of paid documents: the payment date, then the document's number.
+_PAID_ORDER = operator.itemgetter(0, 1)
 
 
 def days_to_pay(documents: Iterable[Document], start: datetime.date | None, end: datetime.date) -> tuple[Decimal | None, int]:
