@@ -310,18 +310,18 @@ def test_the_receivables_at_each_month_end_are_computed_once(tmp_path: Path, mon
     """The health history and the DSO trend look at the same month ends: each date's open
     items are computed once for both, from postings classified once per side -- allocated at
     the latest date, and derived from it at the month ends before."""
-    from acct_tool.engines import items_at, receivables
+    from acct_tool.engines import earlier, receivables
 
     seen: list[tuple[str, datetime.date]] = []
     derived: list[datetime.date] = []
     classified: list[str] = []
-    real_at, real_init, real_earlier = receivables.Classified.at, receivables.Classified.__init__, items_at.Earlier.at
+    real_at, real_init, real_earlier = receivables.Classified.at, receivables.Classified.__init__, earlier.Earlier.at
 
     def counting(self: receivables.Classified, day: datetime.date) -> receivables.OpenItems:
         seen.append((self.side.value, day))
         return real_at(self, day)
 
-    def deriving(self: items_at.Earlier, day: datetime.date) -> receivables.OpenItems | None:
+    def deriving(self: earlier.Earlier, day: datetime.date) -> receivables.OpenItems | None:
         found = real_earlier(self, day)
         if found is not None:
             seen.append((self.classified.side.value, day))
@@ -333,7 +333,7 @@ def test_the_receivables_at_each_month_end_are_computed_once(tmp_path: Path, mon
         classified.append(self.side.value)
 
     monkeypatch.setattr(receivables.Classified, "at", counting)
-    monkeypatch.setattr(items_at.Earlier, "at", deriving)
+    monkeypatch.setattr(earlier.Earlier, "at", deriving)
     monkeypatch.setattr(receivables.Classified, "__init__", classifying)
     monkeypatch.setenv("ACCT_TOOL_NO_ASIDE", "1")  # every computation in this process, where it is counted
     write(tmp_path / "out", "md")

@@ -11,7 +11,8 @@ import pytest
 from conftest import make_books
 
 from acct_tool.books.load import Books, load_books
-from acct_tool.engines.items_at import Earlier, ItemsAt
+from acct_tool.engines.earlier import Earlier
+from acct_tool.engines.items_at import ItemsAt
 from acct_tool.engines.receivables import Classified, OpenItems, Side
 
 CLIENTS = ("acme", "zeta")
