@@ -268,6 +268,14 @@ def test_what_the_trends_draw_from_the_month_ends_receivables_through_spread_is_
     assert len({spread.use("where", day, not_again) for day in days}) == 2  # half of the dates were computed in a child
     health_key = next(iter(uses))
     assert any(score is not None for day in days for score in spread.use(health_key, day, not_again).values())
+    # the dates computed before the prefetch (the as-of date the caller had, one kept whole for
+    # it) are drawn through the spread with the others, and draw the same
+    known = ItemsAt(*args, known=books.open_items(Side.AR), spread=aside.spread)
+    known.prefetch(days, {**uses, "where": where}, keep=[days[3]], derive_kept=True)
+    for day in days:
+        for key, use in uses.items():
+            assert known.use(key, day, not_again) == one_by_one.use(key, day, use), (key, day)
+    assert len({known.use("where", day, not_again) for day in days}) == 2
 
 
 @needs_fork
