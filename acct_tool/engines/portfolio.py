@@ -110,8 +110,8 @@ class Context:
     #: Open documents less unapplied credits, by party id and currency.
     balances: Mapping[str, Mapping[str, Decimal]]
     #: Each party's health and summary once computed, by id, with the party they are of:
-    #: the reviews, portfolios and the index read them several times.
-    _memo: dict[tuple[str, str], tuple[Party, Any]] = field(default_factory=dict, repr=False, compare=False)
+    #: the reviews, portfolios and the index read them several times (a copy starts afresh).
+    _memo: dict[tuple[str, str], tuple[Party, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def _once(self, kind: str, party: Party, compute: Callable[[], _T]) -> _T:
         found = self._memo.get((kind, party.id))
