@@ -26,9 +26,9 @@ import bisect
 import datetime
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, NamedTuple, NoReturn, TypeAlias, TypeVar, cast
+from typing import NamedTuple, NoReturn, TypeAlias, cast
 
 from acct_tool.diagnostics import Diagnostic, Location
 from acct_tool.engines.allocation import CreditState, DocumentState, replay
@@ -37,7 +37,6 @@ from acct_tool.engines.receivables import Classified, Credit, Document, OpenItem
 ZERO = Decimal(0)
 Date = datetime.date
 Slot: TypeAlias = tuple[str, str]  # a party's id and a currency
-_R = TypeVar("_R", Document, Credit)
 
 
 class _Withheld(tuple[Diagnostic, ...]):
@@ -255,21 +254,15 @@ class Earlier:
                     renewed[id(cs.source)] = cs.source if cs.applied == cs.source.applied else cs.source._replace(applied=cs.applied)
             refunds += [s.source._replace(applied=s.applied) for s in refund_states if isinstance(s.source, Credit)]
 
-        if redo:
-            documents: list[Document] = [
-                cast(Document, renewed[id(d)]) if slot in redo else d if last <= day else _paid_by(d, day)
-                for d, date, slot, last in self.documents
-                if date <= day and (slot not in redo or id(d) in renewed)
-            ]
-            credits: list[Credit] = [
-                cast(Credit, renewed[id(f.credit)]) if f.slot in redo else f.whole if f.top <= day else _credit_by(f, day)
-                for f in self.credits
-                if f.date <= day
-            ]
-        else:
-            documents = [d if last <= day else _paid_by(d, day) for d, date, _, last in self.documents if date <= day]
-            credits = [f.whole if f.top <= day else _credit_by(f, day) for f in self.credits if f.date <= day]
-        documents = _into_place(documents, made, _document_order)
+        documents = [
+            cast(Document, renewed[id(d)]) if slot in redo else d if last <= day else _paid_by(d, day)
+            for d, date, slot, last in self.documents
+            if date <= day and (slot not in redo or id(d) in renewed)
+        ]
+        credits = [
+            cast(Credit, renewed[id(f.credit)]) if f.slot in redo else f.whole if f.top <= day else _credit_by(f, day) for f in self.credits if f.date <= day
+        ]
+        documents = _into_place(documents, made)
         refunds.sort(key=lambda c: (c.party, c.date, c.ref))
         ties = tie_out(documents, credits, facts.balances(day), classified.account_of)
         return OpenItems(classified.side, day, tuple(documents), tuple(credits), ties, WITHHELD, dict(parties), tuple(refunds))
@@ -316,24 +309,20 @@ def _credit_by(f: _CreditFacts, day: Date) -> Credit:
     return f.credit if f.credit.applied == total else f.credit._replace(applied=total)
 
 
-def _into_place(records: list[_R], new: list[_R], key: Callable[[_R], Any]) -> list[_R]:
-    """``records`` (sorted by ``key``, which starts with the party) with ``new`` in their places:
-    only the records of the parties of ``new`` are sorted again."""
+def _into_place(records: list[Document], new: list[Document]) -> list[Document]:
+    """``records`` (in :func:`_document_order`, which starts with the party) with ``new`` in
+    their places: only the records of the parties of ``new`` are sorted again."""
     if not new:
         return records
-    by_party: dict[str, list[_R]] = defaultdict(list)
+    by_party: dict[str, list[Document]] = defaultdict(list)
     for r in new:
         by_party[r.party].append(r)
     names = [r.party for r in records]
     for name in sorted(by_party, reverse=True):  # from the end: the places before stay put
         lo, hi = bisect.bisect_left(names, name), bisect.bisect_right(names, name)
-        records[lo:hi] = sorted(records[lo:hi] + by_party[name], key=key)
+        records[lo:hi] = sorted(records[lo:hi] + by_party[name], key=_document_order)
     return records
 
 
 def _document_order(d: Document) -> tuple[str, Date, str, str, int]:
     return (d.party, d.date, d.number or "", d.where.file, d.where.line or 0)
-
-
-def _credit_order(c: Credit) -> tuple[str, Date, str, int]:
-    return (c.party, c.date, c.where.file, c.where.line or 0)

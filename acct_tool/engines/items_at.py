@@ -90,15 +90,17 @@ class ItemsAt:
             todo = rest
         if not todo:
             return
-        classified = self.classified  # before spreading: a forked worker has it already
-        base = self._base(max(rest)) if rest else None  # built before spreading too
+        base = None
+        if rest:  # classified, and the base of the dates to compute built, before spreading: a forked worker has them
+            self.classified  # noqa: B018
+            base = self._base(max(rest))
 
         def drawn(day: Date) -> dict[Hashable, Any]:
             items = here.get(day)
             if items is None and base is not None:
                 items = base.at(day)
             if items is None:
-                items = classified.at(day)
+                items = self.classified.at(day)
             return {key: use(items) for key, use in uses.items() if (key, day) not in self._used}
 
         # the dates computed already are drawn where the others are too: two CPUs share them all
