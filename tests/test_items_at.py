@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import pickle
 import random
 from decimal import Decimal
 from pathlib import Path
@@ -120,6 +121,22 @@ def test_the_open_items_derived_from_a_later_date_are_those_computed_at_the_date
                 moved += _cut(later, day) != alone.documents
     assert derived > 2000
     assert moved > 100  # the dates where the replay had to be done again
+
+
+def test_the_tie_out_of_derived_open_items_is_the_one_computed_at_the_date(tmp_path: Path) -> None:
+    """Made when first read, it reads like the tuple ``Classified.at`` holds, and is sent
+    (to another process, to the cache) as that tuple."""
+    books = _books(tmp_path, 1)
+    classified = Classified(books.party_postings, books.parties, books.settings, Side.AR, books.precisions)
+    day = datetime.date(2026, 6, 30)
+    alone = classified.at(day)
+    found = Earlier(classified, classified.at(datetime.date(2026, 12, 31))).at(day)
+    assert found is not None and len(alone.ties) >= 2  # a tie per party and currency
+    sent = pickle.loads(pickle.dumps(found.ties))
+    assert type(sent) is tuple and sent == alone.ties
+    assert found.ties == alone.ties and alone.ties == found.ties and hash(found.ties) == hash(alone.ties)
+    assert len(found.ties) == len(alone.ties) and found.ties[0] == alone.ties[0] and list(found.ties) == list(alone.ties)
+    assert found == Earlier(classified, classified.at(datetime.date(2026, 12, 31))).at(day)
 
 
 def test_the_diagnostics_of_derived_open_items_are_not_read_by_mistake(tmp_path: Path) -> None:

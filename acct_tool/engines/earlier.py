@@ -26,13 +26,13 @@ import bisect
 import datetime
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import NamedTuple, NoReturn, TypeAlias, cast
+from typing import NamedTuple, NoReturn, TypeAlias, cast, overload
 
 from acct_tool.diagnostics import Diagnostic, Location
 from acct_tool.engines.allocation import CreditState, DocumentState, replay
-from acct_tool.engines.receivables import Classified, Credit, Document, OpenItems, tie_out
+from acct_tool.engines.receivables import Classified, Credit, Document, OpenItems, Tie, tie_out
 
 ZERO = Decimal(0)
 Date = datetime.date
@@ -49,6 +49,49 @@ class _Withheld(tuple[Diagnostic, ...]):
 
 
 WITHHELD = _Withheld()
+
+
+class _TieOut(Sequence[Tie]):
+    """The tie-out of open items derived by :class:`Earlier`, made when first read: the trends
+    that read the month ends never read it (it was a third of a month end's cost), a caller
+    that does reads what :func:`~acct_tool.engines.receivables.tie_out` gives."""
+
+    __slots__ = ("_make", "_ties")
+
+    def __init__(self, make: Callable[[], tuple[Tie, ...]]) -> None:
+        self._make: Callable[[], tuple[Tie, ...]] | None = make
+        self._ties: tuple[Tie, ...] | None = None
+
+    def _value(self) -> tuple[Tie, ...]:
+        if self._ties is None:
+            assert self._make is not None
+            self._ties, self._make = self._make(), None
+        return self._ties
+
+    @overload
+    def __getitem__(self, index: int) -> Tie: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Tie, ...]: ...
+    def __getitem__(self, index: int | slice) -> Tie | tuple[Tie, ...]:
+        return self._value()[index]
+
+    def __len__(self) -> int:
+        return len(self._value())
+
+    def __iter__(self) -> Iterator[Tie]:
+        return iter(self._value())
+
+    def __eq__(self, other: object) -> bool:
+        return self._value() == (other._value() if isinstance(other, _TieOut) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._value())
+
+    def __repr__(self) -> str:
+        return repr(self._value())
+
+    def __reduce__(self) -> tuple[type[tuple[Tie, ...]], tuple[tuple[Tie, ...]]]:
+        return tuple, (self._value(),)  # sent or stored as the tuple it stands for
 
 
 class _Facts:
@@ -264,8 +307,9 @@ class Earlier:
         ]
         documents = _into_place(documents, made)
         refunds.sort(key=lambda c: (c.party, c.date, c.ref))
-        ties = tie_out(documents, credits, facts.balances(day), classified.account_of)
-        return OpenItems(classified.side, day, tuple(documents), tuple(credits), ties, WITHHELD, dict(parties), tuple(refunds))
+        held, kept = tuple(documents), tuple(credits)
+        ties = _TieOut(lambda: tie_out(held, kept, facts.balances(day), classified.account_of))
+        return OpenItems(classified.side, day, held, kept, ties, WITHHELD, dict(parties), tuple(refunds))
 
 
 class _CreditFacts(NamedTuple):

@@ -26,7 +26,7 @@ import datetime
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -152,7 +152,8 @@ class OpenItems:
     as_of: Date
     documents: tuple[Document, ...]
     credits: tuple[Credit, ...]
-    ties: tuple[Tie, ...]
+    #: One per party and currency (derived open items make theirs when first read).
+    ties: Sequence[Tie]
     diagnostics: tuple[Diagnostic, ...]
     parties: Mapping[str, Party] = field(default_factory=dict)
     #: Money paid back to a party out of its unapplied credits (AR) or received back (AP).
