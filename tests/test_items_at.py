@@ -14,6 +14,7 @@ from conftest import make_books
 from acct_tool.books.load import Books, load_books
 from acct_tool.engines.earlier import Earlier
 from acct_tool.engines.items_at import ItemsAt
+from acct_tool.engines.payments import dso, overall_dso
 from acct_tool.engines.receivables import Classified, OpenItems, Side
 
 CLIENTS = ("acme", "zeta")
@@ -118,6 +119,8 @@ def test_the_open_items_derived_from_a_later_date_are_those_computed_at_the_date
                     continue  # a credit naming another client's invoice issued between the dates
                 derived += 1
                 assert _shown(found) == _shown(alone), (seed, day, later.as_of)
+                # the DSO trend's overall figure is the overall row of the per-party DSO
+                assert overall_dso(found, window=30) == dso(alone, window=30).get("*", {}), (seed, day)
                 moved += _cut(later, day) != alone.documents
     assert derived > 2000
     assert moved > 100  # the dates where the replay had to be done again

@@ -32,7 +32,7 @@ from acct_tool.engines import portfolio as engine
 from acct_tool.engines.aging import age
 from acct_tool.engines.health import HealthScore
 from acct_tool.engines.items_at import ItemsAt
-from acct_tool.engines.payments import Dso, dso
+from acct_tool.engines.payments import Dso, overall_dso
 from acct_tool.engines.receivables import ZERO, OpenItems, Side
 from acct_tool.engines.revenue import months_between, revenue
 from acct_tool.engines.review_records import (
@@ -159,7 +159,7 @@ def day_dso(window: int = DSO_WINDOW) -> tuple[Hashable, Callable[[OpenItems], d
     currency, under a key for :meth:`ItemsAt.use`."""
 
     def overall(items: OpenItems) -> dict[str, Dso]:
-        return dso(items, window=window).get("*", {})
+        return overall_dso(items, window=window)
 
     return ("dso", window), overall
 

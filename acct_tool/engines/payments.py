@@ -175,3 +175,23 @@ def dso(items: OpenItems, groups: Mapping[str, str] | None = None, window: int =
     for name, currency in sorted(set(opened) | set(invoiced)):
         out[name][currency] = Dso(currency, opened[(name, currency)], invoiced[(name, currency)], window)
     return dict(out)
+
+
+def overall_dso(items: OpenItems, window: int = 90) -> dict[str, Dso]:
+    """``dso(items, window=window)["*"]`` (the overall DSO per currency) without the per-party
+    figures, summed straight per currency: the DSO trend reads it at a dozen month ends."""
+    start, end = shift(items.as_of, -(window - 1)), items.as_of
+    opened: dict[str, Decimal] = {}
+    invoiced: dict[str, Decimal] = {}
+    for d in items.documents:
+        currency, amount = d.currency, d.amount
+        if amount != d.paid:
+            opened[currency] = opened.get(currency, ZERO) + (amount - d.paid)
+        elif currency not in opened:
+            opened[currency] = ZERO
+        if start <= d.date <= end:
+            invoiced[currency] = invoiced.get(currency, ZERO) + amount
+    for c in items.credits:
+        if c.amount != c.applied:
+            opened[c.currency] = opened.get(c.currency, ZERO) - (c.amount - c.applied)
+    return {currency: Dso(currency, opened[currency], invoiced.get(currency, ZERO), window) for currency in sorted(opened)}
