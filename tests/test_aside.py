@@ -276,6 +276,14 @@ def test_what_the_trends_draw_from_the_month_ends_receivables_through_spread_is_
         for key, use in uses.items():
             assert known.use(key, day, not_again) == one_by_one.use(key, day, use), (key, day)
     assert len({known.use("where", day, not_again) for day in days}) == 2
+    # begun without waiting (a child takes the dates one after the other while this process
+    # goes on), they are waited for when first used, and draw the same
+    begun = ItemsAt(*args, known=books.open_items(Side.AR), start=aside.start_spread)
+    begun.prefetch(days, {**uses, "where": where}, keep=[days[3]], derive_kept=True, wait=False)
+    assert begun.derived(days[3]).as_of == days[3]  # what was kept is there before the others are waited for
+    for day in days:
+        for key, use in uses.items():
+            assert begun.use(key, day, not_again) == one_by_one.use(key, day, use), (key, day)
 
 
 @needs_fork

@@ -15,6 +15,7 @@ process, so the answer never depends on whether a child ran.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import pickle
 import select
@@ -383,6 +384,13 @@ def spread(compute: Callable[[X], T], items: Sequence[X]) -> list[T]:
     for i in range(len(items)):
         out.append(mine[i // 2] if i % 2 == 0 else others[i // 2])
     return out
+
+
+def start_spread(compute: Callable[[X], T], items: Sequence[X]) -> Pending[list[T]]:
+    """``[compute(item) for item in items]``, begun at once by a forked child that takes the
+    items one after the other while this process goes on; :meth:`~Pending.result` computes
+    here those the child has not taken yet, then gives them all in order (see :func:`share`)."""
+    return share([functools.partial(compute, item) for item in items])
 
 
 def _child(close: int, work: Callable[[], None]) -> NoReturn:

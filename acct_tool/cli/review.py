@@ -170,6 +170,7 @@ def review(
         logo=logo,
         ledger=firm_ledger,
         spread=aside.spread,  # the month ends' receivables on two CPUs, where there are two
+        start=aside.start_spread,  # begun on the second while the reviews are built
         receivables=books.open_items(Side.AR),
         payables=lambda: books.open_items(Side.AP),
         classified=functools.partial(books.classified, Side.AR),

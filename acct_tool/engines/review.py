@@ -25,7 +25,7 @@ from acct_tool.engines import relationship as rel
 from acct_tool.engines.aging import age, bucket_labels
 from acct_tool.engines.health import HealthPoint, HealthScore, day_scores, history_dates
 from acct_tool.engines.health import history as health_history
-from acct_tool.engines.items_at import ItemsAt, Spread
+from acct_tool.engines.items_at import ItemsAt, Spread, Start
 from acct_tool.engines.letterhead import letterhead
 from acct_tool.engines.payments import dso, paid_in
 from acct_tool.engines.receivables import ZERO, OpenItems, Side
@@ -191,6 +191,7 @@ def build(
     logo: str | None = None,
     ledger: Callable[[Period], FirmLedger] | None = None,
     spread: Spread | None = None,
+    start: Start | None = None,
     receivables: OpenItems | None = None,
     payables: Callable[[], OpenItems] | None = None,
     classified: Callable[[], Classified] | None = None,
@@ -200,7 +201,8 @@ def build(
     ``ledger`` gives the owner's review its cash and income figures; it is called only when
     that review is built (without it, ``cash`` and ``income`` are none). ``spread``
     computes the receivables at the month ends of the health history and the DSO trend
-    (see :class:`~acct_tool.engines.items_at.ItemsAt`); ``receivables`` are those at the
+    (see :class:`~acct_tool.engines.items_at.ItemsAt`), and ``start`` begins them while the
+    reviews are built; ``receivables`` are those at the
     as-of date when the caller has them, and ``payables`` gives the payables there (the firm
     page's aging and cash forecast read them); ``classified`` gives the receivables' postings
     classified when the caller may have classified them for ``receivables`` already.
@@ -227,21 +229,23 @@ def build(
 
     # The month ends' receivables once for every reviewed client and the firm page's DSO trend:
     # what each draws from them (the health scores, the DSO) is drawn where they are computed.
-    receivables_at = ItemsAt(postings, parties, settings, Side.AR, precisions, known=ctx.items, spread=spread, classified=classified)
+    receivables_at = ItemsAt(postings, parties, settings, Side.AR, precisions, known=ctx.items, spread=spread, classified=classified, start=start)
     month_days = {*history_dates(as_of), *(day for _, day in firm_engine.month_ends(firm_engine.window_start(as_of), as_of))}
     uses = dict([day_scores(clients, settings, attribution, precisions), firm_engine.day_dso()])
-    # the standing before the period is read whole, but not its diagnostics: derived too
-    receivables_at.prefetch(sorted(month_days), uses, keep=[health_day], derive_kept=True)
+    # the standing before the period is read whole, but not its diagnostics: derived too; the
+    # other month ends are begun (with ``start``, on another CPU) while the reviews are built
+    receivables_at.prefetch(sorted(month_days), uses, keep=[health_day], derive_kept=True, wait=False)
     before = engine.context(parties, settings, postings, attribution, health_day, precisions, receivables_at.derived(health_day))
 
     reviews: dict[str, ClientReview] = {}
     figures: dict[str, engine.PortfolioClient] = {}
-    trends = health_history(parties, settings, postings, attribution, as_of, precisions, [p.id for p in clients], items_at=receivables_at)
     for party in chosen:
         figures[party.id] = engine.portfolio_client(ctx, party, period.start, period.end)
         before_score = before.health(party) if _had_data(before, party) else None
-        review = client_review(ctx, party, period, previous, figures[party.id], before_score, health_label, dsos.get(party.id, {}))
-        reviews[party.id] = replace(review, health_history=health_months(trends.get(party.id, ())))
+        reviews[party.id] = client_review(ctx, party, period, previous, figures[party.id], before_score, health_label, dsos.get(party.id, {}))
+    trends = health_history(parties, settings, postings, attribution, as_of, precisions, [p.id for p in clients], items_at=receivables_at)
+    for pid, review in reviews.items():
+        reviews[pid] = replace(review, health_history=health_months(trends.get(pid, ())))
     # the portfolio engine once: the targets, NPS and CSAT, prospects and the index's totals all read it
     book = engine.portfolio(ctx, period.start, manager, end=period.end)
     rollups = {_manager_key(r.name): r for r in book.managers}
