@@ -393,6 +393,34 @@ def start_spread(compute: Callable[[X], T], items: Sequence[X]) -> Pending[list[
     return share([functools.partial(compute, item) for item in items])
 
 
+def after_exit(jobs: Sequence[Callable[[], None]]) -> None:
+    """Run ``jobs`` (the cache's writes) in a forked child that outlives this process, which
+    then ends at once: a command returns as soon as its output is flushed. The child lets
+    go of standard input, output and error first, so that nothing reading the command's
+    output waits for it. Where no child can be forked, the jobs run here, now.
+
+    Each write is atomic and keyed by what it caches: a command started meanwhile finds
+    the cache as it was, and is answered the same."""
+    # Neither a second CPU nor memory to spare is needed: this process ends as the child begins.
+    alone = hasattr(os, "fork") and threading.current_thread() is threading.main_thread()
+    forked = _fork_with_pipe() if enabled() and alone else None
+    if forked is None:
+        for job in jobs:
+            job()
+        return
+    pid, read, write = forked
+    if pid == 0:
+
+        def every() -> None:
+            os.setsid()  # out of the command's process group: a ^C after it returned leaves the writes be
+            for job in jobs:
+                job()
+
+        _child(read, every)
+    os.close(read)
+    os.close(write)
+
+
 def _child(close: int, work: Callable[[], None]) -> NoReturn:
     """In a forked child: ``work``, with standard input and output let go of and ``close``
     (the parent's end of the pipe) closed; then leave -- 0 when ``work`` ran to its end, 1

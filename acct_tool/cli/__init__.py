@@ -13,7 +13,7 @@ import gc
 import importlib
 import os
 import sys
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 
 import click
 
@@ -174,7 +174,15 @@ def _finish(ctx: click.Context) -> None:
         return
     with contextlib.suppress(OSError):  # a closed pipe is reported where the output is flushed at the end
         sys.stdout.flush()
-    obj.finish()
+    if _after_exit is not None:
+        _after_exit.extend(obj.take_after_output())
+    else:
+        obj.finish()
+
+
+#: The cache's writes, left by the command for :func:`main` to run once the output is flushed
+#: (None when the command line runs without :func:`main`, in a test: the command runs them).
+_after_exit: list[Callable[[], None]] | None = None
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -211,9 +219,13 @@ def main() -> None:
     changing what it computes: the cyclic garbage collector stays off (the loader
     allocates millions of small objects and creates no cycles worth collecting),
     and once the output is flushed the process ends without tearing down that
-    object graph, which takes seconds on a large ledger.
+    object graph, which takes seconds on a large ledger. The cache's writes then
+    go on in a child of this process, so that the command returns as soon as its
+    output is complete (see :func:`acct_tool.books.aside.after_exit`).
     """
+    global _after_exit
     gc.disable()
+    _after_exit = []
     code = _run()
     try:
         sys.stdout.flush()
@@ -223,6 +235,10 @@ def main() -> None:
         code = _write_failed(exc)
     with contextlib.suppress(OSError):
         sys.stderr.flush()
+    if _after_exit:
+        from acct_tool.books import aside
+
+        aside.after_exit(_after_exit)
     if os.environ.get("ACCT_TOOL_NO_FAST_EXIT"):  # for profilers, which report at exit
         sys.exit(code)
     os._exit(code)

@@ -85,9 +85,13 @@ class Context:
     def finish(self) -> None:
         """Run what waited for the output: the command has ended (exit 0, 1 or 2) and its
         output is flushed. Not run when the command crashed or was interrupted."""
-        waiting, self.after_output = self.after_output, []
-        for job in waiting:
+        for job in self.take_after_output():
             job()
+
+    def take_after_output(self) -> list[Callable[[], None]]:
+        """What waits for the output (the cache's writes), handed to the caller to run."""
+        waiting, self.after_output = self.after_output, []
+        return waiting
 
 
 #: Output formats read by programs, whose runs show no status line (they run in CI, editors, pipes).
