@@ -181,23 +181,69 @@ class Books:
 
 
 def run_once(argv: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[Sample, str]:
-    """Run ``argv`` to the end; its own wall time and peak RSS, and the end of its stderr."""
+    """Run ``argv`` to the end; its own wall time and peak RSS, and the end of its stderr.
+
+    The time is the command's: until it has returned. What it leaves running (acct-tool
+    writes its cache in a child once its output is out) ends before this returns, so that
+    it never runs into the next timed run; its peak RSS counts with the command's."""
+    _become_subreaper()
+    leftover, holder = os.pipe()  # held by the command and by whatever it leaves running
     with tempfile.TemporaryFile() as err:
         began = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=cwd)
+        try:
+            proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=cwd, pass_fds=(holder,))
+        finally:
+            os.close(holder)
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         except BaseException:  # interrupted or stopped: take the child along instead of leaving it running
             proc.kill()
             proc.wait()
+            os.close(leftover)
             raise
         seconds = time.perf_counter() - began
         proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
+        left_peak = _wait_for_leftovers(leftover)
         err.seek(0)
         tail = err.read()[-2000:].decode("utf-8", "replace")
     # ru_maxrss is in kilobytes on Linux and bytes on macOS.
-    peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    peak = max(usage.ru_maxrss, left_peak) / scale
     return Sample(seconds, peak, proc.returncode), tail
+
+
+_subreaper: list[bool] = []
+
+
+def _become_subreaper() -> None:
+    """On Linux, have the processes a command leaves running handed to this one when the
+    command ends (``PR_SET_CHILD_SUBREAPER``), so that their peak memory can be read."""
+    if _subreaper or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        _subreaper.append(ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        _subreaper.append(False)
+
+
+def _wait_for_leftovers(leftover: int) -> int:
+    """Wait until every process the command left running has ended (the pipe ``leftover``
+    reaches its end once none holds it), and give the highest peak RSS among them."""
+    try:
+        while os.read(leftover, 1 << 16):
+            pass
+    finally:
+        os.close(leftover)
+    peak = 0
+    while True:  # they were handed to this process as the command ended; one may not be reaped yet
+        try:
+            _, _, usage = os.wait4(-1, 0)
+        except ChildProcessError:
+            break
+        peak = max(peak, usage.ru_maxrss)
+    return peak
 
 
 def available(acct_tool: str, words: Sequence[str]) -> bool:
@@ -705,7 +751,7 @@ def report(results: Sequence[Result], argv: Sequence[str], repeat: int, versions
     out = ["# acct-tool benchmark", "", *environment(), f"- command: `python -m benchmarks.run {' '.join(argv)}`", f"- rounds per mode: {repeat}", ""]
     out.append(
         "Each cell is the median of fresh subprocess runs, interleaved round by round with bean-check on the same books. "
-        "Peak memory is the child's own maximum RSS. Ratios compare with bean-check in the same mode: "
+        "Time runs until the command returns; peak memory is the command's own maximum RSS, or that of the cache writer it leaves running if higher. Ratios compare with bean-check in the same mode: "
         "cold = no cache on either side (`bean-check -C`, `ACCT_TOOL_NO_CACHE=1`), warm = both with their caches after a priming run, "
         "edit = one transaction appended after acct-tool's cache was primed, against `bean-check -C`. "
         "Both run with Python's compiled modules, as installed copies do (acct-tool's are compiled once before the first run)."

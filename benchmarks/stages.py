@@ -10,8 +10,8 @@ in a scratch copy with a scratch cache. The command runs in a fresh Python proce
 that records, with ``time.perf_counter``, when each stage of the load starts (the
 stages ``acct-tool`` reports as its progress: parsing, booking, running plugins,
 validating, drawing facts) and how long the steps after the load take (reading the
-profiles, drawing the party postings, the open items, the cache writes after the
-output). Beancount's validation runs in a child process beside the rest; the
+profiles, drawing the party postings, the open items; the cache is written after the
+output by a child the command leaves, outside its time). Beancount's validation runs in a child process beside the rest; the
 table shows how long this process waited for it. ``bean-check`` on the same files
 is timed in the same run for the ratio. Nothing here is part of the test suite.
 """
@@ -77,7 +77,6 @@ timed(profiles, "load_parties", "reading the profiles")
 timed(party_postings, "extract_party_postings", "drawing the party postings")
 timed(receivables, "open_items", "open items (receivables and payables)")
 timed(aside.Shared, "_wait", "waiting for the validation")
-timed(cache, "save_facts", "writing the cache (after the output)")
 timed(ledger, "_scan", "scanning the entries")
 os.environ["ACCT_TOOL_NO_FAST_EXIT"] = "1"
 sys.argv = ["acct-tool", *sys.argv[1:]]

@@ -213,3 +213,22 @@ def test_the_stage_breakdown_of_a_real_check_adds_up_to_the_whole_command(genera
     parts = [float(v) for k, v in rows.items() if k not in ("whole command", "bean-check on the same files", "ratio") and not k.startswith("of which")]
     # each row is rounded to hundredths on its own: the sum may be off by half of one per row
     assert abs(sum(parts) - float(rows["whole command"])) <= 0.005 * (len(parts) + 1) + 1e-9
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_run_ends_once_what_the_command_left_running_has_ended_and_counts_its_memory(tmp_path: Path) -> None:
+    """acct-tool returns before its cache is written (a child writes it): the next run must
+    not start beside that child, and the child's memory counts with the command's."""
+    marker = tmp_path / "left-done"
+    program = (
+        "import os, sys\n"
+        "if os.fork() == 0:\n"
+        "    os.dup2(os.open(os.devnull, os.O_RDWR), 1)\n"  # lets go of the output, as acct-tool's writer does
+        "    held = bytes(range(256)) * (100 << 12)\n"  # 100 MB, every page written
+        f"    open({str(marker)!r}, 'w').write(str(len(held)))\n"
+        "    os._exit(0)\n"
+    )
+    sample, _ = run.run_once([sys.executable, "-c", program], dict(os.environ), tmp_path)
+    assert sample.exit_code == 0
+    assert marker.read_text() == str(100 << 20)  # ended before the run was over
+    assert sample.peak_mb > 90  # the command itself held a few MB
