@@ -25,15 +25,28 @@ from acct_tool.cli import cli
 
 #: Runs the real entry point with the ledger-facts writer waiting, before it writes, for a
 #: byte on the descriptor ``GATE_FD`` names: the test decides when the write may happen.
+#: With ``REACHED_FD``, a byte is written there when the command finds another command's
+#: cache writes going on and waits for them; a load of the ledger is announced on stderr.
 PROGRAM = textwrap.dedent(
     """
     import os, sys
-    from acct_tool.books import cache
+    from acct_tool.books import cache, ledger, parse_cache
     real = cache.save_facts
     def gated(*args):
         os.read(int(os.environ["GATE_FD"]), 1)
         real(*args)
-    cache.save_facts = gated
+    if "GATE_FD" in os.environ:
+        cache.save_facts = gated
+    real_wait = parse_cache.wait_for_writers
+    def reached():  # tells when it finds another command's writes to wait for
+        real_wait(waiting=lambda: os.write(int(os.environ["REACHED_FD"]), b"1"))
+    if "REACHED_FD" in os.environ:
+        parse_cache.wait_for_writers = reached
+    real_load = ledger.load_entries
+    def loading(*args, **kwargs):
+        sys.stderr.write("<ledger loaded>\\n")
+        return real_load(*args, **kwargs)
+    ledger.load_entries = loading
     from acct_tool.cli import main
     sys.argv = ["acct-tool", *sys.argv[1:]]
     main()
@@ -72,6 +85,9 @@ class Run:
         os.close(self._done)
 
 
+LOADED = "<ledger loaded>"
+
+
 def _ledger_caches(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.glob("ledger-*"))
 
@@ -95,6 +111,32 @@ def test_findings_still_write_the_cache(examples_copy: Path, tmp_path: Path) -> 
     assert run.finished.returncode == 1 and "unknown_key" in run.finished.stdout
     run.let_write()
     assert len(_ledger_caches(tmp_path / "cache")) == 1
+
+
+@needs_fork
+def test_a_command_run_while_the_last_one_writes_the_cache_waits_for_it_and_is_served_by_it(examples_copy: Path, tmp_path: Path) -> None:
+    """``acct-tool check && acct-tool aging ar`` in a script: the second starts while the
+    first one's cache is being written, and must not load the ledger again for lack of it."""
+    first = Run(examples_copy, tmp_path / "cache", "check", "--format", "json")
+    assert first.finished.returncode in (0, 1) and LOADED in first.finished.stdout
+    reached, reached_write = os.pipe()
+    env = {**os.environ, "ACCT_TOOL_CACHE_DIR": str(tmp_path / "cache"), "REACHED_FD": str(reached_write)}
+    env.pop("ACCT_TOOL_NO_CACHE", None)
+    command = [sys.executable, "-c", PROGRAM, "--books", str(examples_copy), "--as-of", EXAMPLES_AS_OF, "check", "--format", "json"]
+    try:
+        second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO, env=env, pass_fds=(reached_write,))
+    finally:
+        os.close(reached_write)
+    try:
+        ready, _, _ = select.select([reached], [], [], 60)
+        assert ready and os.read(reached, 1) == b"1", "the second command did not wait for the first one's writes"
+    finally:
+        os.close(reached)
+    first.let_write()  # only now is the first command's cache written
+    out, _ = second.communicate(timeout=60)
+    assert second.returncode == first.finished.returncode
+    assert LOADED not in out, "the second command loaded the ledger instead of waiting for the cache"
+    assert out == first.finished.stdout.replace(LOADED + "\n", "")
 
 
 def _cache_files(folder: Path) -> list[str]:
