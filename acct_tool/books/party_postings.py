@@ -118,8 +118,15 @@ def extract_party_postings(
     shown: dict[str, str] = {}  # file name -> as shown (one string per file, not one per posting)
     for index, txn in enumerate(transactions):
         postings = txn.postings
-        mine = [(posting, account) for posting in postings if (account := party_account(posting.account)) is not None]
-        if not mine:
+        mine = None
+        for posting in postings:  # most transactions touch no party: found with one lookup per leg
+            name = posting.account
+            account = resolved[name] if name in resolved else party_account(name)
+            if account is not None:
+                if mine is None:
+                    mine = []
+                mine.append((posting, account))
+        if mine is None:
             continue
         tmeta = txn.meta if _written(txn.meta) else None
         links = tuple(sorted(txn.links)) if txn.links else ()
@@ -184,7 +191,12 @@ def _written(meta: Mapping[str, object] | None) -> bool:
     """True when ``meta`` holds metadata the ledger writes: beyond the place (``filename``,
     ``lineno``) and what booking adds (``__tolerances__``, ``__automatic__``: no key a
     ledger can write starts with an underscore)."""
-    return bool(meta) and any(key not in ("filename", "lineno") and not key.startswith("__") for key in meta)  # type: ignore[union-attr]
+    if not meta:
+        return False
+    for key in meta:  # noqa: SIM110 - a loop is faster than any() here, run for every posting to a party
+        if key != "filename" and key != "lineno" and not key.startswith("__"):
+            return True
+    return False
 
 
 def _legs(postings: Iterable[Any], account: str, kinds: Mapping[str, str], cash_roots: tuple[str, ...]) -> tuple[str, bool, bool]:
@@ -194,19 +206,28 @@ def _legs(postings: Iterable[Any], account: str, kinds: Mapping[str, str], cash_
     weights: dict[str, Decimal] = {}
     opening = cash = False
     for p in postings:
-        if p.account == account:
+        name = p.account
+        if name == account:
             continue
-        root = p.account.split(":", 1)[0]
-        cash = cash or root in cash_roots
-        if p.units is None or p.units.number is None:
+        root = name.partition(":")[0]
+        if not cash and root in cash_roots:
+            cash = True
+        units = p.units
+        if units is None or units.number is None:
             continue
         kind = kinds.get(root, "")
         if kind:
-            weights[kind] = weights.get(kind, Decimal(0)) + abs(p.units.number)
-            opening = opening or kind == "Equity"
+            weights[kind] = weights.get(kind, _ZERO) + abs(units.number)
+            if kind == "Equity":
+                opening = True
     if not weights:
         return "", opening, cash
+    if len(weights) == 1:
+        return next(iter(weights)), opening, cash
     return max(weights.items(), key=lambda kv: (kv[1], -ROOT_KINDS.index(kv[0])))[0], opening, cash
+
+
+_ZERO = Decimal(0)
 
 
 def _credit_note(pmeta: Mapping[str, object] | None, tmeta: Mapping[str, object] | None) -> str | None:
