@@ -30,18 +30,18 @@ from acct_tool.cli import cli
 PROGRAM = textwrap.dedent(
     """
     import os, sys
-    from acct_tool.books import cache, ledger, parse_cache
+    from acct_tool.books import cache, cache_lock, ledger
     real = cache.save_facts
     def gated(*args):
         os.read(int(os.environ["GATE_FD"]), 1)
         real(*args)
     if "GATE_FD" in os.environ:
         cache.save_facts = gated
-    real_wait = parse_cache.wait_for_writers
+    real_wait = cache_lock.wait_for_writers
     def reached():  # tells when it finds another command's writes to wait for
         real_wait(waiting=lambda: os.write(int(os.environ["REACHED_FD"]), b"1"))
     if "REACHED_FD" in os.environ:
-        parse_cache.wait_for_writers = reached
+        cache_lock.wait_for_writers = reached
     real_load = ledger.load_entries
     def loading(*args, **kwargs):
         sys.stderr.write("<ledger loaded>\\n")

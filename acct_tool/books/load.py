@@ -291,7 +291,7 @@ def load_books(
     profiles in another beside the ledger (see :mod:`acct_tool.books.aside`); the
     books returned are the same either way.
     """
-    from acct_tool.books import cache, parse_cache
+    from acct_tool.books import cache, cache_lock
     from acct_tool.books.drawer import LOADING, Drawer
     from acct_tool.books.ledger import Ledger
     from acct_tool.books.settings import load_settings
@@ -299,7 +299,7 @@ def load_books(
 
     use = cache.enabled() if use_cache is None else use_cache
     if use:
-        parse_cache.wait_for_writers()  # a command that just returned may still be writing it
+        cache_lock.wait_for_writers()  # a command that just returned may still be writing it
     memo = cache.load_parsed(root) if use else None
     before = cache.digests(memo) if memo is not None else None
     settings, problems = load_settings(root, memo.setdefault("settings", {}) if memo is not None else None)

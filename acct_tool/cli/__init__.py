@@ -236,9 +236,9 @@ def main() -> None:
     with contextlib.suppress(OSError):
         sys.stderr.flush()
     if _after_exit:
-        from acct_tool.books import aside, parse_cache
+        from acct_tool.books import aside, cache_lock
 
-        parse_cache.hold_writing()  # held by the writer child too, until its writes are done
+        cache_lock.hold_writing()  # held by the writer child too, until its writes are done
         aside.after_exit(_after_exit)
     if os.environ.get("ACCT_TOOL_NO_FAST_EXIT"):  # for profilers, which report at exit
         sys.exit(code)
