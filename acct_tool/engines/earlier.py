@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import bisect
 import datetime
-import itertools
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import NamedTuple, NoReturn, TypeAlias, cast, overload
+from typing import NamedTuple, NoReturn, TypeAlias, TypeVar, cast, overload
 
 from acct_tool.diagnostics import Diagnostic, Location
 from acct_tool.engines.allocation import CreditState, DocumentState, replay
@@ -37,6 +37,7 @@ from acct_tool.engines.receivables import Classified, Credit, Document, OpenItem
 ZERO = Decimal(0)
 Date = datetime.date
 Slot: TypeAlias = tuple[str, str]  # a party's id and a currency
+T = TypeVar("T")
 
 
 class _Withheld(tuple[Diagnostic, ...]):
@@ -111,30 +112,39 @@ class _Facts:
         self.first = first
         #: (the credit's date, the date of another party's document it names) for each such name.
         self.foreign: list[tuple[Date, Date]] = []
-        dates: dict[Slot, list[Date]] = defaultdict(list)
-        sums: dict[Slot, list[Decimal]] = defaultdict(list)
         for row in rows:
             party = row.party
-            if party is None:
-                continue
-            if row.kind not in ("document", "refund"):
+            if party is not None and row.kind not in ("document", "refund"):
                 for ref in row.refs:
                     found = first.get(ref)
                     if found is not None and found[0] != party.id:
                         self.foreign.append((row.pp.date, found[1]))
+        self._rows = rows
+
+    @functools.cached_property
+    def _running(self) -> tuple[dict[Slot, list[Date]], dict[Slot, list[Decimal]]]:
+        """Each slot's row dates and running ledger balance: read by the tie-out alone, which
+        the trends never read."""
+        dates: dict[Slot, list[Date]] = defaultdict(list)
+        sums: dict[Slot, list[Decimal]] = defaultdict(list)
+        for row in self._rows:
+            party = row.party
+            if party is None:
+                continue
             slot = (party.id, row.pp.currency)
             running = sums[slot]
             dates[slot].append(row.pp.date)
             running.append((running[-1] if running else ZERO) + row.number)
-        self.dates, self.sums = dict(dates), dict(sums)
+        return dict(dates), dict(sums)
 
     def balances(self, day: Date) -> dict[Slot, Decimal]:
         """The ledger balance of each slot with postings up to ``day`` (the rows are in date order)."""
+        every_date, sums = self._running
         out = {}
-        for slot, dates in self.dates.items():
+        for slot, dates in every_date.items():
             n = bisect.bisect_right(dates, day)
             if n:
-                out[slot] = self.sums[slot][n - 1]
+                out[slot] = sums[slot][n - 1]
         return out
 
     def fifo(self, credit: Credit, later: Date, opening: Decimal, refs: Iterable[str]) -> bool:
@@ -154,6 +164,66 @@ class _Facts:
         return opening < credit.amount
 
 
+class _Runs:
+    """Records in the order of the later date's (by party, then date): the records of a party
+    dated up to a day are the first ones of its run, and :meth:`pick` copies them run by run
+    instead of testing each record (a trend asks for a dozen dates of tens of thousands)."""
+
+    def __init__(self, parties: Sequence[str], dates: Sequence[Date], ends: Sequence[Date]) -> None:
+        #: (the party, the first record, the one after its last) of each party's run.
+        self.spans: list[tuple[str, int, int]] = []
+        self.dates = list(dates)
+        #: The span of each record.
+        self.span_of: list[int] = []
+        #: Whether the records are in that order: else :meth:`pick` is not used.
+        self.ordered = True
+        seen: set[str] = set()
+        lo = 0
+        for n in range(1, len(parties) + 1):
+            if n == len(parties) or parties[n] != parties[lo]:
+                if parties[lo] in seen:
+                    self.ordered = False  # a party's records in two places
+                seen.add(parties[lo])
+                self.span_of += [len(self.spans)] * (n - lo)
+                self.spans.append((parties[lo], lo, n))
+                lo = n
+            elif dates[n] < dates[n - 1]:
+                self.ordered = False
+        #: (its end, its place) of each record whose end is after its date, latest end first:
+        #: the records that differ at a day from their date up to (not including) their end.
+        self.late = sorted(((end, n) for n, (date, end) in enumerate(zip(dates, ends, strict=True)) if end > date), reverse=True)
+
+    def pick(
+        self,
+        day: Date,
+        whole: Sequence[T],
+        at_day: Callable[[int], T],
+        redone: Callable[[str], bool],
+        one_by_one: Callable[[int, int], Iterable[T]],
+    ) -> list[T]:
+        """The records dated up to ``day`` in their order: ``whole[n]`` where ``day`` is on or
+        after the record's end, else ``at_day(n)``; the runs of the parties that ``redone``
+        names are taken from ``one_by_one(first, after_last)``."""
+        out: list[T] = []
+        offsets: list[int | None] = []
+        dates = self.dates
+        for party, lo, hi in self.spans:
+            if redone(party):
+                offsets.append(None)
+                out += one_by_one(lo, hi)
+                continue
+            offsets.append(len(out) - lo)
+            out += whole[lo : bisect.bisect_right(dates, day, lo, hi)]
+        span_of = self.span_of
+        for end, n in self.late:
+            if end <= day:
+                break
+            offset = offsets[span_of[n]]
+            if offset is not None and dates[n] <= day:
+                out[offset + n] = at_day(n)
+        return out
+
+
 class Earlier:
     """The open items at dates before ``later``'s (``classified.at(later.as_of)``): what
     :meth:`at` reads of them whatever the date, read once, so that a date costs little more
@@ -166,7 +236,7 @@ class Earlier:
         self.documents: list[tuple[Document, Date, Slot, Date]] = []
         self._documents_of: dict[Slot, list[Document]] = defaultdict(list)
         #: (its date, the date of its last application not FIFO, its slot) of each document a
-        #: linked credit paid after its date, by date: the documents that may have moved.
+        #: linked credit paid after its date, the latest application first: the documents that may have moved.
         self._movable: list[tuple[Date, Date, Slot]] = []
         applications: dict[str, list[tuple[Date, Decimal, bool]]] = defaultdict(list)  # by credit: (the document's date, the amount, FIFO)
         opening: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -186,8 +256,7 @@ class Earlier:
             self._documents_of[slot].append(d)
             if late > d.date:
                 self._movable.append((d.date, late, slot))
-        self._movable.sort(key=lambda m: m[0])
-        self._movable_dates = [m[0] for m in self._movable]
+        self._movable.sort(key=lambda m: m[1], reverse=True)  # the latest application first
         #: Each credit, with its date, slot, whether it was applied FIFO, its applications, the
         #: date of the latest document it was applied to, what it had applied and how far its
         #: FIFO applications reached once that document is dated, and the credit as it stands then.
@@ -214,6 +283,23 @@ class Earlier:
                 found_credits.sort(key=lambda f: order[f.credit.where])
         self._fifo = [c for c in self.credits if c.fifo]
 
+    # Made when a date is first derived: a forked child deriving dates makes its own meanwhile.
+    @functools.cached_property
+    def _document_runs(self) -> _Runs:
+        return _Runs([slot[0] for _, _, slot, _ in self.documents], [date for _, date, _, _ in self.documents], [last for *_, last in self.documents])
+
+    @functools.cached_property
+    def _whole_documents(self) -> list[Document]:
+        return [d for d, _, _, _ in self.documents]
+
+    @functools.cached_property
+    def _credit_runs(self) -> _Runs:
+        return _Runs([f.slot[0] for f in self.credits], [f.date for f in self.credits], [f.top for f in self.credits])
+
+    @functools.cached_property
+    def _whole_credits(self) -> list[Credit]:
+        return [f.whole for f in self.credits]
+
     def at(self, day: Date) -> OpenItems | None:
         """The open items at ``day``, equal to ``classified.at(day)`` but for the diagnostics,
         which are withheld; or None when they cannot be derived (a ledger not in date order,
@@ -228,8 +314,10 @@ class Earlier:
 
         # The slots where the replay up to ``day`` is done again: see the module's text.
         first_moved: dict[Slot, Date] = {}  # the first document up to ``day`` a linked credit pays after it
-        for date, late, slot in itertools.islice(self._movable, bisect.bisect_right(self._movable_dates, day)):
-            if late > day and slot not in first_moved:
+        for date, late, slot in self._movable:
+            if late <= day:
+                break
+            if date <= day and (slot not in first_moved or date < first_moved[slot]):
                 first_moved[slot] = date
         redo: set[Slot] = {(r.party, r.currency) for r in later.refunds if r.date <= day}
         if first_moved:
@@ -297,14 +385,31 @@ class Earlier:
                     renewed[id(cs.source)] = cs.source if cs.applied == cs.source.applied else cs.source._replace(applied=cs.applied)
             refunds += [s.source._replace(applied=s.applied) for s in refund_states if isinstance(s.source, Credit)]
 
-        documents = [
-            cast(Document, renewed[id(d)]) if slot in redo else d if last <= day else _paid_by(d, day)
-            for d, date, slot, last in self.documents
-            if date <= day and (slot not in redo or id(d) in renewed)
-        ]
-        credits = [
-            cast(Credit, renewed[id(f.credit)]) if f.slot in redo else f.whole if f.top <= day else _credit_by(f, day) for f in self.credits if f.date <= day
-        ]
+        def documents_of(lo: int, hi: int) -> list[Document]:
+            return [
+                cast(Document, renewed[id(d)]) if slot in redo else d if last <= day else _paid_by(d, day)
+                for d, date, slot, last in self.documents[lo:hi]
+                if date <= day and (slot not in redo or id(d) in renewed)
+            ]
+
+        def credits_of(lo: int, hi: int) -> list[Credit]:
+            return [
+                cast(Credit, renewed[id(f.credit)]) if f.slot in redo else f.whole if f.top <= day else _credit_by(f, day)
+                for f in self.credits[lo:hi]
+                if f.date <= day
+            ]
+
+        # the parties with a slot replayed again record by record, the others run by run
+        redone = {party for party, _ in redo}.__contains__
+        runs, whole_documents = self._document_runs, self._whole_documents
+        if runs.ordered:
+            documents = runs.pick(day, whole_documents, lambda n: _paid_by(whole_documents[n], day), redone, documents_of)
+        else:
+            documents = documents_of(0, len(self.documents))
+        if self._credit_runs.ordered:
+            credits = self._credit_runs.pick(day, self._whole_credits, lambda n: _credit_by(self.credits[n], day), redone, credits_of)
+        else:
+            credits = credits_of(0, len(self.credits))
         documents = _into_place(documents, made)
         refunds.sort(key=lambda c: (c.party, c.date, c.ref))
         held, kept = tuple(documents), tuple(credits)
