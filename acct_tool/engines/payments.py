@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import operator
 from collections import defaultdict
@@ -66,6 +67,11 @@ class Behaviour:
 
 def paid_in(documents: Iterable[Document], start: datetime.date | None, end: datetime.date) -> list[PaidDocument]:
     """The documents whose final payment falls from ``start`` (None: any time) to ``end``, by payment date."""
+    return [PaidDocument(d, on) for on, _, d in _paid(documents, start, end)]
+
+
+def _paid(documents: Iterable[Document], start: datetime.date | None, end: datetime.date) -> list[tuple[datetime.date, str, Document]]:
+    """(the final payment's date, the number, the document) of :func:`paid_in`'s documents, in its order."""
     found = []
     for d in documents:
         apps = d.applications  # Document.settled_on, read here without a call per document (the health history reads every document at a dozen dates)
@@ -75,11 +81,12 @@ def paid_in(documents: Iterable[Document], start: datetime.date | None, end: dat
         if on <= end and (start is None or start <= on):
             found.append((on, d.ref, d))
     found.sort(key=_PAID_ORDER)  # by payment date, then number; stable
-    return [PaidDocument(d, on) for on, _, d in found]
+    return found
 
 
 #: The order of paid documents: the payment date, then the document's number.
 _PAID_ORDER = operator.itemgetter(0, 1)
+_PAID_ON = operator.itemgetter(0)
 
 
 def days_to_pay(documents: Iterable[Document], start: datetime.date | None, end: datetime.date) -> tuple[Decimal | None, int]:
@@ -109,10 +116,12 @@ def behaviour(items: OpenItems, start: datetime.date | None = None) -> dict[str,
         documents[d.party].append(d)
     out = {}
     for party in sorted(documents):
-        every = paid_in(documents[party], None, items.as_of)
-        late = [(p.settled_on - p.document.due).days for p in every]  # PaidDocument.days_late
-        first = next((n for n, p in enumerate(every) if p.settled_on >= start), len(every))  # ``every`` is by payment date
-        docs = every[first:]
+        # as (date, number, document): a PaidDocument only for those in the period (the health
+        # history reads every party's at a dozen dates)
+        every = _paid(documents[party], None, items.as_of)
+        late = [(on - d.due).days for on, _, d in every]  # PaidDocument.days_late
+        first = bisect.bisect_left(every, start, key=_PAID_ON)  # ``every`` is by payment date
+        docs = [PaidDocument(d, on) for on, _, d in every[first:]]
         trend: Trend | None = None
         recent = earlier = None
         if len(every) >= 4:
@@ -126,7 +135,7 @@ def behaviour(items: OpenItems, start: datetime.date | None = None) -> dict[str,
             party,
             tuple(docs),
             average(late[first:]),
-            average(p.days_to_pay for p in docs),
+            average([(p.settled_on - p.document.date).days for p in docs]),  # PaidDocument.days_to_pay
             trend,
             recent,
             earlier,
