@@ -305,3 +305,27 @@ def test_an_unknown_party_or_manager_is_still_a_usage_error(tmp_path: Path) -> N
 def test_named_parties_that_the_manager_does_not_manage_are_a_usage_error() -> None:
     result = run_cli("review", "acme", "--manager", "tom", books=EXAMPLES, as_of=EXAMPLES_AS_OF)
     assert result.exit_code == 2 and "manages none of acme" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("period", "eve"),
+    [
+        (("--period", "2026-Q4"), "2026-09-30"),  # the eve of a quarter: a month end the health history reads too
+        (("--from", "2026-07-15", "--to", "2026-11-30"), "2026-07-14"),  # a custom period's: no month end
+    ],
+)
+def test_the_health_before_the_period_is_the_score_clients_show_gives_on_its_eve(period: tuple[str, ...], eve: str) -> None:
+    """The review's "health at the end of the previous period" is the health score that
+    ``clients show --as-of <the day before the period>`` shows, client by client."""
+    import json
+
+    found = run_cli("review", *period, "--format", "json", books=EXAMPLES, as_of=EXAMPLES_AS_OF)
+    assert found.exit_code == 0, found.output
+    reviews = json.loads(found.output)["clients"]
+    assert len(reviews) >= 3
+    for pid, review in reviews.items():
+        shown = run_cli("clients", "show", pid, "--format", "json", books=EXAMPLES, as_of=eve)
+        assert shown.exit_code == 0, shown.output
+        health = json.loads(shown.output)["client"]["health"]
+        before = review["health_previous"]
+        assert (before["score"], before["band"]) == (health["score"], health["band"]), pid

@@ -108,12 +108,31 @@ class ReviewSet:
     """Everything to render: one review per client, one portfolio per manager, and the index."""
 
     reviews: dict[str, ClientReview]
-    manager_portfolios: dict[str, ManagerPortfolio]
-    review_index: ReviewIndex
-    #: What each client sees of its review (``review --audience client``), by id.
-    decks: dict[str, ClientDeck]
+    #: Builds the managers' portfolios and the index when first asked for (see :attr:`manager_portfolios`).
+    make_portfolios: Callable[[], tuple[dict[str, ManagerPortfolio], ReviewIndex]]
+    #: Builds what each client sees of its review when first asked for (see :attr:`decks`).
+    make_decks: Callable[[], dict[str, ClientDeck]]
     #: Builds the owner's view of the whole firm (``firm.md`` / ``firm.html``) when first asked for.
     make_firm: Callable[[], FirmReview]
+
+    @functools.cached_property
+    def _portfolios(self) -> tuple[dict[str, ManagerPortfolio], ReviewIndex]:
+        return self.make_portfolios()
+
+    @property
+    def manager_portfolios(self) -> dict[str, ManagerPortfolio]:
+        """One portfolio per manager of the reviewed clients: built when first asked for, so
+        that the reviews can be rendered meanwhile (the client's deck needs none)."""
+        return self._portfolios[0]
+
+    @property
+    def review_index(self) -> ReviewIndex:
+        return self._portfolios[1]
+
+    @functools.cached_property
+    def decks(self) -> dict[str, ClientDeck]:
+        """What each client sees of its review (``review --audience client``), by id."""
+        return self.make_decks()
 
     @functools.cached_property
     def firm_review(self) -> FirmReview:
@@ -231,21 +250,39 @@ def build(
     # what each draws from them (the health scores, the DSO) is drawn where they are computed.
     receivables_at = ItemsAt(postings, parties, settings, Side.AR, precisions, known=ctx.items, spread=spread, classified=classified, start=start)
     month_days = {*history_dates(as_of), *(day for _, day in firm_engine.month_ends(firm_engine.window_start(as_of), as_of))}
-    uses = dict([day_scores(clients, settings, attribution, precisions), firm_engine.day_dso()])
-    # the standing before the period is read whole, but not its diagnostics: derived too; the
-    # other month ends are begun (with ``start``, on another CPU) while the reviews are built
-    receivables_at.prefetch(sorted(month_days), uses, keep=[health_day], derive_kept=True, wait=False)
-    before = engine.context(parties, settings, postings, attribution, health_day, precisions, receivables_at.derived(health_day))
+    score_key, scores = day_scores(clients, settings, attribution, precisions)
+    uses = dict([(score_key, scores), firm_engine.day_dso()])
+    # the month ends, and the standing before the period (a month end unless the period is
+    # custom), are begun (with ``start``, on another CPU) while the figures are drawn here
+    receivables_at.prefetch(sorted({*month_days, health_day}), uses, wait=False)
 
-    reviews: dict[str, ClientReview] = {}
-    figures: dict[str, engine.PortfolioClient] = {}
-    for party in chosen:
-        figures[party.id] = engine.portfolio_client(ctx, party, period.start, period.end)
-        before_score = before.health(party) if _had_data(before, party) else None
-        reviews[party.id] = client_review(ctx, party, period, previous, figures[party.id], before_score, health_label, dsos.get(party.id, {}))
+    figures = {party.id: engine.portfolio_client(ctx, party, period.start, period.end) for party in chosen}
     trends = health_history(parties, settings, postings, attribution, as_of, precisions, [p.id for p in clients], items_at=receivables_at)
-    for pid, review in reviews.items():
-        reviews[pid] = replace(review, health_history=health_months(trends.get(pid, ())))
+    # the health before the period: its day's scores (None for a client with no record by then)
+    before_scores: dict[str, HealthScore | None] = receivables_at.use(score_key, health_day, scores)
+    reviews: dict[str, ClientReview] = {}
+    for party in chosen:
+        before_score = before_scores.get(party.id)  # none for a vendor reviewed by name: it has no health
+        review = client_review(ctx, party, period, previous, figures[party.id], before_score, health_label, dsos.get(party.id, {}))
+        reviews[party.id] = replace(review, health_history=health_months(trends.get(party.id, ())))
+    return ReviewSet(
+        reviews,
+        functools.partial(_portfolios_and_index, ctx, reviews, figures, trends, period, manager),
+        functools.partial(_decks, ctx, reviews, logo),
+        functools.partial(firm_review, ctx, period, ledger, receivables_at, payables),
+    )
+
+
+def _portfolios_and_index(
+    ctx: engine.Context,
+    reviews: dict[str, ClientReview],
+    figures: Mapping[str, engine.PortfolioClient],
+    trends: Mapping[str, Sequence[HealthPoint]],
+    period: Period,
+    manager: str | None,
+) -> tuple[dict[str, ManagerPortfolio], ReviewIndex]:
+    """The reviewed clients' managers' portfolios, and the index of the reviews."""
+    as_of = ctx.as_of
     # the portfolio engine once: the targets, NPS and CSAT, prospects and the index's totals all read it
     book = engine.portfolio(ctx, period.start, manager, end=period.end)
     rollups = {_manager_key(r.name): r for r in book.managers}
@@ -269,20 +306,11 @@ def build(
         index_totals(book),
         tuple(BandTally(band, book.totals.bands[band]) for band in engine.BANDS),
     )
-    decks = {pid: client_deck(r, parties[pid], settings, ctx.documents(pid), logo) for pid, r in reviews.items()}
-    return ReviewSet(reviews, portfolios, index, decks, functools.partial(firm_review, ctx, period, ledger, receivables_at, payables))
+    return portfolios, index
 
 
-def _had_data(ctx: engine.Context, party: Party) -> bool:
-    """Whether the party had anything to score at the context's date: an invoice, an
-    interaction, a survey or revenue. Without any, there is no health to compare with."""
-    day = ctx.as_of
-    return bool(
-        ctx.documents(party.id)
-        or any(i.date <= day for i in party.interactions)
-        or any(s.date <= day for s in party.satisfaction)
-        or any(p.date <= day for p in ctx.attribution.of(party.id))
-    )
+def _decks(ctx: engine.Context, reviews: Mapping[str, ClientReview], logo: str | None) -> dict[str, ClientDeck]:
+    return {pid: client_deck(r, ctx.parties[pid], ctx.settings, ctx.documents(pid), logo) for pid, r in reviews.items()}
 
 
 def _risk_order(r: ClientReview | AccountRow) -> tuple[int, int, str]:
