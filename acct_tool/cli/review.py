@@ -36,6 +36,8 @@ from acct_tool.periods import Period, parse_period, quarter_of, range_period
 from acct_tool.render import diagnostics as diagnostics_view
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from acct_tool.engines.review_firm import FirmLedger
 
 #: Who a review is for: the firm itself, or the client it is about.
@@ -132,7 +134,7 @@ def review(
 
     Example: acct-tool --as-of 2026-11-30 review --format html --out reviews/
     """
-    from acct_tool.engines.review import build
+    from acct_tool.engines.review import UNASSIGNED, build
 
     client_view = audience == "client"
     # The firm page (internal audience, written into DIR or printed as JSON) shows cash and
@@ -214,14 +216,16 @@ def review(
         except PdfUnavailable as exc:
             raise UsageError(str(exc)) from None
 
+    # each file's context is made where it is rendered (see below: perhaps in a child)
+    jobs: list[tuple[str, str, Callable[[], dict[str, Any]]]]
     if client_view:
         contexts = reviews.as_data("client") if fmt == "json" else reviews.client_decks
-        jobs = [(f"review-{pid}.client.{ext}", "review-client", ctx) for pid, ctx in contexts.items()]
+        jobs = [(f"review-{pid}.client.{ext}", "review-client", functools.partial(dict, ctx)) for pid, ctx in contexts.items()]
     else:
-        jobs = [(f"review-{pid}.{ext}", "review", ctx) for pid, ctx in reviews.clients.items()]
+        jobs = [(f"review-{pid}.{ext}", "review", r.context) for pid, r in reviews.reviews.items()]
     if out is None:
         _, template, context = jobs[0]
-        result, found = render(template, context)
+        result, found = render(template, context())
         problems.extend(found)
         if result is not None:
             if isinstance(result, bytes):
@@ -239,26 +243,35 @@ def review(
     if refusal:
         raise UsageError(refusal)
     files: dict[str, str | bytes | Packed] = {}
-    if not client_view:
-        # Nothing that lists several clients goes to a client: portfolios, the firm page and the index are internal.
-        jobs += [(f"portfolio-{name}.{ext}", "portfolio", ctx) for name, ctx in reviews.portfolios.items()]
-        jobs.append((f"firm.{ext}", "firm", {**reviews.firm, "ext": ext}))
-        jobs.append((f"index.{ext}", "index", {**reviews.index, "ext": ext}))
+    # Nothing that lists several clients goes to a client: portfolios, the firm page and the index are internal.
+    managers = 0 if client_view else len({r.client.manager or UNASSIGNED for r in reviews.reviews.values()})
+    total = len(jobs) + (managers + 2 if not client_view else 0)
 
-    # Markdown and HTML on two CPUs where there are two (a PDF engine is not forked): this
-    # process renders every other file, so the progress bar moves two files at a time.
+    # Markdown and HTML on two CPUs where there are two (a PDF engine is not forked): a
+    # child begins on the reviews while this process builds the portfolios and the firm
+    # page, then both share what is left, so the progress bar moves two files at a time.
     spread = fmt in ("md", "html")
     step = 2 if spread else 1
-    showing = sys.stderr.isatty() and len(jobs) > 3
-    with click.progressbar(length=len(jobs), label="Rendering reviews", file=sys.stderr, show_pos=True) if showing else contextlib.nullcontext() as bar:
+    showing = sys.stderr.isatty() and total > 3
+    with click.progressbar(length=total, label="Rendering reviews", file=sys.stderr, show_pos=True) if showing else contextlib.nullcontext() as bar:
 
-        def rendered(job: tuple[str, str, dict[str, Any]]) -> tuple[str | bytes | Packed | None, list[Diagnostic]]:
-            text, found = render(job[1], job[2])
+        def rendered(job: tuple[str, str, Callable[[], dict[str, Any]]]) -> tuple[str | bytes | Packed | None, list[Diagnostic]]:
+            text, found = render(job[1], job[2]())
             if bar is not None:
-                bar.update(min(step, len(jobs) - bar.pos))
+                bar.update(min(step, total - bar.pos))
             return pack(text), found
 
-        outputs = aside.spread(rendered, jobs) if spread else [rendered(job) for job in jobs]
+        begun = aside.start_spread(rendered, jobs) if spread else None
+        later: list[tuple[str, str, Callable[[], dict[str, Any]]]] = []
+        if not client_view:
+            later += [(f"portfolio-{name}.{ext}", "portfolio", functools.partial(dict, ctx)) for name, ctx in reviews.portfolios.items()]
+            later.append((f"firm.{ext}", "firm", functools.partial(dict, reviews.firm, ext=ext)))
+            later.append((f"index.{ext}", "index", functools.partial(dict, reviews.index, ext=ext)))
+        outputs = begun.result() if begun is not None else [rendered(job) for job in jobs]
+        outputs += aside.spread(rendered, later) if spread else [rendered(job) for job in later]
+        jobs += later
+        if bar is not None:
+            bar.update(total - bar.pos)
     for (filename, _, _), (held, found) in zip(jobs, outputs, strict=True):
         problems.extend(found)
         if held is not None:
