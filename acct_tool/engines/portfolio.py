@@ -293,7 +293,12 @@ class PortfolioClient:
 
 
 def portfolio_client(ctx: Context, party: Party, start: Date, end: Date) -> PortfolioClient:
-    """One client's figures for a period ending at the context's as-of date."""
+    """One client's figures for a period ending at the context's as-of date, computed once
+    per context and period (a review reads them for its clients and its portfolios)."""
+    return ctx._once(f"portfolio client {start} {end}", party, lambda: _portfolio_client(ctx, party, start, end))
+
+
+def _portfolio_client(ctx: Context, party: Party, start: Date, end: Date) -> PortfolioClient:
     summary = ctx.summary(party)
     rev = revenue(ctx.attribution.of(party.id), party.id, start, end)
     days = tuple(p.days_to_pay for p in paid_in(ctx.documents(party.id), start, end))
