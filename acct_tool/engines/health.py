@@ -191,13 +191,15 @@ def payment_component(documents: Sequence[Document], paying: Behaviour | None, a
     """Overdue age against the terms, overdue amount against the usual billing, and the days-late trend."""
     if not documents:
         return ("payment", None, "No invoices yet")
-    overdue = [d for d in documents if d.amount > d.paid and d.due < as_of]  # open, and past due
     year_ago = shift(as_of, -365)
+    overdue = []  # open, and past due
     billed: dict[str, Decimal] = defaultdict(lambda: ZERO)
     late: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for d in documents:
+    for d in documents:  # one pass: the health history scores every client at a dozen dates
         if year_ago < d.date <= as_of:
             billed[d.currency] += d.amount
+        if d.amount > d.paid and d.due < as_of:
+            overdue.append(d)
     for d in overdue:
         late[d.currency] += d.open
     deduction, parts = ZERO, []
