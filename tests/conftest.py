@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,3 +138,19 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(cache.ENV_DIR, str(folder))
     monkeypatch.delenv(cache.ENV_OFF, raising=False)
     return folder
+
+
+@pytest.fixture
+def booked(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """How many entries each call of Beancount's booking loop was given."""
+    from beancount.parser import booking_full
+
+    sizes: list[int] = []
+    real = booking_full._book
+
+    def counting(entries: list[Any], *args: Any) -> Any:
+        sizes.append(len(entries))
+        return real(entries, *args)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(booking_full, "_book", counting)
+    yield sizes

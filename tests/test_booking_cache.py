@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,22 +67,6 @@ def kept(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     for name, text in YEARS.items():
         (root / "ledger" / "years" / f"{name}.beancount").write_text(text)
     return root / "ledger" / "main.beancount"
-
-
-@pytest.fixture
-def booked(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """How many entries each call of Beancount's booking loop was given."""
-    from beancount.parser import booking_full
-
-    sizes: list[int] = []
-    real = booking_full._book
-
-    def counting(entries: list[Any], *args: Any) -> Any:
-        sizes.append(len(entries))
-        return real(entries, *args)  # type: ignore[no-untyped-call]
-
-    monkeypatch.setattr(booking_full, "_book", counting)
-    yield sizes
 
 
 def _beancount(main: Path) -> tuple[Any, Any, Any]:

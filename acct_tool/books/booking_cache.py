@@ -17,7 +17,9 @@ inventories, when everything before the cut is what it was:
   from the cut on, like the current year's, where edits happen -- the entries
   before the cut it now yields equal those it yielded then.
 
-Otherwise the whole ledger is booked, as Beancount books it, and a new cut is kept.
+Otherwise the whole ledger is booked, as Beancount books it (the later entries in a
+child where that gives the same, see :mod:`acct_tool.books.booking_aside`), and a new
+cut is kept.
 The cut is the first of the month about two months before the ledger's latest
 entry up to today, so an edit to the last weeks re-books only those. The entries
 ``book`` returns, and its errors in their order, are the ones Beancount's own
@@ -42,7 +44,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from acct_tool.books import aside, parse_cache
+from acct_tool.books import aside, booking_aside, parse_cache
 
 MAGIC = "acct-tool-booking"
 FORMAT = 1
@@ -107,15 +109,11 @@ def book(
     used up: the kept booking replaces the older ones, which are let go at once; when
     it then cannot be read, :class:`Spoiled` is raised.
     """
-    from beancount.core import data
     from beancount.parser import booking, booking_full
 
     if not use_cache or len(entries) < MIN_ENTRIES:
-        return booking.book(entries, options_map)  # type: ignore[no-untyped-call,no-any-return]
-    methods: dict[str, Any] = collections.defaultdict(lambda: options_map["booking_method"])  # as booking.book finds them
-    for entry in entries:
-        if isinstance(entry, data.Open) and entry.booking:
-            methods[entry.account] = entry.booking
+        return booking_aside.book(entries, options_map)
+    methods = booking_aside.methods_of(entries, options_map)
     key = _key(main, options_map, methods)
     dates = [entry.date for entry in entries]
     index_file, payload_file = _files(main)
@@ -133,20 +131,69 @@ def book(
         if at is None:
             return booking.book(entries, options_map)  # type: ignore[no-untyped-call,no-any-return]
         cut, day = at
-        early, errors, balances = booking_full._book(entries[:cut], options_map, methods)  # type: ignore[no-untyped-call]
-        records = _records(entries[:cut], contents)
-        if records is not None:
-            # A snapshot of the booking at the cut: the child writes it while this process books on.
-            done = aside.detach(
-                lambda: _kept(key, entries[:cut], early, errors, balances, records, day),
-                lambda kept: _write(index_file, payload_file, key, *kept),
-            )
-            _hand(writes, done)
-        later, later_errors, _ = booking_full._book(entries[cut:], options_map, methods, balances)  # type: ignore[no-untyped-call]
-        booked = early + later
-        errors = errors + later_errors
+        split = booking_aside.split_at(entries)
+        if split is not None and split < cut:
+            booked, errors = _book_split(key, entries, options_map, methods, split, cut, day, contents, index_file, payload_file, writes)
+        else:
+            early, errors, balances = booking_full._book(entries[:cut], options_map, methods)  # type: ignore[no-untyped-call]
+            records = _records(entries[:cut], contents)
+            if records is not None:
+                # A snapshot of the booking at the cut: the child writes it while this process books on.
+                done = aside.detach(
+                    lambda: _kept(key, entries[:cut], early, errors, balances, records, day),
+                    lambda kept: _write(index_file, payload_file, key, *kept),
+                )
+                _hand(writes, done)
+            later, later_errors, _ = booking_full._book(entries[cut:], options_map, methods, balances)  # type: ignore[no-untyped-call]
+            booked = early + later
+            errors = errors + later_errors
     missing = booking.validate_missing_eliminated(booked, options_map)  # type: ignore[no-untyped-call]
     return booked, errors + missing
+
+
+def _book_split(
+    key: str,
+    entries: list[Any],
+    options_map: dict[str, Any],
+    methods: dict[str, Any],
+    split: int,
+    cut: int,
+    day: datetime.date,
+    contents: dict[str, str],
+    index_file: Path,
+    payload_file: Path,
+    writes: list[Callable[[], None]] | None,
+) -> tuple[list[Any], list[Any]]:
+    """The whole booking when the entries from ``split`` (before the cut) on are booked in a
+    child (see :mod:`acct_tool.books.booking_aside`), and the kept booking at the cut: its
+    inventories are those this process ends its share with, plus the postings booked
+    between there and the cut, added in the order booking adds them."""
+    from beancount.parser import booking_full
+
+    pending = booking_aside.start(entries, split, options_map, methods)
+    early, errors, balances = booking_full._book(entries[:split], options_map, methods)  # type: ignore[no-untyped-call]
+    later, later_errors, before_cut = booking_aside.finish(entries, split, pending.result(), options_map, methods, cut)
+    records = _records(entries[:cut], contents)
+    if records is not None:
+        between = later[:before_cut]  # booked from the entries between the split and the cut
+        kept_errors = errors + [error for place, error in later_errors if place < cut]
+
+        def snapshot() -> tuple[bytes, dict[str, Any]]:  # in the child, whose inventories these are to add to
+            _add_postings(balances, between)
+            return _kept(key, entries[:cut], early + between, kept_errors, balances, records, day)
+
+        _hand(writes, aside.detach(snapshot, lambda kept: _write(index_file, payload_file, key, *kept)))
+    return early + later, errors + [error for _, error in later_errors]
+
+
+def _add_postings(balances: dict[str, Any], booked: Sequence[Any]) -> None:
+    """What booking adds to the inventories for ``booked`` (its own loop, for entries it booked)."""
+    from beancount.core import data
+
+    for entry in booked:
+        if isinstance(entry, data.Transaction):
+            for posting in entry.postings:
+                balances[posting.account].add_position(posting)
 
 
 def _hand(writes: list[Callable[[], None]] | None, job: Callable[[], None]) -> None:

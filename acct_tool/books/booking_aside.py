@@ -1,0 +1,184 @@
+"""Beancount's booking of a large ledger's later entries on another CPU, where that gives
+exactly what booking them in order gives.
+
+Booking (``beancount.parser.booking_full._book``) walks the sorted entries carrying
+each account's inventory, but a transaction reads those inventories only to book a
+posting held at cost, or to find a currency the posting does not write (see
+``categorize_by_currency``, ``book_reductions``; the interpolation reads none). A
+transaction whose every posting writes its currencies and holds nothing at cost is
+booked alike whatever came before it. So when the entries from some point on are all
+such transactions (or no transaction at all), a forked child books them from empty
+inventories while this process books the ones before; the result is the one booking
+in order gives, entry for entry and error for error.
+
+What the child sends back is only what booking changed: per transaction, the
+tolerances it put in the entry's metadata and the postings it replaced (the others
+are referred to by their place). A transaction booking found a problem with is
+booked again here, so that its errors refer to this process's entries. Where no child
+can be forked, or it fails, everything is booked here.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from acct_tool.books import aside
+
+#: Below this many entries after the split, booking them here costs less than handing them over.
+MIN_ASIDE = 10_000
+#: About the share of the entries the child books: it also encodes what it booked, and this
+#: process decodes that after booking its own share.
+SHARE = 0.45
+
+#: What the child sends per transaction: None to book it here, else (tolerances, postings),
+#: the postings None when booking kept the entry's own, else per booked posting its place
+#: among the entry's postings or the new posting.
+Record = tuple[Any, list[Any] | None] | None
+
+
+def methods_of(entries: Sequence[Any], options_map: dict[str, Any]) -> dict[str, Any]:
+    """Each account's booking method, as ``beancount.parser.booking.book`` finds them."""
+    from beancount.core import data
+
+    methods: dict[str, Any] = collections.defaultdict(lambda: options_map["booking_method"])
+    for entry in entries:
+        if isinstance(entry, data.Open) and entry.booking:
+            methods[entry.account] = entry.booking
+    return methods
+
+
+def split_at(entries: Sequence[Any], start: int = 0) -> int | None:
+    """Where the child's share of ``entries[start:]`` begins: about :data:`SHARE` of them
+    from the end, later when a transaction there reads the inventories; None when
+    that leaves fewer than :data:`MIN_ASIDE` entries or no child can be forked."""
+    if not aside.can_detach():
+        return None
+    at = max(start, len(entries) - int((len(entries) - start) * SHARE))
+    if len(entries) - at < MIN_ASIDE:
+        return None
+    for i in range(len(entries) - 1, at - 1, -1):
+        if not _alone(entries[i]):
+            at = i + 1
+            break
+    return at if len(entries) - at >= MIN_ASIDE else None
+
+
+def _alone(entry: Any) -> bool:
+    """Whether booking ``entry`` reads no inventory: it is no transaction, or every posting
+    writes its units' currency (or leaves its units to be filled in, with no price) and its
+    price's, and holds nothing at cost."""
+    from beancount.core import data
+    from beancount.core.amount import Amount
+    from beancount.core.number import MISSING
+
+    if not isinstance(entry, data.Transaction):
+        return True
+    for posting in entry.postings:
+        if posting.cost is not None:
+            return False
+        units: Any = posting.units
+        price: Any = posting.price
+        if units is MISSING:
+            if price is not None:
+                return False
+        elif not (isinstance(units, Amount) and isinstance(units.currency, str)):
+            return False
+        if price is not None and not (isinstance(price, Amount) and isinstance(price.currency, str)):
+            return False
+    return True
+
+
+def start(entries: list[Any], at: int, options_map: dict[str, Any], methods: dict[str, Any]) -> aside.Pending[list[Record]]:
+    """Begin booking ``entries[at:]`` (see :func:`split_at`) in a child; :func:`finish`
+    takes what it sends."""
+    compute = lambda: _records(entries, at, options_map, methods)  # noqa: E731
+    return aside.aside(compute)
+
+
+def _records(entries: list[Any], at: int, options_map: dict[str, Any], methods: dict[str, Any]) -> list[Record]:
+    """In the child: ``entries[at:]`` booked, as what booking changed per transaction."""
+    from beancount.core import data, interpolate
+    from beancount.parser import booking_full
+
+    part = entries[at:]
+    booked, errors, _ = booking_full._book(part, options_map, methods)  # type: ignore[no-untyped-call]
+    records: list[Record] = []
+    if errors:  # some transaction is left out or partly booked: tell which, one by one
+        for entry in part:
+            if isinstance(entry, data.Transaction):
+                alone, found, _ = booking_full._book([entry], options_map, methods)  # type: ignore[no-untyped-call]
+                records.append(None if found or len(alone) != 1 else _record(entry, alone[0], interpolate.AUTOMATIC_TOLERANCES))
+        return records
+    for entry, done in zip(part, booked, strict=True):
+        if isinstance(entry, data.Transaction):
+            records.append(_record(entry, done, interpolate.AUTOMATIC_TOLERANCES))
+    return records
+
+
+def _record(entry: Any, done: Any, tolerances: str) -> Record:
+    mine, theirs = done.postings, entry.postings
+    if len(mine) == len(theirs) and all(a is b for a, b in zip(mine, theirs, strict=True)):
+        return done.meta[tolerances], None
+    places = {id(posting): i for i, posting in enumerate(theirs)}
+    return done.meta[tolerances], [places.get(id(posting), posting) for posting in mine]
+
+
+def finish(
+    entries: list[Any],
+    at: int,
+    records: Iterator[Record] | Sequence[Record],
+    options_map: dict[str, Any],
+    methods: dict[str, Any],
+    cut: int | None = None,
+) -> tuple[list[Any], list[tuple[int, Any]], int]:
+    """``entries[at:]`` booked from the child's records; the errors of those booked here
+    again, each with the place of its entry; and how many of the booked come from
+    entries before ``cut`` (a transaction booking leaves out has none)."""
+    from beancount.core import data, interpolate
+    from beancount.parser import booking_full
+
+    tolerances_key = interpolate.AUTOMATIC_TOLERANCES
+    transaction: Callable[..., Any] = data.Transaction
+    records = iter(records)
+    booked: list[Any] = []
+    errors: list[tuple[int, Any]] = []
+    before_cut = 0
+    for place in range(at, len(entries)):
+        if place == cut:
+            before_cut = len(booked)
+        entry = entries[place]
+        if not isinstance(entry, data.Transaction):
+            booked.append(entry)
+            continue
+        record = next(records)
+        if record is None:
+            alone, found, _ = booking_full._book([entry], options_map, methods)  # type: ignore[no-untyped-call]
+            booked.extend(alone)
+            errors.extend((place, error) for error in found)
+            continue
+        tolerances, postings = record
+        meta = entry.meta.copy()
+        meta[tolerances_key] = tolerances
+        theirs = entry.postings
+        mine = list(theirs) if postings is None else [theirs[p] if isinstance(p, int) else p for p in postings]
+        booked.append(transaction(meta, entry.date, entry.flag, entry.payee, entry.narration, entry.tags, entry.links, mine))
+    return booked, errors, before_cut
+
+
+def book(entries: list[Any], options_map: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """``beancount.parser.booking.book(entries, options_map)``, the later entries booked in a
+    child when that gives the same (see the module's docstring)."""
+    from beancount.parser import booking, booking_full
+
+    at = split_at(entries)
+    if at is None:
+        return booking.book(entries, options_map)  # type: ignore[no-untyped-call,no-any-return]
+    methods = methods_of(entries, options_map)
+    pending = start(entries, at, options_map, methods)
+    early, errors, _ = booking_full._book(entries[:at], options_map, methods)  # type: ignore[no-untyped-call]
+    later, later_errors, _ = finish(entries, at, pending.result(), options_map, methods)
+    booked = early + later
+    missing = booking.validate_missing_eliminated(booked, options_map)  # type: ignore[no-untyped-call]
+    return booked, errors + [error for _, error in later_errors] + missing
