@@ -217,14 +217,14 @@ def _ours(main: Path, **options: Any) -> tuple[Any, Any, Any]:
     from acct_tool.books import beancount_load
 
     entries, errors, options_map, validating = beancount_load.load(loader, main, validation.HARDCORE_VALIDATIONS, **options)
-    return entries, errors + beancount_load.validation_errors(validating), options_map
+    return entries, errors + beancount_load.validation_errors(validating, entries), options_map
 
 
-def _same_load(main: Path) -> None:
+def _same_load(main: Path, **options: Any) -> None:
     """Entries, errors and options of a cached load equal those of Beancount's own."""
     from beancount.parser import printer
 
-    expected, got = _beancount(main), _ours(main, use_cache=True)
+    expected, got = _beancount(main), _ours(main, **{"use_cache": True, **options})
     assert got[0] == expected[0]
     assert [printer.format_entry(e) for e in got[0]] == [printer.format_entry(e) for e in expected[0]]
     assert [(type(e).__name__, e.source.get("filename"), e.source.get("lineno"), e.message) for e in got[1]] == [
@@ -336,3 +336,37 @@ def test_broken_ledgers_load_from_the_cache_as_beancount_loads_them(name: str, t
         for name in PLUGINS:
             sys.modules.pop(name, None)
         _same_load(main)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_broken_ledgers_validated_aside_load_as_beancount_loads_them(
+    name: str, tmp_path: Path, cache_dir: Path, plugins_importable: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the validation runs aside (large ledgers), the balance assertions are checked with
+    it: the errors, in their order, and the failing assertions' entries are still Beancount's."""
+    from acct_tool.books import beancount_load
+
+    monkeypatch.setattr(beancount_load, "ASIDE_MIN_ENTRIES", 0)
+    case = CASES[name]
+    root = make_books(tmp_path / "books", ledger=case.ledger, head=HEAD)
+    for rel, text in case.files.items():
+        (root / rel).write_text(text)
+    for name in PLUGINS:
+        sys.modules.pop(name, None)
+    _same_load(root / "ledger" / "main.beancount", validate_aside=True)
+
+
+def test_check_reports_a_failing_balance_alike_with_the_validation_aside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import run_cli
+
+    from acct_tool.books import beancount_load
+
+    monkeypatch.setenv("ACCT_TOOL_NO_CACHE", "1")
+    root = make_books(tmp_path / "books", ledger=CASES["several-at-once"].ledger, head=HEAD)
+    for rel, text in CASES["several-at-once"].files.items():
+        (root / rel).write_text(text)
+    here = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
+    monkeypatch.setattr(beancount_load, "ASIDE_MIN_ENTRIES", 0)
+    beside = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
+    assert "ledger-balance" in here.output
+    assert (beside.exit_code, beside.output) == (here.exit_code, here.output)

@@ -2,7 +2,10 @@
 file's parse from :mod:`acct_tool.books.parse_cache`), booking (the older entries' from
 :mod:`acct_tool.books.booking_cache`), the plugins, and the validation as units of work that
 a child process and the command share (:mod:`acct_tool.books.aside`). What it returns is
-what bean-check gets; :mod:`acct_tool.books.ledger` draws the facts from it."""
+what bean-check gets -- where the validation runs aside, the last plugin (the check of the
+balance assertions, which only finds errors and marks the failing assertions) runs with it,
+and :func:`validation_errors` gives its findings; :mod:`acct_tool.books.ledger` draws the
+facts from it."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from acct_tool.books import aside, booking_cache, parse_cache
 
@@ -31,6 +34,7 @@ def load(
     use_cache: bool = True,
     parse_writes: list[Callable[[], None]] | None = None,
     validate_aside: bool = False,
+    balances_with_validation: bool | None = None,
 ) -> tuple[Any, Any, Any, aside.Pending[list[list[Any]]]]:
     """Beancount's own load (``loader._load``), stage by stage, minus its pickle cache.
 
@@ -39,6 +43,10 @@ def load(
     change the user's books. The steps of ``loader._load`` are run here one by one
     instead, so that each stage can be announced and the parse of each unchanged
     file can come from the tool's own cache, outside the books.
+
+    With ``balances_with_validation`` (default: when the validation runs aside), the
+    check of the balance assertions is the validation's first unit instead of the last
+    plugin (see :func:`validation_errors`).
     """
     from beancount.core import data
     from beancount.utils import encryption
@@ -62,29 +70,97 @@ def load(
         entries, balance_errors = booking_cache.book(filename, entries, options_map, {}, use_cache=False)
     parse_errors.extend(balance_errors)
     say("running plugins")
-    saved_pythonpath = list(sys.path)
+    allowed = validate_aside and len(entries) >= ASIDE_MIN_ENTRIES
+    # The check of the balance assertions, the last plugin, only finds errors (and marks the
+    # failing assertions): it is done with the validation, aside, where that runs aside.
+    with_validation = allowed if balances_with_validation is None else balances_with_validation
+    last = _last_plugin(loader, options_map) if with_validation else None
+    saved_pythonpath, saved_post = list(sys.path), loader.PLUGINS_POST
     try:
         if "pythonpath" in options_map:
             sys.path[0:0] = options_map["pythonpath"]
+        if last is not None:
+            loader.PLUGINS_POST = saved_post[:-1]
         entries, errors = loader.run_transformations(entries, parse_errors, options_map, None)
     finally:
         sys.path[:] = saved_pythonpath
+        loader.PLUGINS_POST = saved_post
     say("validating")
-    allowed = validate_aside and len(entries) >= ASIDE_MIN_ENTRIES
 
     def again() -> list[list[Any]]:  # the child failed: load once more, here, and validate that
-        return load(loader, path, validations, use_cache=use_cache)[3].result()
+        return load(loader, path, validations, use_cache=use_cache, balances_with_validation=last is not None)[3].result()
 
+    units = validation_units(entries, options_map, validations)
+    if last is not None:
+        units.insert(0, functools.partial(_run_plugin, last, entries, options_map))
     # The entries are let go as soon as the caller is done with them: a failed child loads them again.
-    found = aside.share(validation_units(entries, options_map, validations), allowed=allowed, fallback=again)
+    found = aside.share(units, allowed=allowed, fallback=again)
     options_map["input_hash"] = loader.compute_input_hash(options_map["include"])
     return entries, errors, options_map, found
 
 
-def validation_errors(validating: aside.Pending[list[list[Any]]]) -> list[Any]:
+#: The plugin Beancount runs last, which only checks: it may run with the validation.
+BALANCE_PLUGIN = ("beancount.ops.balance", None)
+
+
+class Replaced(NamedTuple):
+    """An entry a plugin run with the validation replaced (a failing balance assertion, with
+    the difference it found): the ``place``-th of the loaded entries."""
+
+    place: int
+    entry: Any
+
+
+def _last_plugin(loader: Any, options_map: dict[str, Any]) -> tuple[str, Any] | None:
+    """The balance check, when Beancount runs it last: run with the validation, it sees the
+    entries every other plugin made, as it would."""
+    post = loader.PLUGINS_POST
+    if options_map.get("plugin_processing_mode") == "default" and post and tuple(post[-1]) == BALANCE_PLUGIN:
+        return BALANCE_PLUGIN
+    return None
+
+
+def _run_plugin(plugin: tuple[str, Any], entries: list[Directive], options_map: dict[str, Any]) -> list[Any]:
+    """What ``loader.run_transformations`` does with one plugin, as a unit of the validation:
+    its errors, then the entries it replaced (as :class:`Replaced`)."""
+    import importlib
+    import traceback
+
+    from beancount.core import data
+    from beancount.loader import LoadError
+
+    name, config = plugin
+    module = importlib.import_module(name)
+    found: list[Any] = []
+    out = entries
+    for function in module.__plugins__:
+        callback = getattr(module, function) if isinstance(function, str) else function
+        try:
+            out, errors = callback(out, options_map, *(() if config is None else (config,)))
+            found.extend(errors)
+        except Exception:
+            formatted = traceback.format_exc().replace("\n", "\n  ")
+            found.append(LoadError(data.new_metadata("<load>", 0), f'Error applying plugin "{name}": {formatted}'))
+    if len(out) == len(entries):  # (a plugin that adds or removes entries never runs here)
+        found += [Replaced(i, new) for i, (old, new) in enumerate(zip(entries, out, strict=True)) if new is not old]
+    return found
+
+
+def validation_errors(validating: aside.Pending[list[list[Any]]], entries: list[Directive] | None = None) -> list[Any]:
     """The validation's findings, in Beancount's order, once the units of
-    :func:`validation_units` are done (waiting for them)."""
-    return [error for unit in validating.result() for error in unit]
+    :func:`validation_units` are done (waiting for them). Given the entries :func:`load`
+    returned, it puts there the failing balance assertions the check run with the
+    validation marked (with ``diff_amount``), so that they are what Beancount's load
+    gives; nothing in acct-tool reads those marks."""
+    found = []
+    for unit in validating.result():
+        for item in unit:
+            if isinstance(item, Replaced):
+                if entries is not None:
+                    entries[item.place] = item.entry
+            else:
+                found.append(item)
+    return found
 
 
 #: Validations that look at each entry on its own: their work is split into runs of entries.
