@@ -30,7 +30,7 @@ from acct_tool.books import aside
 MIN_ASIDE = 10_000
 #: About the share of the entries the child books: it also encodes what it booked, and this
 #: process decodes that after booking its own share.
-SHARE = 0.45
+SHARE = 0.40
 
 #: What the child sends per transaction: None to book it here, else (tolerances, postings),
 #: the postings None when booking kept the entry's own, else per booked posting its place
@@ -58,34 +58,34 @@ def split_at(entries: Sequence[Any], start: int = 0) -> int | None:
     at = max(start, len(entries) - int((len(entries) - start) * SHARE))
     if len(entries) - at < MIN_ASIDE:
         return None
+    from beancount.core import data
+    from beancount.core.amount import Amount
+    from beancount.core.number import MISSING
+
     for i in range(len(entries) - 1, at - 1, -1):
-        if not _alone(entries[i]):
+        if not _alone(entries[i], data.Transaction, Amount, MISSING):
             at = i + 1
             break
     return at if len(entries) - at >= MIN_ASIDE else None
 
 
-def _alone(entry: Any) -> bool:
+def _alone(entry: Any, transaction: Any, amount: Any, missing: object) -> bool:
     """Whether booking ``entry`` reads no inventory: it is no transaction, or every posting
     writes its units' currency (or leaves its units to be filled in, with no price) and its
-    price's, and holds nothing at cost."""
-    from beancount.core import data
-    from beancount.core.amount import Amount
-    from beancount.core.number import MISSING
-
-    if not isinstance(entry, data.Transaction):
+    price's, and holds nothing at cost (Beancount's types and ``MISSING`` passed in)."""
+    if not isinstance(entry, transaction):
         return True
     for posting in entry.postings:
         if posting.cost is not None:
             return False
         units: Any = posting.units
         price: Any = posting.price
-        if units is MISSING:
+        if units is missing:
             if price is not None:
                 return False
-        elif not (isinstance(units, Amount) and isinstance(units.currency, str)):
+        elif not (isinstance(units, amount) and isinstance(units.currency, str)):
             return False
-        if price is not None and not (isinstance(price, Amount) and isinstance(price.currency, str)):
+        if price is not None and not (isinstance(price, amount) and isinstance(price.currency, str)):
             return False
     return True
 
@@ -98,17 +98,20 @@ def start(entries: list[Any], at: int, options_map: dict[str, Any], methods: dic
 
 
 def _records(entries: list[Any], at: int, options_map: dict[str, Any], methods: dict[str, Any]) -> list[Record]:
-    """In the child: ``entries[at:]`` booked, as what booking changed per transaction."""
+    """In the child: ``entries[at:]`` booked, as what booking changed per transaction; None
+    for one that booking leaves out or with an error, or that it leaves incomplete."""
     from beancount.core import data, interpolate
-    from beancount.parser import booking_full
+    from beancount.parser import booking, booking_full
 
     part = entries[at:]
     booked, errors, _ = booking_full._book(part, options_map, methods)  # type: ignore[no-untyped-call]
     records: list[Record] = []
-    if errors:  # some transaction is left out or partly booked: tell which, one by one
+    if errors or booking.validate_missing_eliminated(booked, options_map):  # type: ignore[no-untyped-call]
+        # some transaction is left out, partly booked or incomplete: tell which, one by one
         for entry in part:
             if isinstance(entry, data.Transaction):
                 alone, found, _ = booking_full._book([entry], options_map, methods)  # type: ignore[no-untyped-call]
+                found = found or booking.validate_missing_eliminated(alone, options_map)  # type: ignore[no-untyped-call]
                 records.append(None if found or len(alone) != 1 else _record(entry, alone[0], interpolate.AUTOMATIC_TOLERANCES))
         return records
     for entry, done in zip(part, booked, strict=True):
@@ -132,18 +135,21 @@ def finish(
     options_map: dict[str, Any],
     methods: dict[str, Any],
     cut: int | None = None,
-) -> tuple[list[Any], list[tuple[int, Any]], int]:
+) -> tuple[list[Any], list[tuple[int, Any]], list[tuple[int, Any]], int]:
     """``entries[at:]`` booked from the child's records; the errors of those booked here
-    again, each with the place of its entry; and how many of the booked come from
-    entries before ``cut`` (a transaction booking leaves out has none)."""
+    again (booking's, then those ``validate_missing_eliminated`` finds), each with the
+    place of its entry; and how many of the booked come from entries before ``cut`` (a
+    transaction booking leaves out has none). The child found nothing incomplete among
+    the others."""
     from beancount.core import data, interpolate
-    from beancount.parser import booking_full
+    from beancount.parser import booking, booking_full
 
     tolerances_key = interpolate.AUTOMATIC_TOLERANCES
     transaction: Callable[..., Any] = data.Transaction
     records = iter(records)
     booked: list[Any] = []
     errors: list[tuple[int, Any]] = []
+    redone: list[tuple[int, Any]] = []
     before_cut = 0
     for place in range(at, len(entries)):
         if place == cut:
@@ -157,6 +163,7 @@ def finish(
             alone, found, _ = booking_full._book([entry], options_map, methods)  # type: ignore[no-untyped-call]
             booked.extend(alone)
             errors.extend((place, error) for error in found)
+            redone.extend((place, done) for done in alone)
             continue
         tolerances, postings = record
         meta = entry.meta.copy()
@@ -164,7 +171,10 @@ def finish(
         theirs = entry.postings
         mine = list(theirs) if postings is None else [theirs[p] if isinstance(p, int) else p for p in postings]
         booked.append(transaction(meta, entry.date, entry.flag, entry.payee, entry.narration, entry.tags, entry.links, mine))
-    return booked, errors, before_cut
+    if cut is None or cut >= len(entries):
+        before_cut = len(booked)
+    missing = [(place, error) for place, done in redone for error in booking.validate_missing_eliminated([done], options_map)]  # type: ignore[no-untyped-call]
+    return booked, errors, missing, before_cut
 
 
 def book(entries: list[Any], options_map: dict[str, Any]) -> tuple[list[Any], list[Any]]:
@@ -178,7 +188,6 @@ def book(entries: list[Any], options_map: dict[str, Any]) -> tuple[list[Any], li
     methods = methods_of(entries, options_map)
     pending = start(entries, at, options_map, methods)
     early, errors, _ = booking_full._book(entries[:at], options_map, methods)  # type: ignore[no-untyped-call]
-    later, later_errors, _ = finish(entries, at, pending.result(), options_map, methods)
-    booked = early + later
-    missing = booking.validate_missing_eliminated(booked, options_map)  # type: ignore[no-untyped-call]
-    return booked, errors + [error for _, error in later_errors] + missing
+    missing = booking.validate_missing_eliminated(early, options_map)  # type: ignore[no-untyped-call]
+    later, later_errors, later_missing, _ = finish(entries, at, pending.result(), options_map, methods)
+    return early + later, errors + [e for _, e in later_errors] + missing + [e for _, e in later_missing]

@@ -133,7 +133,7 @@ def book(
         cut, day = at
         split = booking_aside.split_at(entries)
         if split is not None and split < cut:
-            booked, errors = _book_split(key, entries, options_map, methods, split, cut, day, contents, index_file, payload_file, writes)
+            return _book_split(key, entries, options_map, methods, split, cut, day, contents, index_file, payload_file, writes)
         else:
             early, errors, balances = booking_full._book(entries[:cut], options_map, methods)  # type: ignore[no-untyped-call]
             records = _records(entries[:cut], contents)
@@ -168,11 +168,12 @@ def _book_split(
     child (see :mod:`acct_tool.books.booking_aside`), and the kept booking at the cut: its
     inventories are those this process ends its share with, plus the postings booked
     between there and the cut, added in the order booking adds them."""
-    from beancount.parser import booking_full
+    from beancount.parser import booking, booking_full
 
     pending = booking_aside.start(entries, split, options_map, methods)
     early, errors, balances = booking_full._book(entries[:split], options_map, methods)  # type: ignore[no-untyped-call]
-    later, later_errors, before_cut = booking_aside.finish(entries, split, pending.result(), options_map, methods, cut)
+    missing = booking.validate_missing_eliminated(early, options_map)  # type: ignore[no-untyped-call]
+    later, later_errors, later_missing, before_cut = booking_aside.finish(entries, split, pending.result(), options_map, methods, cut)
     records = _records(entries[:cut], contents)
     if records is not None:
         between = later[:before_cut]  # booked from the entries between the split and the cut
@@ -183,7 +184,7 @@ def _book_split(
             return _kept(key, entries[:cut], early + between, kept_errors, balances, records, day)
 
         _hand(writes, aside.detach(snapshot, lambda kept: _write(index_file, payload_file, key, *kept)))
-    return early + later, errors + [error for _, error in later_errors]
+    return early + later, errors + [error for _, error in later_errors] + missing + [error for _, error in later_missing]
 
 
 def _add_postings(balances: dict[str, Any], booked: Sequence[Any]) -> None:
