@@ -83,7 +83,8 @@ class LedgerFacts:
     #: Facts that depend on profiles or settings, by kind and key (see books/load.py).
     derived: dict[str, dict[Any, Any]] = field(default_factory=dict)
     #: What these facts were drawn from (see :func:`track_inputs`); ``None`` when an
-    #: input changed while it was being loaded, so the facts must not be cached.
+    #: input changed while it was being loaded (or the load saves nothing in the cache),
+    #: so the facts must not be cached.
     inputs: dict[str, Any] | None = None
     #: True when Beancount could not load the ledger at all (its diagnostics say why).
     #: Such facts have no inputs, so they are never cached.
@@ -321,7 +322,8 @@ def load_entries(
     facts.diagnostics += printed.diagnostics(facts.files or (str(path),), root, main)
     _scan(entries, facts, root)
     plugins = [name for name, _ in options.get("plugin") or () if isinstance(name, str)]
-    facts.inputs = track_inputs(path, facts.files, plugins, root, started)
+    # what the facts are saved with in the cache: not read again (21 MB at 100k) for a load that saves none
+    facts.inputs = track_inputs(path, facts.files, plugins, root, started) if use else None
 
     def finish() -> None:
         nonlocal at

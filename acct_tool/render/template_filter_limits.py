@@ -169,13 +169,20 @@ def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     signature = inspect.signature(check) if check is not None else None
     text_filter = name in _TEXT_FILTERS
     what = f"the {name} filter"
+    # Whether arguments bind depends only on how many are positional and which are named.
+    shapes: dict[tuple[int, tuple[str, ...]], bool] = {}
 
     @jinja2.pass_context
     def bounded(context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
         if text_filter and isinstance(value, WALKED):
             fits(text_length(value), what)
-        if check is not None and signature is not None and _binds(signature, context.environment, value, args, kwargs):
-            value = check(context.environment, value, *args, **kwargs)
+        if check is not None and signature is not None:
+            shape = (len(args), tuple(kwargs))
+            fit = shapes.get(shape)
+            if fit is None:
+                fit = shapes[shape] = _binds(signature, context.environment, value, args, kwargs)
+            if fit:
+                value = check(context.environment, value, *args, **kwargs)
         if passes is _PassArg.context:
             result = func(context, value, *args, **kwargs)
         elif passes is _PassArg.eval_context:
