@@ -99,25 +99,33 @@ def start(entries: list[Any], at: int, options_map: dict[str, Any], methods: dic
 
 def _records(entries: list[Any], at: int, options_map: dict[str, Any], methods: dict[str, Any]) -> list[Record]:
     """In the child: ``entries[at:]`` booked, as what booking changed per transaction; None
-    for one that booking leaves out or with an error, or that it leaves incomplete."""
+    for one that booking leaves out or with an error, or that it leaves incomplete. They are
+    booked a run at a time (each books alike on its own), so that the child never holds
+    more of the booked entries than one run's."""
     from beancount.core import data, interpolate
     from beancount.parser import booking, booking_full
 
-    part = entries[at:]
-    booked, errors, _ = booking_full._book(part, options_map, methods)  # type: ignore[no-untyped-call]
     records: list[Record] = []
-    if errors or booking.validate_missing_eliminated(booked, options_map):  # type: ignore[no-untyped-call]
-        # some transaction is left out, partly booked or incomplete: tell which, one by one
-        for entry in part:
+    tolerances = interpolate.AUTOMATIC_TOLERANCES
+    for start in range(at, len(entries), _RUN):
+        part = entries[start : start + _RUN]
+        booked, errors, _ = booking_full._book(part, options_map, methods)  # type: ignore[no-untyped-call]
+        if errors or booking.validate_missing_eliminated(booked, options_map):  # type: ignore[no-untyped-call]
+            # some transaction is left out, partly booked or incomplete: tell which, one by one
+            for entry in part:
+                if isinstance(entry, data.Transaction):
+                    alone, found, _ = booking_full._book([entry], options_map, methods)  # type: ignore[no-untyped-call]
+                    found = found or booking.validate_missing_eliminated(alone, options_map)  # type: ignore[no-untyped-call]
+                    records.append(None if found or len(alone) != 1 else _record(entry, alone[0], tolerances))
+            continue
+        for entry, done in zip(part, booked, strict=True):
             if isinstance(entry, data.Transaction):
-                alone, found, _ = booking_full._book([entry], options_map, methods)  # type: ignore[no-untyped-call]
-                found = found or booking.validate_missing_eliminated(alone, options_map)  # type: ignore[no-untyped-call]
-                records.append(None if found or len(alone) != 1 else _record(entry, alone[0], interpolate.AUTOMATIC_TOLERANCES))
-        return records
-    for entry, done in zip(part, booked, strict=True):
-        if isinstance(entry, data.Transaction):
-            records.append(_record(entry, done, interpolate.AUTOMATIC_TOLERANCES))
+                records.append(_record(entry, done, tolerances))
     return records
+
+
+#: How many entries the child books at a time.
+_RUN = 2000
 
 
 def _record(entry: Any, done: Any, tolerances: str) -> Record:
