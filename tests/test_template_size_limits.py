@@ -17,7 +17,6 @@ allocating anything near the size it asked for.
 from __future__ import annotations
 
 import datetime
-import time
 import tracemalloc
 from typing import Any
 
@@ -124,18 +123,15 @@ def render(source: str, name: str = "t.md.j2") -> tuple[str | None, list[Any]]:
 @pytest.mark.parametrize("source", [s for _, s in BOMBS], ids=[n for n, _ in BOMBS])
 def test_every_way_to_build_a_huge_value_is_refused_before_it_is_built(cap: None, source: str) -> None:
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         text, problems = render(source)
-        elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert text is None
     assert [d.code for d in problems] == ["template-unsafe"], problems
     assert f"longer than {CAP:,}" in problems[0].message, problems[0].message
-    assert elapsed < 0.5, f"took {elapsed:.2f} s"
-    assert peak < 20 * CAP, f"allocated {peak:,} bytes"
+    assert peak < 20 * CAP, f"allocated {peak:,} bytes"  # refused before it was built (no timing: machines are noisy)
     record("template-unsafe")
 
 
@@ -145,9 +141,13 @@ def test_an_html_template_is_bounded_too(cap: None) -> None:
 
 
 def test_the_default_cap_refuses_a_billion_characters_at_once() -> None:
-    started = time.perf_counter()
-    text, problems = render("# title\n{{ '{0:>{1}}'.format('x', '999999999') }}\n")
-    assert time.perf_counter() - started < 0.5
+    tracemalloc.start()
+    try:
+        text, problems = render("# title\n{{ '{0:>{1}}'.format('x', '999999999') }}\n")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000, f"allocated {peak:,} bytes"  # refused before it was built
     assert text is None and [d.code for d in problems] == ["template-unsafe"], problems
     assert f"longer than {template_limits.MAX_SIZE:,}" in problems[0].message
 
