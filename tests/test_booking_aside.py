@@ -60,6 +60,11 @@ def _year(year: int, *, lots: bool) -> str:
 TWO_OPEN = '2026-11-05 * "Two left open"\n  Assets:Bank:Operating  10.00 USD\n  Income:Services\n  Expenses:Fees\n'
 #: A posting that leaves its currency to the account's inventory (USD only there).
 NO_CURRENCY = '2026-11-06 * "No currency"\n  Assets:Bank:Operating  -5.00\n  Expenses:Fees  5.00 USD\n'
+#: A price booking fills in (the posting is sent whole) and a finer precision (other tolerances).
+PRICE_AND_PRECISION = (
+    '2026-11-07 * "Price left open"\n  Assets:Bank:Euro  10.00 EUR @ USD\n  Expenses:Fees  -11.00 USD\n'
+    '2026-11-08 * "Three places"\n  Assets:Bank:Operating  1.125 USD\n  Income:Services\n'
+)
 #: A lot held at cost late: the child's share must begin after it.
 LATE_LOT = '2026-10-14 * "Buy late"\n  Assets:Broker  1 ACME {20.00 USD}\n  Assets:Bank:Operating\n'
 
@@ -112,7 +117,11 @@ def _same_booking(main: Path) -> int:
 
 
 @pytest.mark.usefixtures("small_split")
-@pytest.mark.parametrize("late", ["", TWO_OPEN, NO_CURRENCY + TWO_OPEN], ids=["clean", "an interpolation error", "a currency from the inventory"])
+@pytest.mark.parametrize(
+    "late",
+    ["", TWO_OPEN, NO_CURRENCY + TWO_OPEN, PRICE_AND_PRECISION],
+    ids=["clean", "an interpolation error", "a currency from the inventory", "a price filled in and other tolerances"],
+)
 def test_the_later_entries_booked_aside_are_beancounts(tmp_path: Path, late: str) -> None:
     main = _books(tmp_path, late)
     at = _same_booking(main)
