@@ -30,8 +30,10 @@ from typing import Any
 
 from acct_tool.books import aside
 
-#: Below this many entries after the split, booking them here costs less than handing them over.
-MIN_ASIDE = 10_000
+#: Below this many entries after the split, handing them to a child (a fork, the records sent
+#: back) saves too little: a 10k-transaction ledger, ~4,000 of its entries booked aside,
+#: is checked ~10% faster than when it is all booked here.
+MIN_ASIDE = 2_000
 #: About the share of the entries the child books: it also encodes what it booked, and this
 #: process decodes that after booking its own share.
 SHARE = 0.40
