@@ -35,8 +35,9 @@ from acct_tool.books import aside
 #: is checked ~10% faster than when it is all booked here.
 MIN_ASIDE = 2_000
 #: About the share of the entries the child books: it also encodes what it booked, and this
-#: process decodes that after booking its own share.
-SHARE = 0.40
+#: process decodes that after booking its own share (at 100k transactions the two end
+#: together at about this share; at 0.40 this process booked ~0.6 s longer than the child).
+SHARE = 0.45
 
 #: What the child sends per transaction: None to book it here, else (tolerances, postings):
 #: the place of its tolerances among those sent; the postings None when booking kept the
@@ -204,6 +205,7 @@ def finish(
 
     tolerances_key, automatic_key = interpolate.AUTOMATIC_TOLERANCES, interpolate.AUTOMATIC_META
     transaction: Callable[..., Any] = data.Transaction
+    posting_type: Callable[..., Any] = data.Posting
     table, sent_records = sent
     records = iter(sent_records)
 
@@ -216,7 +218,7 @@ def finish(
         source = theirs[place]
         if automatic:
             source.meta[automatic_key] = True  # as booking marks it, in the metadata the two share
-        return source._replace(units=Amount(number, currency))
+        return posting_type(source.account, Amount(number, currency), source.cost, source.price, source.flag, source.meta)  # source._replace(units=...)
 
     booked: list[Any] = []
     errors: list[tuple[int, Any]] = []
