@@ -41,6 +41,14 @@ PLUGINS = {
         "def report(entries, options_map):\n"
         '    return entries, [Error(e.meta, "narration must not be empty", e) for e in entries if getattr(e, "narration", None) == ""]\n'
     ),
+    # a pad no line of the ledger writes: Beancount's pad plugin runs after the ledger's plugins, so it sees it
+    "acct_parity_pads": (
+        "from beancount.core import data\n"
+        '__plugins__ = ["add_pad"]\n\n'
+        "def add_pad(entries, options_map):\n"
+        "    first = next(e for e in entries if isinstance(e, data.Open))\n"
+        '    return entries + [data.Pad(first.meta, first.date, "Assets:Bank:Operating", "Equity:Opening-Balances")], []\n'
+    ),
 }
 
 
@@ -78,6 +86,7 @@ CASES: dict[str, Case] = {
     "plugin-not-found": Case('plugin "acct_parity_no_such_module"\n', {"ledger-plugin"}),
     "plugin-raises": Case('plugin "acct_parity_raises"\n', {"ledger-plugin"}),
     "plugin-fails-to-import": Case('plugin "acct_parity_broken_import"\n', {"ledger-plugin"}),
+    "pad-made-by-a-plugin": Case('plugin "acct_parity_pads"\n', {"ledger-pad"}),
     "plugin-reports-errors": Case('plugin "acct_parity_reports"\n2026-01-02 * ""\n  Assets:Bank:Operating  1 USD\n  Income:Services\n', {"ledger-error"}),
     "several-at-once": Case(
         'include "q1.beancount"\n2026-06-01 * "Sale"\n  Assets:Bank:Nope  1 USD\n  Income:Services\n2026-06-30 balance Assets:Bank:Operating 5 USD\n',
