@@ -309,8 +309,24 @@ def _damage_a_cached_parse(main: Path) -> None:
     target.write_bytes(raw[: len(raw) // 2])
 
 
+def _add_a_documents_folder(main: Path) -> None:
+    """Beancount's documents plugin then makes a ``document`` entry from the folder."""
+    folder = main.parent / "docs" / "Assets" / "Bank" / "Operating"
+    folder.mkdir(parents=True)
+    (folder / "2025-01-05.statement.pdf").write_bytes(b"%PDF-1.4\n")
+    main.write_text(main.read_text() + 'option "documents" "docs"\n')
+
+
+def _drop_the_pad(main: Path) -> None:
+    """No ``pad`` and no ``document`` entry: the load leaves Beancount's pad and documents plugins out."""
+    text = main.read_text().replace("2024-01-02 pad Assets:Bank:Operating Equity:Opening-Balances\n", "")
+    main.write_text(text.replace("2024-01-03 balance Assets:Bank:Operating 1000.00 USD\n", ""))
+
+
 EDITS = {
     "unchanged": lambda main: None,
+    "add-a-documents-folder": _add_a_documents_folder,
+    "drop-the-pad": _drop_the_pad,
     "edit-an-included-file": _edit_included,
     "add-a-file-the-glob-matches": _add_included,
     "remove-an-included-file": _remove_included,

@@ -4,8 +4,9 @@ file's parse from :mod:`acct_tool.books.parse_cache`), booking (the older entrie
 a child process and the command share (:mod:`acct_tool.books.aside`). What it returns is
 what bean-check gets -- where the validation runs aside, the last plugin (the check of the
 balance assertions, which only finds errors and marks the failing assertions) runs with it,
-and :func:`validation_errors` gives its findings; :mod:`acct_tool.books.ledger` draws the
-facts from it."""
+and :func:`validation_errors` gives its findings; Beancount's pad and documents plugins are
+left out where they would change and find nothing (:func:`_idle_plugins`).
+:mod:`acct_tool.books.ledger` draws the facts from it."""
 
 from __future__ import annotations
 
@@ -75,18 +76,18 @@ def load(
     # failing assertions): it is done with the validation, aside, where that runs aside.
     with_validation = allowed if balances_with_validation is None else balances_with_validation
     last = _last_plugin(loader, options_map) if with_validation else None
-    saved_pythonpath, saved_post = list(sys.path), loader.PLUGINS_POST
+    saved_pythonpath, saved_pre, saved_post = list(sys.path), loader.PLUGINS_PRE, loader.PLUGINS_POST
+    idle = _idle_plugins(loader, options_map, entries)
     post = saved_post[:-1] if last is not None else saved_post
-    if _pad_plugin_idle(loader, options_map, entries):
-        post = [plugin for plugin in post if tuple(plugin) != PAD_PLUGIN]
     try:
         if "pythonpath" in options_map:
             sys.path[0:0] = options_map["pythonpath"]
-        loader.PLUGINS_POST = post
+        loader.PLUGINS_PRE = [plugin for plugin in saved_pre if tuple(plugin) not in idle]
+        loader.PLUGINS_POST = [plugin for plugin in post if tuple(plugin) not in idle]
         entries, errors = loader.run_transformations(entries, parse_errors, options_map, None)
     finally:
         sys.path[:] = saved_pythonpath
-        loader.PLUGINS_POST = saved_post
+        loader.PLUGINS_PRE, loader.PLUGINS_POST = saved_pre, saved_post
     say("validating")
 
     def again() -> list[list[Any]]:  # the child failed: load once more, here, and validate that
@@ -115,23 +116,31 @@ class Replaced(NamedTuple):
 
 #: Beancount's plugin that inserts the padding transactions ``pad`` entries call for.
 PAD_PLUGIN = ("beancount.ops.pad", None)
-#: Plugins Beancount may run before the pad plugin that never make a ``pad`` entry.
-_MAKE_NO_PADS = frozenset({("beancount.ops.documents", None)})
+#: Beancount's plugin that makes ``document`` entries from the ``documents`` folders and checks
+#: that every ``document`` entry's file exists.
+DOCUMENTS_PLUGIN = ("beancount.ops.documents", None)
 
 
-def _pad_plugin_idle(loader: Any, options_map: dict[str, Any], entries: list[Directive]) -> bool:
-    """Whether Beancount's pad plugin would change nothing: no entry is a ``pad`` and no
-    plugin that runs before it can make one (the ledger names no plugin). It would then
-    hand back a copy of the sorted entries and no error, and take a pass over every
-    posting to do so (a third of the plugins' time on a large ledger)."""
+def _idle_plugins(loader: Any, options_map: dict[str, Any], entries: list[Directive]) -> set[tuple[str, Any]]:
+    """Beancount's own plugins that would change nothing and find nothing in these sorted
+    entries, and that the load can leave out: the documents plugin with no ``documents``
+    option and no ``document`` entry; the pad plugin with no ``pad`` entry and no plugin
+    before it that could make one (the ledger names no plugin). Each would hand back the
+    entries as they are and no error, after a pass over them and a sort; the pad plugin
+    also groups every posting by account (a third of the plugins' time on a large ledger)."""
     from beancount.core import data
 
-    if options_map.get("plugin_processing_mode") != "default" or options_map.get("plugin") or loader.PLUGINS_AUTO:
-        return False
-    if not all(tuple(plugin) in _MAKE_NO_PADS for plugin in loader.PLUGINS_PRE):
-        return False
-    pad = data.Pad
-    return not any(isinstance(entry, pad) for entry in entries)
+    if options_map.get("plugin_processing_mode") != "default":
+        return set()
+    kinds = {type(entry) for entry in entries}
+    idle: set[tuple[str, Any]] = set()
+    pre = [tuple(plugin) for plugin in loader.PLUGINS_PRE]
+    if not options_map.get("documents") and not any(issubclass(kind, data.Document) for kind in kinds):
+        idle.add(DOCUMENTS_PLUGIN)
+    makes_no_pads = all(plugin == DOCUMENTS_PLUGIN for plugin in pre) and not options_map.get("plugin") and not loader.PLUGINS_AUTO
+    if makes_no_pads and not any(issubclass(kind, data.Pad) for kind in kinds):
+        idle.add(PAD_PLUGIN)
+    return idle
 
 
 def _last_plugin(loader: Any, options_map: dict[str, Any]) -> tuple[str, Any] | None:
