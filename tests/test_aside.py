@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_books, run_cli
+from conftest import EXAMPLES_AS_OF, make_books, run_cli
 
 from acct_tool.books import aside, beancount_load, ledger
 
@@ -344,3 +344,48 @@ def test_many_profiles_read_beside_the_ledger_give_the_same_answers(tmp_path: Pa
     assert [(r.exit_code, r.output) for r in beside] == [(r.exit_code, r.output) for r in here]
     assert "client-003.yaml" in here[0].output
     assert len(here[1].json()["clients"]) >= load.ASIDE_MIN_PROFILES
+
+
+@needs_fork
+@pytest.mark.usefixtures("cache_dir")
+def test_the_revenue_attribution_drawn_in_a_child_gives_the_same_reviews_and_cache(examples_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large ledger's attribution is drawn in a child while the command goes on; the child
+    sends it encoded as the cache keeps it. The reviews are those drawn here, and so are
+    the ones a second run reads from the cache the first one wrote."""
+    from acct_tool.books import drawer, load
+
+    review = ("review", "--format", "json")
+    monkeypatch.setenv(aside.ENV_OFF, "1")
+    monkeypatch.setenv("ACCT_TOOL_NO_CACHE", "1")
+    here = run_cli(*review, books=examples_copy, as_of=EXAMPLES_AS_OF)
+    monkeypatch.delenv(aside.ENV_OFF)
+    monkeypatch.delenv("ACCT_TOOL_NO_CACHE")
+    monkeypatch.setattr(load, "ASIDE_MIN_TRANSACTIONS", 0)
+    encoded: list[str] = []
+    real = drawer._encoded_aside
+
+    def encoded_aside(kind: str, compute: Callable[[], Any]) -> Any:
+        encoded.append(kind)
+        return real(kind, compute)
+
+    monkeypatch.setattr(drawer, "_encoded_aside", encoded_aside)
+    from acct_tool.engines import revenue
+
+    drawn_here: list[int] = []
+    attribute = revenue.attribute_transactions
+
+    def attribute_here(*args: Any, **kwargs: Any) -> Any:
+        drawn_here.append(os.getpid())
+        return attribute(*args, **kwargs)
+
+    monkeypatch.setattr(revenue, "attribute_transactions", attribute_here)
+    forked = _count_forks(monkeypatch)
+    cold = run_cli(*review, books=examples_copy, as_of=EXAMPLES_AS_OF)
+    assert encoded == ["attribution"] and forked, "the attribution was not drawn in a child"
+    assert drawn_here == [], "what the child sent was not used: the attribution was drawn again here"
+    warm = run_cli(*review, books=examples_copy, as_of=EXAMPLES_AS_OF)
+    assert encoded == ["attribution"] and drawn_here == [], "the second run drew it again instead of reading the cache"
+    assert here.exit_code == cold.exit_code == warm.exit_code
+    assert cold.output == here.output
+    assert warm.output == here.output
+    assert here.json()["clients"]["acme"]["money"]["currencies"][0]["revenue_ytd"]["number"] == "150500.00"  # revenue attributed

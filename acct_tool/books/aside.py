@@ -187,10 +187,19 @@ class _Claims:
         self._next.close()
 
 
-def share(units: Sequence[Callable[[], T]], *, allowed: bool = True, fallback: Callable[[], list[T]] | None = None) -> Pending[list[T]]:
+def share(
+    units: Sequence[Callable[[], T]],
+    *,
+    allowed: bool = True,
+    fallback: Callable[[], list[T]] | None = None,
+    niceness: int = 0,
+) -> Pending[list[T]]:
     """``[unit() for unit in units]``, shared with a forked child when that is allowed,
     possible and worth it (see :class:`Shared`); else computed now, here. ``fallback``
-    (default: every unit here) gives the whole value when the child fails."""
+    (default: every unit here) gives the whole value when the child fails. The child runs
+    ``niceness`` lower in priority (``os.nice``): for work asked for last, so that it takes
+    what CPU this process and its other children leave; the units this process claims run
+    at its own priority."""
 
     def every() -> list[T]:
         return [unit() for unit in units]
@@ -208,6 +217,9 @@ def share(units: Sequence[Callable[[], T]], *, allowed: bool = True, fallback: C
     if pid == 0:
 
         def claim_and_send() -> None:
+            if niceness:
+                with contextlib.suppress(OSError):
+                    os.nice(niceness)
             done: dict[int, T] = {}
             while (index := claims.claim()) is not None:
                 done[index] = units[index]()

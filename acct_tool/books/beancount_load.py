@@ -24,6 +24,10 @@ Directive = Any
 #: Below this many entries the validation takes less than a child process costs to start
 #: and to hear from, so it is never run aside.
 ASIDE_MIN_ENTRIES = 5000
+#: How much lower the validation's child runs in priority: its findings are asked for last,
+#: so where the command draws a fact in another child meanwhile (three processes on two
+#: CPUs), the command and that child go first. (A cold `review` at 100k: 20.6 s -> 19.4 s.)
+VALIDATION_NICENESS = 10
 
 
 def load(
@@ -97,7 +101,7 @@ def load(
     if last is not None:
         units.insert(0, functools.partial(_run_plugin, last, entries, options_map))
     # The entries are let go as soon as the caller is done with them: a failed child loads them again.
-    found = aside.share(units, allowed=allowed, fallback=again)
+    found = aside.share(units, allowed=allowed, fallback=again, niceness=VALIDATION_NICENESS)
     options_map["input_hash"] = loader.compute_input_hash(options_map["include"])
     return entries, errors, options_map, found
 

@@ -320,6 +320,26 @@ class _Lazy:
         return DECODERS[self.kind](marshal.loads(self.raw))
 
 
+class Encoding(_Lazy):
+    """A derived fact being encoded elsewhere (a child process that computes it, see
+    :func:`acct_tool.books.drawer.Drawer.later`): its bytes are what ``encoded()`` gives,
+    asked for when the fact is first used or the cache is written."""
+
+    __slots__ = ("_encoded",)
+
+    def __init__(self, kind: str, encoded: Callable[[], bytes]) -> None:
+        self.kind, self._encoded = kind, encoded
+
+    @property
+    def raw(self) -> bytes:
+        return self._encoded()
+
+
+def encode(kind: str, value: Any) -> bytes:
+    """A derived fact's bytes, as the cache keeps them (:class:`_Lazy` decodes them)."""
+    return marshal.dumps(ENCODERS[kind](value))
+
+
 def decoded(store: dict[Any, Any], key: Any) -> bool:
     """True when ``store`` (derived facts of one kind) holds a usable value under ``key``.
 

@@ -25,8 +25,19 @@ LOADING, DRAWING = "loading ledger: parsing…", "drawing facts…"
 class Drawer:
     """Draws derived facts from the ledger's facts (the cache's) or, on a miss, from its entries."""
 
-    def __init__(self, root: Path, ledger: Ledger, parties: Mapping[str, Party], settings: Settings, progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        ledger: Ledger,
+        parties: Mapping[str, Party],
+        settings: Settings,
+        progress: Callable[[str], None] | None = None,
+        *,
+        aside: bool = False,
+    ) -> None:
         self.root, self.ledger, self.parties, self.settings = root, ledger, parties, settings
+        #: Whether a fact drawn for :meth:`later` may be drawn in a child process (see :meth:`_derived`).
+        self.aside = aside
         self.computed = False
         self.deferred = False
         #: Set while nothing draws from the entries after the fact being drawn (see :meth:`Ledger.consume`).
@@ -79,9 +90,13 @@ class Drawer:
             finally:
                 self.last_reader = False
 
-    def _derived(self, kind: str, key: Any, compute: Callable[[], Any], *, one_variant: bool = True) -> Any:
+    def _derived(self, kind: str, key: Any, compute: Callable[[], Any], *, one_variant: bool = True, aside: bool = False) -> Any:
         """A fact stored in the ledger's facts under ``key`` (exactly what it depends on), so
-        that the cache can serve it; computed -- loading the ledger if need be -- when missing."""
+        that the cache can serve it; computed -- loading the ledger if need be -- when missing.
+
+        With ``aside``, a fact drawn for :meth:`later` from entries already loaded is drawn
+        in a child process (when :attr:`aside` allows it) while this one goes on: the child
+        sends it encoded as the cache keeps it, and it is decoded when first asked for."""
         from acct_tool.books import cache
 
         store = self.ledger.facts.derived.setdefault(kind, {})
@@ -92,13 +107,14 @@ class Drawer:
         if not self.ledger.loaded:
             self.progress(LOADING)
         self.progress(DRAWING)
-        value = compute()
+        drawn_aside = aside and self.aside and self.deferred and self.ledger.loaded
+        value = _encoded_aside(kind, compute) if drawn_aside else compute()
         self.computed = True
         store = self.ledger.facts.derived.setdefault(kind, {})  # the load may have replaced the facts
         if one_variant:
             store.clear()  # one variant per kind: the current profiles' and settings'
         store[key] = value
-        return value
+        return _DEFERRED if drawn_aside else value
 
     def party_postings(self) -> tuple[PartyPosting, ...]:
         from acct_tool.books.party_postings import extract_party_postings
@@ -148,6 +164,7 @@ class Drawer:
                 control_accounts=settings.control_accounts,
                 party_keys=settings.party_keys,
             ),
+            aside=True,  # it reads every transaction; what it finds takes a tenth of that to decode
         )
         return drawn
 
@@ -155,3 +172,14 @@ class Drawer:
         from acct_tool.books.ledger import account_postings
 
         return tuple(self._derived("account_postings", account, lambda: account_postings(self.ledger.entries, account), one_variant=False))
+
+
+def _encoded_aside(kind: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` begun in a child process, as the fact the cache keeps under ``kind``
+    (:class:`~acct_tool.books.cache_codec.Encoding`): computed here instead when no child can
+    be forked or it fails."""
+    from acct_tool.books import aside
+    from acct_tool.books.cache_codec import Encoding, encode
+
+    pending = aside.aside(lambda: encode(kind, compute()))
+    return Encoding(kind, pending.result)

@@ -329,7 +329,9 @@ def load_books(
         writes.append(functools.partial(cache.save_parsed, root, memo, before))
 
     need = needs(settings) if callable(needs) else needs
-    drawer = Drawer(root, ledger, frozen_parties, settings, progress)
+    # the entries are at hand (not all facts from the cache): a large ledger's may be read aside too
+    drawing_aside = aside and ledger.loaded and ledger.facts.transactions >= ASIDE_MIN_TRANSACTIONS
+    drawer = Drawer(root, ledger, frozen_parties, settings, progress, aside=drawing_aside)
     drawn = _AccountPostings({account: drawer.account_postings(account) for account in sorted(need.accounts)})
     attribution = drawer.later(drawer.attribution) if need.attribution else None
     # The party postings last: drawn from the entries, they free each entry as they read it
@@ -374,6 +376,9 @@ def load_books(
 
 #: Fewer profiles than this are read faster than a child process starts and hands them back.
 ASIDE_MIN_PROFILES = 8
+#: Below this many transactions a fact is drawn from the entries faster than a child process
+#: starts, draws it and hands it back (see :meth:`~acct_tool.books.drawer.Drawer._derived`).
+ASIDE_MIN_TRANSACTIONS = 5000
 
 
 def _count_profiles(folder: Path) -> int:
