@@ -321,8 +321,8 @@ class _Lazy:
 
 
 class Encoding(_Lazy):
-    """A derived fact being encoded elsewhere (a child process that computes it, see
-    :func:`acct_tool.books.drawer.Drawer.later`): its bytes are what ``encoded()`` gives,
+    """A derived fact being encoded elsewhere (a child process that draws it, see
+    :meth:`acct_tool.books.drawer.Drawer._derived`): its bytes are what ``encoded()`` gives,
     asked for when the fact is first used or the cache is written."""
 
     __slots__ = ("_encoded",)
