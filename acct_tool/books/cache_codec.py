@@ -263,7 +263,7 @@ def encode_facts(facts: LedgerFacts) -> dict[str, Any]:
     # each derived fact is marshalled on its own, so that reading the cache copies the
     # bytes of the facts a command does not use instead of building their records
     derived = {
-        kind: [(key, value.raw if isinstance(value, _Lazy) else marshal.dumps(ENCODERS[kind](value))) for key, value in entries.items()]
+        kind: [(key, value.raw if isinstance(value, _Lazy) else encode(kind, value)) for key, value in entries.items()]
         for kind, entries in facts.derived.items()
         if kind in ENCODERS
     }
