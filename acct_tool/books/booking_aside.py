@@ -218,7 +218,8 @@ def finish(
         source = theirs[place]
         if automatic:
             source.meta[automatic_key] = True  # as booking marks it, in the metadata the two share
-        return posting_type(source.account, Amount(number, currency), source.cost, source.price, source.flag, source.meta)  # source._replace(units=...)
+        # what source._replace(units=...) makes, without its keyword handling (once per posting)
+        return posting_type(source.account, Amount(number, currency), source.cost, source.price, source.flag, source.meta)
 
     booked: list[Any] = []
     errors: list[tuple[int, Any]] = []
