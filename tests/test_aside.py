@@ -199,6 +199,38 @@ def test_check_reports_the_same_with_and_without_the_child(tmp_path: Path, monke
 
 
 @needs_fork
+@pytest.mark.parametrize(("profiles", "share"), [({}, "help"), ({"acme": "id: acme\nname: Acme\nkind: client\n"}, "let go")])
+def test_a_command_takes_its_share_of_a_small_ledgers_validation_only_with_no_parties_to_draw(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profiles: dict[str, str], share: str
+) -> None:
+    """With parties, the command draws and computes their facts while the child validates;
+    with none, it has nothing better to do than validate too. The findings are the same."""
+    root = make_books(tmp_path / "books", ledger=BROKEN, profiles=profiles)
+    monkeypatch.setenv("ACCT_TOOL_NO_CACHE", "1")
+    monkeypatch.setenv(aside.ENV_OFF, "1")
+    serial = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
+    monkeypatch.delenv(aside.ENV_OFF)
+    monkeypatch.setattr(beancount_load, "ASIDE_MIN_ENTRIES", 0)
+    calls: list[str] = []
+    helps, lets_go = aside.Shared.help, aside.Shared.let_go
+
+    def help_(self: aside.Shared[Any]) -> None:
+        calls.append("help")
+        helps(self)
+
+    def let_go(self: aside.Shared[Any]) -> None:
+        calls.append("let go")
+        lets_go(self)
+
+    monkeypatch.setattr(aside.Shared, "help", help_)
+    monkeypatch.setattr(aside.Shared, "let_go", let_go)
+    parallel = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
+    assert calls[:1] == [share], calls
+    assert (parallel.exit_code, parallel.output) == (serial.exit_code, serial.output)
+    assert "ledger-validation" in serial.output
+
+
+@needs_fork
 def test_a_validation_that_raises_is_a_finding_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from beancount.ops import validation
 

@@ -38,10 +38,11 @@ else:
     Transaction = Any
 Directive = Any
 
-#: Before it lets go of the entries of a ledger with fewer entries than this, the command
-#: computes its share of what the child has not begun of the validation (see
-#: :func:`load_entries`). A larger ledger's command has more left to do after that, which
-#: the child's validation overlaps: it lets go of them and the child validates the rest.
+#: Before it lets go of the entries of a ledger with fewer entries than this, a command with
+#: little left to do computes its share of what the child has not begun of the validation
+#: (see :func:`load_entries` and :attr:`Ledger.share_validation`). A larger ledger's command,
+#: or one with parties to draw and compute, has more left to do after that, which the child's
+#: validation overlaps: it lets go of them and the child validates the rest.
 SHARE_BELOW = 50_000
 
 #: Options the rest of the tool reads (the full options map holds unpicklable things).
@@ -122,6 +123,11 @@ class Ledger:
         self.on_load: Callable[[Ledger], None] | None = None
         #: Whether Beancount's validation may run in a child process while the command goes on.
         self.validate_aside = validate_aside
+        #: Whether the command, letting go of a small ledger's entries, computes its share of a
+        #: validation still running aside (see :data:`SHARE_BELOW`): worth it only when it has
+        #: little else to do then. Books without profiles leave it so; with parties, the command
+        #: draws and computes their facts meanwhile, and the child validates on its own.
+        self.share_validation = True
         self._settle: Callable[[], None] = _settled
         self._let_go: Callable[[], None] = _settled
 
@@ -154,6 +160,7 @@ class Ledger:
             parse_writes=self.parse_writes,
             settle=settle if self.validate_aside else None,
             let_go=let_go,
+            share=lambda: self.share_validation,
         )
         self._settle = functools.partial(_run, settle)
         self._let_go = functools.partial(_run, let_go)
@@ -254,6 +261,7 @@ def load_entries(
     parse_writes: list[Callable[[], None]] | None = None,
     settle: list[Callable[[], None]] | None = None,
     let_go: list[Callable[[], None]] | None = None,
+    share: Callable[[], bool] = lambda: True,
 ) -> tuple[list[Directive], LedgerFacts]:
     """Run Beancount's loader on ``path``; return the entries and the facts drawn from them.
 
@@ -269,8 +277,8 @@ def load_entries(
     what it finds until the function added to ``settle`` is called, which computes here
     what the child has not begun yet, waits for the rest and puts the findings where a
     validation in this process would have. With ``let_go`` too, the function added to it
-    is to be called when the caller lets go of the entries: for a small ledger, it
-    computes this process's share then (see :data:`SHARE_BELOW`).
+    is to be called when the caller lets go of the entries: for a small ledger, when
+    ``share()`` says so then, it computes this process's share (see :data:`SHARE_BELOW`).
     """
     facts = LedgerFacts()
     main = display_path(str(path), root) or str(path)
@@ -346,7 +354,8 @@ def load_entries(
     else:
         settle.append(finish)
         if let_go is not None and isinstance(validating, aside.Shared):
-            let_go.append(validating.help if len(entries) < SHARE_BELOW else validating.let_go)
+            small, shared = len(entries) < SHARE_BELOW, validating
+            let_go.append(lambda: shared.help() if small and share() else shared.let_go())
     return entries, facts
 
 

@@ -318,6 +318,7 @@ def load_books(
     if settings.operating_currency is None:
         settings = replace(settings, operating_currency=ledger.main_currency or "USD")
     parties, party_problems = reading()
+    ledger.share_validation = not parties  # with parties, the command has their facts to draw while the child validates
     if not named_currency:
         parties = _with_ledger_currencies(parties, ledger)
     frozen_parties = MappingProxyType(parties)
