@@ -79,13 +79,31 @@ def _code_fingerprint() -> str:
 @functools.cache
 def versions() -> dict[str, str]:
     """What wrote a cache file: a file written by anything else is not read back."""
+    return {"tool": __version__, "code": _code_fingerprint(), "beancount": beancount_version(), "python": f"{sys.version_info[0]}.{sys.version_info[1]}"}
+
+
+def beancount_version() -> str:
+    """The installed Beancount's version, without importing it: the ``VERSION`` file its
+    ``__init__`` reads ``__version__`` from (a warm command loads no Beancount module), else
+    the package's metadata (which costs more to import than the cached load it decides on)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("beancount")
+        origin = spec.origin if spec is not None else None
+        if origin:
+            with open(os.path.join(os.path.dirname(origin), "VERSION"), encoding="utf-8") as handle:
+                found = handle.read().strip()
+            if found:
+                return found
+    except (OSError, ImportError, ValueError):
+        pass
     try:
         from importlib.metadata import version
 
-        beancount = version("beancount")
+        return version("beancount")
     except Exception:
-        beancount = "?"
-    return {"tool": __version__, "code": _code_fingerprint(), "beancount": beancount, "python": f"{sys.version_info[0]}.{sys.version_info[1]}"}
+        return "?"
 
 
 def write_file(path: Path, header: dict[str, Any], payload: bytes) -> None:
