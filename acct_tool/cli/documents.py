@@ -58,7 +58,7 @@ def invoice(obj: Context, number: str, fmt: str, out: Path | None, force: bool) 
     if problems:
         click.echo(diagnostics_view.to_text(problems), err=True, nl=False)
     context = engine.context(found.issued, books.parties[found.issued.party], books.settings, books.as_of, logo)
-    templates = Templates(books.root / books.settings.templates, books.precisions)
+    templates = Templates.for_books(books)
     try:
         data, template_problems = render_document(
             templates, "invoice", context, fmt, books_root=books.root, paper=books.settings.documents.paper, as_of=books.as_of

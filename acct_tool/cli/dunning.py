@@ -97,7 +97,7 @@ def dunning(obj: Context, parties: tuple[str, ...], level: int | None, fmt: str,
         if refusal:
             raise UsageError(refusal)
 
-    templates = Templates(books.root / settings.templates, books.precisions)
+    templates = Templates.for_books(books)
     logo, logo_problems = read_logo(books.root, settings)
     _show(logo_problems)
     problems: list[Diagnostic] = []

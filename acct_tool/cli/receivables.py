@@ -187,7 +187,7 @@ def _statement_document(books: Books, result: PartyStatement, fmt: str, out: Pat
     currencies = [sec.currency for sec in result.sections] or [default]
     heads = {cur: letterhead(books.settings, party, cur, None, logo) for cur in currencies}
     context = view.statement_context(result, heads, default)
-    templates = Templates(books.root / books.settings.templates, books.precisions)
+    templates = Templates.for_books(books)
     try:
         data, found = render_document(templates, "statement", context, fmt, books_root=books.root, paper=books.settings.documents.paper, as_of=result.end)
     except PdfUnavailable as exc:

@@ -196,7 +196,7 @@ def review(
 
     from acct_tool.render.reports import Packed, Templates, Unpacked, check_out_dir, pack, write_reports  # Jinja only when rendering
 
-    templates = Templates(books.root / books.settings.templates, books.precisions)
+    templates = Templates.for_books(books)
     ext = fmt
     problems: list[Diagnostic] = []
 

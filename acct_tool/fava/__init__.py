@@ -199,7 +199,7 @@ class AcctTool(FavaExtensionBase):
             out["problems"] = [str(exc)]
             return out
         reviews = build(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, period, [party])
-        templates = Templates(books.root / books.settings.templates, books.precisions)
+        templates = Templates.for_books(books)
         html, problems = templates.render("review.html.j2", reviews.clients[party], books.root)
         out.update(html=html, problems=[diagnostics_view.to_text([p]).strip() for p in problems], period=period.label)
         return out
