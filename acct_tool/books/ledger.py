@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from acct_tool.books import aside, beancount_load, parse_cache
+from acct_tool.books import aside, parse_cache
 from acct_tool.books.inputs import broken_link, track_inputs
 from acct_tool.books.ledger_diagnostics import PluginOutput, to_diagnostic, too_wide_amounts
 from acct_tool.books.ledger_diagnostics import display_path as display_path  # where it has always been imported from
@@ -291,6 +291,8 @@ def load_entries(
         return [], facts
     from beancount import loader
     from beancount.ops import validation
+
+    from acct_tool.books import beancount_load  # with its booking stages: only for a ledger really loaded
 
     started = time.time_ns()
     # The loader allocates millions of small objects and creates no cycles worth
