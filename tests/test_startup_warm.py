@@ -22,7 +22,8 @@ NO_PARSERS = ("yaml", "importlib.metadata")
     [
         (("check",), NO_PARSERS),
         (("check", "--format", "json"), NO_PARSERS),
-        (("followups",), ("importlib.metadata",)),  # a follow-up's place in its profile is read again
+        # a follow-up's place in its profile is read again; the health and portfolio engines are other commands
+        (("followups",), ("importlib.metadata", "acct_tool.engines.health", "acct_tool.engines.portfolio")),
         (("aging", "ar"), NO_PARSERS),
         (("reconcile", "ar"), NO_PARSERS),
         (("cash",), ()),

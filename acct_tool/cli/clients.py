@@ -33,15 +33,7 @@ from acct_tool.cli.common import (
 )
 from acct_tool.cli.completion import complete_manager, complete_party
 from acct_tool.diagnostics import Diagnostic
-from acct_tool.engines.followups import followups as find_followups
-from acct_tool.engines.health import history as health_history
-from acct_tool.engines.portfolio import context, detail, summaries
-from acct_tool.engines.portfolio import portfolio as build_portfolio
 from acct_tool.engines.receivables import Side
-from acct_tool.engines.relationship import trailing_satisfaction
-from acct_tool.render import clients as view
-from acct_tool.render import followups as followups_view
-from acct_tool.render import portfolio as portfolio_view
 from acct_tool.render.text_safety import visible
 
 
@@ -92,6 +84,9 @@ def list_(obj: Context, manager: str | None, tier: str | None, kind: str | None,
 
     Example: acct-tool --as-of 2026-11-30 clients list --tier strategic
     """
+    from acct_tool.engines.portfolio import context, summaries  # each command imports its own engines and views
+    from acct_tool.render import clients as view
+
     books = obj.books(RELATIONSHIP)
     check_manager(books.parties, manager)
     ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, books.open_items(Side.AR))
@@ -126,6 +121,11 @@ def show(obj: Context, party_id: str, history: bool, fmt: str) -> None:
 
     Example: acct-tool --as-of 2026-11-30 clients show harbor-logistics --history
     """
+    from acct_tool.engines.health import history as health_history
+    from acct_tool.engines.portfolio import context, detail
+    from acct_tool.engines.relationship import trailing_satisfaction
+    from acct_tool.render import clients as view
+
     books = obj.books(RELATIONSHIP)
     check_parties(books, [party_id])
     ctx = context(books.parties, books.settings, books.party_postings, books.attribution, books.as_of, books.precisions, books.open_items(Side.AR))
@@ -159,6 +159,9 @@ def followups(obj: Context, manager: str | None, within: int, fmt: str, fail_on:
 
     Example: acct-tool --as-of 2026-11-30 followups --manager tom --fail-on overdue
     """
+    from acct_tool.engines.followups import followups as find_followups
+    from acct_tool.render import followups as followups_view
+
     books = obj.books(PARTY_POSTINGS)
     check_manager(books.parties, manager, owners=True)
     items = books.open_items(Side.AR)
@@ -190,6 +193,10 @@ def portfolio(obj: Context, manager: str | None, start: datetime.date | None, en
 
     Example: acct-tool --as-of 2026-11-30 portfolio --from 2026-07-01
     """
+    from acct_tool.engines.portfolio import context
+    from acct_tool.engines.portfolio import portfolio as build_portfolio
+    from acct_tool.render import portfolio as portfolio_view
+
     books = obj.books(RELATIONSHIP)
     check_manager(books.parties, manager)
     end = end or books.as_of
