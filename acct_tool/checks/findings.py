@@ -5,8 +5,6 @@ from __future__ import annotations
 from acct_tool.books.load import Books
 from acct_tool.checks.drafts import draft_entries
 from acct_tool.diagnostics import Diagnostic, sort_diagnostics
-from acct_tool.engines import receivables
-from acct_tool.engines.receivables import Side
 
 
 def receivable_exceptions(books: Books) -> list[Diagnostic]:
@@ -18,6 +16,9 @@ def receivable_exceptions(books: Books) -> list[Diagnostic]:
         return []
 
     def compute() -> tuple[Diagnostic, ...]:
+        from acct_tool.engines import receivables  # a warm check reads them from the cache, and allocates nothing
+        from acct_tool.engines.receivables import Side
+
         return tuple(
             d
             for side in Side
