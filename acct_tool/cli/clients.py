@@ -9,7 +9,6 @@ import sys
 import click
 
 from acct_tool.books.load import Needs
-from acct_tool.books.profiles import PROFILE_SUFFIXES, load_parties
 from acct_tool.books.schema import load_schema
 from acct_tool.books.settings import load_settings
 from acct_tool.cli.common import (
@@ -356,6 +355,7 @@ def new(obj: Context, party_id: str, name: str, kind: str, manager: str | None, 
     import os
     from pathlib import Path
 
+    from acct_tool.books.profiles import PROFILE_SUFFIXES, load_parties
     from acct_tool.edit.edit_scaffold import PARTY_SCHEMA, account_problem, first_posting, new_accounts, new_profile, profile_problems
     from acct_tool.edit.files import WriteError, write_atomic
 
