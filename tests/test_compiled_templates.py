@@ -63,7 +63,7 @@ def test_a_changed_template_is_compiled_again(tmp_path: Path, monkeypatch: pytes
     assert compiled == ["note.md.j2"]
 
 
-@pytest.mark.parametrize("damage", ["truncated", "other bytes", "not marshalled code"])
+@pytest.mark.parametrize("damage", ["truncated", "other bytes", "not marshalled code", "writable by others"])
 def test_a_damaged_compiled_template_is_compiled_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
     overrides, kept = tmp_path / "templates", tmp_path / "compiled"
     overrides.mkdir()
@@ -72,7 +72,9 @@ def test_a_damaged_compiled_template_is_compiled_again(tmp_path: Path, monkeypat
     (file,) = kept.glob("template-*.bin")
     data = file.read_bytes()
     head, _, payload = data.partition(b"\n")
-    if damage == "truncated":
+    if damage == "writable by others":  # intact, but anyone could have put code there
+        file.chmod(0o666)
+    elif damage == "truncated":
         file.write_bytes(data[: len(data) - 10])
     elif damage == "other bytes":
         file.write_bytes(head + b"\n" + bytes(b ^ 0xFF for b in payload))

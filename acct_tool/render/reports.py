@@ -102,7 +102,8 @@ class CompiledTemplates(jinja2.BytecodeCache):
     behind a header with the SHA-1 of the source it was compiled from and the versions
     of the tool, its code, Python and Jinja (see :mod:`acct_tool.books.parse_cache`): a
     file for other source, written by anything else, or damaged is ignored, and the
-    template compiled again. Jinja's own file format is not used: it unpickles."""
+    template compiled again. So is a file that another user owns or may write: its code
+    would run as this user. Jinja's own file format is not used: it unpickles."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -118,7 +119,10 @@ class CompiledTemplates(jinja2.BytecodeCache):
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         from acct_tool.books.parse_cache import read_file
 
-        found = read_file(self._file(bucket), self._header(bucket))
+        path = self._file(bucket)
+        if not _owned_alone(path):
+            return
+        found = read_file(path, self._header(bucket))
         if found is None:
             return
         try:
@@ -133,6 +137,17 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
         if bucket.code is not None:
             write_file(self._file(bucket), self._header(bucket), marshal.dumps(bucket.code))
+
+
+def _owned_alone(path: Path) -> bool:
+    """Whether ``path`` is this user's and no one else may write it: code read back from
+    the cache runs as this user, so a file someone else could have written is not read."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    getuid = getattr(os, "getuid", None)
+    return (getuid is None or stat.st_uid == getuid()) and not stat.st_mode & 0o022
 
 
 class Templates:
