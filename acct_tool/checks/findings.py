@@ -17,11 +17,10 @@ def receivable_exceptions(books: Books) -> list[Diagnostic]:
 
     def compute() -> tuple[Diagnostic, ...]:
         from acct_tool.engines import receivables  # a warm check reads them from the cache, and allocates nothing
-        from acct_tool.engines.receivables import Side
 
         return tuple(
             d
-            for side in Side
+            for side in receivables.Side
             for d in receivables.open_items(books.party_postings, books.parties, books.settings, side, books.as_of, books.precisions).diagnostics
         )
 
