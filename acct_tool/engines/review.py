@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from acct_tool.engines import concentration as firm_engine
 from acct_tool.engines import pipeline as pipeline_engine
@@ -257,13 +257,15 @@ def build(
     receivables_at.prefetch(sorted({*month_days, health_day}), uses, wait=False)
 
     figures = {party.id: engine.portfolio_client(ctx, party, period.start, period.end) for party in chosen}
+    # every review but what reads the month ends, meanwhile too
+    drafts = {party.id: _draft(ctx, party, period, previous, figures[party.id], dsos.get(party.id, {})) for party in chosen}
     trends = health_history(parties, settings, postings, attribution, as_of, precisions, [p.id for p in clients], items_at=receivables_at)
     # the health before the period: its day's scores (None for a client with no record by then)
     before_scores: dict[str, HealthScore | None] = receivables_at.use(score_key, health_day, scores)
     reviews: dict[str, ClientReview] = {}
     for party in chosen:
         before_score = before_scores.get(party.id)  # none for a vendor reviewed by name: it has no health
-        review = client_review(ctx, party, period, previous, figures[party.id], before_score, health_label, dsos.get(party.id, {}))
+        review = _finished(drafts[party.id], period, previous, before_score, health_label, ctx.precisions)
         reviews[party.id] = replace(review, health_history=health_months(trends.get(party.id, ())))
     return ReviewSet(
         reviews,
@@ -343,6 +345,29 @@ def client_review(
     health_label: str,
     party_dso: dict[str, Any],
 ) -> ClientReview:
+    """The review of ``party`` over ``period``, compared with ``previous``; ``before_score`` is
+    its health before the period (its month end's), which ``health_label`` names. (Its
+    health history is the caller's to add.)"""
+    return _finished(_draft(ctx, party, period, previous, figures, party_dso), period, previous, before_score, health_label, ctx.precisions)
+
+
+class _Draft(NamedTuple):
+    """A client's review but for what its health before the period says (``health_previous``
+    and the changes), which waits for the month ends: see :func:`_finished`."""
+
+    review: ClientReview
+    party: Party
+    score: HealthScore | None
+    satisfaction: rel.SatisfactionTrend
+
+
+def _finished(draft: _Draft, period: Period, previous: Period, before_score: HealthScore | None, health_label: str, precisions: Precisions) -> ClientReview:
+    review = replace(draft.review, health_previous=health_info(before_score, f"no health score for {health_label}: no invoices, interactions or surveys yet"))
+    found = changes(review, draft.party, period, previous, draft.score, before_score, draft.satisfaction, health_label, precisions)
+    return replace(review, changes=tuple(found))
+
+
+def _draft(ctx: engine.Context, party: Party, period: Period, previous: Period, figures: engine.PortfolioClient, party_dso: dict[str, Any]) -> _Draft:
     as_of = ctx.as_of
     summary = figures.summary
     detail = engine.detail(ctx, party.id)
@@ -404,7 +429,7 @@ def client_review(
         previous=period_info(previous),
         client=ClientInfo(party.id, party.name, party.kind, party.status, party.tier, party.manager, party.industry, party.website, party.since),
         health=health_info(summary.health),
-        health_previous=health_info(before_score, f"no health score for {health_label}: no invoices, interactions or surveys yet"),
+        health_previous=health_info(None, ""),  # see _finished
         goals=tuple(party.goals),
         relationship=RelationshipInfo(
             contacts=tuple(Contact(c.name, c.role, c.email, c.phone, c.decision_maker, c.primary, c.billing) for c in party.contacts),
@@ -467,8 +492,7 @@ def client_review(
         changes=(),
         plan=plan_info(plans.progress(party.plan, as_of)) if plans.has_plan(party) else None,
     )
-    found = changes(review, party, period, previous, summary.health, before_score, sat, health_label, ctx.precisions)
-    return replace(review, changes=tuple(found))
+    return _Draft(review, party, summary.health, sat)
 
 
 #: The team's standing in :func:`target_standings`: no manager's name (they are profile ``manager:`` values) has the brackets.
