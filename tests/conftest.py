@@ -79,6 +79,19 @@ class Result:
         return json.loads(self.output)
 
 
+def count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that gets an item at each fork from now on."""
+    forked: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forked.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    return forked
+
+
 def run_cli(*args: str, books: Path | None = None, as_of: str | None = None) -> Result:
     """Run ``acct-tool`` in-process with ``--books`` and ``--as-of`` in front of ``args``."""
     argv: list[str] = []

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES_AS_OF, make_books, run_cli
+from conftest import EXAMPLES_AS_OF, count_forks, make_books, run_cli
 
 from acct_tool.books import aside, beancount_load, ledger
 
@@ -33,19 +33,6 @@ BROKEN = """\
 2026-01-05 close Assets:Bank:Nowhere
 2025-01-01 open Assets:Bank:Operating USD
 """
-
-
-def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """A list that gets an item at each fork from now on."""
-    forked: list[int] = []
-    real_fork = os.fork
-
-    def counting_fork() -> int:
-        forked.append(1)
-        return real_fork()
-
-    monkeypatch.setattr(os, "fork", counting_fork)
-    return forked
 
 
 @needs_fork
@@ -190,7 +177,7 @@ def test_check_reports_the_same_with_and_without_the_child(tmp_path: Path, monke
     serial = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
     monkeypatch.delenv(aside.ENV_OFF)
     monkeypatch.setattr(beancount_load, "ASIDE_MIN_ENTRIES", 0)
-    forked = _count_forks(monkeypatch)
+    forked = count_forks(monkeypatch)
     parallel = run_cli("check", "--format", "json", books=root, as_of="2026-12-31")
     assert forked, "the validation did not run aside"
     assert serial.exit_code == parallel.exit_code == 1
@@ -368,7 +355,7 @@ def test_many_profiles_read_beside_the_ledger_give_the_same_answers(tmp_path: Pa
     broken = root / "clients" / "client-003.yaml"
     broken.write_text(broken.read_text() + "tier: [not, a, tier]\n")  # a problem found by the child, reported as its own
     monkeypatch.setenv("ACCT_TOOL_NO_CACHE", "1")
-    forked = _count_forks(monkeypatch)
+    forked = count_forks(monkeypatch)
     beside = [run_cli(*args, books=root, as_of="2026-12-31") for args in (("check", "--format", "json"), ("clients", "list", "--format", "json"))]
     assert forked, "the profiles were not read in a child"
     monkeypatch.setenv(aside.ENV_OFF, "1")
@@ -411,7 +398,7 @@ def test_the_revenue_attribution_drawn_in_a_child_gives_the_same_reviews_and_cac
         return attribute(*args, **kwargs)
 
     monkeypatch.setattr(revenue, "attribute_transactions", attribute_here)
-    forked = _count_forks(monkeypatch)
+    forked = count_forks(monkeypatch)
     cold = run_cli(*review, books=examples_copy, as_of=EXAMPLES_AS_OF)
     assert encoded == ["attribution"] and forked, "the attribution was not drawn in a child"
     assert drawn_here == [], "what the child sent was not used: the attribution was drawn again here"

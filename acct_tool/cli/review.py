@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from acct_tool.engines.review_firm import FirmLedger
+    from acct_tool.render.reports import Templates
 
 #: Who a review is for: the firm itself, or the client it is about.
 AUDIENCES = ("internal", "client")
@@ -159,6 +160,10 @@ def review(
         # the reviews are built without Beancount's entries in memory.
         firm_ledger = functools.partial(_firm_ledger_of, books, chosen_period, _firm_ledger(books, chosen_period))
         books.release()
+    receivables = books.open_items(Side.AR)
+    # The templates are compiled in a child while the reviews are built, where there is a CPU
+    # to spare for it: building them leaves one idle at first (see ItemsAt.prefetch).
+    compiled = _compile_ahead(books, fmt, client_view, out is not None)
     reviews = build(
         books.parties,
         books.settings,
@@ -173,7 +178,7 @@ def review(
         ledger=firm_ledger,
         spread=aside.spread,  # the month ends' receivables on two CPUs, where there are two
         start=aside.start_spread,  # begun on the second while the reviews are built
-        receivables=books.open_items(Side.AR),
+        receivables=receivables,
         payables=lambda: books.open_items(Side.AP),
         classified=functools.partial(books.classified, Side.AR),
     )
@@ -196,7 +201,9 @@ def review(
 
     from acct_tool.render.reports import Packed, Templates, Unpacked, check_out_dir, pack, write_reports  # Jinja only when rendering
 
-    templates = Templates.for_books(books)
+    templates = compiled[0] if compiled is not None else Templates.for_books(books)
+    if compiled is not None:
+        templates.take(compiled[1].result())
     ext = fmt
     problems: list[Diagnostic] = []
 
@@ -291,6 +298,19 @@ def review(
     _report(notices)
     if notices:
         sys.exit(EXIT_FINDINGS)
+
+
+def _compile_ahead(books: Books, fmt: str, client_view: bool, every_file: bool) -> tuple[Templates, aside.Pending[dict[str, tuple[str, bytes]]]] | None:
+    """The templates of the review, and their code being compiled aside (see
+    :meth:`Templates.compile_ahead`); None for JSON, which renders none."""
+    if fmt not in ("md", "html", "pdf"):
+        return None
+    from acct_tool.render.reports import Templates
+
+    ext = "md" if fmt == "md" else "html"  # a PDF is rendered from the HTML
+    names = ["review-client"] if client_view else ["review", "portfolio", "firm", "index"] if every_file else ["review"]
+    templates = Templates.for_books(books)
+    return templates, aside.aside(functools.partial(templates.compile_ahead, [f"{n}.{ext}.j2" for n in names], books.root))
 
 
 def _firm_ledger(books: Books, period: Period) -> FirmLedger:

@@ -18,7 +18,7 @@ import sys
 import traceback
 import types
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
@@ -95,20 +95,26 @@ def _shown(path: Path, books_root: Path) -> str | None:
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
-    """Templates compiled once and kept in ``folder``, so that a later run skips Jinja's
-    compiler (about 0.17 s for the four templates of a review).
+    """Templates compiled once, held here and kept in ``folder`` (when there is one), so that
+    a later run skips Jinja's compiler (about 0.17 s for the four templates of a review).
 
     A file per template name and path (Jinja's bucket key) holds its code, marshalled,
     behind a header with the SHA-1 of the source it was compiled from and the versions
     of the tool, its code, Python and Jinja (see :mod:`acct_tool.books.parse_cache`): a
     file for other source, written by anything else, or damaged is ignored, and the
     template compiled again. So is a file that another user owns or may write: its code
-    would run as this user. Jinja's own file format is not used: it unpickles."""
+    would run as this user. Jinja's own file format is not used: it unpickles.
 
-    def __init__(self, folder: Path) -> None:
+    :attr:`known` holds the code compiled or read here, and code compiled ahead in a child
+    of this process (see :meth:`Templates.compile_ahead`), which is read before the folder."""
+
+    def __init__(self, folder: Path | None) -> None:
         self.folder = folder
+        #: By bucket key: the checksum of the source and the code compiled from it, marshalled.
+        self.known: dict[str, tuple[str, bytes]] = {}
 
     def _file(self, bucket: jinja2.bccache.Bucket) -> Path:
+        assert self.folder is not None
         return self.folder / f"template-{bucket.key}.bin"
 
     def _header(self, bucket: jinja2.bccache.Bucket) -> dict[str, Any]:
@@ -117,6 +123,12 @@ class CompiledTemplates(jinja2.BytecodeCache):
         return {"magic": "acct-tool-template", "source": bucket.checksum, "jinja": jinja2.__version__, **versions()}
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        held = self.known.get(bucket.key)
+        if held is not None and held[0] == bucket.checksum:
+            bucket.code = marshal.loads(held[1])  # marshalled by this tool's own code, in this process or its child
+            return
+        if self.folder is None:
+            return
         from acct_tool.books.parse_cache import read_file
 
         path = self._file(bucket)
@@ -131,12 +143,17 @@ class CompiledTemplates(jinja2.BytecodeCache):
             return
         if isinstance(code, types.CodeType):
             bucket.code = code
+            self.known[bucket.key] = (bucket.checksum, found[1])
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        from acct_tool.books.parse_cache import write_file
+        if bucket.code is None:
+            return
+        raw = marshal.dumps(bucket.code)
+        self.known[bucket.key] = (bucket.checksum, raw)
+        if self.folder is not None:
+            from acct_tool.books.parse_cache import write_file
 
-        if bucket.code is not None:
-            write_file(self._file(bucket), self._header(bucket), marshal.dumps(bucket.code))
+            write_file(self._file(bucket), self._header(bucket), raw)
 
 
 def _owned_alone(path: Path) -> bool:
@@ -162,6 +179,7 @@ class Templates:
         if self.overrides is not None:
             loaders.append(FolderLoader(self.overrides))
         loaders.append(FolderLoader(builtin_dir()))
+        self._compiled = CompiledTemplates(compiled)
         self.env = Sandbox(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=_autoescape,
@@ -170,7 +188,7 @@ class Templates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,
-            bytecode_cache=CompiledTemplates(compiled) if compiled is not None else None,
+            bytecode_cache=self._compiled,
         )
         self.env.filters = bounded_filters({**self.env.filters, **filters(precisions)})
         self.env.globals.pop("lipsum", None)  # placeholder text of any length has no place in a report
@@ -184,6 +202,40 @@ class Templates:
 
         compiled = cache_dir() / "templates" if books.inputs_key is not None else None
         return cls(books.root / books.settings.templates, books.precisions, compiled=compiled)
+
+    def compile_ahead(self, names: Iterable[str], books_root: Path | None = None) -> dict[str, tuple[str, bytes]]:
+        """The code of the templates ``names`` and of those they include, import or extend,
+        compiled now (or read from the folder of compiled templates), for :meth:`take` in
+        the process that renders them: the command line compiles a review's templates in a
+        child while it builds the reviews. A template that does not compile is left out,
+        and so are all of them when the templates folder is refused: rendering says why."""
+        from jinja2 import meta
+
+        if self.folder_problem(books_root) is not None:
+            return {}
+        todo, seen = list(names), set()
+        try:
+            with deadline(limits.MAX_SECONDS), memory_cap(limits.MAX_MEMORY):
+                while todo:
+                    name = todo.pop()
+                    if name in seen:
+                        continue
+                    seen.add(name)
+                    try:
+                        self.env.get_template(name)
+                        source = self.env.loader.get_source(self.env, name)[0] if self.env.loader is not None else ""
+                        todo += [found for found in meta.find_referenced_templates(self.env.parse(source)) if found is not None]
+                    except (TooSlow, MemoryError):
+                        raise
+                    except Exception:  # rendering it reports what is wrong
+                        continue
+        except (TooSlow, MemoryError):
+            pass
+        return dict(self._compiled.known)
+
+    def take(self, compiled: Mapping[str, tuple[str, bytes]]) -> None:
+        """Use the code :meth:`compile_ahead` gave (in a child of this process) instead of compiling."""
+        self._compiled.known.update(compiled)
 
     def display_name(self, name: str, books_root: Path | None = None) -> str:
         """Where a template comes from, as shown in diagnostics."""
