@@ -46,3 +46,26 @@ def test_text_that_cannot_be_encoded_is_refused_by_name_and_nothing_is_written(t
     with pytest.raises(WriteError, match=r"bad\.md"):
         reports.write_reports(out, reports.Unpacked({"bad.md": reports.pack(broken)}))
     assert not (out / "bad.md").exists()
+
+
+class _Counted(reports.Unpacked):
+    """Held files that count how often each is unpacked."""
+
+    def __init__(self, held: dict[str, str | bytes | reports.Packed]) -> None:
+        super().__init__(held)
+        self.reads: dict[str, int] = {}
+
+    def __getitem__(self, name: str) -> str | bytes:
+        self.reads[name] = self.reads.get(name, 0) + 1
+        return super().__getitem__(name)
+
+
+def test_each_held_file_is_unpacked_once_to_be_written_and_again_only_to_compare_with_one_in_its_place(tmp_path: Path) -> None:
+    """Hundreds of files are written at once: the check that nothing would be refused unpacks
+    only those that have a file in their place."""
+    out = tmp_path / "out"
+    reports.write_reports(out, {"review-acme.html": TEXT})
+    held = _Counted({"review-acme.html": reports.pack(TEXT), "review-beta.html": reports.pack(TEXT)})
+    reports.write_reports(out, held)
+    assert held.reads == {"review-acme.html": 2, "review-beta.html": 1}
+    assert (out / "review-beta.html").read_text("utf-8") == TEXT

@@ -413,13 +413,14 @@ def _write_reports(out: Path, files: Mapping[str, str | bytes], force: bool) -> 
     except (WriteError, ValueError):
         manifest = {}
     refused = []
-    for name, text in files.items():
+    for name in files:  # a file's text is read (unpacked) here only if one is in its place
         path = out / name
         if path.exists() and not force:
             try:
                 current: bytes | None = read_regular(path)
             except WriteError:
                 current = None
+            text = files[name]
             wanted = text.encode("utf-8") if isinstance(text, str) else text
             if current is None or (manifest.get(name) != _digest(current) and current != wanted):
                 refused.append(name)
