@@ -346,22 +346,34 @@ class Earlier:
         for slot in sorted(redo):
             party = parties[slot[0]]
             back_at = {(r.where, r.date) for r in refunds_again[slot]}
+            # The replay passes by a document the linked credits had paid in full, and a
+            # credit neither applied FIFO nor read by a refund: those are not replayed.
             doc_states = []
             for d in self._documents_of.get(slot, ()):
                 if d.date > day or (d.number is None and (d.where, d.date) in back_at):
                     continue  # after the date, or a refund beyond the credits: the replay makes it again
+                linked = [a for a in d.applications if a.how != "fifo" and a.date <= day]
+                paid = sum((a.amount for a in linked), ZERO)
+                if paid >= d.amount:
+                    apps = tuple(linked)
+                    renewed[id(d)] = d if apps == d.applications and paid == d.paid else d._replace(applications=apps, paid=paid)
+                    continue
                 state = DocumentState(d.number, party, d.account, d.date, d.due, d.currency, d.amount, d.narration, d.where.file, d.where.line, 0)
-                state.apps = [a for a in d.applications if a.how != "fifo" and a.date <= day]
-                state.paid = sum((a.amount for a in state.apps), ZERO)
+                state.apps, state.paid = linked, paid
                 state.source = d
                 doc_states.append(state)
             credit_states, fifo_states = [], []
+            read_by_refunds = bool(refunds_again[slot])
             for f in self._credits_of.get(slot, ()):
                 if f.date > day:
                     continue
                 c = f.credit
+                applied = _applied(c, f.apps, day)[1]  # what the linked credits had applied
+                if not f.fifo and not read_by_refunds:
+                    renewed[id(c)] = c if applied == c.applied else c._replace(applied=applied)
+                    continue
                 state_c = CreditState(c.kind, party, c.account, c.date, c.currency, c.amount, [], False, c.narration, c.where.file, c.where.line, c.ref)
-                state_c.applied = _applied(c, f.apps, day)[1]  # what the linked credits had applied
+                state_c.applied = applied
                 state_c.source = c
                 credit_states.append(state_c)
                 if f.fifo:
