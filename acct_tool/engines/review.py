@@ -335,22 +335,6 @@ def nps_csat(found: rel.SatisfactionFigures) -> NpsCsat:
     return NpsCsat(found.start, found.end, n.score, n.responses, n.promoters, n.passives, n.detractors, c.average, c.responses)
 
 
-def client_review(
-    ctx: engine.Context,
-    party: Party,
-    period: Period,
-    previous: Period,
-    figures: engine.PortfolioClient,
-    before_score: HealthScore | None,
-    health_label: str,
-    party_dso: dict[str, Any],
-) -> ClientReview:
-    """The review of ``party`` over ``period``, compared with ``previous``; ``before_score`` is
-    its health before the period (its month end's), which ``health_label`` names. (Its
-    health history is the caller's to add.)"""
-    return _finished(_draft(ctx, party, period, previous, figures, party_dso), period, previous, before_score, health_label, ctx.precisions)
-
-
 class _Draft(NamedTuple):
     """A client's review but for what its health before the period says (``health_previous``
     and the changes), which waits for the month ends: see :func:`_finished`."""
@@ -362,12 +346,14 @@ class _Draft(NamedTuple):
 
 
 def _finished(draft: _Draft, period: Period, previous: Period, before_score: HealthScore | None, health_label: str, precisions: Precisions) -> ClientReview:
-    review = replace(draft.review, health_previous=health_info(before_score, f"no health score for {health_label}: no invoices, interactions or surveys yet"))
-    found = changes(review, draft.party, period, previous, draft.score, before_score, draft.satisfaction, health_label, precisions)
-    return replace(review, changes=tuple(found))
+    found = changes(draft.review, draft.party, period, previous, draft.score, before_score, draft.satisfaction, health_label, precisions)
+    before = health_info(before_score, f"no health score for {health_label}: no invoices, interactions or surveys yet")
+    return replace(draft.review, health_previous=before, changes=tuple(found))
 
 
 def _draft(ctx: engine.Context, party: Party, period: Period, previous: Period, figures: engine.PortfolioClient, party_dso: dict[str, Any]) -> _Draft:
+    """The review of ``party`` over ``period``, compared with ``previous``, but for its health
+    before the period (see :func:`_finished`) and its health history (the caller's to add)."""
     as_of = ctx.as_of
     summary = figures.summary
     detail = engine.detail(ctx, party.id)
