@@ -40,6 +40,7 @@ def test_a_review_rendered_again_reads_its_compiled_templates_and_writes_the_sam
     first = run_cli("review", "--format", "html", "--out", str(tmp_path / "first"), books=examples_copy, as_of=EXAMPLES_AS_OF)
     assert first.exit_code == 0, first.output
     assert "review.html.j2" in compiled
+    assert len(compiled) == len(set(compiled)), "a template was compiled twice"
     assert list((cache_dir / "templates").glob("template-*.bin"))
     compiled.clear()
     again = run_cli("review", "--format", "html", "--out", str(tmp_path / "again"), books=examples_copy, as_of=EXAMPLES_AS_OF)

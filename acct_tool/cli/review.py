@@ -302,8 +302,9 @@ def review(
 
 def _compile_ahead(books: Books, fmt: str, client_view: bool, every_file: bool) -> tuple[Templates, aside.Pending[dict[str, tuple[str, bytes]]]] | None:
     """The templates of the review, and their code being compiled aside (see
-    :meth:`Templates.compile_ahead`); None for JSON, which renders none."""
-    if fmt not in ("md", "html", "pdf"):
+    :meth:`Templates.compile_ahead`); None for JSON, which renders none, and where no
+    child can be forked (the templates are compiled as they are first rendered)."""
+    if fmt not in ("md", "html", "pdf") or not aside.can_detach():
         return None
     from acct_tool.render.reports import Templates
 
