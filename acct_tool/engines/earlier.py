@@ -239,23 +239,26 @@ class Earlier:
         #: linked credit paid after its date, the latest application first: the documents that may have moved.
         self._movable: list[tuple[Date, Date, Slot]] = []
         applications: dict[str, list[tuple[Date, Decimal, bool]]] = defaultdict(list)  # by credit: (the document's date, the amount, FIFO)
-        opening: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        opening: dict[str, Decimal] = {}
         never = datetime.date.min
         for d in later.documents:
             last = late = never
+            doc_date = d.date
             for a in d.applications:
-                applications[a.credit_ref].append((d.date, a.amount, a.how == "fifo"))
-                if a.date > last:
-                    last = a.date
-                if a.how != "fifo" and a.date > late:
-                    late = a.date
-                if a.how == "opening":
-                    opening[a.credit_ref] += a.amount
+                how, on = a.how, a.date
+                by_fifo = how == "fifo"
+                applications[a.credit_ref].append((doc_date, a.amount, by_fifo))
+                if on > last:
+                    last = on
+                if not by_fifo and on > late:
+                    late = on
+                if how == "opening":
+                    opening[a.credit_ref] = opening.get(a.credit_ref, ZERO) + a.amount
             slot = (d.party, d.currency)
-            self.documents.append((d, d.date, slot, last))
+            self.documents.append((d, doc_date, slot, last))
             self._documents_of[slot].append(d)
-            if late > d.date:
-                self._movable.append((d.date, late, slot))
+            if late > doc_date:
+                self._movable.append((doc_date, late, slot))
         self._movable.sort(key=lambda m: m[1], reverse=True)  # the latest application first
         #: Each credit, with its date, slot, whether it was applied FIFO, its applications, the
         #: date of the latest document it was applied to, what it had applied and how far its
@@ -263,15 +266,23 @@ class Earlier:
         self.credits: list[_CreditFacts] = []
         self._credits_of: dict[Slot, list[_CreditFacts]] = defaultdict(list)
         order = facts.order
+        places = [order.get(c.where) for c in later.credits]
         #: Whether ``later`` is this classification's: every credit and refund is one of its postings.
-        self.usable = facts.usable and all(c.where in order for c in (*later.credits, *later.refunds))
+        self.usable = facts.usable and None not in places and all(r.where in order for r in later.refunds)
         if self.usable:
             rows = classified.rows
-            for c in later.credits:
-                fifo = facts.fifo(c, later.as_of, opening[c.ref], rows[order[c.where]].refs)
+            for c, place in zip(later.credits, places, strict=True):
+                assert place is not None
+                fifo = facts.fifo(c, later.as_of, opening.get(c.ref, ZERO), rows[place].refs)
                 apps = tuple(applications.get(c.ref, ()))
-                top = max((doc_date for doc_date, _, _ in apps), default=never)
-                total, _, reach = _applied(c, apps, top)
+                # the latest document it was applied to, and _applied(c, apps, top): every application counts
+                top, total, reach = never, ZERO, c.date
+                for doc_date, amount, by_fifo in apps:
+                    total += amount
+                    if doc_date > top:
+                        top = doc_date
+                    if by_fifo and doc_date > reach:
+                        reach = doc_date
                 whole = c if c.applied == total else c._replace(applied=total)
                 found = _CreditFacts(c, c.date, (c.party, c.currency), fifo, apps, top, total, reach, whole)
                 self.credits.append(found)
