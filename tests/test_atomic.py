@@ -29,7 +29,7 @@ from conftest import EXAMPLES, EXAMPLES_AS_OF, REPO, run_cli
 
 from acct_tool.edit import files
 from acct_tool.edit.files import WriteError, write_atomic
-from acct_tool.render import reports
+from acct_tool.render import report_files
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -234,12 +234,12 @@ def test_two_write_reports_at_once_keep_every_manifest_entry(tmp_path: Path, mon
         time.sleep(0.05)
         real(path, text, force, **kwargs)
 
-    monkeypatch.setattr(reports, "write_atomic", slow)
+    monkeypatch.setattr(report_files, "write_atomic", slow)
     errors: list[BaseException] = []
 
     def run(names: list[str]) -> None:
         try:
-            reports.write_reports(out, {name: f"{name}\n" for name in names})
+            report_files.write_reports(out, {name: f"{name}\n" for name in names})
         except BaseException as exc:
             errors.append(exc)
 
@@ -249,7 +249,7 @@ def test_two_write_reports_at_once_keep_every_manifest_entry(tmp_path: Path, mon
     for t in threads:
         t.join()
     assert errors == []
-    manifest = json.loads((out / reports.MANIFEST).read_text())
+    manifest = json.loads((out / report_files.MANIFEST).read_text())
     assert sorted(manifest) == sorted([f"a{i}.md" for i in range(4)] + [f"b{i}.md" for i in range(4)])
     assert leftovers(out) == []
 
@@ -268,7 +268,7 @@ def test_two_review_runs_into_one_folder_leave_complete_files(tmp_path: Path) ->
     for fmt in ("md", "html"):
         ref = tmp_path / f"ref-{fmt}"
         assert run_cli("review", "--format", fmt, "--out", str(ref), books=EXAMPLES, as_of=EXAMPLES_AS_OF).exit_code == 0
-        reference |= {p.name: p.read_text() for p in ref.iterdir() if p.name != reports.MANIFEST}
+        reference |= {p.name: p.read_text() for p in ref.iterdir() if p.name != report_files.MANIFEST}
     out = tmp_path / "shared"
     runs = [cli("review", "--format", fmt, "--out", str(out), cwd=tmp_path) for fmt in ("md", "html", "md", "html")]
     results = [(run.wait(timeout=120), run.stderr.read() if run.stderr else "") for run in runs]
@@ -279,9 +279,9 @@ def test_two_review_runs_into_one_folder_leave_complete_files(tmp_path: Path) ->
     for code, stderr in results:
         assert code == 0, stderr
         assert "Traceback" not in stderr
-    written = {p.name: p.read_text() for p in out.iterdir() if p.name != reports.MANIFEST}
+    written = {p.name: p.read_text() for p in out.iterdir() if p.name != report_files.MANIFEST}
     assert written == reference  # every file whole, and the same as a run on its own
-    manifest = json.loads((out / reports.MANIFEST).read_text())
+    manifest = json.loads((out / report_files.MANIFEST).read_text())
     assert sorted(manifest) == sorted(reference)
     assert leftovers(out) == []
     # and a third run, which must recognise every file as its own, still succeeds without --force

@@ -135,7 +135,7 @@ def subprocess_cli(*args: str, env: dict[str, str] | None = None, timeout: float
 @pytest.mark.parametrize("force", [False, True])
 @pytest.mark.parametrize("name", ["review-acme.md", ".acct-tool-manifest.json"])
 def test_review_out_neither_reads_nor_replaces_a_fifo(tmp_path: Path, name: str, force: bool) -> None:
-    from acct_tool.render.reports import MANIFEST
+    from acct_tool.render.report_files import MANIFEST
 
     assert name in ("review-acme.md", MANIFEST)
     out = tmp_path / "reviews"

@@ -75,7 +75,8 @@ def dunning(obj: Context, parties: tuple[str, ...], level: int | None, fmt: str,
     from acct_tool.engines.dunning import letters as find_letters
     from acct_tool.render.documents import render_document
     from acct_tool.render.pdf import PdfUnavailable
-    from acct_tool.render.reports import Templates, check_out_dir
+    from acct_tool.render.report_files import check_out_dir
+    from acct_tool.render.reports import Templates
 
     books = obj.books(PARTY_POSTINGS)
     check_parties(books, parties)

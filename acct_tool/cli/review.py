@@ -199,7 +199,8 @@ def review(
     if out is None and len(reviews.clients) > 1:
         raise UsageError(f"{len(reviews.clients)} clients match; name one PARTY or pass --out DIR to write them all")
 
-    from acct_tool.render.reports import Packed, Templates, Unpacked, check_out_dir, pack, write_reports  # Jinja only when rendering
+    from acct_tool.render.report_files import Packed, Unpacked, check_out_dir, pack, write_reports
+    from acct_tool.render.reports import Templates  # Jinja only when rendering
 
     templates = compiled[0] if compiled is not None else Templates.for_books(books)
     if compiled is not None:

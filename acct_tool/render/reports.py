@@ -10,18 +10,15 @@ the template file and line, never a traceback.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import marshal
 import os
 import sys
 import traceback
 import types
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import jinja2.bccache
@@ -29,7 +26,6 @@ from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 
 from acct_tool.diagnostics import Diagnostic, Location, diag
-from acct_tool.edit.files import WriteError, write_atomic
 from acct_tool.money import Precisions
 from acct_tool.render import template_limits as limits
 from acct_tool.render.template_filter_limits import bounded_filters
@@ -40,7 +36,6 @@ from acct_tool.render.template_sandbox import Sandbox
 if TYPE_CHECKING:
     from acct_tool.books.load import Books
 
-MANIFEST = ".acct-tool-manifest.json"
 BUILTIN = "<built-in>"
 
 
@@ -325,116 +320,3 @@ class Templates:
             if filename.endswith(".j2") or (self.overrides is not None and filename.startswith(str(self.overrides))) or filename.startswith(str(builtin_dir())):
                 found = self._where(filename, frame.lineno, books_root)
         return found or Location(self.display_name(name, books_root))
-
-
-# --- writing ------------------------------------------------------------------
-
-
-def _digest(data: str | bytes) -> str:
-    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
-
-
-def check_out_dir(out: Path, forbidden: Mapping[str, Path]) -> str | None:
-    """Why ``out`` may not receive reports (inside the ledger or profiles folder), or None."""
-    target = out.resolve()
-    for what, folder in forbidden.items():
-        base = folder.resolve()
-        if target == base or base in target.parents:
-            return f"refusing to write reports into the {what} folder {folder}; choose another --out"
-    return None
-
-
-class Packed(NamedTuple):
-    """A rendered text file held compressed until it is written (see :func:`pack`)."""
-
-    zipped: bytes
-
-
-@overload
-def pack(data: str | bytes) -> str | bytes | Packed: ...
-@overload
-def pack(data: None) -> None: ...
-def pack(data: str | bytes | None) -> str | bytes | Packed | None:
-    """A rendered file as it is held until every file is rendered and written (nothing is
-    written when one would be refused): text as the UTF-8 bytes written, compressed --
-    hundreds of files are held at once, and text with one character beyond ASCII takes two
-    bytes a character in memory; bytes (a PDF) as they are; text that cannot be encoded as
-    it is, for the writer to refuse by name."""
-    if not isinstance(data, str):
-        return data
-    try:
-        raw = data.encode("utf-8")
-    except UnicodeEncodeError:
-        return data
-    return Packed(zlib.compress(raw, 1))
-
-
-class Unpacked(Mapping[str, "str | bytes"]):
-    """Files held as :func:`pack` holds them, each read back when asked for (for :func:`write_reports`)."""
-
-    def __init__(self, held: Mapping[str, str | bytes | Packed]) -> None:
-        self._held = held
-
-    def __getitem__(self, name: str) -> str | bytes:
-        value = self._held[name]
-        return zlib.decompress(value.zipped) if isinstance(value, Packed) else value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._held)
-
-    def __len__(self) -> int:
-        return len(self._held)
-
-
-def write_reports(out: Path, files: Mapping[str, str | bytes], *, force: bool = False) -> list[Path]:
-    """Write ``files`` (name -> text, or bytes for a PDF) into ``out`` atomically.
-
-    A file that exists is replaced only when this tool wrote it (its content still
-    matches the manifest kept in ``out``) or with ``force``. Nothing is written when
-    any file would be refused. Returns the paths written.
-    """
-    from acct_tool.edit.files import locked
-
-    out.mkdir(parents=True, exist_ok=True)
-    with locked(out):  # two runs at once would each rewrite the manifest from what they read, dropping the other's entries
-        return _write_reports(out, files, force)
-
-
-def _write_reports(out: Path, files: Mapping[str, str | bytes], force: bool) -> list[Path]:
-    from acct_tool.edit.files import check_target, read_regular
-
-    manifest_path = out / MANIFEST
-    for path in (manifest_path, *(out / name for name in files)):
-        check_target(path, force=True)  # a folder, FIFO or device in the way: refused before anything is read or written
-    try:
-        manifest: dict[str, str] = json.loads(read_regular(manifest_path).decode("utf-8")) if manifest_path.exists() else {}
-        if not isinstance(manifest, dict):
-            manifest = {}
-    except (WriteError, ValueError):
-        manifest = {}
-    refused = []
-    for name in files:  # a file's text is read (unpacked) here only if one is in its place
-        path = out / name
-        if path.exists() and not force:
-            try:
-                current: bytes | None = read_regular(path)
-            except WriteError:
-                current = None
-            text = files[name]
-            wanted = text.encode("utf-8") if isinstance(text, str) else text
-            if current is None or (manifest.get(name) != _digest(current) and current != wanted):
-                refused.append(name)
-    if refused:
-        raise WriteError(
-            f"{len(refused)} file(s) in {out} were not written by acct-tool or were changed since "
-            f"({', '.join(sorted(refused)[:5])}{'…' if len(refused) > 5 else ''}); pass --force to overwrite them"
-        )
-    written = []
-    for name, text in files.items():
-        path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text, force=True, durable=False)
-        manifest[name] = _digest(text)
-        written.append(path)
-    write_atomic(manifest_path, json.dumps(dict(sorted(manifest.items())), indent=2) + "\n", force=True)
-    return written
